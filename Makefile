@@ -1,0 +1,73 @@
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+TOOLS := .tools
+BUF := $(TOOLS)/node_modules/.bin/buf
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install run test gen gen-check lint fmt typecheck breaking openapi k8s-check bench check clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+$(BUF):
+	@mkdir -p $(TOOLS)
+	cd $(TOOLS) && npm install --silent --no-audit --no-fund @bufbuild/buf@1.75.0 >/dev/null
+
+install: $(STAMP) $(BUF) ## create .venv with the project and its test tools, and buf (idempotent)
+
+run: $(STAMP) ## the whole system on SQLite with a dev PKI (Ctrl-C stops it)
+	$(BIN)/agent-runtime up
+
+test: install gen-check lint ## everything CI runs: generated-code drift, lint, all tests
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+gen: $(STAMP) ## regenerate Python code from protos/
+	$(PY) scripts/gen_protos.py
+
+gen-check: $(STAMP) ## fail if the generated code drifted from protos/
+	$(PY) scripts/gen_protos.py --check
+
+lint: $(STAMP) $(BUF) ## buf lint, buf format check, ruff
+	$(BUF) lint
+	$(BUF) format --diff --exit-code
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP) $(BUF) ## format protos and Python in place
+	$(BUF) format -w
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP) ## mypy --strict over the hand-written code
+	$(BIN)/mypy svckit store_svc orchestrator_svc gateway_svc scheduler_svc qmd_svc connectors_svc admin_tui runtime_cli
+
+breaking: $(BUF) ## buf breaking against main
+	$(BUF) breaking --against '.git#branch=main'
+
+openapi: $(STAMP) ## write the OpenAPI 3.1 document of /api/v1 to openapi.json
+	$(PY) -m gateway_svc.openapi > openapi.json
+
+k8s-check: $(STAMP) ## render the kustomize overlays and validate them
+	$(PY) scripts/k8s_check.py
+
+bench: $(STAMP) ## every benchmark, each printing ratios against its baseline
+	for b in bench/*.py; do n=$$(basename $$b .py); [ "$$n" = __init__ ] || $(PY) -m bench.$$n; done
+
+check: test typecheck breaking ## everything
+
+clean: ## remove caches (keeps .venv and data/)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache
