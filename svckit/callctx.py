@@ -1,0 +1,41 @@
+"""The context of the RPC being served, available to servicers without touching grpc."""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass
+
+from svckit.authz import ANONYMOUS, Identity
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    request_id: str
+    caller: Identity
+    method: str = ""
+    # "connector:user_id" asserted by the gateway; None when not asserted or not trusted.
+    end_user: str | None = None
+    # The admin behind a REST call, asserted by the gateway ("admin:<name>" or "admin:token").
+    acting_admin: str | None = None
+
+
+_NONE = CallContext(request_id="", caller=ANONYMOUS)
+_current: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar(
+    "svckit_call", default=None
+)
+
+
+def current() -> CallContext:
+    return _current.get() or _NONE
+
+
+def bind(ctx: CallContext) -> contextvars.Token[CallContext | None]:
+    return _current.set(ctx)
+
+
+def unbind(token: contextvars.Token[CallContext | None]) -> None:
+    _current.reset(token)
+
+
+def request_id() -> str:
+    return current().request_id

@@ -1,0 +1,196 @@
+"""The server-side wrapper every RPC goes through: request id, caller identity, allow list,
+call context, error translation, metrics and one JSON log line."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+
+from svckit import callctx, errors
+from svckit.authz import AllowList, Identity
+from svckit.metrics import RpcMetrics
+from svckit.tls import peer_identity
+
+log = logging.getLogger("svckit.rpc")
+
+REQUEST_ID = "x-request-id"
+END_USER = "x-end-user"
+ACTING_ADMIN = "x-acting-admin"
+STATUS_DETAILS = "grpc-status-details-bin"
+# Services open to any certificate of our CA, so operators can use grpcurl.
+OPEN_SERVICES = (
+    "grpc.health.v1.Health",
+    "grpc.reflection.v1alpha.ServerReflection",
+    "grpc.reflection.v1.ServerReflection",
+)
+GATEWAY = Identity("svc", "gateway")
+
+
+def status_metadata(err: errors.DomainError) -> tuple[tuple[str, bytes], ...]:
+    """google.rpc.Status with an ErrorInfo carrying the error's details."""
+    info = error_details_pb2.ErrorInfo(
+        reason=err.code, domain="agent-runtime", metadata=err.details
+    )
+    detail = any_pb2.Any()
+    detail.Pack(info)
+    code = grpc.StatusCode[err.code].value[0] if err.code in grpc.StatusCode.__members__ else 2
+    status = status_pb2.Status(code=code, message=err.message, details=[detail])
+    return ((STATUS_DETAILS, status.SerializeToString()),)
+
+
+class _Call:
+    """What the wrapper works out once per call."""
+
+    __slots__ = ("ctx", "short")
+
+    def __init__(self, ctx: callctx.CallContext, short: str) -> None:
+        self.ctx = ctx
+        self.short = short
+
+
+class ServerWrapper(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    def __init__(self, allow: AllowList, metrics: RpcMetrics) -> None:
+        self._allow = allow
+        self._metrics = metrics
+        self._cache: dict[str, grpc.RpcMethodHandler | None] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        method: str = details.method
+        if method in self._cache:
+            return self._cache[method]
+        handler = await continuation(details)
+        wrapped = self._wrap(method, handler) if handler is not None else None
+        self._cache[method] = wrapped
+        return wrapped
+
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        service, _, short = method.rpartition("/")
+        open_to_all = service.lstrip("/") in OPEN_SERVICES
+        kw = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.unary_unary:
+            fn = self._unary(method, short, open_to_all, handler.unary_unary)
+            return grpc.unary_unary_rpc_method_handler(fn, **kw)
+        if handler.unary_stream:
+            fn = self._stream(method, short, open_to_all, handler.unary_stream)
+            return grpc.unary_stream_rpc_method_handler(fn, **kw)
+        if handler.stream_unary:
+            fn = self._unary(method, short, open_to_all, handler.stream_unary)
+            return grpc.stream_unary_rpc_method_handler(fn, **kw)
+        fn = self._stream(method, short, open_to_all, handler.stream_stream)
+        return grpc.stream_stream_rpc_method_handler(fn, **kw)
+
+    async def _admit(self, context: Any, method: str, short: str, open_to_all: bool) -> _Call:
+        md = dict(context.invocation_metadata() or ())
+        rid = md.get(REQUEST_ID) or uuid.uuid4().hex
+        caller = peer_identity(context)
+        trusted = caller == GATEWAY
+        ctx = callctx.CallContext(
+            request_id=rid,
+            caller=caller,
+            method=method,
+            end_user=md.get(END_USER) if trusted else None,
+            acting_admin=md.get(ACTING_ADMIN) if trusted else None,
+        )
+        call = _Call(ctx, short)
+        if not open_to_all and not self._allow.allows(short, caller):
+            self._finish(call, "PERMISSION_DENIED", time.perf_counter())
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"{caller} may not call {short}")
+        return call
+
+    def _finish(self, call: _Call, code: str, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        self._metrics.observe(call.short, code, elapsed)
+        log.info(
+            "rpc",
+            extra={
+                "method": call.ctx.method,
+                "peer": str(call.ctx.caller),
+                "code": code,
+                "ms": round(elapsed * 1000, 3),
+                "request_id": call.ctx.request_id,
+            },
+        )
+
+    async def _fail(self, context: Any, exc: BaseException) -> str:
+        if isinstance(exc, errors.DomainError):
+            code = exc.code if exc.code in grpc.StatusCode.__members__ else "UNKNOWN"
+            await context.abort(grpc.StatusCode[code], exc.message, status_metadata(exc))
+        log.exception("unhandled error", exc_info=exc)
+        await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+        return "INTERNAL"
+
+    def _unary(self, method: str, short: str, open_: bool, inner: Any) -> Any:
+        async def behavior(request: Any, context: Any) -> Any:
+            started = time.perf_counter()
+            call = await self._admit(context, method, short, open_)
+            token = callctx.bind(call.ctx)
+            code = "OK"
+            try:
+                return await inner(request, context)
+            except grpc.aio.AbortError:
+                code = _code_name(context)
+                raise
+            except Exception as exc:
+                code = (
+                    getattr(exc, "code", "INTERNAL")
+                    if isinstance(exc, errors.DomainError)
+                    else "INTERNAL"
+                )
+                await self._fail(context, exc)
+                raise
+            finally:
+                callctx.unbind(token)
+                if code == "OK":
+                    code = _code_name(context)
+                self._finish(call, code, started)
+
+        return behavior
+
+    def _stream(self, method: str, short: str, open_: bool, inner: Any) -> Any:
+        async def behavior(request: Any, context: Any) -> AsyncIterator[Any]:
+            started = time.perf_counter()
+            call = await self._admit(context, method, short, open_)
+            token = callctx.bind(call.ctx)
+            code = "OK"
+            try:
+                async for item in inner(request, context):
+                    yield item
+            except grpc.aio.AbortError:
+                code = _code_name(context)
+                raise
+            except Exception as exc:
+                code = (
+                    getattr(exc, "code", "INTERNAL")
+                    if isinstance(exc, errors.DomainError)
+                    else "INTERNAL"
+                )
+                await self._fail(context, exc)
+                raise
+            finally:
+                callctx.unbind(token)
+                self._finish(call, code, started)
+
+        return behavior
+
+
+def _code_name(context: Any) -> str:
+    code = context.code()
+    if code is None:
+        return "OK"
+    if isinstance(code, grpc.StatusCode):
+        return str(code.name)
+    return "UNKNOWN"
