@@ -1,0 +1,74 @@
+"""The `agent-runtime` console script."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agent-runtime", description="Control plane for AI agents that live in chat."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    pki = sub.add_parser("pki", help="manage the development PKI (CA and mTLS certificates)")
+    pki_sub = pki.add_subparsers(dest="pki_command", required=True, metavar="ACTION")
+    dir_help = "PKI folder (default: $AGENT_RUNTIME_PKI_DIR or <data dir>/pki)"
+    init = pki_sub.add_parser("init", help="create the CA and every certificate that is missing")
+    init.add_argument("--dir", type=Path, help=dir_help)
+    admin = pki_sub.add_parser("issue-admin", help="issue an admin client certificate")
+    admin.add_argument("name", help="admin name: spiffe://agent-runtime/admin/NAME")
+    admin.add_argument("--dir", type=Path, help=dir_help)
+
+    up = sub.add_parser(
+        "up",
+        help="run the whole stack on this machine (Ctrl-C stops it)",
+        description="Start all six services under one supervisor, with a dev PKI and SQLite "
+        "under $AGENT_RUNTIME_DATA_DIR (default ./data).",
+    )
+    up.add_argument(
+        "--free-ports",
+        action="store_true",
+        help="pick free loopback ports instead of the defaults (for tests)",
+    )
+    up.add_argument(
+        "--startup-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long each service may take to report SERVING (default 60)",
+    )
+
+    sub.add_parser("version", help="print the version")
+    return parser
+
+
+def version() -> str:
+    try:
+        return metadata.version("agent-runtime")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "version":
+        print(f"agent-runtime {version()}")
+        return 0
+    if args.command == "pki":
+        from runtime_cli import pki_cmd
+
+        if args.pki_command == "init":
+            return pki_cmd.init(args.dir)
+        return pki_cmd.add_admin(args.name, args.dir)
+    from runtime_cli import up
+
+    return up.run(up.UpOptions(free_ports=args.free_ports, startup_timeout=args.startup_timeout))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
