@@ -79,7 +79,6 @@ def banner(doc: dict[str, Any], path: Path) -> str:
         f"  grpcurl {tls} {store['grpc']} list",
         f"  grpcurl {tls} {store['grpc']} describe",
         f"  grpcurl {tls} {services['gateway']['grpc']} grpc.health.v1.Health/Check",
-        f"  grpcurl -plaintext {store['health']} grpc.health.v1.Health/Check",
         f"  curl {curl_tls} {doc['rest']}/healthz",
         f"  curl {store['metrics']}",
         "",
