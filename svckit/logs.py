@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
 import time
-from typing import Any
+from typing import Any, TextIO
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -45,5 +46,31 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
 
 
-def now_ms() -> float:
-    return time.perf_counter() * 1000.0
+class RpcLog:
+    """The one line per RPC, written without the logging machinery: lines from RPCs that
+    finish in the same event-loop iteration go out in one write."""
+
+    def __init__(self, service: str, stream: TextIO | None = None) -> None:
+        self._prefix = '{"level":"info","svc":' + json.dumps(service) + ',"msg":"rpc"'
+        self._stream = stream
+        self._pending: list[str] = []
+
+    def write(self, method: str, peer: str, code: str, ms: float, request_id: str) -> None:
+        line = (
+            f'{self._prefix},"ts":{time.time():.3f},"method":"{method}","peer":"{peer}",'
+            f'"code":"{code}","ms":{ms:.3f},"request_id":{json.dumps(request_id)}}}\n'
+        )
+        if not self._pending:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:
+                self._pending.append(line)
+                self.flush()
+                return
+        self._pending.append(line)
+
+    def flush(self) -> None:
+        if self._pending:
+            stream = self._stream or sys.stderr
+            stream.write("".join(self._pending))
+            self._pending.clear()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
@@ -27,9 +28,16 @@ class RpcMetrics:
             registry=registry,
         )
 
+        self._children: dict[tuple[str, str], tuple[Any, Any]] = {}
+
     def observe(self, method: str, code: str, seconds: float) -> None:
-        self.handled.labels(method, code).inc()
-        self.latency.labels(method).observe(seconds)
+        key = (method, code)
+        child = self._children.get(key)
+        if child is None:
+            child = (self.handled.labels(method, code), self.latency.labels(method))
+            self._children[key] = child
+        child[0].inc()
+        child[1].observe(seconds)
 
 
 def serve_metrics(host: str, port: int, registry: CollectorRegistry) -> WSGIServer:

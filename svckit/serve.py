@@ -14,13 +14,13 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 from prometheus_client import CollectorRegistry
 
 from svckit.authz import AllowList
 from svckit.config import ServiceSettings
 from svckit.interceptors import ServerWrapper
-from svckit.logs import setup_logging
+from svckit.logs import RpcLog, setup_logging
 from svckit.metrics import RpcMetrics, serve_metrics
 from svckit.tls import server_credentials
 
@@ -65,17 +65,20 @@ class Service:
     async def start(self) -> Ports:
         s = self.settings
         metrics = RpcMetrics(self.registry)
-        server = grpc.aio.server(
-            interceptors=[ServerWrapper(self.allow, metrics)], options=_OPTIONS
-        )
+        wrapper = ServerWrapper(self.allow, metrics, RpcLog(self.name))
+        server = grpc.aio.server(options=_OPTIONS)
         for d in self.defs:
-            d.add(d.servicer, server)
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+            wrapper.register(server, d.add, d.servicer)
+        wrapper.register(server, health_pb2_grpc.add_HealthServicer_to_server, self.health)
         names = [d.name for d in self.defs] + [
             health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
             reflection.SERVICE_NAME,
         ]
-        reflection.enable_server_reflection(names, server)
+        wrapper.register(
+            server,
+            reflection_pb2_grpc.add_ServerReflectionServicer_to_server,
+            reflection.aio.ReflectionServicer(names),
+        )
         creds = server_credentials(s.pki, s.pki.service(self.name))
         grpc_port = server.add_secure_port(f"{s.bind_host}:{s.grpc_port}", creds)
 
