@@ -10,7 +10,7 @@ import grpc
 import pytest
 
 from agent_runtime.echo.v1 import echo_pb2, echo_pb2_grpc
-from svckit import callctx, testing
+from svckit import callctx, errors, testing
 from svckit.authz import AllowList
 from svckit.config import ServiceSettings
 from svckit.pki import PkiPaths
@@ -70,3 +70,34 @@ async def test_default_deadline_applies_when_the_caller_sets_none(tmp_path: Path
             with pytest.raises(grpc.aio.AioRpcError) as info:
                 await echo_pb2_grpc.EchoServiceStub(ch).Echo(echo_pb2.EchoRequest(payload=b"slow"))
     assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+class Flaky(echo_pb2_grpc.EchoServiceServicer):
+    """UNAVAILABLE twice, then answers."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def Echo(self, request: echo_pb2.EchoRequest, context: Any) -> echo_pb2.EchoResponse:
+        self.calls += 1
+        if self.calls <= 2:
+            raise errors.Unavailable("warming up")
+        return echo_pb2.EchoResponse(payload=request.payload)
+
+
+async def test_unavailable_is_retried_only_for_idempotent_methods(tmp_path: Path) -> None:
+    pki = testing.make_pki(tmp_path)
+    flaky = Flaky()
+    settings = ServiceSettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0)
+    defs = [ServiceDef(echo_pb2_grpc.add_EchoServiceServicer_to_server, flaky, NAME)]
+    service = Service("store", settings, defs, AllowList({"*": ["admin:*"]}))
+    async with testing.serving(service) as ports:
+        async with testing.client_channel(pki, ports.grpc) as plain:
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await echo_pb2_grpc.EchoServiceStub(plain).Echo(echo_pb2.EchoRequest(payload=b"x"))
+            assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+        flaky.calls = 0
+        retrying = testing.client_channel(pki, ports.grpc, retry_methods=[f"/{NAME}/Echo"])
+        async with retrying as ch:
+            reply = await echo_pb2_grpc.EchoServiceStub(ch).Echo(echo_pb2.EchoRequest(payload=b"y"))
+    assert reply.payload == b"y" and flaky.calls == 3
