@@ -12,7 +12,7 @@ BUF := $(TOOLS)/node_modules/.bin/buf
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test gen gen-check lint fmt typecheck breaking openapi k8s-check bench check clean
+.PHONY: help install run test gen gen-check lint fmt typecheck breaking openapi bench check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -60,9 +60,6 @@ breaking: $(BUF) ## buf breaking against main
 
 openapi: $(STAMP) ## write the OpenAPI 3.1 document of /api/v1 to openapi.json
 	$(PY) -m gateway_svc.openapi > openapi.json
-
-k8s-check: $(STAMP) ## render the kustomize overlays and validate them
-	$(PY) scripts/k8s_check.py
 
 bench: $(STAMP) ## every benchmark, each printing ratios against its baseline
 	for b in bench/*.py; do n=$$(basename $$b .py); [ "$$n" = __init__ ] || $(PY) -m bench.$$n; done
