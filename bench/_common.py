@@ -1,0 +1,170 @@
+"""Helpers every benchmark can reuse: the mTLS echo server in its own process, a closed-loop
+load generator, latency statistics and the `key=value` result line.
+
+``python -m bench._common echo-server --pki DIR`` runs the echo server (prints ``port=N``);
+with no arguments this module does nothing, so `make bench` can loop over bench/*.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from agent_runtime.echo.v1 import echo_pb2, echo_pb2_grpc
+from svckit.pki import CertPair, PkiPaths
+
+ECHO_METHOD = "/agent_runtime.echo.v1.EchoService/Echo"
+_OPTIONS = [("grpc.so_reuseport", 0)]
+
+
+# --- the server side ------------------------------------------------------------------------
+
+
+class _Echo(echo_pb2_grpc.EchoServiceServicer):
+    async def Echo(
+        self, request: echo_pb2.EchoRequest, context: grpc.aio.ServicerContext
+    ) -> echo_pb2.EchoResponse:
+        return echo_pb2.EchoResponse(payload=request.payload)
+
+
+def server_credentials(pki: PkiPaths, pair: CertPair) -> grpc.ServerCredentials:
+    cert, key = pair.read()
+    return grpc.ssl_server_credentials(
+        [(key, cert)], root_certificates=pki.ca_cert.read_bytes(), require_client_auth=True
+    )
+
+
+def channel_credentials(pki: PkiPaths, pair: CertPair) -> grpc.ChannelCredentials:
+    cert, key = pair.read()
+    return grpc.ssl_channel_credentials(
+        root_certificates=pki.ca_cert.read_bytes(), private_key=key, certificate_chain=cert
+    )
+
+
+async def _serve_echo(pki: PkiPaths) -> None:
+    server = grpc.aio.server(options=_OPTIONS)
+    echo_pb2_grpc.add_EchoServiceServicer_to_server(_Echo(), server)
+    port = server.add_secure_port("127.0.0.1:0", server_credentials(pki, pki.service("store")))
+    await server.start()
+    print(f"port={port}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop(0.5)
+
+
+@contextlib.contextmanager
+def echo_server(pki: PkiPaths) -> Iterator[int]:
+    """Run the raw grpc.aio mTLS echo server in a separate process; yield its port."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench._common", "echo-server", "--pki", str(pki.root)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # blocks until the server is bound, or it died
+        if not line.startswith("port="):
+            raise RuntimeError(f"echo server failed to start (exit {proc.wait()})")
+        yield int(line.removeprefix("port="))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def echo_stub(pki: PkiPaths, port: int) -> tuple[grpc.aio.Channel, echo_pb2_grpc.EchoServiceStub]:
+    """An mTLS channel to the echo server as the gateway (call inside a running loop)."""
+    creds = channel_credentials(pki, pki.service("gateway"))
+    channel = grpc.aio.secure_channel(f"127.0.0.1:{port}", creds, options=_OPTIONS)
+    return channel, echo_pb2_grpc.EchoServiceStub(channel)
+
+
+# --- the client side ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a closed-loop run measured: how many calls, over how long, each call's latency."""
+
+    calls: int
+    seconds: float
+    latencies_s: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.calls / self.seconds if self.seconds else 0.0
+
+    def percentile_ms(self, q: float) -> float:
+        return percentile(self.latencies_s, q) * 1000.0
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of unsorted samples; 0 when there are none."""
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    rank = max(0, min(len(ordered) - 1, round(q / 100.0 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+async def closed_loop(
+    call: Callable[[], Awaitable[object]], in_flight: int, seconds: float
+) -> LoadResult:
+    """Keep `in_flight` calls outstanding for `seconds`; each worker starts its next call as
+    soon as the previous one returns."""
+    latencies: list[float] = []
+    end = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        clock = time.perf_counter
+        while (start := clock()) < end:
+            await call()
+            latencies.append(clock() - start)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    return LoadResult(len(latencies), time.perf_counter() - started, latencies)
+
+
+def figures(**values: float) -> str:
+    """The last line of every benchmark: `key=value` pairs separated by spaces."""
+    parts = []
+    for key, value in values.items():
+        text = f"{value:.0f}" if key.endswith("_per_s") else f"{value:.3f}"
+        parts.append(f"{key}={text}")
+    return " ".join(parts)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print("bench._common holds shared helpers; run a benchmark such as bench.grpc_echo")
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m bench._common")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("echo-server", help="serve EchoService over mTLS on a free port")
+    serve.add_argument("--pki", type=Path, required=True)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    asyncio.run(_serve_echo(PkiPaths(args.pki)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
