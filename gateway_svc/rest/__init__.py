@@ -1,0 +1,115 @@
+"""REST /api/v1 transcoded to gRPC from the services' google.api.http annotations.
+
+The gateway starts it with:
+
+    rest_server = rest.serve(settings)      # inside the running event loop
+    port = await rest_server.start()        # HTTPS on settings.rest_port (0 picks one)
+    ...
+    await rest_server.stop()                # also closes the backend channels
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import grpc
+from google.protobuf.descriptor import ServiceDescriptor
+
+from gateway_svc.rest import comments, mount, openapi
+from gateway_svc.rest.app import RestApp
+from gateway_svc.rest.auth import Authenticator
+from gateway_svc.rest.codec import JsonCodec
+from gateway_svc.rest.ready import BackendProbe
+from gateway_svc.rest.router import Router
+from gateway_svc.rest.server import RestServer
+
+__all__ = ["RestApp", "RestServer", "build_app", "openapi_document", "serve"]
+
+DEFAULT_PORT = 8443
+EXCLUDED = ("agent_runtime.testing.",)
+
+
+def openapi_document(services: Iterable[ServiceDescriptor]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of these services' annotated RPCs."""
+    svcs = list(services)
+    routes = mount.compile_routes(svcs, JsonCodec())
+    notes = comments.load(comments.default_root(), {s.file.name for s in svcs})
+    return openapi.build(routes, notes)
+
+
+def build_app(
+    services: Iterable[ServiceDescriptor],
+    channels: Mapping[str, grpc.aio.Channel],
+    *,
+    token: str | None,
+    probe: Mapping[str, grpc.aio.Channel] | None = None,
+    timeout: float = 10.0,
+    max_body: int = 1 << 20,
+) -> RestApp:
+    """The ASGI app for `services`; `channels` maps a service full name to its backend
+    (services without one answer 501); `probe` maps backend names to channels for /readyz."""
+    svcs = list(services)
+    routes = mount.compile_routes(svcs, JsonCodec())
+    notes = comments.load(comments.default_root(), {s.file.name for s in svcs})
+    doc = openapi.dumps(openapi.build(routes, notes))
+    return RestApp(
+        Router(routes),
+        mount.bind_calls(routes, channels),
+        Authenticator(token),
+        ready=BackendProbe(probe or {}),
+        openapi=doc,
+        timeout=timeout,
+        max_body=max_body,
+    )
+
+
+def serve(
+    settings: Any,
+    *,
+    services: Iterable[ServiceDescriptor] | None = None,
+    port: int | None = None,
+    token: str | None = None,
+    addresses: Mapping[str, str] | None = None,
+) -> RestServer:
+    """Everything the gateway needs: one channel per backend (with the gateway's own
+    certificate), the app, and the HTTPS server on `settings.bind_host`. Call inside the
+    running loop; then `await server.start()`. A service `agent_runtime.<backend>.v1.*` is
+    served by `settings.<backend>_addr`, unless `addresses` names its backend."""
+    from svckit.channels import open_channel
+
+    svcs = list(services) if services is not None else mount.discover(exclude=EXCLUDED)
+    pki = settings.pki
+    by_backend: dict[str, grpc.aio.Channel] = {}
+    by_service: dict[str, grpc.aio.Channel] = {}
+    for service in svcs:
+        key = mount.backend_key(service)
+        addr = (addresses or {}).get(key) or getattr(settings, f"{key}_addr", None)
+        if not addr:
+            continue
+        if key not in by_backend:
+            by_backend[key] = open_channel(
+                addr, pki, pki.service("gateway"), default_timeout=settings.rpc_timeout_seconds
+            )
+        by_service[service.full_name] = by_backend[key]
+    app = build_app(
+        svcs,
+        by_service,
+        token=token if token is not None else getattr(settings, "admin_token", None),
+        probe=by_backend,
+        timeout=settings.rpc_timeout_seconds,
+        max_body=int(getattr(settings, "rest_max_body_bytes", 1 << 20)),
+    )
+
+    async def close() -> None:
+        for channel in by_backend.values():
+            await channel.close()
+
+    return RestServer(
+        app,
+        host=settings.bind_host,
+        port=port if port is not None else int(getattr(settings, "rest_port", DEFAULT_PORT)),
+        cert=pki.rest,
+        ca_cert=pki.ca_cert,
+        on_stop=close,
+    )

@@ -1,0 +1,190 @@
+"""The REST API as a raw ASGI callable: route, authenticate, transcode, call, answer."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import Any
+
+import grpc
+
+from gateway_svc.rest import streaming
+from gateway_svc.rest.auth import Authenticator
+from gateway_svc.rest.errors import RestError, from_rpc_error
+from gateway_svc.rest.router import Router
+from gateway_svc.rest.transcode import Route, too_large
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ReadyCheck = Callable[[], Awaitable[list[str]]]
+
+REQUEST_ID = "x-request-id"
+ACTING_ADMIN = "x-acting-admin"
+_JSON = [(b"content-type", b"application/json")]
+_RID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _json_type(content_type: bytes) -> bool:
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or media.endswith(b"+json")
+
+
+class RestApp:
+    """ASGI app. `calls` maps each route's gRPC path to a multi-callable on its backend's
+    channel; a route without one answers 501."""
+
+    def __init__(
+        self,
+        router: Router,
+        calls: Mapping[str, Any],
+        auth: Authenticator,
+        *,
+        ready: ReadyCheck,
+        openapi: bytes,
+        timeout: float = 10.0,
+        max_body: int = 1 << 20,
+    ) -> None:
+        self._router = router
+        self._calls = dict(calls)
+        self._auth = auth
+        self._ready = ready
+        self._openapi = openapi
+        self._timeout = timeout
+        self._max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if kind != "http":
+            return
+        headers = dict(scope["headers"])
+        rid = headers.get(b"x-request-id", b"")
+        rid_s = rid.decode() if _RID.match(rid) else uuid.uuid4().hex
+        extra = [(b"x-request-id", rid_s.encode())]
+        try:
+            await self._handle(scope, headers, rid_s, extra, receive, send)
+        except RestError as err:
+            await _respond(send, err.status, err.body(), [*_JSON, *err.headers, *extra])
+
+    async def _handle(
+        self,
+        scope: Scope,
+        headers: dict[bytes, bytes],
+        rid: str,
+        extra: list[tuple[bytes, bytes]],
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        path: str = scope["path"]
+        if path == "/healthz":
+            await _respond(send, 200, b'{"status":"ok"}', [*_JSON, *extra])
+            return
+        if path == "/readyz":
+            await self._readyz(send, extra)
+            return
+        who = self._auth.identify(scope, headers.get(b"authorization"))
+        if path == "/api/v1/openapi.json" and scope["method"] in ("GET", "HEAD"):
+            await _respond(send, 200, self._openapi, [*_JSON, *extra])
+            return
+        raw = scope.get("raw_path")
+        raw_path = raw.decode("latin-1") if raw else path
+        route, captures = self._router.match(scope["method"], raw_path.split("?", 1)[0])
+        body = await self._body(route, headers, receive) if route.wants_body else None
+        query = _query(scope.get("query_string", b""))
+        request = route.build_request(captures, query, body)
+        call = self._calls.get(route.binding.rpc_path)
+        if call is None:
+            service = route.binding.method.containing_service.full_name
+            raise RestError("UNIMPLEMENTED", f"{service} is not served by this gateway yet")
+        metadata = ((REQUEST_ID, rid), (ACTING_ADMIN, who))
+        if route.binding.server_streaming:
+            fmt = streaming.pick_format(headers.get(b"accept", b""))
+            stream = call(request, metadata=metadata)
+            await streaming.stream(stream, route, fmt, extra, send, receive)
+            return
+        try:
+            response = await call(request, metadata=metadata, timeout=self._timeout)
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc, route.binding.rpc_path) from None
+        doc = route.response_obj(response)
+        await _respond(send, 200, _dumps(doc), [*_JSON, *extra])
+
+    async def _readyz(self, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
+        down = await self._ready()
+        if down:
+            doc = {
+                "status": "not-ready",
+                "error": "backends not serving: " + ", ".join(down),
+                "not_serving": down,
+            }
+            await _respond(send, 503, _dumps(doc), [*_JSON, *extra])
+        else:
+            await _respond(send, 200, b'{"status":"ready"}', [*_JSON, *extra])
+
+    async def _body(self, route: Route, headers: dict[bytes, bytes], receive: Receive) -> bytes:
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self._max_body:
+            raise too_large(self._max_body)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise RestError("CANCELLED", "client went away")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self._max_body:
+                raise too_large(self._max_body)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if body.strip() and not _json_type(headers.get(b"content-type", b"")):
+            raise RestError(
+                "INVALID_ARGUMENT", "the request body must be application/json", status=415
+            )
+        return body
+
+
+def _dumps(obj: Any) -> bytes:
+    import json
+
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _query(qs: bytes) -> list[tuple[str, str]]:
+    if not qs:
+        return []
+    from urllib.parse import parse_qsl
+
+    try:
+        return parse_qsl(
+            qs.decode("latin-1"),
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+        )
+    except UnicodeDecodeError:
+        raise RestError("INVALID_ARGUMENT", "query string is not valid UTF-8") from None
+
+
+async def _respond(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

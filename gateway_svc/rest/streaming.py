@@ -1,0 +1,82 @@
+"""Server-streaming RPCs over HTTP: Server-Sent Events or newline-delimited JSON by Accept."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import grpc
+
+from gateway_svc.rest.errors import RestError, from_rpc_error
+from gateway_svc.rest.transcode import Route
+
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+SSE = "text/event-stream"
+NDJSON = "application/x-ndjson"
+
+
+def pick_format(accept: bytes) -> str:
+    """SSE when the client asks for it, newline-delimited JSON otherwise."""
+    return SSE if b"text/event-stream" in accept else NDJSON
+
+
+def _frame(fmt: str, obj: Any, error: bool = False) -> bytes:
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    if fmt == SSE:
+        return (f"event: error\ndata: {text}\n\n" if error else f"data: {text}\n\n").encode()
+    return (json.dumps({"error": obj}, separators=(",", ":")) if error else text).encode() + b"\n"
+
+
+async def _wait_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def stream(
+    call: grpc.aio.UnaryStreamCall,
+    route: Route,
+    fmt: str,
+    headers: list[tuple[bytes, bytes]],
+    send: Send,
+    receive: Receive,
+) -> None:
+    """Relay the stream. A failure before the first message is a plain HTTP error (raised);
+    after it, an error event ends the stream. A client that goes away cancels the call."""
+    watcher = asyncio.ensure_future(_wait_disconnect(receive))
+    watcher.add_done_callback(lambda _: call.cancel())
+    try:
+        try:
+            first = await call.read()
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc, route.binding.rpc_path) from None
+        head = [(b"content-type", fmt.encode()), (b"cache-control", b"no-cache"), *headers]
+        await send({"type": "http.response.start", "status": 200, "headers": head})
+        msg = first
+        while msg is not grpc.aio.EOF:
+            frame = _frame(fmt, route.response_obj(msg))
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
+            try:
+                msg = await call.read()
+            except grpc.aio.AioRpcError as exc:
+                err = from_rpc_error(exc, route.binding.rpc_path)
+                if exc.code() != grpc.StatusCode.CANCELLED or not watcher.done():
+                    doc = {"code": err.code, "message": err.message, "details": err.details}
+                    await send(
+                        {
+                            "type": "http.response.body",
+                            "body": _frame(fmt, doc, True),
+                            "more_body": True,
+                        }
+                    )
+                break
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    except RestError:
+        raise
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
