@@ -169,6 +169,26 @@ def test_bad_port_override_stops_up_naming_the_variable(tmp_path: Path) -> None:
     assert not (tmp_path / "endpoints.json").exists()
 
 
+def test_bad_setting_stops_up_cleanly_with_the_services_message(tmp_path: Path) -> None:
+    env = os.environ | {
+        "AGENT_RUNTIME_DATA_DIR": str(tmp_path),
+        "AGENT_RUNTIME_LOG_LEVEL": "loud",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "runtime_cli", "up", "--free-ports"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "AGENT_RUNTIME_LOG_LEVEL" in result.stderr  # the service's own words, prefixed
+    assert "store exited with code 2 before it was healthy" in result.stdout
+    assert "Stopped." in result.stdout
+    assert not (tmp_path / "endpoints.json").exists()
+
+
 # --- /proc helpers: which processes descend from the supervisor -----------------------------
 
 
