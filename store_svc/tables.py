@@ -1,0 +1,75 @@
+"""The data model at head, as SQLModel tables. Migrations (store_svc/migrations) create
+exactly this schema on SQLite and PostgreSQL; a test compares the two.
+
+Times are unix seconds (`*_unix`) like the original, or milliseconds (`*_ms`) where the
+queue needs them. Booleans are real booleans (INTEGER on SQLite, BOOLEAN on PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import text as sql
+from sqlmodel import Field, SQLModel
+
+
+def _big(default: int | None = None, nullable: bool = False) -> Column[int]:
+    sd = None if default is None else sql(str(default))
+    return Column(BigInteger, nullable=nullable, server_default=sd)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: str = Field(primary_key=True)
+    email: str | None = None
+    display_name: str
+    role: str
+    created_at_unix: int = Field(sa_column=_big())
+
+
+class Identity(SQLModel, table=True):
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("connector", "connector_user_id"),)
+    id: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="users.id", ondelete="CASCADE")
+    connector: str
+    connector_user_id: str
+    verified: bool = Field(default=False, sa_column_kwargs={"server_default": sql("false")})
+    created_at_unix: int = Field(sa_column=_big())
+
+
+class Workspace(SQLModel, table=True):
+    __tablename__ = "workspaces"
+    id: str = Field(primary_key=True)
+    slug: str = Field(unique=True)
+    name: str
+    kind: str
+    owner_user_id: str | None = None
+    created_at_unix: int = Field(sa_column=_big())
+
+
+class Consql(SQLModel, table=True):
+    __tablename__ = "contexts"
+    __table_args__ = (UniqueConstraint("workspace_id", "connector", "external_id"),)
+    id: str = Field(primary_key=True)
+    workspace_id: str = Field(foreign_key="workspaces.id", ondelete="CASCADE")
+    connector: str
+    external_id: str
+    system_prompt: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": sql("false")})
+    created_at_unix: int = Field(sa_column=_big())
+
+
+class PairingRequest(SQLModel, table=True):
+    __tablename__ = "pairing_requests"
+    id: str = Field(primary_key=True)
+    token_hash: str = Field(unique=True)
+    token_hint: str
+    connector: str
+    connector_user_id: str
+    display_name: str
+    status: str
+    expires_at_unix: int = Field(sa_column=_big())
+    approved_user_id: str | None = None
+    approver_user_id: str | None = None
+    denied_reason: str | None = None
+    created_at_unix: int = Field(sa_column=_big())
+    updated_at_unix: int = Field(sa_column=_big())

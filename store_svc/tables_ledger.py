@@ -1,0 +1,101 @@
+"""Ledger tables: inbound journal, e-mail ingestions, outbound deliveries, audit trails,
+leader leases."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import text as sql
+from sqlmodel import Field, SQLModel
+
+
+def _big(default: int | None = None, nullable: bool = False) -> Column[int]:
+    sd = None if default is None else sql(str(default))
+    return Column(BigInteger, nullable=nullable, server_default=sd)
+
+
+class ImapIngestion(SQLModel, table=True):
+    __tablename__ = "imap_ingestions"
+    __table_args__ = (
+        UniqueConstraint("account_key", "uid"),
+        UniqueConstraint("account_key", "message_id"),
+    )
+    id: str = Field(primary_key=True)
+    account_key: str
+    uid: int = Field(sa_column=_big())
+    message_id: str | None = None
+    workspace_id: str
+    context_id: str
+    file_path: str
+    created_at_unix: int = Field(sa_column=_big())
+
+
+class AgentAuditEvent(SQLModel, table=True):
+    __tablename__ = "agent_audit_events"
+    __table_args__ = (Index("idx_agent_audit_events_ws", "workspace_id", "created_at_unix"),)
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    context_id: str
+    connector: str
+    external_id: str
+    source_user_id: str | None = None
+    event_type: str
+    stage: str
+    tool_name: str | None = None
+    tool_class: str | None = None
+    blocked: bool = Field(default=False, sa_column_kwargs={"server_default": sql("false")})
+    block_reason: str | None = None
+    message: str | None = None
+    created_at_unix: int = Field(sa_column=_big())
+
+
+class InboundEntry(SQLModel, table=True):
+    __tablename__ = "inbound_journal"
+    __table_args__ = (UniqueConstraint("connector", "chat_id", "platform_message_id"),)
+    id: str = Field(primary_key=True)
+    connector: str
+    chat_id: str
+    platform_message_id: str
+    sender_id: str | None = None
+    text: str | None = None
+    status: str
+    outcome: str | None = None
+    created_at_unix: int = Field(sa_column=_big())
+    updated_at_unix: int = Field(sa_column=_big())
+
+
+class Delivery(SQLModel, table=True):
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("idx_deliveries_status", "status", "created_at_unix"),)
+    id: str = Field(primary_key=True)
+    idempotency_key: str = Field(unique=True)
+    connector: str
+    chat_id: str
+    text: str | None = None
+    status: str
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": sql("0")})
+    platform_message_id: str | None = None
+    last_error: str | None = None
+    created_at_unix: int = Field(sa_column=_big())
+    updated_at_unix: int = Field(sa_column=_big())
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("idx_audit_log_created", "created_at_unix"),)
+    id: str = Field(primary_key=True)
+    actor: str
+    action: str
+    subject_kind: str
+    subject_id: str
+    workspace_id: str | None = None
+    before_json: str | None = None
+    after_json: str | None = None
+    created_at_unix: int = Field(sa_column=_big())
+
+
+class LeaderLease(SQLModel, table=True):
+    __tablename__ = "leader_leases"
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at_ms: int = Field(sa_column=_big())
+    token: int = Field(default=1, sa_column=_big(1))

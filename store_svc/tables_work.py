@@ -1,0 +1,137 @@
+"""Tables of work and its ledgers: tasks, dead letters, objectives and runs, approvals."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import text as sql
+from sqlmodel import Field, SQLModel
+
+
+def _big(default: int | None = None, nullable: bool = False) -> Column[int]:
+    sd = None if default is None else sql(str(default))
+    return Column(BigInteger, nullable=nullable, server_default=sd)
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("idx_tasks_run_key", "run_key", unique=True),
+        Index("idx_tasks_claim", "status", "lane_rank", "priority_rank", "created_at_ms"),
+        Index("idx_tasks_workspace", "workspace_id", "updated_at_unix"),
+    )
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    context_id: str
+    kind: str
+    title: str
+    prompt: str
+    run_key: str | None = None
+    status: str
+    route_class: str | None = None
+    priority: str | None = None
+    due_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    assigned_lane: str | None = None
+    source_connector: str | None = None
+    source_external_id: str | None = None
+    source_user_id: str | None = None
+    source_text: str | None = None
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": sql("0")})
+    worker_id: str | None = None
+    started_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    finished_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    result_summary: str | None = None
+    result_path: str | None = None
+    error_message: str | None = None
+    created_at_unix: int = Field(sa_column=_big())
+    updated_at_unix: int = Field(sa_column=_big())
+    lane: str = Field(default="task", sa_column_kwargs={"server_default": "task"})
+    lane_rank: int = Field(default=1, sa_column_kwargs={"server_default": sql("1")})
+    priority_rank: int = Field(default=2, sa_column_kwargs={"server_default": sql("2")})
+    max_attempts: int = Field(default=3, sa_column_kwargs={"server_default": sql("3")})
+    lease_token: int = Field(default=0, sa_column=_big(0))
+    lease_expires_at_ms: int = Field(default=0, sa_column=_big(0))
+    next_attempt_at_ms: int = Field(default=0, sa_column=_big(0))
+    created_at_ms: int = Field(default=0, sa_column=_big(0))
+
+
+class DeadLetter(SQLModel, table=True):
+    __tablename__ = "dead_letters"
+    __table_args__ = (Index("idx_dead_letters_created", "created_at_unix"),)
+    id: str = Field(primary_key=True)
+    subject_kind: str
+    subject_id: str
+    workspace_id: str | None = None
+    last_error: str
+    attempts: int
+    created_at_unix: int = Field(sa_column=_big())
+    replayed_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+
+
+class Objective(SQLModel, table=True):
+    __tablename__ = "objectives"
+    __table_args__ = (Index("idx_objectives_due", "active", "trigger_type", "next_run_unix"),)
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    context_id: str
+    title: str
+    prompt: str
+    trigger_type: str
+    event_key: str | None = None
+    cron_expr: str | None = None
+    timezone: str = Field(default="UTC", sa_column_kwargs={"server_default": "UTC"})
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sql("true")})
+    next_run_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    last_run_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    last_error: str | None = None
+    run_count: int = Field(default=0, sa_column=_big(0))
+    success_count: int = Field(default=0, sa_column=_big(0))
+    failure_count: int = Field(default=0, sa_column=_big(0))
+    consecutive_failures: int = Field(default=0, sa_column=_big(0))
+    consecutive_successes: int = Field(default=0, sa_column=_big(0))
+    total_run_duration_ms: int = Field(default=0, sa_column=_big(0))
+    last_success_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    last_failure_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    auto_paused_reason: str | None = None
+    recent_errors_json: str | None = None
+    created_at_unix: int = Field(sa_column=_big())
+    updated_at_unix: int = Field(sa_column=_big())
+
+
+class ObjectiveRun(SQLModel, table=True):
+    __tablename__ = "objective_runs"
+    __table_args__ = (Index("idx_objective_runs_objective", "objective_id", "started_at_unix"),)
+    id: str = Field(primary_key=True)
+    objective_id: str = Field(foreign_key="objectives.id", ondelete="CASCADE")
+    scheduled_for_unix: int = Field(default=0, sa_column=_big(0))
+    started_at_unix: int = Field(sa_column=_big())
+    outcome: str
+    task_id: str | None = None
+    error: str | None = None
+    duration_ms: int = Field(default=0, sa_column=_big(0))
+
+
+class ActionApproval(SQLModel, table=True):
+    __tablename__ = "action_approvals"
+    __table_args__ = (Index("idx_action_approvals_status", "status", "created_at_unix"),)
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    context_id: str
+    connector: str
+    external_id: str
+    requester_user_id: str
+    action_type: str
+    action_target: str | None = None
+    action_summary: str | None = None
+    payload_json: str
+    status: str
+    approver_user_id: str | None = None
+    denied_reason: str | None = None
+    execution_status: str = Field(
+        default="not_executed", sa_column_kwargs={"server_default": "not_executed"}
+    )
+    execution_message: str | None = None
+    executor_plugin: str | None = None
+    executed_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    created_at_unix: int = Field(sa_column=_big())
+    updated_at_unix: int = Field(sa_column=_big())
+    expires_at_unix: int = Field(default=0, sa_column=_big(0))

@@ -1,0 +1,65 @@
+"""Every store test runs against both backends: SQLite in a temporary folder and a
+throwaway PostgreSQL cluster (skipped with the reason when PostgreSQL is missing, unless
+AGENT_RUNTIME_TEST_REQUIRE_POSTGRES=1)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from store_svc.db import Database, open_database
+from store_svc.migrate import upgrade
+from tests import pg
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pg.Cluster | str]:
+    """The cluster, or the reason it is unavailable."""
+    try:
+        cluster = pg.start_cluster()
+    except pg.PostgresUnavailable as exc:
+        yield str(exc)
+        return
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        if isinstance(cluster, str):
+            if pg.required():
+                pytest.fail(f"PostgreSQL required ({pg.REQUIRE_ENV}=1): {cluster}")
+            pytest.skip(f"PostgreSQL unavailable: {cluster}")
+        url = pg.create_database(cluster, f"t{next(_counter)}")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = open_database(db_url)
+    yield database
+    await database.close()
+
+
+async def eventually(check, timeout: float = 10.0, every: float = 0.02):  # type: ignore[no-untyped-def]
+    """Poll `check()` until it returns a truthy value or the deadline passes."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        await asyncio.sleep(every)
