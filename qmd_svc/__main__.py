@@ -1,0 +1,17 @@
+"""`python -m qmd_svc`: the composition root."""
+
+from __future__ import annotations
+
+from qmd_svc.config import QmdSettings
+from qmd_svc.server import build_server
+from svckit.config import load_settings
+from svckit.serve import run
+
+
+def main() -> None:
+    settings = load_settings(QmdSettings)
+    run("qmd", settings, build_server(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The scheduler as seen by qmd: one call, NotifyEvent, behind the `EventSink` protocol."""
+
+from __future__ import annotations
+
+import logging
+
+import grpc
+
+from agent_runtime.scheduler.v1 import service_pb2 as scheduler_pb2
+from agent_runtime.scheduler.v1 import service_pb2_grpc as scheduler_grpc
+from qmd_svc.events import PermanentFailure
+
+log = logging.getLogger("qmd_svc.clients")
+
+
+class SchedulerEvents:
+    """Reports `markdown.updated` to scheduler_svc. While the scheduler answers UNIMPLEMENTED
+    the event is logged instead (and not retried)."""
+
+    def __init__(self, channel: grpc.aio.Channel, timeout: float = 5.0) -> None:
+        self._stub = scheduler_grpc.SchedulerServiceStub(channel)
+        self._timeout = timeout
+
+    async def notify(self, workspace_id: str, event_key: str, path: str) -> None:
+        request = scheduler_pb2.NotifyEventRequest(
+            workspace_id=workspace_id, event_key=event_key, path=path
+        )
+        try:
+            await self._stub.NotifyEvent(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as exc:
+            code = exc.code()
+            if code == grpc.StatusCode.UNIMPLEMENTED:
+                log.info(
+                    "event (scheduler has no NotifyEvent yet)",
+                    extra={"event": event_key, "workspace_id": workspace_id, "path": path},
+                )
+                raise PermanentFailure("scheduler answered UNIMPLEMENTED") from exc
+            if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
+                raise PermanentFailure(f"scheduler refused: {code.name}") from exc
+            raise
