@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +57,19 @@ def remove(data_dir: Path) -> None:
     (data_dir / ENDPOINTS_FILE).unlink(missing_ok=True)
 
 
-def banner(doc: dict[str, Any], path: Path) -> str:
+def grpcurl_command() -> str:
+    """`grpcurl` if it is on PATH, else the copy `make install` put beside this Python."""
+    if shutil.which("grpcurl"):
+        return "grpcurl"
+    local = Path(sys.executable).parent / "grpcurl"
+    return str(local) if local.exists() else "grpcurl"
+
+
+def banner(doc: dict[str, Any], path: Path, grpcurl: str = "grpcurl") -> str:
     """Endpoints plus copy-paste grpcurl and curl commands."""
     pki = doc["pki"]
     q = shlex.quote
+    g = q(grpcurl)
     tls = f"-cacert {q(pki['ca'])} -cert {q(pki['admin_cert'])} -key {q(pki['admin_key'])}"
     curl_tls = f"--cacert {q(pki['ca'])} --cert {q(pki['admin_cert'])} --key {q(pki['admin_key'])}"
     services = doc["services"]
@@ -76,11 +87,11 @@ def banner(doc: dict[str, Any], path: Path) -> str:
         f"Endpoints written to {path}",
         "",
         "Try it (admin client certificate from the dev PKI):",
-        f"  grpcurl {tls} {store['grpc']} list",
-        f"  grpcurl {tls} {store['grpc']} describe",
-        f"  grpcurl {tls} {services['gateway']['grpc']} grpc.health.v1.Health/Check",
-        f"  curl {curl_tls} {doc['rest']}/healthz",
-        f"  curl {store['metrics']}",
+        f"  {g} {tls} {store['grpc']} list",
+        f"  {g} {tls} {store['grpc']} describe",
+        f"  {g} {tls} {services['gateway']['grpc']} grpc.health.v1.Health/Check",
+        f"  curl -s {curl_tls} {doc['rest']}/healthz",
+        f"  curl -s {store['metrics']}",
         "",
         "Ctrl-C stops everything.",
     ]

@@ -166,7 +166,7 @@ async def _run_until(stop: asyncio.Event, sup: Supervisor, p: Plan) -> int:
             return 1
         doc = endpoints.build(p.ports, p.pki, p.host)
         path = endpoints.write(p.data_dir, doc)
-        sup.say(endpoints.banner(doc, path))
+        sup.say(endpoints.banner(doc, path, endpoints.grpcurl_command()))
         supervising = asyncio.create_task(sup.wait())
         await asyncio.wait([stopped, supervising], return_when=asyncio.FIRST_COMPLETED)
         supervising.cancel()
