@@ -1,0 +1,54 @@
+"""`python -m gateway_svc`: the composition root, the only place that reads settings."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from importlib import metadata
+
+from gateway_svc import rest
+from gateway_svc.clients import GrpcHealthProbe
+from gateway_svc.config import GatewaySettings
+from gateway_svc.deps import Deps
+from gateway_svc.server import build_server
+from svckit.channels import open_channel
+from svckit.config import load_settings
+from svckit.serve import Service, run
+
+# What the heartbeat checks; every service answers Health to any certificate of our CA.
+BACKENDS = ("store", "orchestrator", "scheduler", "qmd", "connectors")
+
+
+def main() -> None:
+    settings = load_settings(GatewaySettings)
+
+    async def build() -> Service:
+        cert = settings.pki.service("gateway")
+        channels = {
+            name: open_channel(getattr(settings, f"{name}_addr"), settings.pki, cert)
+            for name in BACKENDS
+        }
+        timeout = settings.heartbeat_probe_timeout_seconds
+        deps = Deps(
+            version=metadata.version("agent-runtime"),
+            probes={n: GrpcHealthProbe(ch, timeout) for n, ch in channels.items()},
+            clock=time.time,
+        )
+        service = build_server(settings, deps)
+        rest_server = rest.serve(settings)
+
+        async def start_rest() -> None:
+            await rest_server.start()
+
+        async def close_channels() -> None:
+            await asyncio.gather(*(ch.close() for ch in channels.values()))
+
+        service.on_start.append(start_rest)
+        service.on_stop.extend([rest_server.stop, close_channels])
+        return service
+
+    run("gateway", settings, build)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Settings of the gateway process."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from svckit.config import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    """`AGENT_RUNTIME_*` settings of gateway_svc; ports default to DESIGN.md §6."""
+
+    grpc_port: int = Field(7103, ge=0, le=65535)
+    health_port: int = Field(7203, ge=0, le=65535)
+    metrics_port: int = Field(7303, ge=0, le=65535)
+    # The HTTPS listener of /api/v1, served by this process (gateway_svc.rest).
+    rest_port: int = Field(8443, ge=0, le=65535)
+    # Bearer token accepted on /api/v1 besides admin client certificates; unset: certificates
+    # only. Kept out of repr so it never reaches a log line.
+    admin_token: str | None = Field(None, repr=False, min_length=16)
+    rest_max_body_bytes: int = Field(1 << 20, ge=1024)
+    # Reported by /api/v1/info, as the original (AGENT_RUNTIME_ENV, …_PUBLIC_HOST, …_ADMIN_HOST).
+    env: str = "development"
+    public_host: str = "localhost"
+    admin_host: str = "admin.localhost"
+    # How long the heartbeat waits for each backend's Health check.
+    heartbeat_probe_timeout_seconds: float = Field(2.0, gt=0)

@@ -1,0 +1,15 @@
+"""Settings of the orchestrator process."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from svckit.config import ServiceSettings
+
+
+class OrchestratorSettings(ServiceSettings):
+    """`AGENT_RUNTIME_*` settings of orchestrator_svc; ports default to DESIGN.md §6."""
+
+    grpc_port: int = Field(7102, ge=0, le=65535)
+    health_port: int = Field(7202, ge=0, le=65535)
+    metrics_port: int = Field(7302, ge=0, le=65535)

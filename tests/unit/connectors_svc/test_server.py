@@ -1,0 +1,74 @@
+"""connectors_svc served on port 0 with a throwaway PKI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from agent_runtime.connectors.v1 import service_pb2, service_pb2_grpc
+from connectors_svc.authz import ALLOW
+from connectors_svc.config import ConnectorsSettings
+from connectors_svc.deps import Deps
+from connectors_svc.server import SERVICE_NAME, build_server
+from svckit import testing
+from svckit.pki import PkiPaths
+from svckit.serve import Ports
+
+RPCS = [m.name for m in service_pb2.DESCRIPTOR.services_by_name["ConnectorsService"].methods]
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> PkiPaths:
+    return testing.make_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+async def ports(pki: PkiPaths) -> AsyncIterator[Ports]:
+    settings = ConnectorsSettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0)
+    async with testing.serving(build_server(settings, Deps())) as ports:
+        yield ports
+
+
+def test_default_ports_follow_the_design() -> None:
+    s = ConnectorsSettings()
+    assert (s.grpc_port, s.health_port, s.metrics_port) == (7106, 7206, 7306)
+
+
+def test_every_rpc_has_an_allow_rule() -> None:
+    assert ALLOW.covers(RPCS) == []
+
+
+async def test_health_is_serving(pki: PkiPaths, ports: Ports) -> None:
+    async with testing.client_channel(pki, ports.grpc, "admin:admin") as ch:
+        stub = health_pb2_grpc.HealthStub(ch)
+        for name in ("", SERVICE_NAME):
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=5)
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_unimplemented_rpcs_say_so(pki: PkiPaths, ports: Ports) -> None:
+    async with testing.client_channel(pki, ports.grpc, "svc:gateway") as ch:
+        stub = service_pb2_grpc.ConnectorsServiceStub(ch)
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await stub.Publish(service_pb2.PublishRequest(text="hi"), timeout=5)
+        assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+async def test_caller_not_on_the_allow_list_is_denied(pki: PkiPaths, ports: Ports) -> None:
+    # qmd and the store never publish; the scheduler may publish but not read statuses.
+    cases = [
+        ("svc:qmd", "Publish"),
+        ("svc:store", "Publish"),
+        ("svc:scheduler", "GetConnectorStatus"),
+    ]
+    for who, rpc in cases:
+        async with testing.client_channel(pki, ports.grpc, who) as ch:
+            stub = service_pb2_grpc.ConnectorsServiceStub(ch)
+            request = getattr(service_pb2, f"{rpc}Request")()
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await getattr(stub, rpc)(request, timeout=5)
+            assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED, (who, rpc)
