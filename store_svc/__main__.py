@@ -1,0 +1,30 @@
+"""`python -m store_svc`: the composition root — read settings, migrate, open, serve."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from store_svc.config import StoreSettings
+from store_svc.db import open_database
+from store_svc.migrate import upgrade
+from store_svc.server import build_service
+from svckit.config import load_settings
+from svckit.serve import Service, run
+
+
+def main() -> None:
+    settings = load_settings(StoreSettings)
+
+    async def build() -> Service:
+        url = settings.database_url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(upgrade, url)
+        return build_service(settings, open_database(url))
+
+    run("store", settings, build)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Settings of the store process."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from svckit.config import ServiceSettings
+
+
+class StoreSettings(ServiceSettings):
+    """`AGENT_RUNTIME_*` settings of store_svc; ports default to DESIGN.md §6."""
+
+    grpc_port: int = Field(7101, ge=0, le=65535)
+    health_port: int = Field(7201, ge=0, le=65535)
+    metrics_port: int = Field(7301, ge=0, le=65535)
+    # SQLite file (the original's name); default <data dir>/meta.sqlite.
+    db_path: str | None = None
+    # PostgreSQL URL (postgresql://user:pass@host:port/db); wins over db_path when set.
+    db_url: str | None = Field(None, pattern=r"^(postgres(ql)?(\+psycopg)?|sqlite)://", repr=False)
+    # PostgreSQL connection pool size.
+    db_pool_size: int = Field(8, ge=1, le=200)
+    # Retry backoff of failed tasks: base * 2^(attempt-1), capped, with jitter.
+    task_retry_base_ms: int = Field(1000, ge=1)
+    task_retry_cap_ms: int = Field(300_000, ge=1)
+
+    @property
+    def database_url(self) -> str:
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{self.db_path or self.data_dir / 'meta.sqlite'}"

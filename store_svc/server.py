@@ -1,0 +1,72 @@
+"""build_service(settings, db) -> Service: wires domain objects into servicers; starts nothing."""
+
+from __future__ import annotations
+
+from agent_runtime.store.v1 import (
+    audit_service_pb2_grpc,
+    delivery_service_pb2_grpc,
+    journal_service_pb2_grpc,
+    lease_service_pb2_grpc,
+    task_service_pb2_grpc,
+    workspace_service_pb2_grpc,
+)
+from store_svc.audit import Audit
+from store_svc.common import Clock, SystemClock
+from store_svc.config import StoreSettings
+from store_svc.db import Database
+from store_svc.dead_letters import DeadLetters
+from store_svc.deliveries import Deliveries
+from store_svc.journal import Journal
+from store_svc.leases import Leases
+from store_svc.queue import Backoff, Queue
+from store_svc.service_ledgers import AuditService, DeliveryService, JournalService, LeaseService
+from store_svc.service_tasks import TaskService
+from store_svc.service_workspaces import WorkspaceService
+from store_svc.tasks import Tasks
+from store_svc.workspaces import Workspaces
+from svckit.authz import AllowList
+from svckit.serve import Service, ServiceDef
+
+PKG = "agent_runtime.store.v1."
+# Every service reaches data only through the store; admins (grpcurl, TUI) may read and fix.
+ALLOW = AllowList({"*": ["svc:*", "admin:*"]})
+
+
+def build_service(settings: StoreSettings, db: Database, clock: Clock | None = None) -> Service:
+    clock = clock or SystemClock()
+    backoff = Backoff(settings.task_retry_base_ms, settings.task_retry_cap_ms)
+    defs = [
+        ServiceDef(
+            task_service_pb2_grpc.add_TaskServiceServicer_to_server,
+            TaskService(Tasks(db, clock), Queue(db, clock, backoff), DeadLetters(db, clock)),
+            PKG + "TaskService",
+        ),
+        ServiceDef(
+            workspace_service_pb2_grpc.add_WorkspaceServiceServicer_to_server,
+            WorkspaceService(Workspaces(db, clock)),
+            PKG + "WorkspaceService",
+        ),
+        ServiceDef(
+            journal_service_pb2_grpc.add_JournalServiceServicer_to_server,
+            JournalService(Journal(db, clock)),
+            PKG + "JournalService",
+        ),
+        ServiceDef(
+            delivery_service_pb2_grpc.add_DeliveryServiceServicer_to_server,
+            DeliveryService(Deliveries(db, clock)),
+            PKG + "DeliveryService",
+        ),
+        ServiceDef(
+            lease_service_pb2_grpc.add_LeaseServiceServicer_to_server,
+            LeaseService(Leases(db, clock)),
+            PKG + "LeaseService",
+        ),
+        ServiceDef(
+            audit_service_pb2_grpc.add_AuditServiceServicer_to_server,
+            AuditService(Audit(db, clock)),
+            PKG + "AuditService",
+        ),
+    ]
+    service = Service("store", settings, defs, allow=ALLOW)
+    service.on_stop.append(db.close)
+    return service

@@ -1,0 +1,146 @@
+"""JournalService, DeliveryService, LeaseService, AuditService: thin proto ↔ domain glue."""
+
+from __future__ import annotations
+
+import grpc
+
+from agent_runtime.store.v1 import audit_pb2, delivery_pb2, journal_pb2, lease_pb2
+from agent_runtime.store.v1 import audit_service_pb2 as arpc
+from agent_runtime.store.v1 import delivery_service_pb2 as drpc
+from agent_runtime.store.v1 import journal_service_pb2 as jrpc
+from agent_runtime.store.v1 import lease_service_pb2 as lrpc
+from agent_runtime.store.v1.audit_service_pb2_grpc import AuditServiceServicer
+from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceServicer
+from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceServicer
+from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceServicer
+from store_svc.audit import Audit
+from store_svc.convert import fields_of, to_msg
+from store_svc.deliveries import Deliveries
+from store_svc.journal import Journal
+from store_svc.leases import Leases
+
+Ctx = grpc.aio.ServicerContext[object, object]
+
+
+class JournalService(JournalServiceServicer):
+    def __init__(self, journal: Journal) -> None:
+        self._j = journal
+
+    async def RecordInbound(
+        self, request: jrpc.RecordInboundRequest, context: Ctx
+    ) -> jrpc.RecordInboundResponse:
+        row, dup = await self._j.record(fields_of(request))
+        return jrpc.RecordInboundResponse(
+            entry=to_msg(journal_pb2.InboundEntry, row), duplicate=dup
+        )
+
+    async def CompleteInbound(
+        self, request: jrpc.CompleteInboundRequest, context: Ctx
+    ) -> jrpc.CompleteInboundResponse:
+        row = await self._j.complete(request.id, request.status, request.outcome)
+        return jrpc.CompleteInboundResponse(entry=to_msg(journal_pb2.InboundEntry, row))
+
+    async def CheckImapIngested(
+        self, request: jrpc.CheckImapIngestedRequest, context: Ctx
+    ) -> jrpc.CheckImapIngestedResponse:
+        done = await self._j.imap_ingested(request.account_key, request.uid, request.message_id)
+        return jrpc.CheckImapIngestedResponse(ingested=done)
+
+    async def MarkImapIngested(
+        self, request: jrpc.MarkImapIngestedRequest, context: Ctx
+    ) -> jrpc.MarkImapIngestedResponse:
+        return jrpc.MarkImapIngestedResponse(created=await self._j.mark_imap(fields_of(request)))
+
+
+class DeliveryService(DeliveryServiceServicer):
+    def __init__(self, deliveries: Deliveries) -> None:
+        self._d = deliveries
+
+    async def CreateDelivery(
+        self, request: drpc.CreateDeliveryRequest, context: Ctx
+    ) -> drpc.CreateDeliveryResponse:
+        row = await self._d.create(fields_of(request))
+        return drpc.CreateDeliveryResponse(delivery=to_msg(delivery_pb2.Delivery, row))
+
+    async def GetDelivery(
+        self, request: drpc.GetDeliveryRequest, context: Ctx
+    ) -> drpc.GetDeliveryResponse:
+        row = await self._d.get(request.id, request.idempotency_key)
+        return drpc.GetDeliveryResponse(delivery=to_msg(delivery_pb2.Delivery, row))
+
+    async def UpdateDelivery(
+        self, request: drpc.UpdateDeliveryRequest, context: Ctx
+    ) -> drpc.UpdateDeliveryResponse:
+        row = await self._d.update(fields_of(request))
+        return drpc.UpdateDeliveryResponse(delivery=to_msg(delivery_pb2.Delivery, row))
+
+    async def ListDeliveries(
+        self, request: drpc.ListDeliveriesRequest, context: Ctx
+    ) -> drpc.ListDeliveriesResponse:
+        rows = await self._d.list(request.status, request.connector, request.limit)
+        return drpc.ListDeliveriesResponse(
+            items=[to_msg(delivery_pb2.Delivery, r) for r in rows], count=len(rows)
+        )
+
+
+class LeaseService(LeaseServiceServicer):
+    def __init__(self, leases: Leases) -> None:
+        self._l = leases
+
+    async def AcquireLease(
+        self, request: lrpc.AcquireLeaseRequest, context: Ctx
+    ) -> lrpc.AcquireLeaseResponse:
+        row = await self._l.acquire(request.name, request.holder, request.ttl_ms)
+        return lrpc.AcquireLeaseResponse(lease=to_msg(lease_pb2.LeaderLease, row))
+
+    async def RenewLease(
+        self, request: lrpc.RenewLeaseRequest, context: Ctx
+    ) -> lrpc.RenewLeaseResponse:
+        row = await self._l.renew(request.name, request.holder, request.ttl_ms)
+        return lrpc.RenewLeaseResponse(lease=to_msg(lease_pb2.LeaderLease, row))
+
+    async def ReleaseLease(
+        self, request: lrpc.ReleaseLeaseRequest, context: Ctx
+    ) -> lrpc.ReleaseLeaseResponse:
+        return lrpc.ReleaseLeaseResponse(
+            released=await self._l.release(request.name, request.holder)
+        )
+
+    async def GetLease(self, request: lrpc.GetLeaseRequest, context: Ctx) -> lrpc.GetLeaseResponse:
+        row = await self._l.get(request.name)
+        return lrpc.GetLeaseResponse(lease=to_msg(lease_pb2.LeaderLease, row))
+
+
+class AuditService(AuditServiceServicer):
+    def __init__(self, audit: Audit) -> None:
+        self._a = audit
+
+    async def AppendAuditEvent(
+        self, request: arpc.AppendAuditEventRequest, context: Ctx
+    ) -> arpc.AppendAuditEventResponse:
+        row = await self._a.append(fields_of(request))
+        return arpc.AppendAuditEventResponse(event=to_msg(audit_pb2.AuditEvent, row))
+
+    async def ListAuditEvents(
+        self, request: arpc.ListAuditEventsRequest, context: Ctx
+    ) -> arpc.ListAuditEventsResponse:
+        rows, token = await self._a.list(fields_of(request), request.page_size, request.page_token)
+        return arpc.ListAuditEventsResponse(
+            items=[to_msg(audit_pb2.AuditEvent, r) for r in rows],
+            count=len(rows),
+            next_page_token=token,
+        )
+
+    async def CreateAgentAuditEvent(
+        self, request: arpc.CreateAgentAuditEventRequest, context: Ctx
+    ) -> arpc.CreateAgentAuditEventResponse:
+        row = await self._a.create_agent_event(fields_of(request))
+        return arpc.CreateAgentAuditEventResponse(event=to_msg(audit_pb2.AgentAuditEvent, row))
+
+    async def ListAgentAuditEvents(
+        self, request: arpc.ListAgentAuditEventsRequest, context: Ctx
+    ) -> arpc.ListAgentAuditEventsResponse:
+        rows = await self._a.list_agent_events(fields_of(request), request.limit)
+        return arpc.ListAgentAuditEventsResponse(
+            items=[to_msg(audit_pb2.AgentAuditEvent, r) for r in rows], count=len(rows)
+        )

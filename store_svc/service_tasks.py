@@ -1,0 +1,108 @@
+"""TaskService: one thin method per RPC (proto → domain → proto)."""
+
+from __future__ import annotations
+
+import grpc
+
+from agent_runtime.store.v1 import task_pb2 as pb
+from agent_runtime.store.v1 import task_service_pb2 as rpc
+from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceServicer
+from store_svc.convert import fields_of, to_msg
+from store_svc.dead_letters import DeadLetters
+from store_svc.queue import Queue
+from store_svc.tasks import Tasks
+
+Ctx = grpc.aio.ServicerContext[object, object]
+
+
+class TaskService(TaskServiceServicer):
+    def __init__(self, tasks: Tasks, queue: Queue, dead: DeadLetters) -> None:
+        self._tasks, self._queue, self._dead = tasks, queue, dead
+
+    async def CreateTask(
+        self, request: rpc.CreateTaskRequest, context: Ctx
+    ) -> rpc.CreateTaskResponse:
+        row = await self._tasks.create(fields_of(request))
+        return rpc.CreateTaskResponse(task=to_msg(pb.Task, row))
+
+    async def GetTask(self, request: rpc.GetTaskRequest, context: Ctx) -> rpc.GetTaskResponse:
+        return rpc.GetTaskResponse(task=to_msg(pb.Task, await self._tasks.get(request.id)))
+
+    async def ListTasks(self, request: rpc.ListTasksRequest, context: Ctx) -> rpc.ListTasksResponse:
+        rows, token = await self._tasks.list(fields_of(request), request.limit, request.page_token)
+        return rpc.ListTasksResponse(
+            items=[to_msg(pb.Task, r) for r in rows], count=len(rows), next_page_token=token
+        )
+
+    async def UpdateTaskRouting(
+        self, request: rpc.UpdateTaskRoutingRequest, context: Ctx
+    ) -> rpc.UpdateTaskRoutingResponse:
+        row = await self._tasks.update_routing(fields_of(request))
+        return rpc.UpdateTaskRoutingResponse(task=to_msg(pb.Task, row))
+
+    async def ClaimTasks(
+        self, request: rpc.ClaimTasksRequest, context: Ctx
+    ) -> rpc.ClaimTasksResponse:
+        rows = await self._queue.claim(
+            request.worker_id,
+            request.max_tasks,
+            request.lease_ms,
+            list(request.lanes),
+            list(request.kinds),
+        )
+        return rpc.ClaimTasksResponse(tasks=[to_msg(pb.Task, r) for r in rows])
+
+    async def HeartbeatTask(
+        self, request: rpc.HeartbeatTaskRequest, context: Ctx
+    ) -> rpc.HeartbeatTaskResponse:
+        exp = await self._queue.heartbeat(request.id, request.lease_token, request.lease_ms)
+        return rpc.HeartbeatTaskResponse(lease_expires_at_ms=exp)
+
+    async def CompleteTask(
+        self, request: rpc.CompleteTaskRequest, context: Ctx
+    ) -> rpc.CompleteTaskResponse:
+        row = await self._queue.complete(
+            request.id, request.lease_token, request.result_summary, request.result_path
+        )
+        return rpc.CompleteTaskResponse(task=to_msg(pb.Task, row))
+
+    async def FailTask(self, request: rpc.FailTaskRequest, context: Ctx) -> rpc.FailTaskResponse:
+        row, dl = await self._queue.fail(
+            request.id, request.lease_token, request.error_message, request.retryable
+        )
+        return rpc.FailTaskResponse(
+            task=to_msg(pb.Task, row), dead_letter=to_msg(pb.DeadLetter, dl) if dl else None
+        )
+
+    async def CancelTask(
+        self, request: rpc.CancelTaskRequest, context: Ctx
+    ) -> rpc.CancelTaskResponse:
+        row = await self._tasks.cancel(request.id, request.actor)
+        return rpc.CancelTaskResponse(task=to_msg(pb.Task, row))
+
+    async def QueueStats(
+        self, request: rpc.QueueStatsRequest, context: Ctx
+    ) -> rpc.QueueStatsResponse:
+        s = await self._dead.stats(request.workspace_id)
+        return rpc.QueueStatsResponse(
+            lanes=[rpc.LaneStats(**lane) for lane in s["lanes"]],
+            oldest_queued_age_ms=s["oldest_queued_age_ms"],
+            oldest_lease_age_ms=s["oldest_lease_age_ms"],
+            dead=s["dead"],
+        )
+
+    async def ListDeadLetters(
+        self, request: rpc.ListDeadLettersRequest, context: Ctx
+    ) -> rpc.ListDeadLettersResponse:
+        rows, token = await self._dead.list(
+            request.workspace_id, request.include_replayed, request.page_size, request.page_token
+        )
+        return rpc.ListDeadLettersResponse(
+            items=[to_msg(pb.DeadLetter, r) for r in rows], count=len(rows), next_page_token=token
+        )
+
+    async def ReplayDeadLetter(
+        self, request: rpc.ReplayDeadLetterRequest, context: Ctx
+    ) -> rpc.ReplayDeadLetterResponse:
+        row = await self._dead.replay(request.id, request.actor)
+        return rpc.ReplayDeadLetterResponse(task=to_msg(pb.Task, row))
