@@ -1,0 +1,176 @@
+"""Task lifecycles (create + claim + complete) through store_svc over mTLS, 64 in flight.
+
+store_svc runs as a real process (`python -m store_svc`), first on SQLite, then on a
+throwaway PostgreSQL cluster when one can be started; the ceiling is a trivial echo servicer
+served by svckit (same interceptors, same mTLS) in its own process. 32 producers create
+tasks; 32 workers claim up to 8 per call and complete each one.
+Last line: ``sqlite_lifecycles_per_s=… postgres_lifecycles_per_s=… echo_calls_per_s=…``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+
+from agent_runtime.echo.v1 import echo_pb2, echo_pb2_grpc
+from agent_runtime.store.v1 import task_service_pb2 as trpc
+from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
+from bench._common import closed_loop, figures
+from svckit import testing
+from svckit.pki import PkiPaths
+
+IN_FLIGHT = 64
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            try:
+                resp = health_pb2_grpc.HealthStub(ch).Check(
+                    health_pb2.HealthCheckRequest(), timeout=1
+                )
+                if resp.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+        time.sleep(0.1)
+    raise RuntimeError("server did not become healthy")
+
+
+@contextlib.contextmanager
+def process(args: list[str], env: dict[str, str]) -> Iterator[int]:
+    grpc_port, health_port = testing.free_port(), testing.free_port()
+    env = {
+        **os.environ,
+        **env,
+        "AGENT_RUNTIME_GRPC_PORT": str(grpc_port),
+        "AGENT_RUNTIME_HEALTH_PORT": str(health_port),
+        "AGENT_RUNTIME_METRICS_PORT": "0",
+        "AGENT_RUNTIME_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_healthy(health_port, proc)
+        yield grpc_port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def lifecycles(pki: PkiPaths, port: int, seconds: float) -> float:
+    channel = testing.client_channel(pki, port, identity="svc:orchestrator")
+    stub = TaskServiceStub(channel)
+    done = 0
+    stop = time.perf_counter() + seconds
+    req = trpc.CreateTaskRequest(workspace_id="ws", context_id="ctx", title="bench", prompt="noop")
+
+    async def producer() -> None:
+        while time.perf_counter() < stop:
+            await stub.CreateTask(req, timeout=30)
+
+    async def worker(n: int) -> None:
+        nonlocal done
+        claim = trpc.ClaimTasksRequest(worker_id=f"w{n}", max_tasks=8, lease_ms=60_000)
+        while time.perf_counter() < stop:
+            got = (await stub.ClaimTasks(claim, timeout=30)).tasks
+            if not got:
+                await asyncio.sleep(0.005)
+                continue
+            for t in got:
+                await stub.CompleteTask(
+                    trpc.CompleteTaskRequest(
+                        id=t.id, lease_token=t.lease_token, result_summary="ok"
+                    ),
+                    timeout=30,
+                )
+                done += 1
+
+    async with channel:
+        await stub.CreateTask(req, timeout=30)  # warm up the TLS session
+        start = time.perf_counter()
+        half = IN_FLIGHT // 2
+        await asyncio.gather(*(producer() for _ in range(half)), *(worker(n) for n in range(half)))
+        return done / (time.perf_counter() - start)
+
+
+async def echo_rate(pki: PkiPaths, port: int, seconds: float) -> float:
+    channel = testing.client_channel(pki, port, identity="svc:orchestrator")
+    stub = echo_pb2_grpc.EchoServiceStub(channel)
+    req = echo_pb2.EchoRequest(payload=b"x" * 64)
+
+    async def call() -> None:
+        await stub.Echo(req, timeout=10)
+
+    async with channel:
+        await closed_loop(call, IN_FLIGHT, 0.5)
+        return (await closed_loop(call, IN_FLIGHT, seconds)).per_second
+
+
+def store_env(pki: PkiPaths, tmp: Path, db_url: str | None) -> dict[str, str]:
+    env = {"AGENT_RUNTIME_PKI_DIR": str(pki.root), "AGENT_RUNTIME_DATA_DIR": str(tmp)}
+    if db_url:
+        env["AGENT_RUNTIME_DB_URL"] = db_url
+    return env
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.store_tasks", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp_name:
+        tmp = Path(tmp_name)
+        pki = testing.make_pki(tmp / "pki")
+        env = store_env(pki, tmp, None)
+        with process(["bench.store_echo_server"], env) as port:
+            echo = asyncio.run(echo_rate(pki, port, args.seconds))
+        print(f"echo (svckit, mTLS, {IN_FLIGHT} in flight): {echo:.0f} calls/s")
+        with process(["store_svc"], env) as port:
+            sqlite = asyncio.run(lifecycles(pki, port, args.seconds))
+        print(f"sqlite: {sqlite:.0f} lifecycles/s ({sqlite / echo:.2f} of echo calls/s)")
+        postgres = 0.0
+        try:
+            from tests import pg
+
+            cluster = pg.start_cluster()
+        except Exception as exc:  # no PostgreSQL here: report 0 and say why
+            print(f"postgres: skipped ({exc})")
+        else:
+            try:
+                with process(["store_svc"], store_env(pki, tmp, cluster.url)) as port:
+                    postgres = asyncio.run(lifecycles(pki, port, args.seconds))
+                print(f"postgres: {postgres:.0f} lifecycles/s")
+            finally:
+                cluster.stop()
+    print(
+        figures(
+            sqlite_lifecycles_per_s=sqlite,
+            postgres_lifecycles_per_s=postgres,
+            echo_calls_per_s=echo,
+            sqlite_ratio_to_echo=sqlite / echo,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
