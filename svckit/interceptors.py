@@ -129,6 +129,8 @@ class ServerWrapper:
         )
 
     async def _fail(self, context: Any, exc: BaseException) -> str:
+        if isinstance(exc, NotImplementedError):  # generated servicer bases raise this
+            exc = errors.Unimplemented(f"{_short_method()} is not implemented yet")
         if isinstance(exc, errors.DomainError):
             code = exc.code if exc.code in grpc.StatusCode.__members__ else "UNKNOWN"
             await context.abort(grpc.StatusCode[code], exc.message, status_metadata(exc))
@@ -148,11 +150,7 @@ class ServerWrapper:
                 code = _code_name(context)
                 raise
             except Exception as exc:
-                code = (
-                    getattr(exc, "code", "INTERNAL")
-                    if isinstance(exc, errors.DomainError)
-                    else "INTERNAL"
-                )
+                code = _error_code(exc)
                 await self._fail(context, exc)
                 raise
             finally:
@@ -176,11 +174,7 @@ class ServerWrapper:
                 code = _code_name(context)
                 raise
             except Exception as exc:
-                code = (
-                    getattr(exc, "code", "INTERNAL")
-                    if isinstance(exc, errors.DomainError)
-                    else "INTERNAL"
-                )
+                code = _error_code(exc)
                 await self._fail(context, exc)
                 raise
             finally:
@@ -203,6 +197,16 @@ class _Capture:
         self, service: str, handlers: dict[str, grpc.RpcMethodHandler]
     ) -> None:
         self.services[service] = handlers
+
+
+def _error_code(exc: BaseException) -> str:
+    if isinstance(exc, errors.DomainError):
+        return exc.code
+    return "UNIMPLEMENTED" if isinstance(exc, NotImplementedError) else "INTERNAL"
+
+
+def _short_method() -> str:
+    return callctx.current().method.rpartition("/")[2] or "this method"
 
 
 def _code_name(context: Any) -> str:

@@ -135,3 +135,17 @@ async def test_health_on_both_ports_and_metrics(pki: PkiPaths, echo: Any) -> Non
     async with httpx.AsyncClient() as http:
         body = (await http.get(f"http://127.0.0.1:{ports.metrics}/metrics")).text
     assert 'grpc_server_handled_total{grpc_code="OK",grpc_method="Echo"} 1.0' in body
+
+
+async def test_a_method_not_written_yet_answers_unimplemented(pki: PkiPaths) -> None:
+    settings = ServiceSettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0)
+    base = echo_pb2_grpc.EchoServiceServicer()  # the generated base: every method unwritten
+    defs = [ServiceDef(echo_pb2_grpc.add_EchoServiceServicer_to_server, base, SERVICE)]
+    async with testing.serving(
+        Service("store", settings, defs, AllowList({"*": ["admin:*"]}))
+    ) as p:
+        async with testing.client_channel(pki, p.grpc) as ch:
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await _echo(ch, b"x")
+    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "Echo" in (info.value.details() or "")
