@@ -1,7 +1,7 @@
 """Shared fixtures for integration tests: the whole stack started through the supervisor.
 
-`stack` is session-scoped because the six services take seconds to start on a small machine;
-tests that stop or break the stack must run last in their module.
+The stack is shared by the session because the six services take seconds to start on a small
+machine; a test that stops it gets it restarted for whoever asks next.
 """
 
 from __future__ import annotations
@@ -121,13 +121,37 @@ def stop_stack(proc: subprocess.Popen[bytes]) -> int:
     return proc.returncode
 
 
+class _Stacks:
+    """One running stack shared by the whole session, started again if a test stopped it."""
+
+    def __init__(self, tmp: pytest.TempPathFactory) -> None:
+        self._tmp = tmp
+        self._current: Stack | None = None
+
+    def get(self) -> Stack:
+        if self._current is None or self._current.proc.poll() is not None:
+            self._current = start_stack(self._tmp.mktemp("stack"))
+        return self._current
+
+    def close(self) -> None:
+        if self._current is not None:
+            stop_stack(self._current.proc)
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("stack"))
+def _stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Stacks]:
+    stacks = _Stacks(tmp_path_factory)
     try:
-        yield running
+        yield stacks
     finally:
-        stop_stack(running.proc)
+        stacks.close()
+
+
+@pytest.fixture
+def stack(_stacks: _Stacks) -> Stack:
+    """The whole stack, started once per session through `agent-runtime up --free-ports`.
+    A test may stop it (SIGTERM tests do); the next test that asks gets a fresh one."""
+    return _stacks.get()
 
 
 @dataclass(frozen=True)

@@ -252,7 +252,7 @@ def service_pid(stack: Stack, name: str) -> int | None:
     return None
 
 
-# --- these two change the shared stack: keep them last --------------------------------------
+# --- these two change the shared stack (the fixture restarts it for later tests) ------------
 
 
 def test_a_crashed_service_is_restarted(stack: Stack, grpcurl: Grpcurl) -> None:
