@@ -52,10 +52,10 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     await database.close()
 
 
-async def eventually(check, timeout: float = 10.0, every: float = 0.02):  # type: ignore[no-untyped-def]
+async def eventually(check, deadline_s: float = 10.0, every: float = 0.02):  # type: ignore[no-untyped-def]
     """Poll `check()` until it returns a truthy value or the deadline passes."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + deadline_s
     while True:
         value = await check()
         if value:

@@ -120,7 +120,7 @@ async def test_bad_input_names_the_field(db: Database) -> None:
 
 
 async def test_cancel_only_from_queued_or_running(db: Database) -> None:
-    tasks, queue, _ = parts(db)
+    tasks, _, _ = parts(db)
     t = await tasks.create(BASE)
     assert (await tasks.cancel(t["id"], "admin:a"))["status"] == "canceled"
     with pytest.raises(FailedPrecondition):

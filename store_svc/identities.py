@@ -1,0 +1,170 @@
+"""Users and identities: lookup of verified identities only, listing, re-role, revoke."""
+
+from __future__ import annotations
+
+from store_svc import audit
+from store_svc.common import Clock, clamp, new_id, next_token, offset_of, required
+from store_svc.db import Conn, Database, Row
+from svckit.errors import AlreadyExists, InvalidArgument, NotFound
+
+ROLES = ("overlord", "admin", "operator", "member", "viewer")
+_JOINED = (
+    "SELECT i.*, u.display_name AS display_name, u.role AS role FROM identities i"
+    " JOIN users u ON u.id = i.user_id"
+)
+
+
+def check_role(role: str, default: str = "member") -> str:
+    value = role.strip().lower() or default
+    if value not in ROLES:
+        raise InvalidArgument("invalid role", field="role")
+    return value
+
+
+def link(c: Conn, user_id: str, connector: str, connector_user_id: str, now: int) -> Row:
+    """Insert a verified identity; ALREADY_EXISTS when the account is linked already."""
+    p = {
+        "id": new_id(),
+        "user": user_id,
+        "conn": connector,
+        "cuid": connector_user_id,
+        "now": now,
+        "t": True,
+    }
+    if (
+        c.run(
+            "INSERT INTO identities (id, user_id, connector, connector_user_id, verified,"
+            " created_at_unix) VALUES (:id, :user, :conn, :cuid, :t, :now)"
+            " ON CONFLICT DO NOTHING",
+            p,
+        )
+        == 0
+    ):
+        hit = c.one(
+            "SELECT id FROM identities WHERE connector = :conn AND connector_user_id = :cuid", p
+        )
+        raise AlreadyExists("identity is already linked", existing_id=hit["id"] if hit else "")
+    row = c.one(f"{_JOINED} WHERE i.id = :id", p)
+    assert row is not None
+    return row
+
+
+def new_user(c: Conn, display_name: str, role: str, email: str | None, now: int) -> Row:
+    user: Row = {
+        "id": new_id(),
+        "email": email,
+        "display_name": display_name,
+        "role": role,
+        "created_at_unix": now,
+    }
+    c.run(
+        "INSERT INTO users (id, email, display_name, role, created_at_unix) VALUES"
+        " (:id, :email, :display_name, :role, :created_at_unix)",
+        user,
+    )
+    return user
+
+
+class Identities:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db, self._clock = db, clock
+
+    async def lookup(self, connector: str, connector_user_id: str) -> Row:
+        p = {
+            "conn": required("connector", connector).lower(),
+            "cuid": required("connector_user_id", connector_user_id),
+            "t": True,
+        }
+        row = await self._db.read(
+            lambda c: c.one(
+                f"{_JOINED} WHERE i.connector = :conn AND i.connector_user_id = :cuid"
+                " AND i.verified = :t",
+                p,
+            )
+        )
+        if row is None:
+            raise NotFound("identity not found")
+        return row
+
+    async def get_user(self, user_id: str) -> Row:
+        uid = required("id", user_id)
+        row = await self._db.read(
+            lambda c: c.one("SELECT * FROM users WHERE id = :id", {"id": uid})
+        )
+        if row is None:
+            raise NotFound("user not found", id=uid)
+        return row
+
+    async def create_user(
+        self,
+        display_name: str,
+        role: str,
+        email: str,
+        connector: str,
+        connector_user_id: str,
+        actor: str,
+    ) -> tuple[Row, Row | None]:
+        name, r = required("display_name", display_name), check_role(role)
+        conn = connector.strip().lower()
+        cuid = required("connector_user_id", connector_user_id) if conn else ""
+        now = self._clock.now_ms() // 1000
+
+        def run(c: Conn) -> tuple[Row, Row | None]:
+            user = new_user(c, name, r, email.strip() or None, now)
+            ident = link(c, user["id"], conn, cuid, now) if conn else None
+            audit.append(c, now, actor, "user.created", "user", user["id"], after=user)
+            return user, ident
+
+        return await self._db.write(run)
+
+    async def list(self, connector: str, page_size: int, page_token: str) -> tuple[list[Row], str]:
+        limit, off = clamp(page_size, 100, 500), offset_of(page_token)
+        p = {"conn": connector.strip().lower(), "limit": limit, "off": off}
+        where = "WHERE i.connector = :conn" if p["conn"] else ""
+        rows = await self._db.read(
+            lambda c: c.all(
+                f"{_JOINED} {where} ORDER BY i.created_at_unix, i.id LIMIT :limit OFFSET :off", p
+            )
+        )
+        return rows, next_token(off, limit, len(rows))
+
+    async def set_role(self, identity_id: str, role: str, actor: str) -> Row:
+        p = {"id": required("identity_id", identity_id), "role": check_role(role, "")}
+        now = self._clock.now_ms() // 1000
+
+        def run(c: Conn) -> Row:
+            before = c.one(f"{_JOINED} WHERE i.id = :id", p)
+            if before is None:
+                raise NotFound("identity not found", id=p["id"])
+            c.run(
+                "UPDATE users SET role = :role WHERE id = (SELECT user_id FROM identities"
+                " WHERE id = :id)",
+                p,
+            )
+            after = {**before, "role": p["role"]}
+            audit.append(
+                c,
+                now,
+                actor,
+                "identity.role_changed",
+                "identity",
+                p["id"],
+                before={"role": before["role"]},
+                after={"role": p["role"]},
+            )
+            return after
+
+        return await self._db.write(run)
+
+    async def revoke(self, identity_id: str, actor: str) -> Row:
+        p = {"id": required("identity_id", identity_id)}
+        now = self._clock.now_ms() // 1000
+
+        def run(c: Conn) -> Row:
+            before = c.one(f"{_JOINED} WHERE i.id = :id", p)
+            if before is None or c.run("DELETE FROM identities WHERE id = :id", p) == 0:
+                raise NotFound("identity not found", id=p["id"])
+            audit.append(c, now, actor, "identity.revoked", "identity", p["id"], before=before)
+            return before
+
+        return await self._db.write(run)

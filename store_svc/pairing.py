@@ -1,0 +1,179 @@
+"""Pairing requests: tokens stored only as sha256 + hint; approval links a verified identity."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from typing import Any
+
+from store_svc import audit
+from store_svc.common import Clock, clamp, new_id, next_token, offset_of, required
+from store_svc.db import Conn, Database, Row
+from store_svc.identities import check_role, link, new_user
+from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
+
+CONNECTORS = ("telegram", "discord", "codex")
+
+
+def new_token() -> str:
+    """10 random bytes, base32 without padding: 16 characters of A-Z and 2-7."""
+    return base64.b32encode(secrets.token_bytes(10)).decode().rstrip("=")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.strip().upper().encode()).hexdigest()
+
+
+def _token(token: str) -> str:
+    text = token.strip().upper()
+    if not text:
+        raise InvalidArgument("invalid token", field="token")
+    return token_hash(text)
+
+
+class Pairings:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db, self._clock = db, clock
+
+    async def create(
+        self, connector: str, connector_user_id: str, display_name: str, expires_in_sec: int
+    ) -> tuple[Row, str]:
+        conn = required("connector", connector).lower()
+        if conn not in CONNECTORS:
+            raise InvalidArgument("invalid pairing input: unsupported connector", field="connector")
+        if expires_in_sec < 0:
+            raise InvalidArgument("expires_in_sec must be positive", field="expires_in_sec")
+        token, now = new_token(), self._clock.now_ms() // 1000
+        row: Row = {
+            "id": new_id(),
+            "token_hash": token_hash(token),
+            "token_hint": f"{token[:4]}...{token[-4:]}",
+            "connector": conn,
+            "connector_user_id": required("connector_user_id", connector_user_id),
+            "display_name": required("display_name", display_name),
+            "status": "pending",
+            "expires_at_unix": now + (expires_in_sec or 600),
+            "created_at_unix": now,
+            "updated_at_unix": now,
+        }
+
+        def run(c: Conn) -> Row:
+            c.run(
+                "UPDATE pairing_requests SET status = 'expired', updated_at_unix ="
+                " :created_at_unix WHERE connector = :connector AND connector_user_id ="
+                " :connector_user_id AND status = 'pending'",
+                row,
+            )
+            c.run(
+                f"INSERT INTO pairing_requests ({', '.join(row)}) VALUES"
+                f" ({', '.join(':' + k for k in row)})",
+                row,
+            )
+            return row
+
+        return await self._db.write(run), token
+
+    async def lookup(self, token: str) -> Row:
+        h = _token(token)
+        row = await self._db.read(
+            lambda c: c.one("SELECT * FROM pairing_requests WHERE token_hash = :h", {"h": h})
+        )
+        if row is None:
+            raise NotFound("pairing request not found")
+        return row
+
+    async def list(self, status: str, page_size: int, page_token: str) -> tuple[list[Row], str]:
+        limit, off = clamp(page_size, 100, 500), offset_of(page_token)
+        p: dict[str, Any] = {"s": status, "limit": limit, "off": off}
+        where = "WHERE status = :s" if status else ""
+        rows = await self._db.read(
+            lambda c: c.all(
+                f"SELECT * FROM pairing_requests {where} ORDER BY created_at_unix DESC, id"
+                " LIMIT :limit OFFSET :off",
+                p,
+            )
+        )
+        return rows, next_token(off, limit, len(rows))
+
+    async def approve(
+        self, token: str, approver: str, role: str, target_user_id: str
+    ) -> tuple[Row, Row]:
+        h, who = _token(token), required("approver_user_id", approver)
+        new_role, now = check_role(role), self._clock.now_ms() // 1000
+
+        def run(c: Conn) -> tuple[str, Row, Row | None]:
+            req = c.one("SELECT * FROM pairing_requests WHERE token_hash = :h", {"h": h})
+            if req is None:
+                raise NotFound("pairing request not found")
+            if req["status"] != "pending":
+                return "not_pending", req, None
+            if req["expires_at_unix"] < now:  # persisted, unlike the original
+                c.run(
+                    "UPDATE pairing_requests SET status = 'expired', updated_at_unix = :now"
+                    " WHERE id = :id AND status = 'pending'",
+                    {"id": req["id"], "now": now},
+                )
+                return "expired", req, None
+            if target_user_id:
+                user = c.one("SELECT * FROM users WHERE id = :id", {"id": target_user_id})
+                if user is None:
+                    raise NotFound("target user not found", id=target_user_id)
+            else:
+                user = new_user(c, req["display_name"], new_role, None, now)
+            ident = link(c, user["id"], req["connector"], req["connector_user_id"], now)
+            done = c.one(
+                "UPDATE pairing_requests SET status = 'approved', approved_user_id ="
+                " :uid, approver_user_id = :who, updated_at_unix = :now WHERE id = :id"
+                " AND status = 'pending' RETURNING *",
+                {"uid": user["id"], "who": who, "now": now, "id": req["id"]},
+            )
+            if done is None:
+                raise FailedPrecondition("pairing request is not pending")
+            audit.append(
+                c,
+                now,
+                who,
+                "pairing.approved",
+                "pairing",
+                req["id"],
+                before={"status": "pending"},
+                after={"status": "approved", "user_id": user["id"], "role": user["role"]},
+            )
+            return "ok", done, ident
+
+        outcome, req, ident = await self._db.write(run)
+        if outcome == "expired":
+            raise FailedPrecondition("pairing request expired", id=req["id"])
+        if outcome == "not_pending" or ident is None:
+            raise FailedPrecondition("pairing request is not pending", status=req["status"])
+        return req, ident
+
+    async def deny(self, token: str, approver: str, reason: str) -> Row:
+        h, who = _token(token), required("approver_user_id", approver)
+        why, now = required("reason", reason), self._clock.now_ms() // 1000
+
+        def run(c: Conn) -> Row:
+            row = c.one(
+                "UPDATE pairing_requests SET status = 'denied', denied_reason = :why,"
+                " approver_user_id = :who, updated_at_unix = :now WHERE token_hash = :h"
+                " AND status = 'pending' RETURNING *",
+                {"why": why, "who": who, "now": now, "h": h},
+            )
+            if row is None:
+                hit = c.one("SELECT status FROM pairing_requests WHERE token_hash = :h", {"h": h})
+                if hit is None:
+                    raise NotFound("pairing request not found")
+                raise FailedPrecondition("pairing request is not pending", status=hit["status"])
+            audit.append(
+                c,
+                now,
+                who,
+                "pairing.denied",
+                "pairing",
+                row["id"],
+                after={"status": "denied", "reason": why},
+            )
+            return row
+
+        return await self._db.write(run)
