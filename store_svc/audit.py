@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -72,7 +73,7 @@ class Audit:
 
     async def list(
         self, filters: Mapping[str, str], page_size: int, page_token: str
-    ) -> tuple[list[Row], str]:
+    ) -> tuple[builtins.list[Row], str]:
         limit, off = clamp(page_size, 100, 1000), offset_of(page_token)
         where, params = _filters(filters, ("workspace_id", "subject_kind", "subject_id", "actor"))
         params.update(limit=limit, off=off)
@@ -110,7 +111,7 @@ class Audit:
         )
         return row
 
-    async def list_agent_events(self, filters: Mapping[str, Any], limit: int) -> list[Row]:
+    async def list_agent_events(self, filters: Mapping[str, Any], limit: int) -> builtins.list[Row]:
         f = dict(filters)
         for k in ("connector", "event_type"):
             f[k] = str(f.get(k, "")).lower()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -13,13 +12,19 @@ from store_svc.db import Row
 M = TypeVar("M", bound=Message)
 
 
-@lru_cache(maxsize=64)
+_CACHE: dict[type[Message], tuple[tuple[str, bool], ...]] = {}
+
+
 def _fields(cls: type[Message]) -> tuple[tuple[str, bool], ...]:
-    return tuple(
+    hit = _CACHE.get(cls)
+    if hit is not None:
+        return hit
+    hit = _CACHE[cls] = tuple(
         (f.name, f.type == FieldDescriptor.TYPE_BOOL)
         for f in cls.DESCRIPTOR.fields
         if not f.is_repeated and f.message_type is None
     )
+    return hit
 
 
 def to_msg(cls: type[M], row: Row) -> M:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import grpc
 
 from agent_runtime.store.v1 import audit_pb2, delivery_pb2, journal_pb2, lease_pb2
@@ -19,7 +21,7 @@ from store_svc.deliveries import Deliveries
 from store_svc.journal import Journal
 from store_svc.leases import Leases
 
-Ctx = grpc.aio.ServicerContext[object, object]
+Ctx: TypeAlias = grpc.aio.ServicerContext
 
 
 class JournalService(JournalServiceServicer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import grpc
 
 from agent_runtime.store.v1 import identity_pb2, pairing_pb2
@@ -13,7 +15,7 @@ from store_svc.convert import to_msg
 from store_svc.identities import Identities
 from store_svc.pairing import Pairings
 
-Ctx = grpc.aio.ServicerContext[object, object]
+Ctx: TypeAlias = grpc.aio.ServicerContext
 Ident, User, Pairing = identity_pb2.Identity, identity_pb2.User, pairing_pb2.PairingRequest
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import grpc
 
 from agent_runtime.store.v1 import task_pb2 as pb
@@ -12,7 +14,7 @@ from store_svc.dead_letters import DeadLetters
 from store_svc.queue import Queue
 from store_svc.tasks import Tasks
 
-Ctx = grpc.aio.ServicerContext[object, object]
+Ctx: TypeAlias = grpc.aio.ServicerContext
 
 
 class TaskService(TaskServiceServicer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import grpc
 
 from agent_runtime.store.v1 import workspace_pb2 as pb
@@ -10,7 +12,7 @@ from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceSe
 from store_svc.convert import to_msg
 from store_svc.workspaces import Workspaces
 
-Ctx = grpc.aio.ServicerContext[object, object]
+Ctx: TypeAlias = grpc.aio.ServicerContext
 
 
 class WorkspaceService(WorkspaceServiceServicer):

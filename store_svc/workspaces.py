@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from typing import Any
 
@@ -52,7 +53,7 @@ class Workspaces:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db, self._clock = db, clock
 
-    async def list(self, page_size: int, page_token: str) -> tuple[list[Row], str]:
+    async def list(self, page_size: int, page_token: str) -> tuple[builtins.list[Row], str]:
         limit, off = clamp(page_size, 100, 500), offset_of(page_token)
         rows = await self._db.read(
             lambda c: c.all(
@@ -107,7 +108,7 @@ class Workspaces:
 
     async def list_contexts(
         self, workspace_id: str, admin_only: bool, page_size: int, page_token: str
-    ) -> tuple[list[Row], str]:
+    ) -> tuple[builtins.list[Row], str]:
         limit, off = clamp(page_size, 100, 500), offset_of(page_token)
         where, params = ["1 = 1"], {"limit": limit, "off": off, "ws": workspace_id, "t": True}
         if workspace_id:
@@ -125,7 +126,8 @@ class Workspaces:
         self, context_id: str, is_admin: bool | None, system_prompt: str | None, actor: str
     ) -> Row:
         cid, now = required("id", context_id), self._clock.now_ms() // 1000
-        sets, params = [], {"id": cid}
+        sets: builtins.list[str] = []
+        params: dict[str, Any] = {"id": cid}
         if is_admin is not None:
             sets.append("is_admin = :admin")
             params["admin"] = is_admin

@@ -36,15 +36,15 @@ class PgConn:
         self.raw = raw
 
     def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        cur = self.raw.execute(to_pyformat(sql), params or {})  # type: ignore[call-overload]
+        cur = self.raw.execute(to_pyformat(sql), params or {})
         return cur.fetchall() if cur.description else []
 
     def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
-        cur = self.raw.execute(to_pyformat(sql), params or {})  # type: ignore[call-overload]
+        cur = self.raw.execute(to_pyformat(sql), params or {})
         return cur.fetchone() if cur.description else None
 
     def run(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        cur = self.raw.execute(to_pyformat(sql), params or {})  # type: ignore[call-overload]
+        cur = self.raw.execute(to_pyformat(sql), params or {})
         return int(cur.rowcount)
 
 
