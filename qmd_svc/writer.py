@@ -45,6 +45,12 @@ class IndexWriter:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
+    def hashes(self) -> dict[str, str]:
+        return dict(self._conn.execute("SELECT path, hash FROM documents"))
+
+    def was_scanned(self) -> bool:
+        return bool(self._conn.execute("SELECT 1 FROM meta WHERE key='scanned_unix'").fetchone())
+
     def known(self) -> dict[str, Stat]:
         rows = self._conn.execute("SELECT path, size, mtime_ns FROM documents")
         return {p: Stat(s, m) for p, s, m in rows}
