@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 #: The services in start order: the store first, the others once it is healthy.
 SERVICES: tuple[str, ...] = ("store", "orchestrator", "gateway", "scheduler", "qmd", "connectors")
@@ -73,20 +75,35 @@ def ports_from_env(env: Mapping[str, str]) -> StackPorts:
 
 
 def free_ports(host: str = "127.0.0.1") -> StackPorts:
-    """Distinct ports the kernel reports free on `host` right now (for tests).
+    """Distinct ports that are free on `host` right now (for tests and parallel stacks).
 
-    All sockets stay open until every port is chosen, so the ports differ from each other;
-    another process may still take one before the service binds it, which is rare enough.
+    They are drawn below the kernel's ephemeral range, so an outgoing connection cannot take
+    one between now and the moment the service binds it; every socket stays open until all
+    ports are chosen, so they differ from each other.
     """
+    low, high = _unassigned_range()
+    rng = random.SystemRandom()
+    picked: list[int] = []
     with contextlib.ExitStack() as stack:
-        picked: list[int] = []
-        for _ in range(3 * len(SERVICES) + 1):
+        while len(picked) < 3 * len(SERVICES) + 1:
             sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind((host, 0))
+            try:
+                sock.bind((host, rng.randint(low, high) if high > low else 0))
+            except OSError:
+                continue
             picked.append(sock.getsockname()[1])
     it = iter(picked)
     services = {name: ServicePorts(next(it), next(it), next(it)) for name in SERVICES}
     return StackPorts(services=services, rest=next(it))
+
+
+def _unassigned_range() -> tuple[int, int]:
+    """Ports from 20000 up to just below the ephemeral range (Linux: 32768 by default)."""
+    try:
+        first = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        first = 32768
+    return 20000, first - 1
 
 
 def _check_distinct(ports: StackPorts) -> None:
