@@ -62,7 +62,7 @@ openapi: $(STAMP) ## write the OpenAPI 3.1 document of /api/v1 to openapi.json
 	$(PY) -m gateway_svc.openapi > openapi.json
 
 bench: $(STAMP) ## every benchmark, each printing ratios against its baseline
-	for b in bench/*.py; do n=$$(basename $$b .py); [ "$$n" = __init__ ] || $(PY) -m bench.$$n; done
+	for b in bench/[!_]*.py; do $(PY) -m bench.$$(basename $$b .py); done
 
 check: test typecheck breaking ## everything
 
