@@ -19,11 +19,19 @@ _ERRORS = {
 }
 
 
+def param_name(field_path: tuple[str, ...]) -> str:
+    """Path parameter names without dots (`item.id` -> `item_id`): tools read `{a.b}` as an
+    attribute lookup. The server matches by position, so the name is only documentation."""
+    return "_".join(field_path)
+
+
 def _error(desc: str) -> dict[str, Any]:
     return {"description": desc, "content": {"application/json": {"schema": _ERROR_REF}}}
 
 
-def _operation(route: Route, builder: SchemaBuilder, comments: Mapping[str, str]) -> dict[str, Any]:
+def _operation(
+    route: Route, names: list[str], builder: SchemaBuilder, comments: Mapping[str, str]
+) -> dict[str, Any]:
     b = route.binding
     method = b.method
     service = method.containing_service
@@ -37,7 +45,7 @@ def _operation(route: Route, builder: SchemaBuilder, comments: Mapping[str, str]
     if doc:
         op["description"] = doc
     parameters: list[dict[str, Any]] = []
-    for var, setter in zip(b.template.variables, route.path_setters, strict=True):
+    for var, setter, name in zip(b.template.variables, route.path_setters, names, strict=True):
         schema = builder.scalar(setter.field)
         if var.pattern != "*":
             schema = {
@@ -45,7 +53,13 @@ def _operation(route: Route, builder: SchemaBuilder, comments: Mapping[str, str]
                 "pattern": "^" + var.pattern.replace("**", ".+").replace("*", "[^/]+") + "$",
             }
         parameters.append(
-            {"name": ".".join(var.field_path), "in": "path", "required": True, "schema": schema}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": schema,
+                "description": "field " + ".".join(var.field_path),
+            }
         )
     for name, setter in route.query.items():
         one = builder.scalar(setter.field)
@@ -99,10 +113,14 @@ def build(
     builder = SchemaBuilder(comments)
     paths: dict[str, dict[str, Any]] = {}
     tags: dict[str, str] = {}
+    shapes: dict[str, list[str]] = {}
     for route in routes:
         b = route.binding
-        item = paths.setdefault(b.template.openapi_path(), {})
-        item[b.http_method.lower()] = _operation(route, builder, comments)
+        # Templates that differ only in variable names are one OpenAPI path: the first names win.
+        shape = b.template.openapi_path(["" for _ in b.template.variables])
+        names = shapes.setdefault(shape, [param_name(v.field_path) for v in b.template.variables])
+        item = paths.setdefault(b.template.openapi_path(names), {})
+        item[b.http_method.lower()] = _operation(route, names, builder, comments)
         service = b.method.containing_service
         tags.setdefault(service.name, comments.get(service.full_name, ""))
     schemas: dict[str, Schema] = {"Error": ERROR_SCHEMA, **dict(sorted(builder.components.items()))}

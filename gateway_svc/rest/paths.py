@@ -55,9 +55,10 @@ class PathTemplate:
             )
         return out
 
-    def openapi_path(self) -> str:
-        """The template in OpenAPI form: `{name}` per variable, patterns dropped."""
-        return _OPENAPI_VAR.sub(lambda m: "{" + m.group(1) + "}", self.source)
+    def openapi_path(self, names: list[str]) -> str:
+        """The template in OpenAPI form: `{name}` per variable (in order), patterns dropped."""
+        it = iter(names)
+        return _OPENAPI_VAR.sub(lambda m: "{" + next(it) + "}", self.source)
 
 
 _OPENAPI_VAR = re.compile(r"\{([^}=]+)(=[^}]*)?\}")
@@ -114,7 +115,8 @@ def parse(template: str) -> PathTemplate:
     variables: list[Variable] = []
     plain = True
     for idx, seg in enumerate(segments):
-        last = idx == len(segments) - 1 and bool(verb)
+        # The last segment never swallows a ":verb" (`/tasks/t1:retry` is not `/tasks/{id}`).
+        last = idx == len(segments) - 1
         if seg.startswith("{") and seg.endswith("}"):
             name, _, sub = seg[1:-1].partition("=")
             if not _FIELD_PATH.match(name):
