@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from svckit.authz import Identity
 from svckit.channels import open_channel
@@ -48,3 +50,36 @@ async def serving(service: Service) -> AsyncIterator[Ports]:
         yield ports
     finally:
         await service.stop(grace=1.0)
+
+
+async def status_of(
+    pki: PkiPaths, port: int, identity: str, stub_cls: type, rpc: str, request: object = None
+) -> grpc.StatusCode:
+    """The status `identity` gets from one call (OK when it succeeds). `request` defaults to
+    the empty `<rpc>Request`; a server stream is drained."""
+    async with client_channel(pki, port, identity) as channel:
+        method = getattr(stub_cls(channel), rpc)
+        if request is None:
+            module = importlib.import_module(stub_cls.__module__.removesuffix("_grpc"))
+            request = getattr(module, f"{rpc}Request")()
+        try:
+            call = method(request, timeout=5)
+            if hasattr(call, "__aiter__"):
+                async for _ in call:
+                    pass
+            else:
+                await call
+        except grpc.aio.AioRpcError as exc:
+            return exc.code()
+    return grpc.StatusCode.OK
+
+
+async def health_of(pki: PkiPaths, port: int, services: list[str]) -> dict[str, str]:
+    """Health status name of each service (use "" for the server as a whole)."""
+    async with client_channel(pki, port, "admin:admin") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        out = {}
+        for name in services:
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=5)
+            out[name] = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+    return out

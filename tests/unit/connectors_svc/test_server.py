@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from agent_runtime.connectors.v1 import service_pb2, service_pb2_grpc
 from connectors_svc.authz import ALLOW
@@ -19,11 +17,6 @@ from svckit.pki import PkiPaths
 from svckit.serve import Ports
 
 RPCS = [m.name for m in service_pb2.DESCRIPTOR.services_by_name["ConnectorsService"].methods]
-
-
-@pytest.fixture
-def pki(tmp_path: Path) -> PkiPaths:
-    return testing.make_pki(tmp_path / "pki")
 
 
 @pytest.fixture
@@ -43,19 +36,16 @@ def test_every_rpc_has_an_allow_rule() -> None:
 
 
 async def test_health_is_serving(pki: PkiPaths, ports: Ports) -> None:
-    async with testing.client_channel(pki, ports.grpc, "admin:admin") as ch:
-        stub = health_pb2_grpc.HealthStub(ch)
-        for name in ("", SERVICE_NAME):
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=5)
-            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    health = await testing.health_of(pki, ports.grpc, ["", SERVICE_NAME])
+    assert health == {"": "SERVING", SERVICE_NAME: "SERVING"}
 
 
 async def test_unimplemented_rpcs_say_so(pki: PkiPaths, ports: Ports) -> None:
-    async with testing.client_channel(pki, ports.grpc, "svc:gateway") as ch:
-        stub = service_pb2_grpc.ConnectorsServiceStub(ch)
-        with pytest.raises(grpc.aio.AioRpcError) as info:
-            await stub.Publish(service_pb2.PublishRequest(text="hi"), timeout=5)
-        assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    stub = service_pb2_grpc.ConnectorsServiceStub
+    code = await testing.status_of(
+        pki, ports.grpc, "svc:gateway", stub, "Publish", service_pb2.PublishRequest(text="hi")
+    )
+    assert code == grpc.StatusCode.UNIMPLEMENTED
 
 
 async def test_caller_not_on_the_allow_list_is_denied(pki: PkiPaths, ports: Ports) -> None:
@@ -66,9 +56,7 @@ async def test_caller_not_on_the_allow_list_is_denied(pki: PkiPaths, ports: Port
         ("svc:scheduler", "GetConnectorStatus"),
     ]
     for who, rpc in cases:
-        async with testing.client_channel(pki, ports.grpc, who) as ch:
-            stub = service_pb2_grpc.ConnectorsServiceStub(ch)
-            request = getattr(service_pb2, f"{rpc}Request")()
-            with pytest.raises(grpc.aio.AioRpcError) as info:
-                await getattr(stub, rpc)(request, timeout=5)
-            assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED, (who, rpc)
+        code = await testing.status_of(
+            pki, ports.grpc, who, service_pb2_grpc.ConnectorsServiceStub, rpc
+        )
+        assert code == grpc.StatusCode.PERMISSION_DENIED, (who, rpc)
