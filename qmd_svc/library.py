@@ -63,7 +63,7 @@ class Library:
         if index is None or not query.terms:
             return []
         n = min(limit or self._default_limit, MAX_LIMIT)
-        return await index.search(query, n, min_score, prefix.lstrip("./") if prefix else "")
+        return await index.search(query, n, min_score, prefix.strip().removeprefix("./"))
 
     async def open(self, workspace_id: str, target: str, max_bytes: int) -> OpenedDocument:
         docs, missing = await self.open_many(workspace_id, [target], max_bytes)
