@@ -88,7 +88,9 @@ def _df(conn: sqlite3.Connection, expr: str) -> int:
     return int(row[0])
 
 
-def _spread(conn: sqlite3.Connection, query: Query, prefix: str, fetch: int) -> list[Row]:
+def _spread(
+    conn: sqlite3.Connection, query: Query, prefix: str, fetch: int, coverage: dict[int, float]
+) -> list[Row]:
     """Documents whose chunks hold the terms between them when no single chunk holds them all.
 
     The rarest term picks the candidate documents (cheap: its posting list is short); the
@@ -114,6 +116,7 @@ def _spread(conn: sqlite3.Connection, query: Query, prefix: str, fetch: int) -> 
             )
         )
         matched = sum(1 for p in patterns if p.search(text))
+        coverage[row[0]] = matched / max(1, len(patterns))
         scored.append((-matched, row[1], row))
     scored.sort(key=lambda t: (t[0], t[1]))
     return [row for _, _, row in scored]
@@ -125,6 +128,7 @@ def search(
     if not query.terms:
         return []
     fetch = max(limit * _OVERFETCH, 20)
+    coverage: dict[int, float] = {}  # rowid -> share of the terms its document holds (if < all)
     if query.cjk:
         match, short = query.trigram_parts()
         rows = (
@@ -138,11 +142,20 @@ def search(
         every = query.match_all()
         rows = _ranked(conn, "chunks", every, prefix, fetch) if _df(conn, every) else []
         if len(query.terms) > 1 and len({r[0] >> CHUNK_BITS for r in rows}) < limit:
-            rows += _spread(conn, query, prefix, fetch)
+            rows += _spread(conn, query, prefix, fetch, coverage)
+
+    def score(row: Row) -> float:
+        # BM25 alone is near 0 in a small workspace (FTS5 floors the IDF of a term most
+        # documents share), so holding every term in one chunk is worth 0.5 by itself, and
+        # documents that hold the terms only between their chunks stay below that.
+        within = 0.5 + 0.5 * normalize(row[1])
+        share = coverage.get(row[0])
+        return within if share is None else 0.5 * share * within
+
     best: dict[int, Row] = {}
     for row in rows:
         doc = row[0] >> CHUNK_BITS
-        if doc not in best and normalize(row[1]) >= min_score:
+        if doc not in best and score(row) >= min_score:
             best[doc] = row
             if len(best) >= limit:
                 break
@@ -156,11 +169,12 @@ def search(
         )
     }
     hits = []
-    for doc, (_rowid, rank, heading, body, line) in best.items():
+    for doc, row in best.items():
+        _rowid, _rank, heading, body, line = row
         if doc in meta:
             path, docid, title = meta[doc]
             hits.append(
-                Hit(path, docid, title, normalize(rank), snippet(body, query), heading, int(line))
+                Hit(path, docid, title, score(row), snippet(body, query), heading, int(line))
             )
     return hits
 

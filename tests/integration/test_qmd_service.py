@@ -248,3 +248,19 @@ async def test_allow_list(qmd: Qmd) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await qmd.stub("svc:scheduler").Reindex(pb.ReindexRequest(workspace_id=WS))
     assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_small_workspace_still_scores_its_matches(qmd: Qmd) -> None:
+    # FTS5's BM25 is near zero when most documents share a term; a match must still count.
+    stub = qmd.stub()
+    for name in ("one", "two"):
+        await stub.IngestDocument(
+            pb.IngestDocumentRequest(
+                workspace_id="tiny", path=f"{name}.md", content=f"# {name}\n\nrelease checklist\n"
+            )
+        )
+    reply = await stub.Search(
+        pb.SearchRequest(workspace_id="tiny", query="checklist", min_score=0.5)
+    )
+    assert sorted(h.path for h in reply.hits) == ["one.md", "two.md"]
+    assert all(0.5 <= h.score <= 1 for h in reply.hits)
