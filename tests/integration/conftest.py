@@ -169,7 +169,7 @@ class Grpcurl:
         data: str | None = None,
         protoset: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        cmd = [self.binary, "-max-time", "20"]
+        cmd = [self.binary, "-max-time", "20", "-connect-timeout", "3"]
         if ca is None:
             cmd.append("-plaintext")
         else:
