@@ -21,7 +21,7 @@ def main() -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(upgrade, url)
-        return build_service(settings, open_database(url))
+        return build_service(settings, open_database(url, settings.db_pool_size))
 
     run("store", settings, build)
 

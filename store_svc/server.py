@@ -3,33 +3,42 @@
 from __future__ import annotations
 
 from agent_runtime.store.v1 import (
+    approval_service_pb2_grpc,
     audit_service_pb2_grpc,
     delivery_service_pb2_grpc,
+    identity_service_pb2_grpc,
     journal_service_pb2_grpc,
     lease_service_pb2_grpc,
+    objective_service_pb2_grpc,
+    pairing_service_pb2_grpc,
     task_service_pb2_grpc,
     workspace_service_pb2_grpc,
 )
+from store_svc.approvals import Approvals
 from store_svc.audit import Audit
+from store_svc.authz import ALLOW
 from store_svc.common import Clock, SystemClock
 from store_svc.config import StoreSettings
 from store_svc.db import Database
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
+from store_svc.identities import Identities
 from store_svc.journal import Journal
 from store_svc.leases import Leases
+from store_svc.objective_runs import ObjectiveRuns
+from store_svc.objectives import Objectives
+from store_svc.pairing import Pairings
 from store_svc.queue import Backoff, Queue
 from store_svc.service_ledgers import AuditService, DeliveryService, JournalService, LeaseService
+from store_svc.service_people import IdentityService, PairingService
 from store_svc.service_tasks import TaskService
+from store_svc.service_work import ApprovalService, ObjectiveService
 from store_svc.service_workspaces import WorkspaceService
 from store_svc.tasks import Tasks
 from store_svc.workspaces import Workspaces
-from svckit.authz import AllowList
 from svckit.serve import Service, ServiceDef
 
 PKG = "agent_runtime.store.v1."
-# Every service reaches data only through the store; admins (grpcurl, TUI) may read and fix.
-ALLOW = AllowList({"*": ["svc:*", "admin:*"]})
 
 
 def build_service(settings: StoreSettings, db: Database, clock: Clock | None = None) -> Service:
@@ -47,6 +56,16 @@ def build_service(settings: StoreSettings, db: Database, clock: Clock | None = N
             PKG + "WorkspaceService",
         ),
         ServiceDef(
+            identity_service_pb2_grpc.add_IdentityServiceServicer_to_server,
+            IdentityService(Identities(db, clock)),
+            PKG + "IdentityService",
+        ),
+        ServiceDef(
+            pairing_service_pb2_grpc.add_PairingServiceServicer_to_server,
+            PairingService(Pairings(db, clock)),
+            PKG + "PairingService",
+        ),
+        ServiceDef(
             journal_service_pb2_grpc.add_JournalServiceServicer_to_server,
             JournalService(Journal(db, clock)),
             PKG + "JournalService",
@@ -60,6 +79,16 @@ def build_service(settings: StoreSettings, db: Database, clock: Clock | None = N
             lease_service_pb2_grpc.add_LeaseServiceServicer_to_server,
             LeaseService(Leases(db, clock)),
             PKG + "LeaseService",
+        ),
+        ServiceDef(
+            objective_service_pb2_grpc.add_ObjectiveServiceServicer_to_server,
+            ObjectiveService(Objectives(db, clock), ObjectiveRuns(db, clock)),
+            PKG + "ObjectiveService",
+        ),
+        ServiceDef(
+            approval_service_pb2_grpc.add_ApprovalServiceServicer_to_server,
+            ApprovalService(Approvals(db, clock, settings.approval_ttl_seconds)),
+            PKG + "ApprovalService",
         ),
         ServiceDef(
             audit_service_pb2_grpc.add_AuditServiceServicer_to_server,

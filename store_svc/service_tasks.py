@@ -79,7 +79,7 @@ class TaskService(TaskServiceServicer):
     async def CancelTask(
         self, request: rpc.CancelTaskRequest, context: Ctx
     ) -> rpc.CancelTaskResponse:
-        row = await self._tasks.cancel(request.id, request.actor)
+        row = await self._tasks.cancel(request.id, request.actor, request.reason)
         return rpc.CancelTaskResponse(task=to_msg(pb.Task, row))
 
     async def QueueStats(

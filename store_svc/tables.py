@@ -46,7 +46,7 @@ class Workspace(SQLModel, table=True):
     created_at_unix: int = Field(sa_column=_big())
 
 
-class Consql(SQLModel, table=True):
+class Context(SQLModel, table=True):
     __tablename__ = "contexts"
     __table_args__ = (UniqueConstraint("workspace_id", "connector", "external_id"),)
     id: str = Field(primary_key=True)

@@ -52,6 +52,10 @@ class Task(SQLModel, table=True):
     lease_expires_at_ms: int = Field(default=0, sa_column=_big(0))
     next_attempt_at_ms: int = Field(default=0, sa_column=_big(0))
     created_at_ms: int = Field(default=0, sa_column=_big(0))
+    retry_of_task: str | None = None
+    objective_id: str | None = None
+    objective_run_id: str | None = None
+    cancel_reason: str | None = None
 
 
 class DeadLetter(SQLModel, table=True):
@@ -95,6 +99,12 @@ class Objective(SQLModel, table=True):
     recent_errors_json: str | None = None
     created_at_unix: int = Field(sa_column=_big())
     updated_at_unix: int = Field(sa_column=_big())
+    run_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    overlap_policy: str = Field(default="skip", sa_column_kwargs={"server_default": "skip"})
+    catchup_window_seconds: int = Field(default=0, sa_column=_big(0))
+    max_consecutive_failures: int = Field(default=0, sa_column_kwargs={"server_default": sql("0")})
+    failure_backoff_seconds: int = Field(default=0, sa_column=_big(0))
+    failure_backoff_max_seconds: int = Field(default=0, sa_column=_big(0))
 
 
 class ObjectiveRun(SQLModel, table=True):
@@ -108,6 +118,10 @@ class ObjectiveRun(SQLModel, table=True):
     task_id: str | None = None
     error: str | None = None
     duration_ms: int = Field(default=0, sa_column=_big(0))
+    trigger: str = Field(default="schedule", sa_column_kwargs={"server_default": "schedule"})
+    finished_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    event_key: str | None = None
+    event_id: str | None = None
 
 
 class ActionApproval(SQLModel, table=True):

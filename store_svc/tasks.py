@@ -21,6 +21,9 @@ _OPTIONAL = (
     "source_user_id",
     "source_text",
     "run_key",
+    "retry_of_task",
+    "objective_id",
+    "objective_run_id",
 )
 _INSERT_COLS = (
     "id",
@@ -161,22 +164,32 @@ class Tasks:
 
         return await self._db.write(run)
 
-    async def cancel(self, task_id: str, actor: str) -> Row:
+    async def cancel(self, task_id: str, actor: str, reason: str = "") -> Row:
         tid, now = required("id", task_id), self._clock.now_ms() // 1000
+        why = reason.strip() or None
 
         def run(c: Conn) -> Row:
             row = c.one(
                 "UPDATE tasks SET status = 'canceled', finished_at_unix = :now,"
-                " updated_at_unix = :now, lease_expires_at_ms = 0 WHERE id = :id"
-                " AND status IN ('queued', 'running') RETURNING *",
-                {"id": tid, "now": now},
+                " updated_at_unix = :now, lease_expires_at_ms = 0, cancel_reason = :why"
+                " WHERE id = :id AND status IN ('queued', 'running') RETURNING *",
+                {"id": tid, "now": now, "why": why},
             )
             if row is None:
                 status = get(c, tid)["status"]
                 raise FailedPrecondition(
                     f"task is {status}, only queued or running tasks can be canceled", status=status
                 )
-            audit.append(c, now, actor, "task.canceled", "task", tid, row["workspace_id"])
+            audit.append(
+                c,
+                now,
+                actor,
+                "task.canceled",
+                "task",
+                tid,
+                row["workspace_id"],
+                after={"status": "canceled", "cancel_reason": why},
+            )
             return row
 
         return await self._db.write(run)

@@ -14,6 +14,9 @@ class Conn(Protocol):
 
     #: appended to the SELECT of a claim: "FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite
     skip_locked: str
+    #: appended to a SELECT that precedes an UPDATE of the same row: "FOR UPDATE" on
+    #: PostgreSQL, "" on SQLite (whose writes are serialized already)
+    for_update: str
 
     def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run a statement and return every row."""
@@ -44,15 +47,16 @@ class Database(Protocol):
         ...
 
 
-def open_database(url: str) -> Database:
-    """`sqlite:///path` or `postgresql://…`; migrations must have been applied."""
+def open_database(url: str, pool_size: int = 8) -> Database:
+    """`sqlite:///path` or `postgresql://…` (with `pool_size` pooled connections);
+    migrations must have been applied."""
     if url.startswith("sqlite"):
         from store_svc.db.sqlite import SqliteDatabase
 
         return SqliteDatabase(sqlite_path(url))
     from store_svc.db.postgres import PostgresDatabase
 
-    return PostgresDatabase(libpq_url(url))
+    return PostgresDatabase(libpq_url(url), pool_size)
 
 
 def sqlite_path(url: str) -> str:

@@ -31,6 +31,7 @@ def to_pyformat(sql: str) -> str:
 
 class PgConn:
     skip_locked = "FOR UPDATE SKIP LOCKED"
+    for_update = "FOR UPDATE"
 
     def __init__(self, raw: psycopg.Connection[Row]) -> None:
         self.raw = raw
@@ -52,7 +53,7 @@ class PostgresDatabase:
     def __init__(self, url: str, size: int = 8) -> None:
         self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             url,
-            min_size=2,
+            min_size=min(2, size),
             max_size=size,
             kwargs={"row_factory": dict_row, "autocommit": False},
             open=True,

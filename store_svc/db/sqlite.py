@@ -38,6 +38,7 @@ def connect(path: str) -> sqlite3.Connection:
 
 class SqliteConn:
     skip_locked = ""
+    for_update = ""
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw

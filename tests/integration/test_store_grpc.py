@@ -8,22 +8,31 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf.descriptor import ServiceDescriptor
 
+from agent_runtime.store.v1 import approval_service_pb2 as arpc
+from agent_runtime.store.v1 import audit_service_pb2 as aurpc
 from agent_runtime.store.v1 import journal_service_pb2 as jrpc
+from agent_runtime.store.v1 import objective_service_pb2 as orpc
 from agent_runtime.store.v1 import task_service_pb2 as trpc
 from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
+from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
+from agent_runtime.store.v1.audit_service_pb2_grpc import AuditServiceStub
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceStub
+from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
+from store_svc.authz import RULES
 from store_svc.config import StoreSettings
 from store_svc.db import open_database
 from store_svc.migrate import upgrade
 from store_svc.server import build_service
 from svckit import errors, testing
+from svckit.pki import PkiPaths
 
 
 @pytest.fixture
-async def channel(tmp_path: Path) -> AsyncIterator[grpc.aio.Channel]:
+async def store(tmp_path: Path) -> AsyncIterator[tuple[PkiPaths, int]]:
     pki = testing.make_pki(tmp_path / "pki")
     settings = StoreSettings(
         data_dir=tmp_path,
@@ -37,9 +46,19 @@ async def channel(tmp_path: Path) -> AsyncIterator[grpc.aio.Channel]:
     upgrade(settings.database_url)
     service = build_service(settings, open_database(settings.database_url))
     async with testing.serving(service) as ports:
-        chan = testing.client_channel(pki, ports.grpc, identity="svc:orchestrator")
-        async with chan:
-            yield chan
+        yield pki, ports.grpc
+
+
+@pytest.fixture
+async def channel(store: tuple[PkiPaths, int]) -> AsyncIterator[grpc.aio.Channel]:
+    async with testing.client_channel(*store, identity="svc:orchestrator") as chan:
+        yield chan
+
+
+@pytest.fixture
+async def gateway(store: tuple[PkiPaths, int]) -> AsyncIterator[grpc.aio.Channel]:
+    async with testing.client_channel(*store, identity="svc:gateway") as chan:
+        yield chan
 
 
 def _task(**kw: object) -> trpc.CreateTaskRequest:
@@ -76,8 +95,8 @@ async def test_task_lifecycle_and_error_table(channel: grpc.aio.Channel) -> None
     assert fetched.task.result_summary == "ok" and fetched.task.attempts == 1
 
 
-async def test_duplicate_inbound_returns_first_outcome(channel: grpc.aio.Channel) -> None:
-    journal = JournalServiceStub(channel)
+async def test_duplicate_inbound_returns_first_outcome(gateway: grpc.aio.Channel) -> None:
+    journal = JournalServiceStub(gateway)
     msg = jrpc.RecordInboundRequest(
         connector="Telegram", chat_id="42", platform_message_id="m1", text="hi"
     )
@@ -94,8 +113,8 @@ async def test_duplicate_inbound_returns_first_outcome(channel: grpc.aio.Channel
     assert late.entry.outcome == "hello!"
 
 
-async def test_context_per_chat_with_slug_rules(channel: grpc.aio.Channel) -> None:
-    ws = WorkspaceServiceStub(channel)
+async def test_context_per_chat_with_slug_rules(gateway: grpc.aio.Channel) -> None:
+    ws = WorkspaceServiceStub(gateway)
     a = await ws.EnsureContext(
         wrpc.EnsureContextRequest(connector="Telegram", external_id="-100123")
     )
@@ -113,3 +132,166 @@ async def test_context_per_chat_with_slug_rules(channel: grpc.aio.Channel) -> No
         wrpc.EnsureContextRequest(connector="telegram", external_id="-100123")
     )
     assert not again.created and again.context.id == a.context.id
+
+
+def _code(exc: pytest.ExceptionInfo[grpc.aio.AioRpcError]) -> grpc.StatusCode:
+    return exc.value.code()
+
+
+async def test_objectives_and_runs_through_the_scheduler_identity(
+    store: tuple[PkiPaths, int],
+) -> None:
+    async with testing.client_channel(*store, identity="svc:scheduler") as chan:
+        objectives = ObjectiveServiceStub(chan)
+        made = (
+            await objectives.CreateObjective(
+                orpc.CreateObjectiveRequest(
+                    workspace_id="ws",
+                    context_id="ctx",
+                    title="digest",
+                    prompt="summarise",
+                    trigger_type="schedule",
+                    cron_expr="@every 10m",
+                    timezone="Europe/Paris",
+                )
+            )
+        ).objective
+        assert made.active and made.HasField("next_run_unix") and len(made.next_runs_unix) == 5
+        assert made.health_state == "healthy"
+        with pytest.raises(grpc.aio.AioRpcError) as bad:
+            await objectives.CreateObjective(
+                orpc.CreateObjectiveRequest(
+                    workspace_id="ws", context_id="c", title="t", prompt="p",
+                    trigger_type="schedule", cron_expr="* * *",
+                )
+            )  # fmt: skip
+        assert _code(bad) == grpc.StatusCode.INVALID_ARGUMENT
+        assert errors.from_rpc_error(bad.value).details["field"] == "cron_expr"
+        queued = await objectives.RecordObjectiveRun(
+            orpc.RecordObjectiveRunRequest(objective_id=made.id, outcome="queued", task_id="t1")
+        )
+        finished = await objectives.FinishObjectiveRun(
+            orpc.FinishObjectiveRunRequest(
+                run_id=queued.run.id, outcome="failed", error="boom", auto_pause_after_failures=1
+            )
+        )
+        obj = finished.objective
+        assert not obj.active and obj.health_state == "auto_paused"
+        assert obj.auto_paused_reason == "auto-paused after 1 consecutive failures"
+        assert [e.error for e in obj.recent_errors] == ["boom"] and not obj.HasField(
+            "next_run_unix"
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as twice:
+            await objectives.FinishObjectiveRun(
+                orpc.FinishObjectiveRunRequest(run_id=queued.run.id, outcome="succeeded")
+            )
+        assert _code(twice) == grpc.StatusCode.FAILED_PRECONDITION
+        runs = await objectives.ListObjectiveRuns(
+            orpc.ListObjectiveRunsRequest(objective_id=made.id)
+        )
+        assert [r.outcome for r in runs.items] == ["failed"]
+    async with testing.client_channel(*store, identity="admin:ops") as chan:
+        resumed = await ObjectiveServiceStub(chan).UpdateObjective(
+            orpc.UpdateObjectiveRequest(id=made.id, active=True)
+        )
+        assert resumed.objective.active and resumed.objective.auto_paused_reason == ""
+        log = await AuditServiceStub(chan).ListAuditEvents(
+            aurpc.ListAuditEventsRequest(subject_id=made.id)
+        )
+        assert {(e.actor, e.action) for e in log.items} == {
+            ("svc:scheduler", "objective.created"),
+            ("svc:scheduler", "objective.auto_paused"),
+            ("admin:ops", "objective.resumed"),
+        }
+
+
+async def test_approval_decided_once_by_the_gateway(store: tuple[PkiPaths, int]) -> None:
+    async with (
+        testing.client_channel(*store, identity="svc:orchestrator") as orch,
+        testing.client_channel(*store, identity="svc:gateway") as gw,
+    ):
+        made = (
+            await ApprovalServiceStub(orch).CreateApproval(
+                arpc.CreateApprovalRequest(
+                    workspace_id="ws", context_id="ctx", connector="telegram", external_id="42",
+                    requester_user_id="u1", action_type="webhook",
+                )
+            )
+        ).approval  # fmt: skip
+        assert made.status == "pending" and made.expires_at_unix > made.created_at_unix
+        approvals = ApprovalServiceStub(gw)
+        pending = await approvals.ListApprovals(
+            arpc.ListApprovalsRequest(status="pending", connector="telegram", external_id="42")
+        )
+        assert [a.id for a in pending.items] == [made.id]
+        decided = await approvals.DecideApproval(
+            arpc.DecideApprovalRequest(id=made.id, approve=True, approver_user_id="admin-1")
+        )
+        assert decided.approval.status == "approved"
+        with pytest.raises(grpc.aio.AioRpcError) as again:
+            await approvals.DecideApproval(
+                arpc.DecideApprovalRequest(id=made.id, approve=False, approver_user_id="admin-2")
+            )
+        assert _code(again) == grpc.StatusCode.FAILED_PRECONDITION
+        done = await ApprovalServiceStub(orch).RecordExecution(
+            arpc.RecordExecutionRequest(id=made.id, execution_status="succeeded")
+        )
+        assert done.approval.execution_status == "succeeded"
+
+
+@pytest.mark.parametrize(
+    ("identity", "call"),
+    [
+        ("svc:qmd", "list_tasks"),
+        ("svc:gateway", "claim"),
+        ("svc:scheduler", "decide"),
+        ("svc:orchestrator", "decide"),
+        ("admin:ops", "claim"),
+    ],
+)
+async def test_callers_outside_the_allow_list_are_denied(
+    store: tuple[PkiPaths, int], identity: str, call: str
+) -> None:
+    async with testing.client_channel(*store, identity=identity) as chan:
+        with pytest.raises(grpc.aio.AioRpcError) as denied:
+            if call == "list_tasks":
+                await TaskServiceStub(chan).ListTasks(trpc.ListTasksRequest())
+            elif call == "claim":
+                await TaskServiceStub(chan).ClaimTasks(trpc.ClaimTasksRequest(worker_id="w"))
+            else:
+                await ApprovalServiceStub(chan).DecideApproval(
+                    arpc.DecideApprovalRequest(id="act_x", approve=True, approver_user_id="a")
+                )
+        assert _code(denied) == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_every_store_method_has_an_allow_rule() -> None:
+    methods = [m.name for s in _store_descriptors() for m in s.methods]
+    assert len(methods) > 50
+    assert sorted(set(methods) - set(RULES)) == []
+    assert sorted(set(RULES) - set(methods)) == []
+
+
+def _store_descriptors() -> list[ServiceDescriptor]:
+    import importlib
+    import pkgutil
+
+    import agent_runtime.store.v1 as pkg
+
+    out: list[ServiceDescriptor] = []
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if mod.name.endswith("_service_pb2"):
+            module = importlib.import_module(f"{pkg.__name__}.{mod.name}")
+            out.extend(module.DESCRIPTOR.services_by_name.values())
+    return out
+
+
+async def test_task_provenance_and_cancel_reason(channel: grpc.aio.Channel) -> None:
+    tasks = TaskServiceStub(channel)
+    made = await tasks.CreateTask(
+        _task(objective_id="obj_1", objective_run_id="run_1", retry_of_task="t0", kind="objective")
+    )
+    await tasks.CancelTask(trpc.CancelTaskRequest(id=made.task.id, actor="admin", reason=" dup "))
+    got = (await tasks.GetTask(trpc.GetTaskRequest(id=made.task.id))).task
+    assert (got.objective_id, got.objective_run_id, got.retry_of_task) == ("obj_1", "run_1", "t0")
+    assert got.status == "canceled" and got.cancel_reason == "dup"

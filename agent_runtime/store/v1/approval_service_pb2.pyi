@@ -54,7 +54,9 @@ class CreateApprovalRequest(_message.Message):
     payload_json: _builtins.str
     """Arguments as a JSON object; default {}."""
     ttl_seconds: _builtins.int
-    """Lifetime in seconds; 0 means 86400."""
+    """Lifetime in seconds; 0 (or more than AGENT_RUNTIME_APPROVAL_TTL_SECONDS) means
+    AGENT_RUNTIME_APPROVAL_TTL_SECONDS (default 86400).
+    """
     def __init__(
         self,
         *,
@@ -159,7 +161,9 @@ class ListApprovalsRequest(_message.Message):
     EXTERNAL_ID_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
     status: _builtins.str
-    """Status filter; empty for all."""
+    """Status filter: pending (unexpired only), approved, denied or expired (including
+    pending approvals past their expiry); empty for all.
+    """
     workspace_id: _builtins.str
     """Workspace filter."""
     connector: _builtins.str
@@ -281,6 +285,7 @@ class RecordExecutionRequest(_message.Message):
     EXECUTION_STATUS_FIELD_NUMBER: _builtins.int
     EXECUTION_MESSAGE_FIELD_NUMBER: _builtins.int
     EXECUTOR_PLUGIN_FIELD_NUMBER: _builtins.int
+    EXECUTED_AT_UNIX_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Approval id."""
     execution_status: _builtins.str
@@ -289,6 +294,8 @@ class RecordExecutionRequest(_message.Message):
     """Message."""
     executor_plugin: _builtins.str
     """Plugin."""
+    executed_at_unix: _builtins.int
+    """Execution time, unix seconds; 0 means now."""
     def __init__(
         self,
         *,
@@ -296,10 +303,11 @@ class RecordExecutionRequest(_message.Message):
         execution_status: _builtins.str = ...,
         execution_message: _builtins.str = ...,
         executor_plugin: _builtins.str = ...,
+        executed_at_unix: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["execution_message", b"execution_message", "execution_status", b"execution_status", "executor_plugin", b"executor_plugin", "id", b"id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["executed_at_unix", b"executed_at_unix", "execution_message", b"execution_message", "execution_status", b"execution_status", "executor_plugin", b"executor_plugin", "id", b"id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -20,7 +20,10 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class Objective(_message.Message):
-    """Objective is recurring work: a schedule (cron + IANA timezone) or an event trigger."""
+    """Objective is recurring work. trigger_type is schedule (cron_expr: a 5-field cron, a
+    descriptor such as @daily, or `@every <duration>`, in timezone), at (fires once at
+    run_at_unix) or event (fires on notifications whose event_key matches).
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -49,6 +52,15 @@ class Objective(_message.Message):
     RECENT_ERRORS_FIELD_NUMBER: _builtins.int
     CREATED_AT_UNIX_FIELD_NUMBER: _builtins.int
     UPDATED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    RUN_AT_UNIX_FIELD_NUMBER: _builtins.int
+    OVERLAP_POLICY_FIELD_NUMBER: _builtins.int
+    CATCHUP_WINDOW_SECONDS_FIELD_NUMBER: _builtins.int
+    MAX_CONSECUTIVE_FAILURES_FIELD_NUMBER: _builtins.int
+    FAILURE_BACKOFF_SECONDS_FIELD_NUMBER: _builtins.int
+    FAILURE_BACKOFF_MAX_SECONDS_FIELD_NUMBER: _builtins.int
+    NEXT_RUNS_UNIX_FIELD_NUMBER: _builtins.int
+    HEALTH_STATE_FIELD_NUMBER: _builtins.int
+    AVG_RUN_DURATION_MS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Objective id (obj_<uuid>)."""
     workspace_id: _builtins.str
@@ -60,7 +72,7 @@ class Objective(_message.Message):
     prompt: _builtins.str
     """Prompt of each run."""
     trigger_type: _builtins.str
-    """Trigger: schedule or event."""
+    """Trigger: schedule, at or event."""
     event_key: _builtins.str
     """Event key (lower-cased) for event objectives."""
     cron_expr: _builtins.str
@@ -97,9 +109,31 @@ class Objective(_message.Message):
     """Creation time, unix seconds."""
     updated_at_unix: _builtins.int
     """Last change, unix seconds."""
+    run_at_unix: _builtins.int
+    """Fire time of an `at` objective, unix seconds; unset otherwise."""
+    overlap_policy: _builtins.str
+    """Overlap policy: skip (default), buffer-one or allow."""
+    catchup_window_seconds: _builtins.int
+    """Missed fire times younger than this many seconds run once; 0 records them as missed."""
+    max_consecutive_failures: _builtins.int
+    """Consecutive failures after which the objective pauses itself; 0 uses the scheduler's
+    default.
+    """
+    failure_backoff_seconds: _builtins.int
+    """First retry delay after a failure, seconds; 0 uses the scheduler's default."""
+    failure_backoff_max_seconds: _builtins.int
+    """Longest retry delay, seconds; 0 uses the scheduler's default."""
+    health_state: _builtins.str
+    """Derived: auto_paused, paused, degraded or healthy."""
+    avg_run_duration_ms: _builtins.int
+    """Derived: total_run_duration_ms / run_count, 0 when no runs."""
     @_builtins.property
     def recent_errors(self) -> _containers.RepeatedCompositeFieldContainer[Global___ObjectiveError]:
         """The last five errors, oldest first."""
+
+    @_builtins.property
+    def next_runs_unix(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Derived: up to 5 upcoming fire times, unix seconds; empty for event and paused objectives."""
 
     def __init__(
         self,
@@ -129,10 +163,19 @@ class Objective(_message.Message):
         recent_errors: _abc.Iterable[Global___ObjectiveError] | None = ...,
         created_at_unix: _builtins.int = ...,
         updated_at_unix: _builtins.int = ...,
+        run_at_unix: _builtins.int | None = ...,
+        overlap_policy: _builtins.str = ...,
+        catchup_window_seconds: _builtins.int = ...,
+        max_consecutive_failures: _builtins.int = ...,
+        failure_backoff_seconds: _builtins.int = ...,
+        failure_backoff_max_seconds: _builtins.int = ...,
+        next_runs_unix: _abc.Iterable[_builtins.int] | None = ...,
+        health_state: _builtins.str = ...,
+        avg_run_duration_ms: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_last_failure_unix", b"_last_failure_unix", "_last_run_unix", b"_last_run_unix", "_last_success_unix", b"_last_success_unix", "_next_run_unix", b"_next_run_unix", "last_failure_unix", b"last_failure_unix", "last_run_unix", b"last_run_unix", "last_success_unix", b"last_success_unix", "next_run_unix", b"next_run_unix"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_last_failure_unix", b"_last_failure_unix", "_last_run_unix", b"_last_run_unix", "_last_success_unix", b"_last_success_unix", "_next_run_unix", b"_next_run_unix", "_run_at_unix", b"_run_at_unix", "last_failure_unix", b"last_failure_unix", "last_run_unix", b"last_run_unix", "last_success_unix", b"last_success_unix", "next_run_unix", b"next_run_unix", "run_at_unix", b"run_at_unix"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_last_failure_unix", b"_last_failure_unix", "_last_run_unix", b"_last_run_unix", "_last_success_unix", b"_last_success_unix", "_next_run_unix", b"_next_run_unix", "active", b"active", "auto_paused_reason", b"auto_paused_reason", "consecutive_failures", b"consecutive_failures", "consecutive_successes", b"consecutive_successes", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_count", b"failure_count", "id", b"id", "last_error", b"last_error", "last_failure_unix", b"last_failure_unix", "last_run_unix", b"last_run_unix", "last_success_unix", b"last_success_unix", "next_run_unix", b"next_run_unix", "prompt", b"prompt", "recent_errors", b"recent_errors", "run_count", b"run_count", "success_count", b"success_count", "timezone", b"timezone", "title", b"title", "total_run_duration_ms", b"total_run_duration_ms", "trigger_type", b"trigger_type", "updated_at_unix", b"updated_at_unix", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_last_failure_unix", b"_last_failure_unix", "_last_run_unix", b"_last_run_unix", "_last_success_unix", b"_last_success_unix", "_next_run_unix", b"_next_run_unix", "_run_at_unix", b"_run_at_unix", "active", b"active", "auto_paused_reason", b"auto_paused_reason", "avg_run_duration_ms", b"avg_run_duration_ms", "catchup_window_seconds", b"catchup_window_seconds", "consecutive_failures", b"consecutive_failures", "consecutive_successes", b"consecutive_successes", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_backoff_max_seconds", b"failure_backoff_max_seconds", "failure_backoff_seconds", b"failure_backoff_seconds", "failure_count", b"failure_count", "health_state", b"health_state", "id", b"id", "last_error", b"last_error", "last_failure_unix", b"last_failure_unix", "last_run_unix", b"last_run_unix", "last_success_unix", b"last_success_unix", "max_consecutive_failures", b"max_consecutive_failures", "next_run_unix", b"next_run_unix", "next_runs_unix", b"next_runs_unix", "overlap_policy", b"overlap_policy", "prompt", b"prompt", "recent_errors", b"recent_errors", "run_at_unix", b"run_at_unix", "run_count", b"run_count", "success_count", b"success_count", "timezone", b"timezone", "title", b"title", "total_run_duration_ms", b"total_run_duration_ms", "trigger_type", b"trigger_type", "updated_at_unix", b"updated_at_unix", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__last_failure_unix: _TypeAlias = _typing.Literal["last_failure_unix"]  # noqa: Y015
     _WhichOneofArgType__last_failure_unix: _TypeAlias = _typing.Literal["_last_failure_unix", b"_last_failure_unix"]  # noqa: Y015
@@ -142,6 +185,8 @@ class Objective(_message.Message):
     _WhichOneofArgType__last_success_unix: _TypeAlias = _typing.Literal["_last_success_unix", b"_last_success_unix"]  # noqa: Y015
     _WhichOneofReturnType__next_run_unix: _TypeAlias = _typing.Literal["next_run_unix"]  # noqa: Y015
     _WhichOneofArgType__next_run_unix: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix"]  # noqa: Y015
+    _WhichOneofReturnType__run_at_unix: _TypeAlias = _typing.Literal["run_at_unix"]  # noqa: Y015
+    _WhichOneofArgType__run_at_unix: _TypeAlias = _typing.Literal["_run_at_unix", b"_run_at_unix"]  # noqa: Y015
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__last_failure_unix) -> _WhichOneofReturnType__last_failure_unix | None: ...
     @_typing.overload
@@ -150,6 +195,8 @@ class Objective(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__last_success_unix) -> _WhichOneofReturnType__last_success_unix | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__next_run_unix) -> _WhichOneofReturnType__next_run_unix | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__run_at_unix) -> _WhichOneofReturnType__run_at_unix | None: ...
 
 Global___Objective: _TypeAlias = Objective  # noqa: Y015
 
@@ -193,6 +240,10 @@ class ObjectiveRun(_message.Message):
     TASK_ID_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
     DURATION_MS_FIELD_NUMBER: _builtins.int
+    TRIGGER_FIELD_NUMBER: _builtins.int
+    FINISHED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    EVENT_KEY_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Run id."""
     objective_id: _builtins.str
@@ -202,13 +253,21 @@ class ObjectiveRun(_message.Message):
     started_at_unix: _builtins.int
     """When the run started, unix seconds."""
     outcome: _builtins.str
-    """Outcome: succeeded, failed, skipped or missed."""
+    """Outcome: queued, running, succeeded, failed, skipped or missed."""
     task_id: _builtins.str
     """Task created for the run; empty when none."""
     error: _builtins.str
     """Error of a failed run."""
     duration_ms: _builtins.int
     """Duration, milliseconds."""
+    trigger: _builtins.str
+    """Why it fired: schedule, catch_up, at, event or manual."""
+    finished_at_unix: _builtins.int
+    """When the run finished, unix seconds; 0 while not finished."""
+    event_key: _builtins.str
+    """Event key of an event run; empty otherwise."""
+    event_id: _builtins.str
+    """Event id of an event run; empty otherwise."""
     def __init__(
         self,
         *,
@@ -220,10 +279,14 @@ class ObjectiveRun(_message.Message):
         task_id: _builtins.str = ...,
         error: _builtins.str = ...,
         duration_ms: _builtins.int = ...,
+        trigger: _builtins.str = ...,
+        finished_at_unix: _builtins.int = ...,
+        event_key: _builtins.str = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["duration_ms", b"duration_ms", "error", b"error", "id", b"id", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "finished_at_unix", b"finished_at_unix", "id", b"id", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from agent_runtime.store.v1 import objective_pb2 as agent__runtime_dot_store_dot_v1_dot_objective__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.agent_runtime/store/v1/objective_service.proto\x12\x16\x61gent_runtime.store.v1\x1a&agent_runtime/store/v1/objective.proto\"\xe6\x01\n\x16\x43reateObjectiveRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x12\n\ncontext_id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0e\n\x06prompt\x18\x04 \x01(\t\x12\x14\n\x0ctrigger_type\x18\x05 \x01(\t\x12\x11\n\tevent_key\x18\x06 \x01(\t\x12\x11\n\tcron_expr\x18\x07 \x01(\t\x12\x10\n\x08timezone\x18\x08 \x01(\t\x12\x15\n\rnext_run_unix\x18\t \x01(\x03\x12\x13\n\x06\x61\x63tive\x18\n \x01(\x08H\x00\x88\x01\x01\x42\t\n\x07_active\"O\n\x17\x43reateObjectiveResponse\x12\x34\n\tobjective\x18\x01 \x01(\x0b\x32!.agent_runtime.store.v1.Objective\"!\n\x13GetObjectiveRequest\x12\n\n\x02id\x18\x01 \x01(\t\"L\n\x14GetObjectiveResponse\x12\x34\n\tobjective\x18\x01 \x01(\x0b\x32!.agent_runtime.store.v1.Objective\"d\n\x15ListObjectivesRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x13\n\x0b\x61\x63tive_only\x18\x02 \x01(\x08\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x11\n\tevent_key\x18\x04 \x01(\t\"Y\n\x16ListObjectivesResponse\x12\x30\n\x05items\x18\x01 \x03(\x0b\x32!.agent_runtime.store.v1.Objective\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\";\n\x18ListDueObjectivesRequest\x12\x10\n\x08now_unix\x18\x01 \x01(\x03\x12\r\n\x05limit\x18\x02 \x01(\x05\"M\n\x19ListDueObjectivesResponse\x12\x30\n\x05items\x18\x01 \x03(\x0b\x32!.agent_runtime.store.v1.Objective\"\x84\x03\n\x16UpdateObjectiveRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\x05title\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x13\n\x06prompt\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x19\n\x0ctrigger_type\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x16\n\tevent_key\x18\x05 \x01(\tH\x03\x88\x01\x01\x12\x16\n\tcron_expr\x18\x06 \x01(\tH\x04\x88\x01\x01\x12\x15\n\x08timezone\x18\x07 \x01(\tH\x05\x88\x01\x01\x12\x1a\n\rnext_run_unix\x18\x08 \x01(\x03H\x06\x88\x01\x01\x12\x13\n\x06\x61\x63tive\x18\t \x01(\x08H\x07\x88\x01\x01\x12\x1f\n\x12\x61uto_paused_reason\x18\n \x01(\tH\x08\x88\x01\x01\x42\x08\n\x06_titleB\t\n\x07_promptB\x0f\n\r_trigger_typeB\x0c\n\n_event_keyB\x0c\n\n_cron_exprB\x0b\n\t_timezoneB\x10\n\x0e_next_run_unixB\t\n\x07_activeB\x15\n\x13_auto_paused_reason\"O\n\x17UpdateObjectiveResponse\x12\x34\n\tobjective\x18\x01 \x01(\x0b\x32!.agent_runtime.store.v1.Objective\"$\n\x16\x44\x65leteObjectiveRequest\x12\n\n\x02id\x18\x01 \x01(\t\"6\n\x17\x44\x65leteObjectiveResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x08\"\x82\x02\n\x19RecordObjectiveRunRequest\x12\x14\n\x0cobjective_id\x18\x01 \x01(\t\x12\x0f\n\x07outcome\x18\x02 \x01(\t\x12\x1a\n\x12scheduled_for_unix\x18\x03 \x01(\x03\x12\x0f\n\x07task_id\x18\x04 \x01(\t\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x06 \x01(\x03\x12\x15\n\rnext_run_unix\x18\x07 \x01(\x03\x12\x13\n\x06\x61\x63tive\x18\x08 \x01(\x08H\x00\x88\x01\x01\x12\x1f\n\x12\x61uto_paused_reason\x18\t \x01(\tH\x01\x88\x01\x01\x42\t\n\x07_activeB\x15\n\x13_auto_paused_reason\"\x85\x01\n\x1aRecordObjectiveRunResponse\x12\x34\n\tobjective\x18\x01 \x01(\x0b\x32!.agent_runtime.store.v1.Objective\x12\x31\n\x03run\x18\x02 \x01(\x0b\x32$.agent_runtime.store.v1.ObjectiveRun\"?\n\x18ListObjectiveRunsRequest\x12\x14\n\x0cobjective_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"P\n\x19ListObjectiveRunsResponse\x12\x33\n\x05items\x18\x01 \x03(\x0b\x32$.agent_runtime.store.v1.ObjectiveRun2\xbb\x07\n\x10ObjectiveService\x12r\n\x0f\x43reateObjective\x12..agent_runtime.store.v1.CreateObjectiveRequest\x1a/.agent_runtime.store.v1.CreateObjectiveResponse\x12i\n\x0cGetObjective\x12+.agent_runtime.store.v1.GetObjectiveRequest\x1a,.agent_runtime.store.v1.GetObjectiveResponse\x12o\n\x0eListObjectives\x12-.agent_runtime.store.v1.ListObjectivesRequest\x1a..agent_runtime.store.v1.ListObjectivesResponse\x12x\n\x11ListDueObjectives\x12\x30.agent_runtime.store.v1.ListDueObjectivesRequest\x1a\x31.agent_runtime.store.v1.ListDueObjectivesResponse\x12r\n\x0fUpdateObjective\x12..agent_runtime.store.v1.UpdateObjectiveRequest\x1a/.agent_runtime.store.v1.UpdateObjectiveResponse\x12r\n\x0f\x44\x65leteObjective\x12..agent_runtime.store.v1.DeleteObjectiveRequest\x1a/.agent_runtime.store.v1.DeleteObjectiveResponse\x12{\n\x12RecordObjectiveRun\x12\x31.agent_runtime.store.v1.RecordObjectiveRunRequest\x1a\x32.agent_runtime.store.v1.RecordObjectiveRunResponse\x12x\n\x11ListObjectiveRuns\x12\x30.agent_runtime.store.v1.ListObjectiveRunsRequest\x1a\x31.agent_runtime.store.v1.ListObjectiveRunsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.agent_runtime/store/v1/objective_service.proto\x12\x16\x61gent_runtime.store.v1\x1a&agent_runtime/store/v1/objective.proto\"\xaa\x03\n\x16\x43reateObjectiveRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x12\n\ncontext_id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0e\n\x06prompt\x18\x04 \x01(\t\x12\x14\n\x0ctrigger_type\x18\x05 \x01(\t\x12\x11\n\tevent_key\x18\x06 \x01(\t\x12\x11\n\tcron_expr\x18\x07 \x01(\t\x12\x10\n\x08timezone\x18\x08 \x01(\t\x12\x15\n\rnext_run_unix\x18\t \x01(\x03\x12\x13\n\x06\x61\x63tive\x18\n \x01(\x08H\x00\x88\x01\x01\x12\x13\n\x0brun_at_unix\x18\x0b \x01(\x03\x12\x16\n\x0eoverlap_policy\x18\x0c \x01(\t\x12\x1e\n\x16\x63\x61tchup_window_seconds\x18\r \x01(\x03\x12 \n\x18max_consecutive_failures\x18\x0e \x01(\x05\x12\x1f\n\x17\x66\x61ilure_backoff_seconds\x18\x0f \x01(\x03\x12#\n\x1b\x66\x61ilure_backoff_max_seconds\x18\x10 \x01(\x03\x12\r\n\x05\x61\x63tor\x18\x11 \x01(\tB\t\n\x07_active\"O\n\x17\x43reateObjectiveResponse\x12\x34\n\tobjective\x18\x01 \x01(\x0b\x32!.agent_runtime.store.v1.Objective\"!\n\x13GetObjectiveRequest\x12\n\n\x02id\x18\x01 \x01(\t\"L\n\x14GetObjectiveResponse\x12\x34\n\tobjective\x18\x01 \x01(\x0b\x32!.agent_runtime.store.v1.Objective\"d\n\x15ListObjectivesRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x13\n\x0b\x61\x63tive_only\x18\x02 \x01(\x08\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x11\n\tevent_key\x18\x04 \x01(\t\"Y\n\x16ListObjectivesResponse\x12\x30\n\x05items\x18\x01 \x03(\x0b\x32!.agent_runtime.store.v1.Objective\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\";\n\x18ListDueObjectivesRequest\x12\x10\n\x08now_unix\x18\x01 \x01(\x03\x12\r\n\x05limit\x18\x02 \x01(\x05\"M\n\x19ListDueObjectivesResponse\x12\x30\n\x05items\x18\x01 \x03(\x0b\x32!.agent_runtime.store.v1.Objective\"\xfd\x05\n\x16UpdateObjectiveRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\x05title\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x13\n\x06prompt\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x19\n\x0ctrigger_type\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x16\n\tevent_key\x18\x05 \x01(\tH\x03\x88\x01\x01\x12\x16\n\tcron_expr\x18\x06 \x01(\tH\x04\x88\x01\x01\x12\x15\n\x08timezone\x18\x07 \x01(\tH\x05\x88\x01\x01\x12\x1a\n\rnext_run_unix\x18\x08 \x01(\x03H\x06\x88\x01\x01\x12\x13\n\x06\x61\x63tive\x18\t \x01(\x08H\x07\x88\x01\x01\x12\x1f\n\x12\x61uto_paused_reason\x18\n \x01(\tH\x08\x88\x01\x01\x12\x18\n\x0brun_at_unix\x18\x0b \x01(\x03H\t\x88\x01\x01\x12\x1b\n\x0eoverlap_policy\x18\x0c \x01(\tH\n\x88\x01\x01\x12#\n\x16\x63\x61tchup_window_seconds\x18\r \x01(\x03H\x0b\x88\x01\x01\x12%\n\x18max_consecutive_failures\x18\x0e \x01(\x05H\x0c\x88\x01\x01\x12$\n\x17\x66\x61ilure_backoff_seconds\x18\x0f \x01(\x03H\r\x88\x01\x01\x12(\n\x1b\x66\x61ilure_backoff_max_seconds\x18\x10 \x01(\x03H\x0e\x88\x01\x01\x12\r\n\x05\x61\x63tor\x18\x11 \x01(\tB\x08\n\x06_titleB\t\n\x07_promptB\x0f\n\r_trigger_typeB\x0c\n\n_event_keyB\x0c\n\n_cron_exprB\x0b\n\t_timezoneB\x10\n\x0e_next_run_unixB\t\n\x07_activeB\x15\n\x13_auto_paused_reasonB\x0e\n\x0c_run_at_unixB\x11\n\x0f_overlap_policyB\x19\n\x17_catchup_window_secondsB\x1b\n\x19_max_consecutive_failuresB\x1a\n\x18_failure_backoff_secondsB\x1e\n\x1c_failure_backoff_max_seconds\"O\n\x17UpdateObjectiveResponse\x12\x34\n\tobjective\x18\x01 \x01(\x0b\x32!.agent_runtime.store.v1.Objective\"3\n\x16\x44\x65leteObjectiveRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\"6\n\x17\x44\x65leteObjectiveResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x08\"\xdb\x02\n\x19RecordObjectiveRunRequest\x12\x14\n\x0cobjective_id\x18\x01 \x01(\t\x12\x0f\n\x07outcome\x18\x02 \x01(\t\x12\x1a\n\x12scheduled_for_unix\x18\x03 \x01(\x03\x12\x0f\n\x07task_id\x18\x04 \x01(\t\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x06 \x01(\x03\x12\x15\n\rnext_run_unix\x18\x07 \x01(\x03\x12\x13\n\x06\x61\x63tive\x18\x08 \x01(\x08H\x00\x88\x01\x01\x12\x1f\n\x12\x61uto_paused_reason\x18\t \x01(\tH\x01\x88\x01\x01\x12\x0f\n\x07trigger\x18\n \x01(\t\x12\x11\n\tevent_key\x18\x0b \x01(\t\x12\x10\n\x08\x65vent_id\x18\x0c \x01(\t\x12!\n\x19\x61uto_pause_after_failures\x18\r \x01(\x05\x42\t\n\x07_activeB\x15\n\x13_auto_paused_reason\"\x85\x01\n\x1aRecordObjectiveRunResponse\x12\x34\n\tobjective\x18\x01 \x01(\x0b\x32!.agent_runtime.store.v1.Objective\x12\x31\n\x03run\x18\x02 \x01(\x0b\x32$.agent_runtime.store.v1.ObjectiveRun\"S\n\x18ListObjectiveRunsRequest\x12\x14\n\x0cobjective_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"i\n\x19ListObjectiveRunsResponse\x12\x33\n\x05items\x18\x01 \x03(\x0b\x32$.agent_runtime.store.v1.ObjectiveRun\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb1\x01\n\x19\x46inishObjectiveRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x0f\n\x07outcome\x18\x02 \x01(\t\x12\r\n\x05\x65rror\x18\x03 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x04 \x01(\x03\x12\x1a\n\rnext_run_unix\x18\x05 \x01(\x03H\x00\x88\x01\x01\x12!\n\x19\x61uto_pause_after_failures\x18\x06 \x01(\x05\x42\x10\n\x0e_next_run_unix\"\x85\x01\n\x1a\x46inishObjectiveRunResponse\x12\x34\n\tobjective\x18\x01 \x01(\x0b\x32!.agent_runtime.store.v1.Objective\x12\x31\n\x03run\x18\x02 \x01(\x0b\x32$.agent_runtime.store.v1.ObjectiveRun2\xb8\x08\n\x10ObjectiveService\x12r\n\x0f\x43reateObjective\x12..agent_runtime.store.v1.CreateObjectiveRequest\x1a/.agent_runtime.store.v1.CreateObjectiveResponse\x12i\n\x0cGetObjective\x12+.agent_runtime.store.v1.GetObjectiveRequest\x1a,.agent_runtime.store.v1.GetObjectiveResponse\x12o\n\x0eListObjectives\x12-.agent_runtime.store.v1.ListObjectivesRequest\x1a..agent_runtime.store.v1.ListObjectivesResponse\x12x\n\x11ListDueObjectives\x12\x30.agent_runtime.store.v1.ListDueObjectivesRequest\x1a\x31.agent_runtime.store.v1.ListDueObjectivesResponse\x12r\n\x0fUpdateObjective\x12..agent_runtime.store.v1.UpdateObjectiveRequest\x1a/.agent_runtime.store.v1.UpdateObjectiveResponse\x12r\n\x0f\x44\x65leteObjective\x12..agent_runtime.store.v1.DeleteObjectiveRequest\x1a/.agent_runtime.store.v1.DeleteObjectiveResponse\x12{\n\x12RecordObjectiveRun\x12\x31.agent_runtime.store.v1.RecordObjectiveRunRequest\x1a\x32.agent_runtime.store.v1.RecordObjectiveRunResponse\x12x\n\x11ListObjectiveRuns\x12\x30.agent_runtime.store.v1.ListObjectiveRunsRequest\x1a\x31.agent_runtime.store.v1.ListObjectiveRunsResponse\x12{\n\x12\x46inishObjectiveRun\x12\x31.agent_runtime.store.v1.FinishObjectiveRunRequest\x1a\x32.agent_runtime.store.v1.FinishObjectiveRunResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,37 +33,41 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'agent_runtime.store.v1.obje
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CREATEOBJECTIVEREQUEST']._serialized_start=115
-  _globals['_CREATEOBJECTIVEREQUEST']._serialized_end=345
-  _globals['_CREATEOBJECTIVERESPONSE']._serialized_start=347
-  _globals['_CREATEOBJECTIVERESPONSE']._serialized_end=426
-  _globals['_GETOBJECTIVEREQUEST']._serialized_start=428
-  _globals['_GETOBJECTIVEREQUEST']._serialized_end=461
-  _globals['_GETOBJECTIVERESPONSE']._serialized_start=463
-  _globals['_GETOBJECTIVERESPONSE']._serialized_end=539
-  _globals['_LISTOBJECTIVESREQUEST']._serialized_start=541
-  _globals['_LISTOBJECTIVESREQUEST']._serialized_end=641
-  _globals['_LISTOBJECTIVESRESPONSE']._serialized_start=643
-  _globals['_LISTOBJECTIVESRESPONSE']._serialized_end=732
-  _globals['_LISTDUEOBJECTIVESREQUEST']._serialized_start=734
-  _globals['_LISTDUEOBJECTIVESREQUEST']._serialized_end=793
-  _globals['_LISTDUEOBJECTIVESRESPONSE']._serialized_start=795
-  _globals['_LISTDUEOBJECTIVESRESPONSE']._serialized_end=872
-  _globals['_UPDATEOBJECTIVEREQUEST']._serialized_start=875
-  _globals['_UPDATEOBJECTIVEREQUEST']._serialized_end=1263
-  _globals['_UPDATEOBJECTIVERESPONSE']._serialized_start=1265
-  _globals['_UPDATEOBJECTIVERESPONSE']._serialized_end=1344
-  _globals['_DELETEOBJECTIVEREQUEST']._serialized_start=1346
-  _globals['_DELETEOBJECTIVEREQUEST']._serialized_end=1382
-  _globals['_DELETEOBJECTIVERESPONSE']._serialized_start=1384
-  _globals['_DELETEOBJECTIVERESPONSE']._serialized_end=1438
-  _globals['_RECORDOBJECTIVERUNREQUEST']._serialized_start=1441
-  _globals['_RECORDOBJECTIVERUNREQUEST']._serialized_end=1699
-  _globals['_RECORDOBJECTIVERUNRESPONSE']._serialized_start=1702
-  _globals['_RECORDOBJECTIVERUNRESPONSE']._serialized_end=1835
-  _globals['_LISTOBJECTIVERUNSREQUEST']._serialized_start=1837
-  _globals['_LISTOBJECTIVERUNSREQUEST']._serialized_end=1900
-  _globals['_LISTOBJECTIVERUNSRESPONSE']._serialized_start=1902
-  _globals['_LISTOBJECTIVERUNSRESPONSE']._serialized_end=1982
-  _globals['_OBJECTIVESERVICE']._serialized_start=1985
-  _globals['_OBJECTIVESERVICE']._serialized_end=2940
+  _globals['_CREATEOBJECTIVEREQUEST']._serialized_end=541
+  _globals['_CREATEOBJECTIVERESPONSE']._serialized_start=543
+  _globals['_CREATEOBJECTIVERESPONSE']._serialized_end=622
+  _globals['_GETOBJECTIVEREQUEST']._serialized_start=624
+  _globals['_GETOBJECTIVEREQUEST']._serialized_end=657
+  _globals['_GETOBJECTIVERESPONSE']._serialized_start=659
+  _globals['_GETOBJECTIVERESPONSE']._serialized_end=735
+  _globals['_LISTOBJECTIVESREQUEST']._serialized_start=737
+  _globals['_LISTOBJECTIVESREQUEST']._serialized_end=837
+  _globals['_LISTOBJECTIVESRESPONSE']._serialized_start=839
+  _globals['_LISTOBJECTIVESRESPONSE']._serialized_end=928
+  _globals['_LISTDUEOBJECTIVESREQUEST']._serialized_start=930
+  _globals['_LISTDUEOBJECTIVESREQUEST']._serialized_end=989
+  _globals['_LISTDUEOBJECTIVESRESPONSE']._serialized_start=991
+  _globals['_LISTDUEOBJECTIVESRESPONSE']._serialized_end=1068
+  _globals['_UPDATEOBJECTIVEREQUEST']._serialized_start=1071
+  _globals['_UPDATEOBJECTIVEREQUEST']._serialized_end=1836
+  _globals['_UPDATEOBJECTIVERESPONSE']._serialized_start=1838
+  _globals['_UPDATEOBJECTIVERESPONSE']._serialized_end=1917
+  _globals['_DELETEOBJECTIVEREQUEST']._serialized_start=1919
+  _globals['_DELETEOBJECTIVEREQUEST']._serialized_end=1970
+  _globals['_DELETEOBJECTIVERESPONSE']._serialized_start=1972
+  _globals['_DELETEOBJECTIVERESPONSE']._serialized_end=2026
+  _globals['_RECORDOBJECTIVERUNREQUEST']._serialized_start=2029
+  _globals['_RECORDOBJECTIVERUNREQUEST']._serialized_end=2376
+  _globals['_RECORDOBJECTIVERUNRESPONSE']._serialized_start=2379
+  _globals['_RECORDOBJECTIVERUNRESPONSE']._serialized_end=2512
+  _globals['_LISTOBJECTIVERUNSREQUEST']._serialized_start=2514
+  _globals['_LISTOBJECTIVERUNSREQUEST']._serialized_end=2597
+  _globals['_LISTOBJECTIVERUNSRESPONSE']._serialized_start=2599
+  _globals['_LISTOBJECTIVERUNSRESPONSE']._serialized_end=2704
+  _globals['_FINISHOBJECTIVERUNREQUEST']._serialized_start=2707
+  _globals['_FINISHOBJECTIVERUNREQUEST']._serialized_end=2884
+  _globals['_FINISHOBJECTIVERUNRESPONSE']._serialized_start=2887
+  _globals['_FINISHOBJECTIVERUNRESPONSE']._serialized_end=3020
+  _globals['_OBJECTIVESERVICE']._serialized_start=3023
+  _globals['_OBJECTIVESERVICE']._serialized_end=4103
 # @@protoc_insertion_point(module_scope)

@@ -35,6 +35,13 @@ class CreateObjectiveRequest(_message.Message):
     TIMEZONE_FIELD_NUMBER: _builtins.int
     NEXT_RUN_UNIX_FIELD_NUMBER: _builtins.int
     ACTIVE_FIELD_NUMBER: _builtins.int
+    RUN_AT_UNIX_FIELD_NUMBER: _builtins.int
+    OVERLAP_POLICY_FIELD_NUMBER: _builtins.int
+    CATCHUP_WINDOW_SECONDS_FIELD_NUMBER: _builtins.int
+    MAX_CONSECUTIVE_FAILURES_FIELD_NUMBER: _builtins.int
+    FAILURE_BACKOFF_SECONDS_FIELD_NUMBER: _builtins.int
+    FAILURE_BACKOFF_MAX_SECONDS_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     """Owning workspace; required."""
     context_id: _builtins.str
@@ -44,7 +51,7 @@ class CreateObjectiveRequest(_message.Message):
     prompt: _builtins.str
     """Prompt; required."""
     trigger_type: _builtins.str
-    """Trigger: schedule or event."""
+    """Trigger: schedule, at or event."""
     event_key: _builtins.str
     """Event key for event objectives."""
     cron_expr: _builtins.str
@@ -55,6 +62,20 @@ class CreateObjectiveRequest(_message.Message):
     """Explicit first run, unix seconds; 0 computes it from the cron expression."""
     active: _builtins.bool
     """Whether active; default true."""
+    run_at_unix: _builtins.int
+    """Fire time of an `at` objective, unix seconds; required for at."""
+    overlap_policy: _builtins.str
+    """Overlap policy: skip (default), buffer-one or allow."""
+    catchup_window_seconds: _builtins.int
+    """Catch-up window, seconds."""
+    max_consecutive_failures: _builtins.int
+    """Consecutive failures before auto-pause; 0 for the scheduler's default."""
+    failure_backoff_seconds: _builtins.int
+    """First retry delay after a failure, seconds; 0 for the default."""
+    failure_backoff_max_seconds: _builtins.int
+    """Longest retry delay, seconds; 0 for the default."""
+    actor: _builtins.str
+    """Who creates it, for the audit log; default the calling identity."""
     def __init__(
         self,
         *,
@@ -68,10 +89,17 @@ class CreateObjectiveRequest(_message.Message):
         timezone: _builtins.str = ...,
         next_run_unix: _builtins.int = ...,
         active: _builtins.bool | None = ...,
+        run_at_unix: _builtins.int = ...,
+        overlap_policy: _builtins.str = ...,
+        catchup_window_seconds: _builtins.int = ...,
+        max_consecutive_failures: _builtins.int = ...,
+        failure_backoff_seconds: _builtins.int = ...,
+        failure_backoff_max_seconds: _builtins.int = ...,
+        actor: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active", "context_id", b"context_id", "cron_expr", b"cron_expr", "event_key", b"event_key", "next_run_unix", b"next_run_unix", "prompt", b"prompt", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active", "actor", b"actor", "catchup_window_seconds", b"catchup_window_seconds", "context_id", b"context_id", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_backoff_max_seconds", b"failure_backoff_max_seconds", "failure_backoff_seconds", b"failure_backoff_seconds", "max_consecutive_failures", b"max_consecutive_failures", "next_run_unix", b"next_run_unix", "overlap_policy", b"overlap_policy", "prompt", b"prompt", "run_at_unix", b"run_at_unix", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
     _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015
@@ -277,6 +305,13 @@ class UpdateObjectiveRequest(_message.Message):
     NEXT_RUN_UNIX_FIELD_NUMBER: _builtins.int
     ACTIVE_FIELD_NUMBER: _builtins.int
     AUTO_PAUSED_REASON_FIELD_NUMBER: _builtins.int
+    RUN_AT_UNIX_FIELD_NUMBER: _builtins.int
+    OVERLAP_POLICY_FIELD_NUMBER: _builtins.int
+    CATCHUP_WINDOW_SECONDS_FIELD_NUMBER: _builtins.int
+    MAX_CONSECUTIVE_FAILURES_FIELD_NUMBER: _builtins.int
+    FAILURE_BACKOFF_SECONDS_FIELD_NUMBER: _builtins.int
+    FAILURE_BACKOFF_MAX_SECONDS_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Objective id."""
     title: _builtins.str
@@ -297,6 +332,20 @@ class UpdateObjectiveRequest(_message.Message):
     """New active flag; true clears the auto-pause reason."""
     auto_paused_reason: _builtins.str
     """Auto-pause reason to set (with active=false)."""
+    run_at_unix: _builtins.int
+    """New fire time of an `at` objective, unix seconds."""
+    overlap_policy: _builtins.str
+    """New overlap policy."""
+    catchup_window_seconds: _builtins.int
+    """New catch-up window, seconds."""
+    max_consecutive_failures: _builtins.int
+    """New auto-pause threshold."""
+    failure_backoff_seconds: _builtins.int
+    """New first retry delay, seconds."""
+    failure_backoff_max_seconds: _builtins.int
+    """New longest retry delay, seconds."""
+    actor: _builtins.str
+    """Who changes it, for the audit log; default the calling identity."""
     def __init__(
         self,
         *,
@@ -310,23 +359,42 @@ class UpdateObjectiveRequest(_message.Message):
         next_run_unix: _builtins.int | None = ...,
         active: _builtins.bool | None = ...,
         auto_paused_reason: _builtins.str | None = ...,
+        run_at_unix: _builtins.int | None = ...,
+        overlap_policy: _builtins.str | None = ...,
+        catchup_window_seconds: _builtins.int | None = ...,
+        max_consecutive_failures: _builtins.int | None = ...,
+        failure_backoff_seconds: _builtins.int | None = ...,
+        failure_backoff_max_seconds: _builtins.int | None = ...,
+        actor: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_cron_expr", b"_cron_expr", "_event_key", b"_event_key", "_next_run_unix", b"_next_run_unix", "_prompt", b"_prompt", "_timezone", b"_timezone", "_title", b"_title", "_trigger_type", b"_trigger_type", "active", b"active", "auto_paused_reason", b"auto_paused_reason", "cron_expr", b"cron_expr", "event_key", b"event_key", "next_run_unix", b"next_run_unix", "prompt", b"prompt", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_catchup_window_seconds", b"_catchup_window_seconds", "_cron_expr", b"_cron_expr", "_event_key", b"_event_key", "_failure_backoff_max_seconds", b"_failure_backoff_max_seconds", "_failure_backoff_seconds", b"_failure_backoff_seconds", "_max_consecutive_failures", b"_max_consecutive_failures", "_next_run_unix", b"_next_run_unix", "_overlap_policy", b"_overlap_policy", "_prompt", b"_prompt", "_run_at_unix", b"_run_at_unix", "_timezone", b"_timezone", "_title", b"_title", "_trigger_type", b"_trigger_type", "active", b"active", "auto_paused_reason", b"auto_paused_reason", "catchup_window_seconds", b"catchup_window_seconds", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_backoff_max_seconds", b"failure_backoff_max_seconds", "failure_backoff_seconds", b"failure_backoff_seconds", "max_consecutive_failures", b"max_consecutive_failures", "next_run_unix", b"next_run_unix", "overlap_policy", b"overlap_policy", "prompt", b"prompt", "run_at_unix", b"run_at_unix", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_cron_expr", b"_cron_expr", "_event_key", b"_event_key", "_next_run_unix", b"_next_run_unix", "_prompt", b"_prompt", "_timezone", b"_timezone", "_title", b"_title", "_trigger_type", b"_trigger_type", "active", b"active", "auto_paused_reason", b"auto_paused_reason", "cron_expr", b"cron_expr", "event_key", b"event_key", "id", b"id", "next_run_unix", b"next_run_unix", "prompt", b"prompt", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_catchup_window_seconds", b"_catchup_window_seconds", "_cron_expr", b"_cron_expr", "_event_key", b"_event_key", "_failure_backoff_max_seconds", b"_failure_backoff_max_seconds", "_failure_backoff_seconds", b"_failure_backoff_seconds", "_max_consecutive_failures", b"_max_consecutive_failures", "_next_run_unix", b"_next_run_unix", "_overlap_policy", b"_overlap_policy", "_prompt", b"_prompt", "_run_at_unix", b"_run_at_unix", "_timezone", b"_timezone", "_title", b"_title", "_trigger_type", b"_trigger_type", "active", b"active", "actor", b"actor", "auto_paused_reason", b"auto_paused_reason", "catchup_window_seconds", b"catchup_window_seconds", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_backoff_max_seconds", b"failure_backoff_max_seconds", "failure_backoff_seconds", b"failure_backoff_seconds", "id", b"id", "max_consecutive_failures", b"max_consecutive_failures", "next_run_unix", b"next_run_unix", "overlap_policy", b"overlap_policy", "prompt", b"prompt", "run_at_unix", b"run_at_unix", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
     _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015
     _WhichOneofReturnType__auto_paused_reason: _TypeAlias = _typing.Literal["auto_paused_reason"]  # noqa: Y015
     _WhichOneofArgType__auto_paused_reason: _TypeAlias = _typing.Literal["_auto_paused_reason", b"_auto_paused_reason"]  # noqa: Y015
+    _WhichOneofReturnType__catchup_window_seconds: _TypeAlias = _typing.Literal["catchup_window_seconds"]  # noqa: Y015
+    _WhichOneofArgType__catchup_window_seconds: _TypeAlias = _typing.Literal["_catchup_window_seconds", b"_catchup_window_seconds"]  # noqa: Y015
     _WhichOneofReturnType__cron_expr: _TypeAlias = _typing.Literal["cron_expr"]  # noqa: Y015
     _WhichOneofArgType__cron_expr: _TypeAlias = _typing.Literal["_cron_expr", b"_cron_expr"]  # noqa: Y015
     _WhichOneofReturnType__event_key: _TypeAlias = _typing.Literal["event_key"]  # noqa: Y015
     _WhichOneofArgType__event_key: _TypeAlias = _typing.Literal["_event_key", b"_event_key"]  # noqa: Y015
+    _WhichOneofReturnType__failure_backoff_max_seconds: _TypeAlias = _typing.Literal["failure_backoff_max_seconds"]  # noqa: Y015
+    _WhichOneofArgType__failure_backoff_max_seconds: _TypeAlias = _typing.Literal["_failure_backoff_max_seconds", b"_failure_backoff_max_seconds"]  # noqa: Y015
+    _WhichOneofReturnType__failure_backoff_seconds: _TypeAlias = _typing.Literal["failure_backoff_seconds"]  # noqa: Y015
+    _WhichOneofArgType__failure_backoff_seconds: _TypeAlias = _typing.Literal["_failure_backoff_seconds", b"_failure_backoff_seconds"]  # noqa: Y015
+    _WhichOneofReturnType__max_consecutive_failures: _TypeAlias = _typing.Literal["max_consecutive_failures"]  # noqa: Y015
+    _WhichOneofArgType__max_consecutive_failures: _TypeAlias = _typing.Literal["_max_consecutive_failures", b"_max_consecutive_failures"]  # noqa: Y015
     _WhichOneofReturnType__next_run_unix: _TypeAlias = _typing.Literal["next_run_unix"]  # noqa: Y015
     _WhichOneofArgType__next_run_unix: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix"]  # noqa: Y015
+    _WhichOneofReturnType__overlap_policy: _TypeAlias = _typing.Literal["overlap_policy"]  # noqa: Y015
+    _WhichOneofArgType__overlap_policy: _TypeAlias = _typing.Literal["_overlap_policy", b"_overlap_policy"]  # noqa: Y015
     _WhichOneofReturnType__prompt: _TypeAlias = _typing.Literal["prompt"]  # noqa: Y015
     _WhichOneofArgType__prompt: _TypeAlias = _typing.Literal["_prompt", b"_prompt"]  # noqa: Y015
+    _WhichOneofReturnType__run_at_unix: _TypeAlias = _typing.Literal["run_at_unix"]  # noqa: Y015
+    _WhichOneofArgType__run_at_unix: _TypeAlias = _typing.Literal["_run_at_unix", b"_run_at_unix"]  # noqa: Y015
     _WhichOneofReturnType__timezone: _TypeAlias = _typing.Literal["timezone"]  # noqa: Y015
     _WhichOneofArgType__timezone: _TypeAlias = _typing.Literal["_timezone", b"_timezone"]  # noqa: Y015
     _WhichOneofReturnType__title: _TypeAlias = _typing.Literal["title"]  # noqa: Y015
@@ -338,13 +406,25 @@ class UpdateObjectiveRequest(_message.Message):
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__auto_paused_reason) -> _WhichOneofReturnType__auto_paused_reason | None: ...
     @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__catchup_window_seconds) -> _WhichOneofReturnType__catchup_window_seconds | None: ...
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__cron_expr) -> _WhichOneofReturnType__cron_expr | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__event_key) -> _WhichOneofReturnType__event_key | None: ...
     @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__failure_backoff_max_seconds) -> _WhichOneofReturnType__failure_backoff_max_seconds | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__failure_backoff_seconds) -> _WhichOneofReturnType__failure_backoff_seconds | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__max_consecutive_failures) -> _WhichOneofReturnType__max_consecutive_failures | None: ...
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__next_run_unix) -> _WhichOneofReturnType__next_run_unix | None: ...
     @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__overlap_policy) -> _WhichOneofReturnType__overlap_policy | None: ...
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__prompt) -> _WhichOneofReturnType__prompt | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__run_at_unix) -> _WhichOneofReturnType__run_at_unix | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__timezone) -> _WhichOneofReturnType__timezone | None: ...
     @_typing.overload
@@ -385,16 +465,20 @@ class DeleteObjectiveRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ID_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Objective id."""
+    actor: _builtins.str
+    """Who deletes it, for the audit log; default the calling identity."""
     def __init__(
         self,
         *,
         id: _builtins.str = ...,
+        actor: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "id", b"id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -441,10 +525,16 @@ class RecordObjectiveRunRequest(_message.Message):
     NEXT_RUN_UNIX_FIELD_NUMBER: _builtins.int
     ACTIVE_FIELD_NUMBER: _builtins.int
     AUTO_PAUSED_REASON_FIELD_NUMBER: _builtins.int
+    TRIGGER_FIELD_NUMBER: _builtins.int
+    EVENT_KEY_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    AUTO_PAUSE_AFTER_FAILURES_FIELD_NUMBER: _builtins.int
     objective_id: _builtins.str
     """Objective id."""
     outcome: _builtins.str
-    """Outcome: succeeded, failed, skipped or missed (skipped/missed leave statistics alone)."""
+    """Outcome: queued or running (the task is under way; finish it with FinishObjectiveRun),
+    succeeded or failed (counted now), skipped or missed (statistics left alone).
+    """
     scheduled_for_unix: _builtins.int
     """Slot served, unix seconds."""
     task_id: _builtins.str
@@ -459,6 +549,16 @@ class RecordObjectiveRunRequest(_message.Message):
     """New active flag, when set (auto-pause)."""
     auto_paused_reason: _builtins.str
     """Auto-pause reason, when set."""
+    trigger: _builtins.str
+    """Why it fired: schedule, catch_up, at, event or manual; default schedule."""
+    event_key: _builtins.str
+    """Event key of an event run."""
+    event_id: _builtins.str
+    """Event id of an event run."""
+    auto_pause_after_failures: _builtins.int
+    """When above 0, a failure that makes this many in a row pauses the objective
+    ("auto-paused after N consecutive failures") and clears its next run.
+    """
     def __init__(
         self,
         *,
@@ -471,10 +571,14 @@ class RecordObjectiveRunRequest(_message.Message):
         next_run_unix: _builtins.int = ...,
         active: _builtins.bool | None = ...,
         auto_paused_reason: _builtins.str | None = ...,
+        trigger: _builtins.str = ...,
+        event_key: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        auto_pause_after_failures: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "active", b"active", "auto_paused_reason", b"auto_paused_reason"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "active", b"active", "auto_paused_reason", b"auto_paused_reason", "duration_ms", b"duration_ms", "error", b"error", "next_run_unix", b"next_run_unix", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "task_id", b"task_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "active", b"active", "auto_pause_after_failures", b"auto_pause_after_failures", "auto_paused_reason", b"auto_paused_reason", "duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "next_run_unix", b"next_run_unix", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
     _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015
@@ -525,19 +629,23 @@ class ListObjectiveRunsRequest(_message.Message):
 
     OBJECTIVE_ID_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     objective_id: _builtins.str
     """Objective id."""
     limit: _builtins.int
-    """Maximum items; 0 means 50."""
+    """Maximum items; 0 means 50, at most 500."""
+    page_token: _builtins.str
+    """next_page_token of the previous page; empty for the first page."""
     def __init__(
         self,
         *,
         objective_id: _builtins.str = ...,
         limit: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "objective_id", b"objective_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "objective_id", b"objective_id", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -550,6 +658,9 @@ class ListObjectiveRunsResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ITEMS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty on the last page."""
     @_builtins.property
     def items(self) -> _containers.RepeatedCompositeFieldContainer[_objective_pb2.ObjectiveRun]:
         """The runs."""
@@ -558,11 +669,86 @@ class ListObjectiveRunsResponse(_message.Message):
         self,
         *,
         items: _abc.Iterable[_objective_pb2.ObjectiveRun] | None = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items", "next_page_token", b"next_page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListObjectiveRunsResponse: _TypeAlias = ListObjectiveRunsResponse  # noqa: Y015
+
+@_typing.final
+class FinishObjectiveRunRequest(_message.Message):
+    """FinishObjectiveRunRequest closes a run."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUN_ID_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    DURATION_MS_FIELD_NUMBER: _builtins.int
+    NEXT_RUN_UNIX_FIELD_NUMBER: _builtins.int
+    AUTO_PAUSE_AFTER_FAILURES_FIELD_NUMBER: _builtins.int
+    run_id: _builtins.str
+    """Run id."""
+    outcome: _builtins.str
+    """Outcome: succeeded or failed."""
+    error: _builtins.str
+    """Error of a failed run."""
+    duration_ms: _builtins.int
+    """Duration, milliseconds."""
+    next_run_unix: _builtins.int
+    """Next run to store, unix seconds, when set; 0 clears. Unset keeps the stored one."""
+    auto_pause_after_failures: _builtins.int
+    """When above 0, a failure that makes this many in a row pauses the objective."""
+    def __init__(
+        self,
+        *,
+        run_id: _builtins.str = ...,
+        outcome: _builtins.str = ...,
+        error: _builtins.str = ...,
+        duration_ms: _builtins.int = ...,
+        next_run_unix: _builtins.int | None = ...,
+        auto_pause_after_failures: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix", "next_run_unix", b"next_run_unix"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix", "auto_pause_after_failures", b"auto_pause_after_failures", "duration_ms", b"duration_ms", "error", b"error", "next_run_unix", b"next_run_unix", "outcome", b"outcome", "run_id", b"run_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__next_run_unix: _TypeAlias = _typing.Literal["next_run_unix"]  # noqa: Y015
+    _WhichOneofArgType__next_run_unix: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__next_run_unix) -> _WhichOneofReturnType__next_run_unix | None: ...
+
+Global___FinishObjectiveRunRequest: _TypeAlias = FinishObjectiveRunRequest  # noqa: Y015
+
+@_typing.final
+class FinishObjectiveRunResponse(_message.Message):
+    """FinishObjectiveRunResponse carries the objective and the run."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OBJECTIVE_FIELD_NUMBER: _builtins.int
+    RUN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def objective(self) -> _objective_pb2.Objective:
+        """The objective after the update."""
+
+    @_builtins.property
+    def run(self) -> _objective_pb2.ObjectiveRun:
+        """The finished run."""
+
+    def __init__(
+        self,
+        *,
+        objective: _objective_pb2.Objective | None = ...,
+        run: _objective_pb2.ObjectiveRun | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["objective", b"objective", "run", b"run"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["objective", b"objective", "run", b"run"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FinishObjectiveRunResponse: _TypeAlias = FinishObjectiveRunResponse  # noqa: Y015

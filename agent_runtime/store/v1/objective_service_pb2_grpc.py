@@ -75,6 +75,11 @@ class ObjectiveServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.ListObjectiveRunsRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.ListObjectiveRunsResponse.FromString,
                 _registered_method=True)
+        self.FinishObjectiveRun = channel.unary_unary(
+                '/agent_runtime.store.v1.ObjectiveService/FinishObjectiveRun',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunResponse.FromString,
+                _registered_method=True)
 
 
 class ObjectiveServiceServicer:
@@ -137,6 +142,14 @@ class ObjectiveServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FinishObjectiveRun(self, request, context):
+        """FinishObjectiveRun closes a queued or running run with its task's outcome, once, and
+        updates the statistics (and the auto-pause) in the same transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ObjectiveServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +192,11 @@ def add_ObjectiveServiceServicer_to_server(servicer, server):
                     servicer.ListObjectiveRuns,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.ListObjectiveRunsRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.ListObjectiveRunsResponse.SerializeToString,
+            ),
+            'FinishObjectiveRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinishObjectiveRun,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -398,6 +416,33 @@ class ObjectiveService:
             '/agent_runtime.store.v1.ObjectiveService/ListObjectiveRuns',
             agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.ListObjectiveRunsRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.ListObjectiveRunsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinishObjectiveRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.ObjectiveService/FinishObjectiveRun',
+            agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,10 @@ class ObjectiveServiceStub:
     """RecordObjectiveRun records a run and updates statistics and next run."""
     ListObjectiveRuns: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.ListObjectiveRunsRequest, _objective_service_pb2.ListObjectiveRunsResponse]
     """ListObjectiveRuns pages through an objective's runs, newest first."""
+    FinishObjectiveRun: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.FinishObjectiveRunRequest, _objective_service_pb2.FinishObjectiveRunResponse]
+    """FinishObjectiveRun closes a queued or running run with its task's outcome, once, and
+    updates the statistics (and the auto-pause) in the same transaction.
+    """
 
 @_typing.type_check_only
 class ObjectiveServiceAsyncStub(ObjectiveServiceStub):
@@ -71,6 +75,10 @@ class ObjectiveServiceAsyncStub(ObjectiveServiceStub):
     """RecordObjectiveRun records a run and updates statistics and next run."""
     ListObjectiveRuns: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.ListObjectiveRunsRequest, _objective_service_pb2.ListObjectiveRunsResponse]  # type: ignore[assignment]
     """ListObjectiveRuns pages through an objective's runs, newest first."""
+    FinishObjectiveRun: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.FinishObjectiveRunRequest, _objective_service_pb2.FinishObjectiveRunResponse]  # type: ignore[assignment]
+    """FinishObjectiveRun closes a queued or running run with its task's outcome, once, and
+    updates the statistics (and the auto-pause) in the same transaction.
+    """
 
 class ObjectiveServiceServicer(metaclass=_abc_1.ABCMeta):
     """ObjectiveService stores objectives, their statistics and run history."""
@@ -138,5 +146,15 @@ class ObjectiveServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_objective_service_pb2.ListObjectiveRunsResponse, _abc.Awaitable[_objective_service_pb2.ListObjectiveRunsResponse]]:
         """ListObjectiveRuns pages through an objective's runs, newest first."""
+
+    @_abc_1.abstractmethod
+    def FinishObjectiveRun(
+        self,
+        request: _objective_service_pb2.FinishObjectiveRunRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_objective_service_pb2.FinishObjectiveRunResponse, _abc.Awaitable[_objective_service_pb2.FinishObjectiveRunResponse]]:
+        """FinishObjectiveRun closes a queued or running run with its task's outcome, once, and
+        updates the statistics (and the auto-pause) in the same transaction.
+        """
 
 def add_ObjectiveServiceServicer_to_server(servicer: ObjectiveServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -43,6 +43,9 @@ class CreateTaskRequest(_message.Message):
     LANE_FIELD_NUMBER: _builtins.int
     MAX_ATTEMPTS_FIELD_NUMBER: _builtins.int
     NOT_BEFORE_MS_FIELD_NUMBER: _builtins.int
+    RETRY_OF_TASK_FIELD_NUMBER: _builtins.int
+    OBJECTIVE_ID_FIELD_NUMBER: _builtins.int
+    OBJECTIVE_RUN_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Task id; empty to let the store assign a UUID."""
     workspace_id: _builtins.str
@@ -79,6 +82,12 @@ class CreateTaskRequest(_message.Message):
     """Attempts before dead-lettering; 0 means 3."""
     not_before_ms: _builtins.int
     """Earliest start, unix milliseconds; 0 for now."""
+    retry_of_task: _builtins.str
+    """Id of the task this one retries; empty for an original task."""
+    objective_id: _builtins.str
+    """Objective that created the task (set by the scheduler)."""
+    objective_run_id: _builtins.str
+    """Objective run the task executes (set by the scheduler)."""
     def __init__(
         self,
         *,
@@ -100,10 +109,13 @@ class CreateTaskRequest(_message.Message):
         lane: _builtins.str = ...,
         max_attempts: _builtins.int = ...,
         not_before_ms: _builtins.int = ...,
+        retry_of_task: _builtins.str = ...,
+        objective_id: _builtins.str = ...,
+        objective_run_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assigned_lane", b"assigned_lane", "context_id", b"context_id", "due_at_unix", b"due_at_unix", "id", b"id", "kind", b"kind", "lane", b"lane", "max_attempts", b"max_attempts", "not_before_ms", b"not_before_ms", "priority", b"priority", "prompt", b"prompt", "route_class", b"route_class", "run_key", b"run_key", "source_connector", b"source_connector", "source_external_id", b"source_external_id", "source_text", b"source_text", "source_user_id", b"source_user_id", "title", b"title", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assigned_lane", b"assigned_lane", "context_id", b"context_id", "due_at_unix", b"due_at_unix", "id", b"id", "kind", b"kind", "lane", b"lane", "max_attempts", b"max_attempts", "not_before_ms", b"not_before_ms", "objective_id", b"objective_id", "objective_run_id", b"objective_run_id", "priority", b"priority", "prompt", b"prompt", "retry_of_task", b"retry_of_task", "route_class", b"route_class", "run_key", b"run_key", "source_connector", b"source_connector", "source_external_id", b"source_external_id", "source_text", b"source_text", "source_user_id", b"source_user_id", "title", b"title", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -563,19 +575,23 @@ class CancelTaskRequest(_message.Message):
 
     ID_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Task id."""
     actor: _builtins.str
     """Who canceled, for the audit log."""
+    reason: _builtins.str
+    """Why it is canceled; recorded on the task."""
     def __init__(
         self,
         *,
         id: _builtins.str = ...,
         actor: _builtins.str = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "id", b"id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "id", b"id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1,0 +1,245 @@
+"""Action approvals: pending until an admin decides, expiring closed after a TTL; the
+decision and the execution outcome are each one conditional UPDATE, recorded once and
+audited."""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from store_svc import audit
+from store_svc.common import Clock, clamp, new_id, or_none, required
+from store_svc.db import Conn, Database, Row
+from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
+
+STATUSES = ("pending", "approved", "denied", "expired")
+EXECUTION = ("succeeded", "failed", "skipped")
+_REQUIRED = (
+    "workspace_id",
+    "context_id",
+    "connector",
+    "external_id",
+    "requester_user_id",
+    "action_type",
+)
+
+
+def view(row: Row, now: int) -> Row:
+    """A pending approval past its expiry reads as expired, stored so or not yet."""
+    if row["status"] == "pending" and row["expires_at_unix"] <= now:
+        return {**row, "status": "expired"}
+    return row
+
+
+def _payload(text: str) -> str:
+    raw = text.strip() or "{}"
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise InvalidArgument("payload_json is not valid JSON", field="payload_json") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument("payload_json must be a JSON object", field="payload_json")
+    return raw
+
+
+def _summary(row: Row) -> Row:
+    """What the audit log keeps of an approval (never the payload: it may hold secrets)."""
+    keep = ("status", "approver_user_id", "denied_reason", "execution_status", "executor_plugin")
+    return {k: row[k] for k in keep if row.get(k) is not None}
+
+
+class Approvals:
+    def __init__(self, db: Database, clock: Clock, ttl_seconds: int) -> None:
+        self._db, self._clock, self._ttl = db, clock, ttl_seconds
+
+    def _now(self) -> int:
+        return self._clock.now_ms() // 1000
+
+    async def create(self, req: Mapping[str, Any]) -> Row:
+        row: Row = {k: required(k, str(req.get(k, ""))) for k in _REQUIRED}
+        row["connector"] = row["connector"].lower()
+        ttl = int(req.get("ttl_seconds") or 0)
+        if ttl < 0:
+            raise InvalidArgument("ttl_seconds must not be negative", field="ttl_seconds")
+        now = self._now()
+        row.update(
+            id=new_id("act_"),
+            action_target=or_none(str(req.get("action_target", ""))),
+            action_summary=or_none(str(req.get("action_summary", ""))),
+            payload_json=_payload(str(req.get("payload_json", ""))),
+            status="pending",
+            execution_status="not_executed",
+            created_at_unix=now,
+            updated_at_unix=now,
+            # the configured TTL is the ceiling: a caller may only ask for less
+            expires_at_unix=now + (min(ttl, self._ttl) if ttl else self._ttl),
+        )
+        cols = ", ".join(row)
+        sql = f"INSERT INTO action_approvals ({cols}) VALUES ({', '.join(':' + k for k in row)})"
+
+        def run(c: Conn) -> Row:
+            c.run(sql, row)
+            audit.append(
+                c,
+                now,
+                row["requester_user_id"],
+                "approval.requested",
+                "approval",
+                row["id"],
+                row["workspace_id"],
+                after={
+                    "status": "pending",
+                    "action_type": row["action_type"],
+                    "expires_at_unix": row["expires_at_unix"],
+                },
+            )
+            return row
+
+        return await self._db.write(run)
+
+    async def get(self, approval_id: str) -> Row:
+        aid = required("id", approval_id)
+        row = await self._db.read(
+            lambda c: c.one("SELECT * FROM action_approvals WHERE id = :id", {"id": aid})
+        )
+        if row is None:
+            raise NotFound("action approval not found", id=aid)
+        return view(row, self._now())
+
+    async def list(self, filters: Mapping[str, Any], limit: int) -> builtins.list[Row]:
+        """Oldest first; `pending` means still decidable, `expired` includes lapsed pending."""
+        now = self._now()
+        params: dict[str, Any] = {"n": clamp(limit, 10, 500), "now": now}
+        where: builtins.list[str] = []
+        status = str(filters.get("status", "")).strip().lower()
+        if status == "pending":
+            where.append("status = 'pending' AND expires_at_unix > :now")
+        elif status == "expired":
+            where.append("(status = 'expired' OR (status = 'pending' AND expires_at_unix <= :now))")
+        elif status in STATUSES:
+            where.append("status = :status")
+            params["status"] = status
+        elif status:
+            raise InvalidArgument(f"status must be one of {', '.join(STATUSES)}", field="status")
+        for k in ("workspace_id", "connector", "external_id"):
+            value = str(filters.get(k, "")).strip()
+            if value:
+                where.append(f"{k} = :{k}")
+                params[k] = value.lower() if k == "connector" else value
+        sql = (
+            f"SELECT * FROM action_approvals {'WHERE ' + ' AND '.join(where) if where else ''}"
+            " ORDER BY created_at_unix, id LIMIT :n"
+        )
+        return [view(r, now) for r in await self._db.read(lambda c: c.all(sql, params))]
+
+    async def decide(self, approval_id: str, approve: bool, approver: str, reason: str) -> Row:
+        """Approve or deny a pending, unexpired approval: one conditional UPDATE."""
+        aid, who = required("id", approval_id), required("approver_user_id", approver)
+        now = self._now()
+        p = {"id": aid, "who": who, "now": now, "why": reason.strip() or "denied by admin"}
+        sql = (
+            "UPDATE action_approvals SET status = 'approved', approver_user_id = :who,"
+            " updated_at_unix = :now"
+            if approve
+            else "UPDATE action_approvals SET status = 'denied', approver_user_id = :who,"
+            " denied_reason = :why, updated_at_unix = :now"
+        ) + " WHERE id = :id AND status = 'pending' AND expires_at_unix > :now RETURNING *"
+
+        def run(c: Conn) -> Row | DomainError:
+            row = c.one(sql, p)
+            if row is not None:
+                action = "approval.approved" if approve else "approval.denied"
+                audit.append(
+                    c,
+                    now,
+                    who,
+                    action,
+                    "approval",
+                    aid,
+                    row["workspace_id"],
+                    before={"status": "pending"},
+                    after=_summary(row),
+                )
+                return row
+            return _refusal(c, aid, now)
+
+        # a refusal is returned, not raised, so that marking an expiry is committed
+        out = await self._db.write(run)
+        if isinstance(out, DomainError):
+            raise out
+        return out
+
+    async def record_execution(
+        self, approval_id: str, status: str, message: str, plugin: str, at: int, actor: str
+    ) -> Row:
+        aid = required("id", approval_id)
+        state = required("execution_status", status).lower()
+        if state not in EXECUTION:
+            raise InvalidArgument(
+                f"execution_status must be one of {', '.join(EXECUTION)}", field="execution_status"
+            )
+        now = self._now()
+        p = {"id": aid, "s": state, "m": or_none(message), "pl": or_none(plugin), "at": at or now}
+
+        def run(c: Conn) -> Row:
+            row = c.one(
+                "UPDATE action_approvals SET execution_status = :s, execution_message = :m,"
+                " executor_plugin = :pl, executed_at_unix = :at, updated_at_unix = :at"
+                " WHERE id = :id AND status = 'approved' AND execution_status = 'not_executed'"
+                " RETURNING *",
+                p,
+            )
+            if row is None:
+                old = c.one("SELECT * FROM action_approvals WHERE id = :id", p)
+                if old is None:
+                    raise NotFound("action approval not found", id=aid)
+                if old["status"] != "approved":
+                    raise FailedPrecondition(
+                        f"action approval is {view(old, now)['status']}, not approved",
+                        status=view(old, now)["status"],
+                    )
+                raise FailedPrecondition(
+                    "execution was already recorded", execution_status=old["execution_status"]
+                )
+            audit.append(
+                c,
+                now,
+                actor,
+                "approval.executed",
+                "approval",
+                aid,
+                row["workspace_id"],
+                before={"execution_status": "not_executed"},
+                after=_summary(row),
+            )
+            return row
+
+        return await self._db.write(run)
+
+
+def _refusal(c: Conn, aid: str, now: int) -> DomainError:
+    """Why a decision was refused; a lapsed pending approval is marked expired (audited)."""
+    old = c.one("SELECT * FROM action_approvals WHERE id = :id", {"id": aid})
+    if old is None:
+        return NotFound("action approval not found", id=aid)
+    if old["status"] == "pending":  # not decided, so it lapsed
+        if c.run(
+            "UPDATE action_approvals SET status = 'expired', updated_at_unix = :now"
+            " WHERE id = :id AND status = 'pending' AND expires_at_unix <= :now",
+            {"id": aid, "now": now},
+        ):
+            audit.append(
+                c,
+                now,
+                "store",
+                "approval.expired",
+                "approval",
+                aid,
+                old["workspace_id"],
+                before={"status": "pending"},
+                after={"status": "expired"},
+            )
+        return FailedPrecondition("action approval expired", status="expired")
+    return FailedPrecondition("action approval is not pending", status=old["status"])

@@ -1,0 +1,94 @@
+"""Who may call which store RPC (DESIGN.md §1 "calls", §4; SPEC.md permissions).
+
+The store is called by the orchestrator (tasks and their queue, approvals it raises and
+executes, the agent's context and audit events), the gateway (journal, contexts,
+identities, pairing, approval decisions, admin reads for REST) and the scheduler
+(objectives and their runs, its leader lease); connectors keep the outbound delivery
+ledger, the IMAP ingestion marks and their leader leases. qmd never calls the store.
+Admin certificates (grpcurl, TUI) may read everything and make the admin decisions:
+approve/deny, pause/resume/delete objectives, cancel and replay, roles and revocation."""
+
+from __future__ import annotations
+
+from svckit.authz import AllowList
+
+ORCH, GW, SCHED, CONN, ADMIN = (
+    "svc:orchestrator",
+    "svc:gateway",
+    "svc:scheduler",
+    "svc:connectors",
+    "admin:*",
+)
+
+RULES: dict[str, list[str]] = {
+    # tasks: the orchestrator owns execution; admins read, cancel and replay
+    "CreateTask": [ORCH],
+    "GetTask": [ORCH, ADMIN],
+    "ListTasks": [ORCH, ADMIN],
+    "UpdateTaskRouting": [ORCH, ADMIN],
+    "ClaimTasks": [ORCH],
+    "HeartbeatTask": [ORCH],
+    "CompleteTask": [ORCH],
+    "FailTask": [ORCH],
+    "CancelTask": [ORCH, ADMIN],
+    "QueueStats": [ORCH, ADMIN],
+    "ListDeadLetters": [ORCH, ADMIN],
+    "ReplayDeadLetter": [ORCH, ADMIN],
+    # objectives: the scheduler plans and records; admins read and pause/resume/delete
+    "CreateObjective": [SCHED],
+    "GetObjective": [SCHED, ADMIN],
+    "ListObjectives": [SCHED, ADMIN],
+    "ListDueObjectives": [SCHED, ADMIN],
+    "UpdateObjective": [SCHED, ADMIN],
+    "DeleteObjective": [SCHED, ADMIN],
+    "RecordObjectiveRun": [SCHED],
+    "FinishObjectiveRun": [SCHED],
+    "ListObjectiveRuns": [SCHED, ADMIN],
+    # approvals: the orchestrator raises and executes them; the gateway and admins decide
+    "CreateApproval": [ORCH],
+    "GetApproval": [ORCH, GW, ADMIN],
+    "ListApprovals": [ORCH, GW, ADMIN],
+    "DecideApproval": [GW, ADMIN],
+    "RecordExecution": [ORCH],
+    # workspaces and contexts
+    "ListWorkspaces": [GW, ADMIN],
+    "GetWorkspace": [ORCH, GW, SCHED, ADMIN],
+    "EnsureContext": [GW],
+    "GetContext": [ORCH, GW, SCHED, ADMIN],
+    "FindContext": [ORCH, GW, ADMIN],
+    "ListContexts": [ORCH, GW, SCHED, ADMIN],
+    "UpdateContext": [GW, ADMIN],
+    # users, identities, pairing
+    "LookupIdentity": [ORCH, GW, ADMIN],
+    "GetUser": [ORCH, GW, ADMIN],
+    "CreateUser": [GW, ADMIN],
+    "ListIdentities": [GW, ADMIN],
+    "SetUserRole": [GW, ADMIN],
+    "RevokeIdentity": [GW, ADMIN],
+    "CreatePairing": [GW],
+    "LookupPairing": [GW, ADMIN],
+    "ListPairings": [GW, ADMIN],
+    "ApprovePairing": [GW, ADMIN],
+    "DenyPairing": [GW, ADMIN],
+    # ledgers
+    "RecordInbound": [GW],
+    "CompleteInbound": [GW],
+    "CheckImapIngested": [CONN, ADMIN],
+    "MarkImapIngested": [CONN],
+    "CreateDelivery": [CONN],
+    "GetDelivery": [CONN, GW, ADMIN],
+    "UpdateDelivery": [CONN],
+    "ListDeliveries": [CONN, GW, ADMIN],
+    "AcquireLease": [SCHED, CONN],
+    "RenewLease": [SCHED, CONN],
+    "ReleaseLease": [SCHED, CONN],
+    "GetLease": [SCHED, CONN, ADMIN],
+    # audit
+    "AppendAuditEvent": [ORCH, GW, SCHED],
+    "ListAuditEvents": [GW, ADMIN],
+    "CreateAgentAuditEvent": [ORCH, GW],
+    "ListAgentAuditEvents": [GW, ADMIN],
+}
+
+# no "*" rule: a method nobody listed is denied to everyone (a test keeps the list complete)
+ALLOW = AllowList(RULES)

@@ -1,0 +1,187 @@
+"""Objective runs: history, and the statistics a finished run feeds (counts, streaks, last
+five errors, durations, auto-pause). A run is counted once: finishing is a conditional
+UPDATE of a queued or running run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from store_svc import audit
+from store_svc.common import Clock, clamp, new_id, next_token, offset_of, required
+from store_svc.db import Conn, Database, Row
+from store_svc.objectives import fetch, view
+from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
+
+OUTCOMES = ("queued", "running", "succeeded", "failed", "skipped", "missed")
+FINAL = ("succeeded", "failed")
+RUN_TRIGGERS = ("schedule", "catch_up", "at", "event", "manual")
+RECENT_ERRORS = 5
+
+_COUNT = (
+    "UPDATE objectives SET run_count = run_count + 1,"
+    " total_run_duration_ms = total_run_duration_ms + :dur,"
+    " success_count = success_count + :s, failure_count = failure_count + 1 - :s,"
+    " consecutive_failures = CASE WHEN :s = 1 THEN 0 ELSE consecutive_failures + 1 END,"
+    " consecutive_successes = CASE WHEN :s = 1 THEN consecutive_successes + 1 ELSE 0 END,"
+    " last_success_unix = CASE WHEN :s = 1 THEN :at ELSE last_success_unix END,"
+    " last_failure_unix = CASE WHEN :s = 1 THEN last_failure_unix ELSE :at END,"
+    " auto_paused_reason = CASE WHEN :s = 1 THEN NULL ELSE auto_paused_reason END,"
+    " last_error = :err, last_run_unix = :at, updated_at_unix = :at"
+    " WHERE id = :id RETURNING *"
+)
+
+
+def _outcome(value: str, allowed: tuple[str, ...]) -> str:
+    text = value.strip().lower()
+    if text not in allowed:
+        raise InvalidArgument(f"outcome must be one of {', '.join(allowed)}", field="outcome")
+    return text
+
+
+def _count(c: Conn, oid: str, outcome: str, error: str | None, dur: int, at: int) -> Row:
+    """Add one finished run to the statistics (the UPDATE locks the row for what follows)."""
+    ok = outcome == "succeeded"
+    p = {"id": oid, "s": int(ok), "dur": max(dur, 0), "at": at, "err": None if ok else error}
+    row = c.one(_COUNT, p)
+    if row is None:
+        raise NotFound("objective not found", id=oid)
+    if not ok:
+        recent = json.loads(row["recent_errors_json"] or "[]")
+        recent = [*recent, {"at_unix": at, "error": error or "run failed"}][-RECENT_ERRORS:]
+        row = _set(c, oid, {"recent_errors_json": json.dumps(recent)})
+    return row
+
+
+def _set(c: Conn, oid: str, values: Mapping[str, Any]) -> Row:
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    row = c.one(f"UPDATE objectives SET {sets} WHERE id = :id RETURNING *", {**values, "id": oid})
+    assert row is not None
+    return row
+
+
+def _after_run(
+    c: Conn, row: Row, changes: dict[str, Any], pause_after: int, actor: str, at: int
+) -> Row:
+    """Store next run / explicit active flag, and pause after too many failures."""
+    if pause_after > 0 and row["consecutive_failures"] >= pause_after and row["active"]:
+        n = row["consecutive_failures"]
+        changes.update(
+            active=False,
+            next_run_unix=None,
+            auto_paused_reason=f"auto-paused after {n} consecutive failures",
+        )
+    if not changes:
+        return row
+    before = {k: row[k] for k in changes}
+    new = _set(c, row["id"], {**changes, "updated_at_unix": at})
+    if "active" in changes and bool(changes["active"]) != bool(row["active"]):
+        action = "objective.auto_paused" if not changes["active"] else "objective.resumed"
+        after = {k: new[k] for k in changes}
+        audit.append(
+            c, at, actor, action, "objective", row["id"], row["workspace_id"], before, after
+        )
+    return new
+
+
+class ObjectiveRuns:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db, self._clock = db, clock
+
+    async def record(self, req: Mapping[str, Any], actor: str) -> tuple[Row, Row]:
+        """Record a run; succeeded/failed are counted now, queued/running when finished."""
+        oid = required("objective_id", str(req.get("objective_id", "")))
+        outcome = _outcome(str(req.get("outcome", "")), OUTCOMES)
+        trigger = str(req.get("trigger") or "").strip().lower() or "schedule"
+        if trigger not in RUN_TRIGGERS:
+            raise InvalidArgument(
+                f"trigger must be one of {', '.join(RUN_TRIGGERS)}", field="trigger"
+            )
+        now = self._clock.now_ms() // 1000
+        final = outcome in FINAL or outcome in ("skipped", "missed")
+        error = str(req.get("error") or "").strip() or None
+        if outcome == "failed" and error is None:
+            raise InvalidArgument("error is required for a failed run", field="error")
+        run: Row = {
+            "id": new_id("run_"),
+            "objective_id": oid,
+            "scheduled_for_unix": int(req.get("scheduled_for_unix") or 0),
+            "started_at_unix": now,
+            "outcome": outcome,
+            "task_id": str(req.get("task_id") or "").strip() or None,
+            "error": error,
+            "duration_ms": max(int(req.get("duration_ms") or 0), 0),
+            "trigger": trigger,
+            "finished_at_unix": now if final else None,
+            "event_key": str(req.get("event_key") or "").strip().lower() or None,
+            "event_id": str(req.get("event_id") or "").strip() or None,
+        }
+        changes: dict[str, Any] = {"next_run_unix": int(req.get("next_run_unix") or 0) or None}
+        if req.get("active") is not None:
+            changes["active"] = bool(req["active"])
+        if req.get("auto_paused_reason") is not None:
+            changes["auto_paused_reason"] = str(req["auto_paused_reason"]).strip() or None
+        pause_after = int(req.get("auto_pause_after_failures") or 0)
+        cols = ", ".join(run)
+        sql = f"INSERT INTO objective_runs ({cols}) VALUES ({', '.join(':' + k for k in run)})"
+
+        def tx(c: Conn) -> tuple[Row, Row]:
+            if outcome in FINAL:
+                obj = _count(c, oid, outcome, error, run["duration_ms"], now)
+            elif outcome == "missed":
+                obj = fetch(c, oid, lock=True)
+            else:
+                fetch(c, oid, lock=True)
+                obj = _set(c, oid, {"last_run_unix": now, "updated_at_unix": now})
+            c.run(sql, run)
+            return _after_run(c, obj, changes, pause_after, actor, now), run
+
+        obj, stored = await self._db.write(tx)
+        return view(obj, now), stored
+
+    async def finish(self, req: Mapping[str, Any], actor: str) -> tuple[Row, Row]:
+        """Close a queued or running run with its outcome, once, and count it."""
+        rid = required("run_id", str(req.get("run_id", "")))
+        outcome = _outcome(str(req.get("outcome", "")), FINAL)
+        error = str(req.get("error") or "").strip() or None
+        if outcome == "failed" and error is None:
+            raise InvalidArgument("error is required for a failed run", field="error")
+        now, dur = self._clock.now_ms() // 1000, max(int(req.get("duration_ms") or 0), 0)
+        changes: dict[str, Any] = {}
+        if req.get("next_run_unix") is not None:
+            changes["next_run_unix"] = int(req["next_run_unix"]) or None
+        pause_after = int(req.get("auto_pause_after_failures") or 0)
+        p = {"id": rid, "o": outcome, "err": error, "dur": dur, "now": now}
+
+        def tx(c: Conn) -> tuple[Row, Row]:
+            run = c.one(
+                "UPDATE objective_runs SET outcome = :o, error = :err, duration_ms = :dur,"
+                " finished_at_unix = :now WHERE id = :id AND outcome IN ('queued', 'running')"
+                " RETURNING *",
+                p,
+            )
+            if run is None:
+                old = c.one("SELECT outcome FROM objective_runs WHERE id = :id", p)
+                if old is None:
+                    raise NotFound("objective run not found", id=rid)
+                raise FailedPrecondition(
+                    f"objective run is already {old['outcome']}", outcome=old["outcome"]
+                )
+            obj = _count(c, run["objective_id"], outcome, error, dur, now)
+            return _after_run(c, obj, changes, pause_after, actor, now), run
+
+        obj, run = await self._db.write(tx)
+        return view(obj, now), run
+
+    async def list(self, objective_id: str, limit: int, page_token: str) -> tuple[list[Row], str]:
+        oid = required("objective_id", objective_id)
+        n, off = clamp(limit, 50, 500), offset_of(page_token)
+        rows = await self._db.read(
+            lambda c: c.all(
+                "SELECT * FROM objective_runs WHERE objective_id = :id"
+                " ORDER BY started_at_unix DESC, id DESC LIMIT :n OFFSET :off",
+                {"id": oid, "n": n, "off": off},
+            )
+        )
+        return rows, next_token(off, n, len(rows))
