@@ -56,5 +56,6 @@ def bind_calls(routes: Iterable[Route], channels: Mapping[str, grpc.aio.Channel]
             b.rpc_path,
             request_serializer=route.request_cls.SerializeToString,
             response_deserializer=route.response_cls.FromString,
+            _registered_method=True,  # as generated stubs do: the method is interned once
         )
     return calls

@@ -1,0 +1,336 @@
+"""REST /api/v1 overhead: the same read RPC called over REST (HTTPS -> gateway -> gRPC) and
+straight over gRPC, in the same run, at 1 and 64 calls in flight.
+
+The backend is the real store (GetWorkspace, `GET /api/v1/workspaces/{id}`) when it starts;
+otherwise the transcoder's testing backend (GetItem) — the run says which. Backend, REST
+gateway and load generator are three processes. The REST client is a minimal keep-alive
+HTTP/1.1 client (one TLS connection per worker), so the figures are the server's cost, not a
+client library's. Target: REST p50 <= 1.3 x gRPC p50.
+Last line: `rest_p50_ms=… grpc_p50_ms=… ratio=… rest_rps=… grpc_rps=…` (1 in flight), then the
+same keys prefixed `c64_` (64 in flight).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+from bench._common import LoadResult, closed_loop
+from svckit.pki import PkiPaths
+from svckit.testing import free_port, make_pki
+
+TOKEN = "bench-token"
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def _spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    full_env = {**os.environ, "GRPC_VERBOSITY": "ERROR", **(env or {})}
+    return subprocess.Popen(
+        [sys.executable, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=full_env,
+    )
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextlib.contextmanager
+def running(args: list[str], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
+    proc = _spawn(args, env)
+    try:
+        yield proc
+    finally:
+        _stop(proc)
+
+
+def _read_port(proc: subprocess.Popen[str]) -> int:
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("port="):
+        raise RuntimeError(f"child failed to start (exit {proc.wait()})")
+    return int(line.removeprefix("port="))
+
+
+async def _serve_until_signal(
+    start: Callable[[], Awaitable[int]], stop: Callable[[], Awaitable[None]]
+) -> None:
+    port = await start()
+    print(f"port={port}", flush=True)
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, done.set)
+    await done.wait()
+    await stop()
+
+
+def serve_testing_backend(pki: PkiPaths) -> None:
+    from svckit.config import ServiceSettings
+    from tests.unit.gateway_svc.rest.backend import backend_service
+
+    async def main() -> None:
+        settings = ServiceSettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0)
+        service = backend_service(settings)
+        await _serve_until_signal(lambda: _ports(service), lambda: service.stop(grace=0.5))
+
+    asyncio.run(main())
+
+
+async def _ports(service: object) -> int:
+    ports = await service.start()  # type: ignore[attr-defined]
+    return int(ports.grpc)
+
+
+def serve_rest(pki: PkiPaths, kind: str, backend: str) -> None:
+    from gateway_svc import rest
+    from gateway_svc.rest import mount
+    from svckit.config import ServiceSettings
+
+    async def main() -> None:
+        settings = ServiceSettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0)
+        services = mount.discover(exclude=() if kind == "testing" else ("agent_runtime.testing.",))
+        services = [s for s in services if mount.backend_key(s) == kind]
+        server = rest.serve(
+            settings, services=services, port=0, token=TOKEN, addresses={kind: backend}
+        )
+        await _serve_until_signal(server.start, server.stop)
+
+    asyncio.run(main())
+
+
+# --- clients --------------------------------------------------------------------------------
+
+
+class HttpPool:
+    """Keep-alive HTTP/1.1 GETs over TLS, one connection per concurrent caller."""
+
+    def __init__(self, port: int, ca: Path, path: str) -> None:
+        self._port = port
+        self._ctx = ssl.create_default_context(cafile=str(ca))
+        self._request = (
+            f"GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {TOKEN}\r\n\r\n"
+        ).encode()
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._all: list[asyncio.StreamWriter] = []
+
+    async def get(self) -> bytes:
+        if self._idle:
+            reader, writer = self._idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", self._port, ssl=self._ctx, server_hostname="localhost"
+            )
+            self._all.append(writer)
+        writer.write(self._request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(head.split(b"\r\n", 1)[0].decode())
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        body = await reader.readexactly(length)
+        self._idle.append((reader, writer))
+        return body
+
+    async def close(self) -> None:
+        for writer in self._all:
+            writer.close()
+
+
+async def _grpc_target(
+    pki: PkiPaths, kind: str, port: int
+) -> tuple[object, Callable[[], Awaitable[object]], str]:
+    """The channel, the direct gRPC call, and the REST path of the same read."""
+    import grpc
+
+    from svckit.tls import channel_credentials
+
+    # A plain channel (no client interceptors): the leanest gRPC client is the fair baseline.
+    creds = channel_credentials(pki, pki.service("gateway"))
+    channel = grpc.aio.secure_channel(f"127.0.0.1:{port}", creds)
+    if kind == "store":
+        from agent_runtime.store.v1 import workspace_service_pb2 as ws
+        from agent_runtime.store.v1 import workspace_service_pb2_grpc as ws_grpc
+
+        stub = ws_grpc.WorkspaceServiceStub(channel)
+        ctx = await stub.EnsureContext(
+            ws.EnsureContextRequest(connector="codex", external_id="bench", display_name="bench"),
+            timeout=10,
+        )
+        wid = ctx.context.workspace_id
+        request = ws.GetWorkspaceRequest(id=wid)
+        return channel, lambda: stub.GetWorkspace(request, timeout=10), f"/api/v1/workspaces/{wid}"
+    from agent_runtime.testing.v1 import testing_pb2 as pb
+    from agent_runtime.testing.v1 import testing_pb2_grpc as pb_grpc
+
+    tstub = pb_grpc.TranscodeTestServiceStub(channel)
+    treq = pb.GetItemRequest(id="bench")
+    return channel, lambda: tstub.GetItem(treq, timeout=10), "/api/v1/testing/items/bench"
+
+
+async def _wait_serving(pki: PkiPaths, port: int, deadline_s: float) -> bool:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from svckit.channels import open_channel
+
+    async with open_channel(f"127.0.0.1:{port}", pki, pki.service("gateway")) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return True
+            except grpc.aio.AioRpcError:
+                pass
+            await asyncio.sleep(0.1)  # polling a child process's start-up, with a deadline
+    return False
+
+
+async def interleaved(
+    grpc_call: Callable[[], Awaitable[object]],
+    rest_call: Callable[[], Awaitable[object]],
+    in_flight: int,
+    seconds: float,
+    rounds: int = 10,
+) -> tuple[LoadResult, LoadResult]:
+    """Alternate short gRPC and REST phases, so load from elsewhere on a shared machine
+    lands on both sides alike; the phases' samples are pooled."""
+    pooled: list[list[LoadResult]] = [[], []]
+    for _ in range(rounds):
+        for i, call in enumerate((grpc_call, rest_call)):
+            pooled[i].append(await closed_loop(call, in_flight, seconds / rounds))
+    g, r = (
+        LoadResult(
+            sum(x.calls for x in runs),
+            sum(x.seconds for x in runs),
+            [lat for x in runs for lat in x.latencies_s],
+        )
+        for runs in pooled
+    )
+    return g, r
+
+
+def _line(prefix: str, rest: LoadResult, grpc_: LoadResult) -> dict[str, float]:
+    r50, g50 = rest.percentile_ms(50), grpc_.percentile_ms(50)
+    return {
+        f"{prefix}rest_p50_ms": r50,
+        f"{prefix}grpc_p50_ms": g50,
+        f"{prefix}ratio": r50 / g50 if g50 else 0.0,
+        f"{prefix}rest_rps": rest.per_second,
+        f"{prefix}grpc_rps": grpc_.per_second,
+    }
+
+
+async def measure(
+    pki: PkiPaths, kind: str, backend_port: int, rest_port: int, seconds: float
+) -> str:
+    channel, grpc_call, path = await _grpc_target(pki, kind, backend_port)
+    pool = HttpPool(rest_port, pki.ca_cert, path)
+    body = await pool.get()
+    print(f"backend={kind} path={path} response={body[:120].decode(errors='replace')}…")
+    values: dict[str, float] = {}
+    try:
+        for in_flight, prefix in ((1, ""), (64, "c64_")):
+            await closed_loop(grpc_call, in_flight, min(1.0, seconds))  # warm up
+            await closed_loop(pool.get, in_flight, min(1.0, seconds))
+            g, r = await interleaved(grpc_call, pool.get, in_flight, seconds)
+            figs = _line(prefix, r, g)
+            values.update(figs)
+            print(
+                f"{in_flight} in flight: REST p50 {r.percentile_ms(50):.3f} ms "
+                f"p99 {r.percentile_ms(99):.3f} ms {r.per_second:.0f}/s | gRPC p50 "
+                f"{g.percentile_ms(50):.3f} ms p99 {g.percentile_ms(99):.3f} ms "
+                f"{g.per_second:.0f}/s | ratio {figs[prefix + 'ratio']:.2f}"
+            )
+    finally:
+        await pool.close()
+        await channel.close()  # type: ignore[attr-defined]
+    return " ".join(
+        f"{k}={v:.0f}" if k.endswith("_rps") else f"{k}={v:.3f}" for k, v in values.items()
+    )
+
+
+@contextlib.contextmanager
+def backend(pki: PkiPaths, data: Path, force_testing: bool) -> Iterator[tuple[str, int]]:
+    if not force_testing:
+        port = free_port()
+        env = {
+            "AGENT_RUNTIME_DATA_DIR": str(data),
+            "AGENT_RUNTIME_PKI_DIR": str(pki.root),
+            "AGENT_RUNTIME_GRPC_PORT": str(port),
+            "AGENT_RUNTIME_HEALTH_PORT": "0",
+            "AGENT_RUNTIME_METRICS_PORT": "0",
+        }
+        with running(["-m", "store_svc"], env) as proc:
+            if asyncio.run(_wait_serving(pki, port, 30)) and proc.poll() is None:
+                yield "store", port
+                return
+        print("the store did not start; measuring the testing backend (GetItem) instead")
+    with running(["-m", "bench.rest_overhead", "serve-testing", "--pki", str(pki.root)]) as proc:
+        yield "testing", _read_port(proc)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.rest_overhead", description=__doc__)
+    parser.add_argument(
+        "command", nargs="?", default="run", choices=["run", "serve-testing", "serve-rest"]
+    )
+    parser.add_argument("--pki", type=Path)
+    parser.add_argument("--kind", default="testing")
+    parser.add_argument("--backend", default="")
+    parser.add_argument("--seconds", type=float, default=5.0, help="each measured phase")
+    parser.add_argument("--testing-backend", action="store_true", help="skip the store")
+    args = parser.parse_args(argv)
+    if args.command == "serve-testing":
+        serve_testing_backend(PkiPaths(args.pki))
+        return 0
+    if args.command == "serve-rest":
+        serve_rest(PkiPaths(args.pki), args.kind, args.backend)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-rest-") as tmp:
+        pki = make_pki(Path(tmp) / "pki")
+        with backend(pki, Path(tmp) / "data", args.testing_backend) as (kind, port):
+            rest_args = [
+                "-m",
+                "bench.rest_overhead",
+                "serve-rest",
+                "--pki",
+                str(pki.root),
+                "--kind",
+                kind,
+                "--backend",
+                f"127.0.0.1:{port}",
+            ]
+            with running(rest_args) as rest_proc:
+                rest_port = _read_port(rest_proc)
+                line = asyncio.run(measure(pki, kind, port, rest_port, args.seconds))
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
