@@ -1,0 +1,110 @@
+"""The store's annotated routes end to end: a real store_svc process over mTLS behind the REST
+listener, called over HTTPS."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from agent_runtime.store.v1 import workspace_service_pb2 as ws
+from agent_runtime.store.v1 import workspace_service_pb2_grpc as ws_grpc
+from gateway_svc import rest
+from gateway_svc.rest import mount
+from svckit import testing
+from svckit.pki import PkiPaths
+from tests.unit.gateway_svc.rest.stack import TOKEN, Stack, settings_for
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiPaths:
+    return testing.make_pki(Path(tmp_path_factory.mktemp("pki")))
+
+
+@pytest.fixture(scope="module")
+def store_port(pki: PkiPaths, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    port = testing.free_port()
+    env = {
+        **os.environ,
+        "AGENT_RUNTIME_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+        "AGENT_RUNTIME_PKI_DIR": str(pki.root),
+        "AGENT_RUNTIME_GRPC_PORT": str(port),
+        "AGENT_RUNTIME_HEALTH_PORT": "0",
+        "AGENT_RUNTIME_METRICS_PORT": "0",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "store_svc"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+
+
+async def _wait_serving(pki: PkiPaths, port: int) -> None:
+    deadline = time.monotonic() + 30
+    async with testing.client_channel(pki, port, "svc:gateway") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.aio.AioRpcError:
+                if time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def stack(pki: PkiPaths, store_port: int) -> AsyncIterator[Stack]:
+    await _wait_serving(pki, store_port)
+    services = [s for s in mount.discover() if mount.backend_key(s) == "store"]
+    server = rest.serve(
+        settings_for(pki, store_addr=f"127.0.0.1:{store_port}"),
+        services=services,
+        port=0,
+        token=TOKEN,
+    )
+    port = await server.start()
+    try:
+        yield Stack(pki, f"https://127.0.0.1:{port}", store_port)
+    finally:
+        await server.stop()
+
+
+async def test_workspace_routes_have_the_store_shapes(stack: Stack) -> None:
+    async with testing.client_channel(stack.pki, stack.grpc_port, "svc:gateway") as channel:
+        made = await ws_grpc.WorkspaceServiceStub(channel).EnsureContext(
+            ws.EnsureContextRequest(connector="telegram", external_id="42", display_name="Ops"),
+            timeout=10,
+        )
+    wid = made.context.workspace_id
+    async with stack.client() as c:
+        one = await c.get(f"/api/v1/workspaces/{wid}")
+        many = await c.get("/api/v1/workspaces", params={"page_size": 10})
+        contexts = await c.get("/api/v1/contexts", params={"workspace_id": wid})
+        missing = await c.get("/api/v1/workspaces/does-not-exist")
+        ready = await c.get("/readyz")
+    assert one.status_code == 200, one.text
+    workspace = one.json()["workspace"]
+    assert workspace["id"] == wid and isinstance(workspace["created_at_unix"], int)
+    assert {"id", "slug", "name", "kind", "owner_user_id", "created_at_unix"} <= set(workspace)
+    assert many.status_code == 200 and wid in [w["id"] for w in many.json()["items"]]
+    assert many.json()["count"] >= 1
+    assert contexts.status_code == 200, contexts.text
+    ctx = contexts.json()["items"][0]
+    assert ctx["connector"] == "telegram" and ctx["external_id"] == "42"
+    assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
+    assert ready.status_code == 200
