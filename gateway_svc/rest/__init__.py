@@ -64,6 +64,14 @@ def build_app(
     )
 
 
+def _secret(value: Any) -> str | None:
+    """A plain string from a str or a pydantic SecretStr setting."""
+    if value is None:
+        return None
+    text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+    return text or None
+
+
 def backend_channel(addr: str, pki: Any) -> grpc.aio.Channel:
     """An mTLS channel with the gateway's certificate. Unlike svckit.channels.open_channel it
     has no client interceptor (about 150 us per call): every REST call sets its own deadline
@@ -103,7 +111,7 @@ def serve(
     app = build_app(
         svcs,
         by_service,
-        token=token if token is not None else getattr(settings, "admin_token", None),
+        token=token if token is not None else _secret(getattr(settings, "admin_token", None)),
         probe=by_backend,
         timeout=settings.rpc_timeout_seconds,
         max_body=int(getattr(settings, "rest_max_body_bytes", 1 << 20)),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 import grpc
 
@@ -20,6 +24,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ReadyCheck = Callable[[], Awaitable[list[str]]]
 
+log = logging.getLogger("gateway_svc.rest")
 REQUEST_ID = "x-request-id"
 ACTING_ADMIN = "x-acting-admin"
 _JSON = [(b"content-type", b"application/json")]
@@ -65,10 +70,30 @@ class RestApp:
         rid = headers.get(b"x-request-id", b"")
         rid_s = rid.decode() if _RID.match(rid) else uuid.uuid4().hex
         extra = [(b"x-request-id", rid_s.encode())]
+        started = time.perf_counter()
+        status = 0
+
+        async def tracked(message: MutableMapping[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            await self._handle(scope, headers, rid_s, extra, receive, send)
+            await self._handle(scope, headers, rid_s, extra, receive, tracked)
         except RestError as err:
-            await _respond(send, err.status, err.body(), [*_JSON, *err.headers, *extra])
+            await _respond(tracked, err.status, err.body(), [*_JSON, *err.headers, *extra])
+        finally:
+            log.info(
+                "http",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 3),
+                    "request_id": rid_s,
+                },
+            )
 
     async def _handle(
         self,
@@ -151,16 +176,12 @@ class RestApp:
 
 
 def _dumps(obj: Any) -> bytes:
-    import json
-
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _query(qs: bytes) -> list[tuple[str, str]]:
     if not qs:
         return []
-    from urllib.parse import parse_qsl
-
     try:
         return parse_qsl(
             qs.decode("latin-1"),
