@@ -20,7 +20,7 @@ from gateway_svc import rest
 from gateway_svc.rest import mount
 from svckit import testing
 from svckit.pki import PkiPaths
-from tests.unit.gateway_svc.rest.stack import TOKEN, Stack, settings_for
+from tests.unit.gateway_svc.rest.stack import TESTING, TOKEN, Stack, settings_for
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +108,23 @@ async def test_workspace_routes_have_the_store_shapes(stack: Stack) -> None:
     assert ctx["connector"] == "telegram" and ctx["external_id"] == "42"
     assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
     assert ready.status_code == 200
+
+
+async def test_a_backend_without_the_service_answers_501(pki: PkiPaths, store_port: int) -> None:
+    await _wait_serving(pki, store_port)
+    server = rest.serve(
+        settings_for(pki),
+        services=[TESTING],
+        port=0,
+        token=TOKEN,
+        addresses={"testing": f"127.0.0.1:{store_port}"},  # the store does not serve it
+    )
+    port = await server.start()
+    try:
+        async with Stack(pki, f"https://127.0.0.1:{port}", store_port).client() as c:
+            r = await c.get("/api/v1/testing/items/x")
+    finally:
+        await server.stop()
+    assert r.status_code == 501
+    doc = r.json()
+    assert doc["code"] == "UNIMPLEMENTED" and "TranscodeTestService/GetItem" in doc["message"]
