@@ -113,17 +113,7 @@ def test_certificate_from_another_ca_fails(stack: Stack, grpcurl: Grpcurl, tmp_p
     assert "SERVING" not in result.stdout
 
 
-# store_svc admits "svc:*" on every method, so any service certificate passes its allow list;
-# DESIGN.md §1 says only the orchestrator, gateway and scheduler call the store.
-_STORE_ADMITS_ANY_SERVICE = pytest.mark.xfail(
-    strict=True, reason="store_svc/server.py allows svc:* on every method"
-)
-ALLOW_LIST_CASES = [
-    pytest.param(n, marks=_STORE_ADMITS_ANY_SERVICE) if n == "store" else n for n in SERVICES
-]
-
-
-@pytest.mark.parametrize("name", ALLOW_LIST_CASES)
+@pytest.mark.parametrize("name", SERVICES)
 def test_identity_not_on_the_allow_list_is_denied(
     stack: Stack, grpcurl: Grpcurl, tmp_path: Path, name: str
 ) -> None:
