@@ -2,8 +2,13 @@
 
 store_svc runs as a real process (`python -m store_svc`), first on SQLite, then on a
 throwaway PostgreSQL cluster when one can be started; the ceiling is a trivial echo servicer
-served by svckit (same interceptors, same mTLS) in its own process. 32 producers create
-tasks; 32 workers claim up to 8 per call and complete each one.
+served by svckit (same interceptors, same mTLS) in its own process. 32 producers each
+enqueue one task at a time (as chat turns arrive); like the orchestrator's enqueue path, the
+creates requested in the same event-loop iteration travel as one CreateTasks call. 32
+workers claim up to 8 per call, run them, and acknowledge the finished ones together with
+one CompleteTasks call; an idle worker long-polls (ClaimTasks with wait_ms). The same run on
+SQLite with one CreateTask and one CompleteTask call per task is reported as
+``sqlite_one_call_per_task_lifecycles_per_s``.
 Last line: ``sqlite_lifecycles_per_s=… postgres_lifecycles_per_s=… echo_calls_per_s=…``.
 """
 
@@ -77,24 +82,81 @@ def process(args: list[str], env: dict[str, str]) -> Iterator[int]:
             proc.kill()
 
 
-async def lifecycles(pki: PkiPaths, port: int, seconds: float) -> float:
+class Enqueuer:
+    """Coalesces the creates requested in one event-loop iteration into one CreateTasks
+    call, as the orchestrator's enqueue path does; each caller still waits for its own row."""
+
+    def __init__(self, stub: TaskServiceStub) -> None:
+        self._stub = stub
+        self._pending: list[tuple[trpc.CreateTaskRequest, asyncio.Future[None]]] = []
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def create(self, req: trpc.CreateTaskRequest) -> None:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((req, fut))
+        await fut
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        task = asyncio.ensure_future(self._send(batch))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, batch: list[tuple[trpc.CreateTaskRequest, asyncio.Future[None]]]) -> None:
+        try:
+            resp = await self._stub.CreateTasks(
+                trpc.CreateTasksRequest(tasks=[r for r, _ in batch]), timeout=30
+            )
+        except grpc.aio.AioRpcError as exc:
+            for _, fut in batch:
+                fut.set_exception(exc)
+            return
+        for (_, fut), result in zip(batch, resp.results, strict=True):
+            if result.code:
+                fut.set_exception(RuntimeError(f"{result.code}: {result.message}"))
+            else:
+                fut.set_result(None)
+
+
+async def lifecycles(pki: PkiPaths, port: int, seconds: float, batched: bool = True) -> float:
     channel = testing.client_channel(pki, port, identity="svc:orchestrator")
     stub = TaskServiceStub(channel)
+    enqueuer = Enqueuer(stub)
     done = 0
     stop = time.perf_counter() + seconds
     req = trpc.CreateTaskRequest(workspace_id="ws", context_id="ctx", title="bench", prompt="noop")
 
     async def producer() -> None:
         while time.perf_counter() < stop:
-            await stub.CreateTask(req, timeout=30)
+            if batched:
+                await enqueuer.create(req)
+            else:
+                await stub.CreateTask(req, timeout=30)
 
     async def worker(n: int) -> None:
         nonlocal done
-        claim = trpc.ClaimTasksRequest(worker_id=f"w{n}", max_tasks=8, lease_ms=60_000)
+        # long poll: an idle worker waits in the store instead of polling it
+        claim = trpc.ClaimTasksRequest(worker_id=f"w{n}", max_tasks=8, lease_ms=60_000, wait_ms=250)
         while time.perf_counter() < stop:
             got = (await stub.ClaimTasks(claim, timeout=30)).tasks
             if not got:
-                await asyncio.sleep(0.005)
+                continue
+            if batched:
+                acks = await stub.CompleteTasks(
+                    trpc.CompleteTasksRequest(
+                        completions=[
+                            trpc.TaskCompletion(
+                                id=t.id, lease_token=t.lease_token, result_summary="ok"
+                            )
+                            for t in got
+                        ]
+                    ),
+                    timeout=30,
+                )
+                done += sum(r.completed for r in acks.results)
                 continue
             for t in got:
                 await stub.CompleteTask(
@@ -147,6 +209,9 @@ def main(argv: list[str]) -> int:
         with process(["store_svc"], env) as port:
             sqlite = asyncio.run(lifecycles(pki, port, args.seconds))
         print(f"sqlite: {sqlite:.0f} lifecycles/s ({sqlite / echo:.2f} of echo calls/s)")
+        with process(["store_svc"], store_env(pki, tmp / "single", None)) as port:
+            single = asyncio.run(lifecycles(pki, port, args.seconds, batched=False))
+        print(f"sqlite, one CreateTask and one CompleteTask per task: {single:.0f} lifecycles/s")
         postgres = 0.0
         try:
             from tests import pg
@@ -167,6 +232,7 @@ def main(argv: list[str]) -> int:
             postgres_lifecycles_per_s=postgres,
             echo_calls_per_s=echo,
             sqlite_ratio_to_echo=sqlite / echo,
+            sqlite_one_call_per_task_lifecycles_per_s=single,
         )
     )
     return 0

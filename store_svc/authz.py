@@ -23,12 +23,14 @@ ORCH, GW, SCHED, CONN, ADMIN = (
 RULES: dict[str, list[str]] = {
     # tasks: the orchestrator owns execution; admins read, cancel and replay
     "CreateTask": [ORCH],
+    "CreateTasks": [ORCH],
     "GetTask": [ORCH, ADMIN],
     "ListTasks": [ORCH, ADMIN],
     "UpdateTaskRouting": [ORCH, ADMIN],
     "ClaimTasks": [ORCH],
     "HeartbeatTask": [ORCH],
     "CompleteTask": [ORCH],
+    "CompleteTasks": [ORCH],
     "FailTask": [ORCH],
     "CancelTask": [ORCH, ADMIN],
     "QueueStats": [ORCH, ADMIN],

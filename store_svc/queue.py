@@ -5,6 +5,7 @@ token, FAILED_PRECONDITION for a wrong state)."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from typing import Any
 from store_svc.common import Clock, new_id, required
 from store_svc.db import Conn, Database, Row
 from store_svc.tasks import get
-from svckit.errors import Aborted, FailedPrecondition, InvalidArgument
+from store_svc.wakeups import RECHECK_S, Wakeups
+from svckit.errors import Aborted, DomainError, FailedPrecondition, InvalidArgument, NotFound
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,16 @@ def _dead_letter(c: Conn, row: Row, now_s: int) -> Row:
     return dl
 
 
-def _refused(c: Conn, task_id: str, token: int) -> Exception:
+MAX_WAIT_MS = 30_000
+_COMPLETE = (
+    "UPDATE tasks SET status = 'succeeded', finished_at_unix = :now,"
+    " updated_at_unix = :now, result_summary = :summary, result_path = :path,"
+    " error_message = NULL, lease_expires_at_ms = 0"
+    " WHERE id = :id AND status = 'running' AND lease_token = :t"
+)
+
+
+def _refused(c: Conn, task_id: str, token: int) -> DomainError:
     row = get(c, task_id)
     if row["lease_token"] != token:
         return Aborted(
@@ -64,8 +75,15 @@ def _refused(c: Conn, task_id: str, token: int) -> Exception:
 
 
 class Queue:
-    def __init__(self, db: Database, clock: Clock, backoff: Backoff | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        backoff: Backoff | None = None,
+        wake: Wakeups | None = None,
+    ) -> None:
         self._db, self._clock, self._backoff = db, clock, backoff or Backoff()
+        self._wake = wake or Wakeups()
 
     async def claim(
         self,
@@ -74,31 +92,26 @@ class Queue:
         lease_ms: int,
         lanes: Sequence[str] = (),
         kinds: Sequence[str] = (),
+        wait_ms: int = 0,
     ) -> list[Row]:
+        """Lease up to `max_tasks`; with `wait_ms`, wait that long for work to appear."""
         worker = required("worker_id", worker_id)
-        if max_tasks < 0 or lease_ms < 0:
-            raise InvalidArgument(
-                "max_tasks and lease_ms must not be negative",
-                field="max_tasks" if max_tasks < 0 else "lease_ms",
-            )
-        now = self._clock.now_ms()
-        params: dict[str, Any] = {
-            "w": worker,
-            "n": min(max_tasks or 1, 100),
-            "now": now,
-            "now_s": now // 1000,
-            "exp": now + (lease_ms or 30_000),
-        }
+        if max_tasks < 0 or lease_ms < 0 or wait_ms < 0:
+            field = "max_tasks" if max_tasks < 0 else "lease_ms" if lease_ms < 0 else "wait_ms"
+            raise InvalidArgument(f"{field} must not be negative", field=field)
+        params: dict[str, Any] = {"w": worker, "n": min(max_tasks or 1, 100)}
         extra = ""
         for col, values in (("lane", lanes), ("kind", kinds)):
             if values:
                 names = [f"{col}{i}" for i in range(len(values))]
                 params.update(zip(names, values, strict=True))
                 extra += f" AND {col} IN ({', '.join(':' + n for n in names)})"
-        backoff = self._backoff
+        backoff, lease = self._backoff, lease_ms or 30_000
 
         def run(c: Conn) -> list[Row]:
+            now = self._clock.now_ms()
             _expire_leases(c, now, backoff)
+            p = {**params, "now": now, "now_s": now // 1000, "exp": now + lease}
             rows = c.all(
                 "UPDATE tasks SET status = 'running', worker_id = :w, attempts = attempts + 1,"
                 " lease_token = lease_token + 1, lease_expires_at_ms = :exp,"
@@ -107,12 +120,21 @@ class Queue:
                 f" AND next_attempt_at_ms <= :now{extra}"
                 " ORDER BY lane_rank, priority_rank, created_at_ms"
                 f" LIMIT :n {c.skip_locked}) RETURNING *",
-                params,
+                p,
             )
             rows.sort(key=lambda r: (r["lane_rank"], r["priority_rank"], r["created_at_ms"]))
             return rows
 
-        return await self._db.write(run)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(wait_ms, MAX_WAIT_MS) / 1000
+        while True:
+            seen = self._wake.generation
+            rows = await self._db.write(run)
+            left = deadline - loop.time()
+            if rows or left <= 0:
+                return rows
+            if self._wake.generation == seen:  # nothing arrived while we looked
+                await self._wake.wait(min(left, RECHECK_S))
 
     async def heartbeat(self, task_id: str, token: int, lease_ms: int) -> int:
         tid = required("id", task_id)
@@ -143,16 +165,42 @@ class Queue:
         }
 
         def run(c: Conn) -> Row:
-            row = c.one(
-                "UPDATE tasks SET status = 'succeeded', finished_at_unix = :now,"
-                " updated_at_unix = :now, result_summary = :summary, result_path = :path,"
-                " error_message = NULL, lease_expires_at_ms = 0"
-                " WHERE id = :id AND status = 'running' AND lease_token = :t RETURNING *",
-                params,
-            )
+            row = c.one(_COMPLETE + " RETURNING *", params)
             if row is None:
                 raise _refused(c, tid, token)
             return row
+
+        return await self._db.write(run)
+
+    async def complete_many(
+        self, completions: Sequence[tuple[str, int, str, str]]
+    ) -> list[tuple[str, DomainError | None]]:
+        """Complete several leased tasks in one transaction; each is applied or refused on
+        its own (a stale token refuses that task only). Returns (id, refusal or None)."""
+        if not completions:
+            raise InvalidArgument("completions must not be empty", field="completions")
+        if len(completions) > 100:
+            raise InvalidArgument("at most 100 completions per call", field="completions")
+        now = self._clock.now_ms() // 1000
+        params: list[dict[str, Any]] = [
+            {"id": required("id", tid), "t": token, "now": now, "summary": summary or None,
+             "path": path or None}
+            for tid, token, summary, path in completions
+        ]  # fmt: skip
+
+        def run(c: Conn) -> list[tuple[str, DomainError | None]]:
+            out: list[tuple[str, DomainError | None]] = []
+            for p in params:
+                tid: str = p["id"]
+                if c.run(_COMPLETE, p) == 1:
+                    out.append((tid, None))
+                    continue
+                try:
+                    refusal = _refused(c, tid, p["t"])
+                except NotFound as exc:
+                    refusal = exc
+                out.append((tid, refusal))
+            return out
 
         return await self._db.write(run)
 

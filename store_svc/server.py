@@ -35,6 +35,7 @@ from store_svc.service_tasks import TaskService
 from store_svc.service_work import ApprovalService, ObjectiveService
 from store_svc.service_workspaces import WorkspaceService
 from store_svc.tasks import Tasks
+from store_svc.wakeups import Wakeups
 from store_svc.workspaces import Workspaces
 from svckit.serve import Service, ServiceDef
 
@@ -44,10 +45,13 @@ PKG = "agent_runtime.store.v1."
 def build_service(settings: StoreSettings, db: Database, clock: Clock | None = None) -> Service:
     clock = clock or SystemClock()
     backoff = Backoff(settings.task_retry_base_ms, settings.task_retry_cap_ms)
+    wake = Wakeups()  # new tasks wake long-polling claimers
     defs = [
         ServiceDef(
             task_service_pb2_grpc.add_TaskServiceServicer_to_server,
-            TaskService(Tasks(db, clock), Queue(db, clock, backoff), DeadLetters(db, clock)),
+            TaskService(
+                Tasks(db, clock, wake), Queue(db, clock, backoff, wake), DeadLetters(db, clock)
+            ),
             PKG + "TaskService",
         ),
         ServiceDef(

@@ -13,6 +13,7 @@ from store_svc.convert import fields_of, to_msg
 from store_svc.dead_letters import DeadLetters
 from store_svc.queue import Queue
 from store_svc.tasks import Tasks
+from svckit.errors import DomainError
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
 
@@ -26,6 +27,24 @@ class TaskService(TaskServiceServicer):
     ) -> rpc.CreateTaskResponse:
         row = await self._tasks.create(fields_of(request))
         return rpc.CreateTaskResponse(task=to_msg(pb.Task, row))
+
+    async def CreateTasks(
+        self, request: rpc.CreateTasksRequest, context: Ctx
+    ) -> rpc.CreateTasksResponse:
+        results = await self._tasks.create_many([fields_of(t) for t in request.tasks])
+        return rpc.CreateTasksResponse(
+            results=[
+                rpc.CreateTasksResult(task=to_msg(pb.Task, r))
+                if not isinstance(r, DomainError)
+                else rpc.CreateTasksResult(
+                    code=r.code,
+                    message=r.message,
+                    existing_id=r.details.get("existing_id", ""),
+                    field=r.details.get("field", ""),
+                )
+                for r in results
+            ]
+        )
 
     async def GetTask(self, request: rpc.GetTaskRequest, context: Ctx) -> rpc.GetTaskResponse:
         return rpc.GetTaskResponse(task=to_msg(pb.Task, await self._tasks.get(request.id)))
@@ -51,6 +70,7 @@ class TaskService(TaskServiceServicer):
             request.lease_ms,
             list(request.lanes),
             list(request.kinds),
+            request.wait_ms,
         )
         return rpc.ClaimTasksResponse(tasks=[to_msg(pb.Task, r) for r in rows])
 
@@ -67,6 +87,21 @@ class TaskService(TaskServiceServicer):
             request.id, request.lease_token, request.result_summary, request.result_path
         )
         return rpc.CompleteTaskResponse(task=to_msg(pb.Task, row))
+
+    async def CompleteTasks(
+        self, request: rpc.CompleteTasksRequest, context: Ctx
+    ) -> rpc.CompleteTasksResponse:
+        done = await self._queue.complete_many(
+            [(c.id, c.lease_token, c.result_summary, c.result_path) for c in request.completions]
+        )
+        return rpc.CompleteTasksResponse(
+            results=[
+                rpc.TaskCompletionResult(id=tid, completed=True)
+                if err is None
+                else rpc.TaskCompletionResult(id=tid, code=err.code, message=err.message)
+                for tid, err in done
+            ]
+        )
 
     async def FailTask(self, request: rpc.FailTaskRequest, context: Ctx) -> rpc.FailTaskResponse:
         row, dl = await self._queue.fail(

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import builtins
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from store_svc import audit
 from store_svc.common import Clock, clamp, new_id, next_token, offset_of, or_none, required
 from store_svc.db import Conn, Database, Row
-from svckit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from store_svc.wakeups import Wakeups
+from svckit.errors import (
+    AlreadyExists,
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
 
 LANES = {"turn": 0, "task": 1, "background": 2}
 PRIORITIES = {"p1": 1, "p2": 2, "p3": 3}
@@ -106,12 +114,47 @@ def get(conn: Conn, task_id: str) -> Row:
 
 
 class Tasks:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, wake: Wakeups | None = None) -> None:
+        self._db, self._clock, self._wake = db, clock, wake or Wakeups()
 
     async def create(self, req: Mapping[str, Any]) -> Row:
         row = build_row(req, self._clock.now_ms())
-        return await self._db.write(lambda c: insert(c, row))
+        out = await self._db.write(lambda c: insert(c, row))
+        self._wake.notify(1)
+        return out
+
+    async def create_many(
+        self, reqs: Sequence[Mapping[str, Any]]
+    ) -> builtins.list[Row | DomainError]:
+        """Create several tasks in one transaction; each is created or refused (invalid,
+        duplicate) on its own. Returns the row or the refusal, in order."""
+        if not reqs:
+            raise InvalidArgument("tasks must not be empty", field="tasks")
+        if len(reqs) > 100:
+            raise InvalidArgument("at most 100 tasks per call", field="tasks")
+        now = self._clock.now_ms()
+        built: builtins.list[Row | DomainError] = []
+        for req in reqs:
+            try:
+                built.append(build_row(req, now))
+            except InvalidArgument as exc:
+                built.append(exc)
+
+        def run(c: Conn) -> builtins.list[Row | DomainError]:
+            out: builtins.list[Row | DomainError] = []
+            for row in built:
+                if isinstance(row, DomainError):
+                    out.append(row)
+                    continue
+                try:
+                    out.append(insert(c, row))
+                except AlreadyExists as exc:
+                    out.append(exc)
+            return out
+
+        results = await self._db.write(run)
+        self._wake.notify(sum(not isinstance(r, DomainError) for r in results))
+        return results
 
     async def get(self, task_id: str) -> Row:
         tid = required("id", task_id)

@@ -295,3 +295,31 @@ async def test_task_provenance_and_cancel_reason(channel: grpc.aio.Channel) -> N
     got = (await tasks.GetTask(trpc.GetTaskRequest(id=made.task.id))).task
     assert (got.objective_id, got.objective_run_id, got.retry_of_task) == ("obj_1", "run_1", "t0")
     assert got.status == "canceled" and got.cancel_reason == "dup"
+
+
+async def test_batched_create_claim_and_ack(channel: grpc.aio.Channel) -> None:
+    tasks = TaskServiceStub(channel)
+    made = await tasks.CreateTasks(
+        trpc.CreateTasksRequest(
+            tasks=[_task(run_key="r1"), _task(title=""), _task(run_key="r1"), _task()]
+        )
+    )
+    first, bad, dup, last = made.results
+    assert not first.code and bad.code == "INVALID_ARGUMENT" and bad.field == "title"
+    assert dup.code == "ALREADY_EXISTS" and dup.existing_id == first.task.id
+    claimed = await tasks.ClaimTasks(
+        trpc.ClaimTasksRequest(worker_id="w", max_tasks=8, wait_ms=5000)
+    )
+    assert sorted(t.id for t in claimed.tasks) == sorted([first.task.id, last.task.id])
+    acks = await tasks.CompleteTasks(
+        trpc.CompleteTasksRequest(
+            completions=[
+                trpc.TaskCompletion(id=t.id, lease_token=t.lease_token + (t.id == last.task.id))
+                for t in claimed.tasks
+            ]
+        )
+    )
+    by_id = {r.id: r for r in acks.results}
+    assert by_id[first.task.id].completed and by_id[last.task.id].code == "ABORTED"
+    got = await tasks.GetTask(trpc.GetTaskRequest(id=first.task.id))
+    assert got.task.status == "succeeded"

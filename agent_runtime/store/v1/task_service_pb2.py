@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from agent_runtime.store.v1 import task_pb2 as agent__runtime_dot_store_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)agent_runtime/store/v1/task_service.proto\x12\x16\x61gent_runtime.store.v1\x1a!agent_runtime/store/v1/task.proto\"\xbf\x03\n\x11\x43reateTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x12\n\ncontext_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0e\n\x06prompt\x18\x06 \x01(\t\x12\x13\n\x0broute_class\x18\x07 \x01(\t\x12\x10\n\x08priority\x18\x08 \x01(\t\x12\x13\n\x0b\x64ue_at_unix\x18\t \x01(\x03\x12\x15\n\rassigned_lane\x18\n \x01(\t\x12\x18\n\x10source_connector\x18\x0b \x01(\t\x12\x1a\n\x12source_external_id\x18\x0c \x01(\t\x12\x16\n\x0esource_user_id\x18\r \x01(\t\x12\x13\n\x0bsource_text\x18\x0e \x01(\t\x12\x0f\n\x07run_key\x18\x0f \x01(\t\x12\x0c\n\x04lane\x18\x10 \x01(\t\x12\x14\n\x0cmax_attempts\x18\x11 \x01(\x05\x12\x15\n\rnot_before_ms\x18\x12 \x01(\x03\x12\x15\n\rretry_of_task\x18\x13 \x01(\t\x12\x14\n\x0cobjective_id\x18\x14 \x01(\t\x12\x18\n\x10objective_run_id\x18\x15 \x01(\t\"@\n\x12\x43reateTaskResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\"\x1c\n\x0eGetTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\"=\n\x0fGetTaskResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\"}\n\x10ListTasksRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x12\n\ncontext_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\r\n\x05limit\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"h\n\x11ListTasksResponse\x12+\n\x05items\x18\x01 \x03(\x0b\x32\x1c.agent_runtime.store.v1.Task\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"y\n\x18UpdateTaskRoutingRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0broute_class\x18\x02 \x01(\t\x12\x10\n\x08priority\x18\x03 \x01(\t\x12\x13\n\x0b\x64ue_at_unix\x18\x04 \x01(\x03\x12\x15\n\rassigned_lane\x18\x05 \x01(\t\"G\n\x19UpdateTaskRoutingResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\"i\n\x11\x43laimTasksRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x11\n\tmax_tasks\x18\x02 \x01(\x05\x12\x10\n\x08lease_ms\x18\x03 \x01(\x03\x12\r\n\x05lanes\x18\x04 \x03(\t\x12\r\n\x05kinds\x18\x05 \x03(\t\"A\n\x12\x43laimTasksResponse\x12+\n\x05tasks\x18\x01 \x03(\x0b\x32\x1c.agent_runtime.store.v1.Task\"I\n\x14HeartbeatTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\x03\x12\x10\n\x08lease_ms\x18\x03 \x01(\x03\"4\n\x15HeartbeatTaskResponse\x12\x1b\n\x13lease_expires_at_ms\x18\x01 \x01(\x03\"c\n\x13\x43ompleteTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\x03\x12\x16\n\x0eresult_summary\x18\x03 \x01(\t\x12\x13\n\x0bresult_path\x18\x04 \x01(\t\"B\n\x14\x43ompleteTaskResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\"\\\n\x0f\x46\x61ilTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\x03\x12\x15\n\rerror_message\x18\x03 \x01(\t\x12\x11\n\tretryable\x18\x04 \x01(\x08\"w\n\x10\x46\x61ilTaskResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\x12\x37\n\x0b\x64\x65\x61\x64_letter\x18\x02 \x01(\x0b\x32\".agent_runtime.store.v1.DeadLetter\">\n\x11\x43\x61ncelTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"@\n\x12\x43\x61ncelTaskResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\")\n\x11QueueStatsRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\":\n\tLaneStats\x12\x0c\n\x04lane\x18\x01 \x01(\t\x12\x0e\n\x06queued\x18\x02 \x01(\x03\x12\x0f\n\x07running\x18\x03 \x01(\x03\"\x8f\x01\n\x12QueueStatsResponse\x12\x30\n\x05lanes\x18\x01 \x03(\x0b\x32!.agent_runtime.store.v1.LaneStats\x12\x1c\n\x14oldest_queued_age_ms\x18\x02 \x01(\x03\x12\x1b\n\x13oldest_lease_age_ms\x18\x03 \x01(\x03\x12\x0c\n\x04\x64\x65\x61\x64\x18\x04 \x01(\x03\"o\n\x16ListDeadLettersRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x18\n\x10include_replayed\x18\x02 \x01(\x08\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"t\n\x17ListDeadLettersResponse\x12\x31\n\x05items\x18\x01 \x03(\x0b\x32\".agent_runtime.store.v1.DeadLetter\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"4\n\x17ReplayDeadLetterRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\"F\n\x18ReplayDeadLetterResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task2\xfc\t\n\x0bTaskService\x12\x63\n\nCreateTask\x12).agent_runtime.store.v1.CreateTaskRequest\x1a*.agent_runtime.store.v1.CreateTaskResponse\x12Z\n\x07GetTask\x12&.agent_runtime.store.v1.GetTaskRequest\x1a\'.agent_runtime.store.v1.GetTaskResponse\x12`\n\tListTasks\x12(.agent_runtime.store.v1.ListTasksRequest\x1a).agent_runtime.store.v1.ListTasksResponse\x12x\n\x11UpdateTaskRouting\x12\x30.agent_runtime.store.v1.UpdateTaskRoutingRequest\x1a\x31.agent_runtime.store.v1.UpdateTaskRoutingResponse\x12\x63\n\nClaimTasks\x12).agent_runtime.store.v1.ClaimTasksRequest\x1a*.agent_runtime.store.v1.ClaimTasksResponse\x12l\n\rHeartbeatTask\x12,.agent_runtime.store.v1.HeartbeatTaskRequest\x1a-.agent_runtime.store.v1.HeartbeatTaskResponse\x12i\n\x0c\x43ompleteTask\x12+.agent_runtime.store.v1.CompleteTaskRequest\x1a,.agent_runtime.store.v1.CompleteTaskResponse\x12]\n\x08\x46\x61ilTask\x12\'.agent_runtime.store.v1.FailTaskRequest\x1a(.agent_runtime.store.v1.FailTaskResponse\x12\x63\n\nCancelTask\x12).agent_runtime.store.v1.CancelTaskRequest\x1a*.agent_runtime.store.v1.CancelTaskResponse\x12\x63\n\nQueueStats\x12).agent_runtime.store.v1.QueueStatsRequest\x1a*.agent_runtime.store.v1.QueueStatsResponse\x12r\n\x0fListDeadLetters\x12..agent_runtime.store.v1.ListDeadLettersRequest\x1a/.agent_runtime.store.v1.ListDeadLettersResponse\x12u\n\x10ReplayDeadLetter\x12/.agent_runtime.store.v1.ReplayDeadLetterRequest\x1a\x30.agent_runtime.store.v1.ReplayDeadLetterResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)agent_runtime/store/v1/task_service.proto\x12\x16\x61gent_runtime.store.v1\x1a!agent_runtime/store/v1/task.proto\"\xbf\x03\n\x11\x43reateTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x12\n\ncontext_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0e\n\x06prompt\x18\x06 \x01(\t\x12\x13\n\x0broute_class\x18\x07 \x01(\t\x12\x10\n\x08priority\x18\x08 \x01(\t\x12\x13\n\x0b\x64ue_at_unix\x18\t \x01(\x03\x12\x15\n\rassigned_lane\x18\n \x01(\t\x12\x18\n\x10source_connector\x18\x0b \x01(\t\x12\x1a\n\x12source_external_id\x18\x0c \x01(\t\x12\x16\n\x0esource_user_id\x18\r \x01(\t\x12\x13\n\x0bsource_text\x18\x0e \x01(\t\x12\x0f\n\x07run_key\x18\x0f \x01(\t\x12\x0c\n\x04lane\x18\x10 \x01(\t\x12\x14\n\x0cmax_attempts\x18\x11 \x01(\x05\x12\x15\n\rnot_before_ms\x18\x12 \x01(\x03\x12\x15\n\rretry_of_task\x18\x13 \x01(\t\x12\x14\n\x0cobjective_id\x18\x14 \x01(\t\x12\x18\n\x10objective_run_id\x18\x15 \x01(\t\"@\n\x12\x43reateTaskResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\"\x1c\n\x0eGetTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\"=\n\x0fGetTaskResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\"}\n\x10ListTasksRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x12\n\ncontext_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\r\n\x05limit\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"h\n\x11ListTasksResponse\x12+\n\x05items\x18\x01 \x03(\x0b\x32\x1c.agent_runtime.store.v1.Task\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"y\n\x18UpdateTaskRoutingRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0broute_class\x18\x02 \x01(\t\x12\x10\n\x08priority\x18\x03 \x01(\t\x12\x13\n\x0b\x64ue_at_unix\x18\x04 \x01(\x03\x12\x15\n\rassigned_lane\x18\x05 \x01(\t\"G\n\x19UpdateTaskRoutingResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\"z\n\x11\x43laimTasksRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x11\n\tmax_tasks\x18\x02 \x01(\x05\x12\x10\n\x08lease_ms\x18\x03 \x01(\x03\x12\r\n\x05lanes\x18\x04 \x03(\t\x12\r\n\x05kinds\x18\x05 \x03(\t\x12\x0f\n\x07wait_ms\x18\x06 \x01(\x05\"A\n\x12\x43laimTasksResponse\x12+\n\x05tasks\x18\x01 \x03(\x0b\x32\x1c.agent_runtime.store.v1.Task\"I\n\x14HeartbeatTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\x03\x12\x10\n\x08lease_ms\x18\x03 \x01(\x03\"4\n\x15HeartbeatTaskResponse\x12\x1b\n\x13lease_expires_at_ms\x18\x01 \x01(\x03\"c\n\x13\x43ompleteTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\x03\x12\x16\n\x0eresult_summary\x18\x03 \x01(\t\x12\x13\n\x0bresult_path\x18\x04 \x01(\t\"B\n\x14\x43ompleteTaskResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\"N\n\x12\x43reateTasksRequest\x12\x38\n\x05tasks\x18\x01 \x03(\x0b\x32).agent_runtime.store.v1.CreateTaskRequest\"Q\n\x13\x43reateTasksResponse\x12:\n\x07results\x18\x01 \x03(\x0b\x32).agent_runtime.store.v1.CreateTasksResult\"\x82\x01\n\x11\x43reateTasksResult\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x13\n\x0b\x65xisting_id\x18\x04 \x01(\t\x12\r\n\x05\x66ield\x18\x05 \x01(\t\"S\n\x14\x43ompleteTasksRequest\x12;\n\x0b\x63ompletions\x18\x01 \x03(\x0b\x32&.agent_runtime.store.v1.TaskCompletion\"^\n\x0eTaskCompletion\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\x03\x12\x16\n\x0eresult_summary\x18\x03 \x01(\t\x12\x13\n\x0bresult_path\x18\x04 \x01(\t\"V\n\x15\x43ompleteTasksResponse\x12=\n\x07results\x18\x01 \x03(\x0b\x32,.agent_runtime.store.v1.TaskCompletionResult\"T\n\x14TaskCompletionResult\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tcompleted\x18\x02 \x01(\x08\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"\\\n\x0f\x46\x61ilTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\x03\x12\x15\n\rerror_message\x18\x03 \x01(\t\x12\x11\n\tretryable\x18\x04 \x01(\x08\"w\n\x10\x46\x61ilTaskResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\x12\x37\n\x0b\x64\x65\x61\x64_letter\x18\x02 \x01(\x0b\x32\".agent_runtime.store.v1.DeadLetter\">\n\x11\x43\x61ncelTaskRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"@\n\x12\x43\x61ncelTaskResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task\")\n\x11QueueStatsRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\":\n\tLaneStats\x12\x0c\n\x04lane\x18\x01 \x01(\t\x12\x0e\n\x06queued\x18\x02 \x01(\x03\x12\x0f\n\x07running\x18\x03 \x01(\x03\"\x8f\x01\n\x12QueueStatsResponse\x12\x30\n\x05lanes\x18\x01 \x03(\x0b\x32!.agent_runtime.store.v1.LaneStats\x12\x1c\n\x14oldest_queued_age_ms\x18\x02 \x01(\x03\x12\x1b\n\x13oldest_lease_age_ms\x18\x03 \x01(\x03\x12\x0c\n\x04\x64\x65\x61\x64\x18\x04 \x01(\x03\"o\n\x16ListDeadLettersRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x18\n\x10include_replayed\x18\x02 \x01(\x08\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"t\n\x17ListDeadLettersResponse\x12\x31\n\x05items\x18\x01 \x03(\x0b\x32\".agent_runtime.store.v1.DeadLetter\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"4\n\x17ReplayDeadLetterRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\"F\n\x18ReplayDeadLetterResponse\x12*\n\x04task\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.Task2\xd2\x0b\n\x0bTaskService\x12\x63\n\nCreateTask\x12).agent_runtime.store.v1.CreateTaskRequest\x1a*.agent_runtime.store.v1.CreateTaskResponse\x12\x66\n\x0b\x43reateTasks\x12*.agent_runtime.store.v1.CreateTasksRequest\x1a+.agent_runtime.store.v1.CreateTasksResponse\x12Z\n\x07GetTask\x12&.agent_runtime.store.v1.GetTaskRequest\x1a\'.agent_runtime.store.v1.GetTaskResponse\x12`\n\tListTasks\x12(.agent_runtime.store.v1.ListTasksRequest\x1a).agent_runtime.store.v1.ListTasksResponse\x12x\n\x11UpdateTaskRouting\x12\x30.agent_runtime.store.v1.UpdateTaskRoutingRequest\x1a\x31.agent_runtime.store.v1.UpdateTaskRoutingResponse\x12\x63\n\nClaimTasks\x12).agent_runtime.store.v1.ClaimTasksRequest\x1a*.agent_runtime.store.v1.ClaimTasksResponse\x12l\n\rHeartbeatTask\x12,.agent_runtime.store.v1.HeartbeatTaskRequest\x1a-.agent_runtime.store.v1.HeartbeatTaskResponse\x12i\n\x0c\x43ompleteTask\x12+.agent_runtime.store.v1.CompleteTaskRequest\x1a,.agent_runtime.store.v1.CompleteTaskResponse\x12l\n\rCompleteTasks\x12,.agent_runtime.store.v1.CompleteTasksRequest\x1a-.agent_runtime.store.v1.CompleteTasksResponse\x12]\n\x08\x46\x61ilTask\x12\'.agent_runtime.store.v1.FailTaskRequest\x1a(.agent_runtime.store.v1.FailTaskResponse\x12\x63\n\nCancelTask\x12).agent_runtime.store.v1.CancelTaskRequest\x1a*.agent_runtime.store.v1.CancelTaskResponse\x12\x63\n\nQueueStats\x12).agent_runtime.store.v1.QueueStatsRequest\x1a*.agent_runtime.store.v1.QueueStatsResponse\x12r\n\x0fListDeadLetters\x12..agent_runtime.store.v1.ListDeadLettersRequest\x1a/.agent_runtime.store.v1.ListDeadLettersResponse\x12u\n\x10ReplayDeadLetter\x12/.agent_runtime.store.v1.ReplayDeadLetterRequest\x1a\x30.agent_runtime.store.v1.ReplayDeadLetterResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -49,39 +49,53 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPDATETASKROUTINGRESPONSE']._serialized_start=1069
   _globals['_UPDATETASKROUTINGRESPONSE']._serialized_end=1140
   _globals['_CLAIMTASKSREQUEST']._serialized_start=1142
-  _globals['_CLAIMTASKSREQUEST']._serialized_end=1247
-  _globals['_CLAIMTASKSRESPONSE']._serialized_start=1249
-  _globals['_CLAIMTASKSRESPONSE']._serialized_end=1314
-  _globals['_HEARTBEATTASKREQUEST']._serialized_start=1316
-  _globals['_HEARTBEATTASKREQUEST']._serialized_end=1389
-  _globals['_HEARTBEATTASKRESPONSE']._serialized_start=1391
-  _globals['_HEARTBEATTASKRESPONSE']._serialized_end=1443
-  _globals['_COMPLETETASKREQUEST']._serialized_start=1445
-  _globals['_COMPLETETASKREQUEST']._serialized_end=1544
-  _globals['_COMPLETETASKRESPONSE']._serialized_start=1546
-  _globals['_COMPLETETASKRESPONSE']._serialized_end=1612
-  _globals['_FAILTASKREQUEST']._serialized_start=1614
-  _globals['_FAILTASKREQUEST']._serialized_end=1706
-  _globals['_FAILTASKRESPONSE']._serialized_start=1708
-  _globals['_FAILTASKRESPONSE']._serialized_end=1827
-  _globals['_CANCELTASKREQUEST']._serialized_start=1829
-  _globals['_CANCELTASKREQUEST']._serialized_end=1891
-  _globals['_CANCELTASKRESPONSE']._serialized_start=1893
-  _globals['_CANCELTASKRESPONSE']._serialized_end=1957
-  _globals['_QUEUESTATSREQUEST']._serialized_start=1959
-  _globals['_QUEUESTATSREQUEST']._serialized_end=2000
-  _globals['_LANESTATS']._serialized_start=2002
-  _globals['_LANESTATS']._serialized_end=2060
-  _globals['_QUEUESTATSRESPONSE']._serialized_start=2063
-  _globals['_QUEUESTATSRESPONSE']._serialized_end=2206
-  _globals['_LISTDEADLETTERSREQUEST']._serialized_start=2208
-  _globals['_LISTDEADLETTERSREQUEST']._serialized_end=2319
-  _globals['_LISTDEADLETTERSRESPONSE']._serialized_start=2321
-  _globals['_LISTDEADLETTERSRESPONSE']._serialized_end=2437
-  _globals['_REPLAYDEADLETTERREQUEST']._serialized_start=2439
-  _globals['_REPLAYDEADLETTERREQUEST']._serialized_end=2491
-  _globals['_REPLAYDEADLETTERRESPONSE']._serialized_start=2493
-  _globals['_REPLAYDEADLETTERRESPONSE']._serialized_end=2563
-  _globals['_TASKSERVICE']._serialized_start=2566
-  _globals['_TASKSERVICE']._serialized_end=3842
+  _globals['_CLAIMTASKSREQUEST']._serialized_end=1264
+  _globals['_CLAIMTASKSRESPONSE']._serialized_start=1266
+  _globals['_CLAIMTASKSRESPONSE']._serialized_end=1331
+  _globals['_HEARTBEATTASKREQUEST']._serialized_start=1333
+  _globals['_HEARTBEATTASKREQUEST']._serialized_end=1406
+  _globals['_HEARTBEATTASKRESPONSE']._serialized_start=1408
+  _globals['_HEARTBEATTASKRESPONSE']._serialized_end=1460
+  _globals['_COMPLETETASKREQUEST']._serialized_start=1462
+  _globals['_COMPLETETASKREQUEST']._serialized_end=1561
+  _globals['_COMPLETETASKRESPONSE']._serialized_start=1563
+  _globals['_COMPLETETASKRESPONSE']._serialized_end=1629
+  _globals['_CREATETASKSREQUEST']._serialized_start=1631
+  _globals['_CREATETASKSREQUEST']._serialized_end=1709
+  _globals['_CREATETASKSRESPONSE']._serialized_start=1711
+  _globals['_CREATETASKSRESPONSE']._serialized_end=1792
+  _globals['_CREATETASKSRESULT']._serialized_start=1795
+  _globals['_CREATETASKSRESULT']._serialized_end=1925
+  _globals['_COMPLETETASKSREQUEST']._serialized_start=1927
+  _globals['_COMPLETETASKSREQUEST']._serialized_end=2010
+  _globals['_TASKCOMPLETION']._serialized_start=2012
+  _globals['_TASKCOMPLETION']._serialized_end=2106
+  _globals['_COMPLETETASKSRESPONSE']._serialized_start=2108
+  _globals['_COMPLETETASKSRESPONSE']._serialized_end=2194
+  _globals['_TASKCOMPLETIONRESULT']._serialized_start=2196
+  _globals['_TASKCOMPLETIONRESULT']._serialized_end=2280
+  _globals['_FAILTASKREQUEST']._serialized_start=2282
+  _globals['_FAILTASKREQUEST']._serialized_end=2374
+  _globals['_FAILTASKRESPONSE']._serialized_start=2376
+  _globals['_FAILTASKRESPONSE']._serialized_end=2495
+  _globals['_CANCELTASKREQUEST']._serialized_start=2497
+  _globals['_CANCELTASKREQUEST']._serialized_end=2559
+  _globals['_CANCELTASKRESPONSE']._serialized_start=2561
+  _globals['_CANCELTASKRESPONSE']._serialized_end=2625
+  _globals['_QUEUESTATSREQUEST']._serialized_start=2627
+  _globals['_QUEUESTATSREQUEST']._serialized_end=2668
+  _globals['_LANESTATS']._serialized_start=2670
+  _globals['_LANESTATS']._serialized_end=2728
+  _globals['_QUEUESTATSRESPONSE']._serialized_start=2731
+  _globals['_QUEUESTATSRESPONSE']._serialized_end=2874
+  _globals['_LISTDEADLETTERSREQUEST']._serialized_start=2876
+  _globals['_LISTDEADLETTERSREQUEST']._serialized_end=2987
+  _globals['_LISTDEADLETTERSRESPONSE']._serialized_start=2989
+  _globals['_LISTDEADLETTERSRESPONSE']._serialized_end=3105
+  _globals['_REPLAYDEADLETTERREQUEST']._serialized_start=3107
+  _globals['_REPLAYDEADLETTERREQUEST']._serialized_end=3159
+  _globals['_REPLAYDEADLETTERRESPONSE']._serialized_start=3161
+  _globals['_REPLAYDEADLETTERRESPONSE']._serialized_end=3231
+  _globals['_TASKSERVICE']._serialized_start=3234
+  _globals['_TASKSERVICE']._serialized_end=4724
 # @@protoc_insertion_point(module_scope)

@@ -338,12 +338,17 @@ class ClaimTasksRequest(_message.Message):
     LEASE_MS_FIELD_NUMBER: _builtins.int
     LANES_FIELD_NUMBER: _builtins.int
     KINDS_FIELD_NUMBER: _builtins.int
+    WAIT_MS_FIELD_NUMBER: _builtins.int
     worker_id: _builtins.str
     """The claiming worker's id; required."""
     max_tasks: _builtins.int
     """Maximum tasks to lease; 0 means 1, capped at 100."""
     lease_ms: _builtins.int
     """Lease length in milliseconds; 0 means 30000."""
+    wait_ms: _builtins.int
+    """Long poll: when nothing is claimable, hold the call up to this many milliseconds
+    (at most 30000) until a task is created, instead of answering empty at once.
+    """
     @_builtins.property
     def lanes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Only these lanes; empty for all."""
@@ -360,10 +365,11 @@ class ClaimTasksRequest(_message.Message):
         lease_ms: _builtins.int = ...,
         lanes: _abc.Iterable[_builtins.str] | None = ...,
         kinds: _abc.Iterable[_builtins.str] | None = ...,
+        wait_ms: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kinds", b"kinds", "lanes", b"lanes", "lease_ms", b"lease_ms", "max_tasks", b"max_tasks", "worker_id", b"worker_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kinds", b"kinds", "lanes", b"lanes", "lease_ms", b"lease_ms", "max_tasks", b"max_tasks", "wait_ms", b"wait_ms", "worker_id", b"worker_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -502,6 +508,212 @@ class CompleteTaskResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CompleteTaskResponse: _TypeAlias = CompleteTaskResponse  # noqa: Y015
+
+@_typing.final
+class CreateTasksRequest(_message.Message):
+    """CreateTasksRequest carries up to 100 tasks to create."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASKS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def tasks(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateTaskRequest]:
+        """The tasks, each as CreateTask takes it."""
+
+    def __init__(
+        self,
+        *,
+        tasks: _abc.Iterable[Global___CreateTaskRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tasks", b"tasks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateTasksRequest: _TypeAlias = CreateTasksRequest  # noqa: Y015
+
+@_typing.final
+class CreateTasksResponse(_message.Message):
+    """CreateTasksResponse has one result per task, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateTasksResult]:
+        """The results."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___CreateTasksResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateTasksResponse: _TypeAlias = CreateTasksResponse  # noqa: Y015
+
+@_typing.final
+class CreateTasksResult(_message.Message):
+    """CreateTasksResult is the outcome of one task of a CreateTasks call."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASK_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    EXISTING_ID_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Why it was refused: INVALID_ARGUMENT or ALREADY_EXISTS; empty when created."""
+    message: _builtins.str
+    """Human-readable reason; empty when created."""
+    existing_id: _builtins.str
+    """For ALREADY_EXISTS: the id of the existing task."""
+    field: _builtins.str
+    """For INVALID_ARGUMENT: the offending field."""
+    @_builtins.property
+    def task(self) -> _task_pb2.Task:
+        """The stored task; unset when refused."""
+
+    def __init__(
+        self,
+        *,
+        task: _task_pb2.Task | None = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+        existing_id: _builtins.str = ...,
+        field: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["task", b"task"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "existing_id", b"existing_id", "field", b"field", "message", b"message", "task", b"task"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateTasksResult: _TypeAlias = CreateTasksResult  # noqa: Y015
+
+@_typing.final
+class CompleteTasksRequest(_message.Message):
+    """CompleteTasksRequest carries up to 100 completions."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPLETIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def completions(self) -> _containers.RepeatedCompositeFieldContainer[Global___TaskCompletion]:
+        """The completions, each with the fencing token of its lease."""
+
+    def __init__(
+        self,
+        *,
+        completions: _abc.Iterable[Global___TaskCompletion] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["completions", b"completions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteTasksRequest: _TypeAlias = CompleteTasksRequest  # noqa: Y015
+
+@_typing.final
+class TaskCompletion(_message.Message):
+    """TaskCompletion is one finished task."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LEASE_TOKEN_FIELD_NUMBER: _builtins.int
+    RESULT_SUMMARY_FIELD_NUMBER: _builtins.int
+    RESULT_PATH_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Task id."""
+    lease_token: _builtins.int
+    """Fencing token from the claim."""
+    result_summary: _builtins.str
+    """Short result summary."""
+    result_path: _builtins.str
+    """Workspace-relative path of the result artifact."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        lease_token: _builtins.int = ...,
+        result_summary: _builtins.str = ...,
+        result_path: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "lease_token", b"lease_token", "result_path", b"result_path", "result_summary", b"result_summary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TaskCompletion: _TypeAlias = TaskCompletion  # noqa: Y015
+
+@_typing.final
+class CompleteTasksResponse(_message.Message):
+    """CompleteTasksResponse has one result per completion, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___TaskCompletionResult]:
+        """The results."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___TaskCompletionResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteTasksResponse: _TypeAlias = CompleteTasksResponse  # noqa: Y015
+
+@_typing.final
+class TaskCompletionResult(_message.Message):
+    """TaskCompletionResult says whether one completion was applied."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    COMPLETED_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Task id."""
+    completed: _builtins.bool
+    """True when the task is now succeeded."""
+    code: _builtins.str
+    """Why it was refused: ABORTED (stale token), FAILED_PRECONDITION (not running) or
+    NOT_FOUND; empty when completed.
+    """
+    message: _builtins.str
+    """Human-readable reason; empty when completed."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        completed: _builtins.bool = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "completed", b"completed", "id", b"id", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TaskCompletionResult: _TypeAlias = TaskCompletionResult  # noqa: Y015
 
 @_typing.final
 class FailTaskRequest(_message.Message):

@@ -41,6 +41,11 @@ class TaskServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTaskRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTaskResponse.FromString,
                 _registered_method=True)
+        self.CreateTasks = channel.unary_unary(
+                '/agent_runtime.store.v1.TaskService/CreateTasks',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTasksRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTasksResponse.FromString,
+                _registered_method=True)
         self.GetTask = channel.unary_unary(
                 '/agent_runtime.store.v1.TaskService/GetTask',
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.GetTaskRequest.SerializeToString,
@@ -70,6 +75,11 @@ class TaskServiceStub:
                 '/agent_runtime.store.v1.TaskService/CompleteTask',
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTaskRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTaskResponse.FromString,
+                _registered_method=True)
+        self.CompleteTasks = channel.unary_unary(
+                '/agent_runtime.store.v1.TaskService/CompleteTasks',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTasksRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTasksResponse.FromString,
                 _registered_method=True)
         self.FailTask = channel.unary_unary(
                 '/agent_runtime.store.v1.TaskService/FailTask',
@@ -110,6 +120,14 @@ class TaskServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateTasks(self, request, context):
+        """CreateTasks creates several tasks in one call (a caller coalescing the enqueues that
+        arrive together); each is created or refused on its own, exactly as CreateTask would.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetTask(self, request, context):
         """GetTask returns one task; NOT_FOUND for an unknown id.
         """
@@ -133,7 +151,7 @@ class TaskServiceServicer:
 
     def ClaimTasks(self, request, context):
         """ClaimTasks leases up to max_tasks runnable tasks (queued and due, or running with an
-        expired lease) by lane, then priority, then age.
+        expired lease) by lane, then priority, then age; with wait_ms it waits for work.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -148,6 +166,14 @@ class TaskServiceServicer:
 
     def CompleteTask(self, request, context):
         """CompleteTask marks a leased task succeeded; ABORTED when the token is stale.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteTasks(self, request, context):
+        """CompleteTasks acknowledges several finished tasks in one call (a worker acking the tasks
+        it ran together); each completion is applied or refused on its own, like CompleteTask.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -197,6 +223,11 @@ def add_TaskServiceServicer_to_server(servicer, server):
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTaskRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTaskResponse.SerializeToString,
             ),
+            'CreateTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTasks,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTasksRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTasksResponse.SerializeToString,
+            ),
             'GetTask': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTask,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.GetTaskRequest.FromString,
@@ -226,6 +257,11 @@ def add_TaskServiceServicer_to_server(servicer, server):
                     servicer.CompleteTask,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTaskRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTaskResponse.SerializeToString,
+            ),
+            'CompleteTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteTasks,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTasksRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTasksResponse.SerializeToString,
             ),
             'FailTask': grpc.unary_unary_rpc_method_handler(
                     servicer.FailTask,
@@ -282,6 +318,33 @@ class TaskService:
             '/agent_runtime.store.v1.TaskService/CreateTask',
             agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTaskRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.TaskService/CreateTasks',
+            agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTasksRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CreateTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -444,6 +507,33 @@ class TaskService:
             '/agent_runtime.store.v1.TaskService/CompleteTask',
             agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTaskRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.TaskService/CompleteTasks',
+            agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTasksRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CompleteTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,

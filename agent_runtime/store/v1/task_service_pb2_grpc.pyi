@@ -37,6 +37,10 @@ class TaskServiceStub:
     def __new__(cls, channel: _aio.Channel) -> TaskServiceAsyncStub: ...
     CreateTask: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.CreateTaskRequest, _task_service_pb2.CreateTaskResponse]
     """CreateTask persists a queued task; ALREADY_EXISTS (with existing_id) for a used run_key."""
+    CreateTasks: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.CreateTasksRequest, _task_service_pb2.CreateTasksResponse]
+    """CreateTasks creates several tasks in one call (a caller coalescing the enqueues that
+    arrive together); each is created or refused on its own, exactly as CreateTask would.
+    """
     GetTask: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.GetTaskRequest, _task_service_pb2.GetTaskResponse]
     """GetTask returns one task; NOT_FOUND for an unknown id."""
     ListTasks: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.ListTasksRequest, _task_service_pb2.ListTasksResponse]
@@ -45,12 +49,16 @@ class TaskServiceStub:
     """UpdateTaskRouting changes class, priority, due time and lane of a task."""
     ClaimTasks: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.ClaimTasksRequest, _task_service_pb2.ClaimTasksResponse]
     """ClaimTasks leases up to max_tasks runnable tasks (queued and due, or running with an
-    expired lease) by lane, then priority, then age.
+    expired lease) by lane, then priority, then age; with wait_ms it waits for work.
     """
     HeartbeatTask: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.HeartbeatTaskRequest, _task_service_pb2.HeartbeatTaskResponse]
     """HeartbeatTask extends a lease; ABORTED when the token is stale."""
     CompleteTask: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.CompleteTaskRequest, _task_service_pb2.CompleteTaskResponse]
     """CompleteTask marks a leased task succeeded; ABORTED when the token is stale."""
+    CompleteTasks: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.CompleteTasksRequest, _task_service_pb2.CompleteTasksResponse]
+    """CompleteTasks acknowledges several finished tasks in one call (a worker acking the tasks
+    it ran together); each completion is applied or refused on its own, like CompleteTask.
+    """
     FailTask: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.FailTaskRequest, _task_service_pb2.FailTaskResponse]
     """FailTask schedules a retry with backoff, or dead-letters after the last attempt;
     ABORTED when the token is stale.
@@ -73,6 +81,10 @@ class TaskServiceAsyncStub(TaskServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateTask: _aio.UnaryUnaryMultiCallable[_task_service_pb2.CreateTaskRequest, _task_service_pb2.CreateTaskResponse]  # type: ignore[assignment]
     """CreateTask persists a queued task; ALREADY_EXISTS (with existing_id) for a used run_key."""
+    CreateTasks: _aio.UnaryUnaryMultiCallable[_task_service_pb2.CreateTasksRequest, _task_service_pb2.CreateTasksResponse]  # type: ignore[assignment]
+    """CreateTasks creates several tasks in one call (a caller coalescing the enqueues that
+    arrive together); each is created or refused on its own, exactly as CreateTask would.
+    """
     GetTask: _aio.UnaryUnaryMultiCallable[_task_service_pb2.GetTaskRequest, _task_service_pb2.GetTaskResponse]  # type: ignore[assignment]
     """GetTask returns one task; NOT_FOUND for an unknown id."""
     ListTasks: _aio.UnaryUnaryMultiCallable[_task_service_pb2.ListTasksRequest, _task_service_pb2.ListTasksResponse]  # type: ignore[assignment]
@@ -81,12 +93,16 @@ class TaskServiceAsyncStub(TaskServiceStub):
     """UpdateTaskRouting changes class, priority, due time and lane of a task."""
     ClaimTasks: _aio.UnaryUnaryMultiCallable[_task_service_pb2.ClaimTasksRequest, _task_service_pb2.ClaimTasksResponse]  # type: ignore[assignment]
     """ClaimTasks leases up to max_tasks runnable tasks (queued and due, or running with an
-    expired lease) by lane, then priority, then age.
+    expired lease) by lane, then priority, then age; with wait_ms it waits for work.
     """
     HeartbeatTask: _aio.UnaryUnaryMultiCallable[_task_service_pb2.HeartbeatTaskRequest, _task_service_pb2.HeartbeatTaskResponse]  # type: ignore[assignment]
     """HeartbeatTask extends a lease; ABORTED when the token is stale."""
     CompleteTask: _aio.UnaryUnaryMultiCallable[_task_service_pb2.CompleteTaskRequest, _task_service_pb2.CompleteTaskResponse]  # type: ignore[assignment]
     """CompleteTask marks a leased task succeeded; ABORTED when the token is stale."""
+    CompleteTasks: _aio.UnaryUnaryMultiCallable[_task_service_pb2.CompleteTasksRequest, _task_service_pb2.CompleteTasksResponse]  # type: ignore[assignment]
+    """CompleteTasks acknowledges several finished tasks in one call (a worker acking the tasks
+    it ran together); each completion is applied or refused on its own, like CompleteTask.
+    """
     FailTask: _aio.UnaryUnaryMultiCallable[_task_service_pb2.FailTaskRequest, _task_service_pb2.FailTaskResponse]  # type: ignore[assignment]
     """FailTask schedules a retry with backoff, or dead-letters after the last attempt;
     ABORTED when the token is stale.
@@ -112,6 +128,16 @@ class TaskServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_task_service_pb2.CreateTaskResponse, _abc.Awaitable[_task_service_pb2.CreateTaskResponse]]:
         """CreateTask persists a queued task; ALREADY_EXISTS (with existing_id) for a used run_key."""
+
+    @_abc_1.abstractmethod
+    def CreateTasks(
+        self,
+        request: _task_service_pb2.CreateTasksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_task_service_pb2.CreateTasksResponse, _abc.Awaitable[_task_service_pb2.CreateTasksResponse]]:
+        """CreateTasks creates several tasks in one call (a caller coalescing the enqueues that
+        arrive together); each is created or refused on its own, exactly as CreateTask would.
+        """
 
     @_abc_1.abstractmethod
     def GetTask(
@@ -144,7 +170,7 @@ class TaskServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_task_service_pb2.ClaimTasksResponse, _abc.Awaitable[_task_service_pb2.ClaimTasksResponse]]:
         """ClaimTasks leases up to max_tasks runnable tasks (queued and due, or running with an
-        expired lease) by lane, then priority, then age.
+        expired lease) by lane, then priority, then age; with wait_ms it waits for work.
         """
 
     @_abc_1.abstractmethod
@@ -162,6 +188,16 @@ class TaskServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_task_service_pb2.CompleteTaskResponse, _abc.Awaitable[_task_service_pb2.CompleteTaskResponse]]:
         """CompleteTask marks a leased task succeeded; ABORTED when the token is stale."""
+
+    @_abc_1.abstractmethod
+    def CompleteTasks(
+        self,
+        request: _task_service_pb2.CompleteTasksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_task_service_pb2.CompleteTasksResponse, _abc.Awaitable[_task_service_pb2.CompleteTasksResponse]]:
+        """CompleteTasks acknowledges several finished tasks in one call (a worker acking the tasks
+        it ran together); each completion is applied or refused on its own, like CompleteTask.
+        """
 
     @_abc_1.abstractmethod
     def FailTask(
