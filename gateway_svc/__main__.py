@@ -35,16 +35,23 @@ def main() -> None:
             clock=time.time,
         )
         service = build_server(settings, deps)
-        rest_server = rest.serve(settings)
+        rest_servers: list[rest.RestServer] = []
 
         async def start_rest() -> None:
+            # The gateway's own routes go to the port it really bound (0 in tests).
+            rest_server = rest.serve(settings, addresses={"gateway": service.self_address})
+            rest_servers.append(rest_server)
             await rest_server.start()
+
+        async def stop_rest() -> None:
+            for rest_server in rest_servers:
+                await rest_server.stop()
 
         async def close_channels() -> None:
             await asyncio.gather(*(ch.close() for ch in channels.values()))
 
         service.on_start.append(start_rest)
-        service.on_stop.extend([rest_server.stop, close_channels])
+        service.on_stop.extend([stop_rest, close_channels])
         return service
 
     run("gateway", settings, build)

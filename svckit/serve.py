@@ -56,6 +56,13 @@ class Service:
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
+    @property
+    def self_address(self) -> str:
+        """Where this process can reach its own gRPC port (after `start`)."""
+        assert self.ports is not None, "not started"
+        host = self.settings.bind_host
+        return f"{'127.0.0.1' if host in ('', '0.0.0.0', '::') else host}:{self.ports.grpc}"
+
     def __post_init__(self) -> None:
         self.health = HealthServicer()
         self._servers: list[grpc.aio.Server] = []
@@ -91,11 +98,11 @@ class Service:
         self._servers = [server, probe]
         self._metrics_server = serve_metrics(s.bind_host, s.metrics_port, self.registry)
         metrics_port = int(self._metrics_server.server_address[1])
-        for hook in self.on_start:
+        self.ports = Ports(grpc_port, health_port, metrics_port)
+        for hook in self.on_start:  # they may read self.ports
             await hook()
         for n in ["", *(d.name for d in self.defs)]:
             await self.health.set(n, health_pb2.HealthCheckResponse.SERVING)
-        self.ports = Ports(grpc_port, health_port, metrics_port)
         log.info(
             "serving",
             extra={

@@ -1,0 +1,63 @@
+"""REST /api/v1 on the whole stack started by `agent-runtime up`."""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+import pytest
+
+from tests.integration.conftest import Stack, poll
+
+
+def _client(stack: Stack, *, admin: bool) -> httpx.Client:
+    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
+    if admin:
+        tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
+    return httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=10)
+
+
+def test_health_is_open_and_ready_once_every_backend_serves(stack: Stack) -> None:
+    with _client(stack, admin=False) as http:
+        assert http.get("/healthz").status_code == 200
+        poll(lambda: http.get("/readyz").status_code == 200, 30, "/readyz to answer 200")
+
+
+def test_api_needs_an_admin_certificate(stack: Stack) -> None:
+    with _client(stack, admin=False) as http:
+        reply = http.get("/api/v1/info")
+    assert reply.status_code == 401
+    assert reply.json()["code"] == "UNAUTHENTICATED"
+
+
+def test_gateway_routes_reach_the_gateway_itself(stack: Stack) -> None:
+    with _client(stack, admin=True) as http:
+        reply = http.get("/api/v1/info")
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["name"] == "agent-runtime"
+
+
+def test_store_routes_answer_from_the_store(stack: Stack) -> None:
+    with _client(stack, admin=True) as http:
+        listing = http.get("/api/v1/workspaces")
+        missing = http.get("/api/v1/workspaces/no-such-workspace")
+    assert listing.status_code == 200, listing.text
+    assert isinstance(listing.json()["items"], list)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/v1/chat", {"text": "hello"}),
+        ("GET", "/api/v1/queue/stats", None),
+    ],
+)
+def test_routes_of_services_not_built_yet_say_501(
+    stack: Stack, method: str, path: str, body: object
+) -> None:
+    with _client(stack, admin=True) as http:
+        reply = http.request(method, path, json=body)
+    assert reply.status_code == 501, reply.text
+    assert reply.json()["code"] == "UNIMPLEMENTED"
