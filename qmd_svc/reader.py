@@ -142,7 +142,10 @@ def search(
         every = query.match_all()
         rows = _ranked(conn, "chunks", every, prefix, fetch) if _df(conn, every) else []
         if len(query.terms) > 1 and len({r[0] >> CHUNK_BITS for r in rows}) < limit:
-            rows += _spread(conn, query, prefix, fetch, coverage)
+            whole = {r[0] for r in rows}
+            rows += [r for r in _spread(conn, query, prefix, fetch, coverage) if r[0] not in whole]
+            for rowid in whole:
+                coverage.pop(rowid, None)  # a chunk holding every term scores as such
 
     def score(row: Row) -> float:
         # BM25 alone is near 0 in a small workspace (FTS5 floors the IDF of a term most

@@ -264,3 +264,5 @@ async def test_a_small_workspace_still_scores_its_matches(qmd: Qmd) -> None:
     )
     assert sorted(h.path for h in reply.hits) == ["one.md", "two.md"]
     assert all(0.5 <= h.score <= 1 for h in reply.hits)
+    both = await stub.Search(pb.SearchRequest(workspace_id="tiny", query="release checklist"))
+    assert len(both.hits) == 2 and all(h.score >= 0.5 for h in both.hits)
