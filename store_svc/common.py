@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import random
 import time
 import uuid
 from typing import Protocol
@@ -20,8 +22,15 @@ class SystemClock:
         return time.time_ns() // 1_000_000
 
 
+# Record ids are unique names, not secrets (tokens use `secrets`): a PRNG seeded once from
+# the OS avoids a getrandom() call per id, which releases the GIL to the writer thread and
+# makes the event loop wait to get it back.
+_ids = random.Random(int.from_bytes(os.urandom(32), "big"))
+
+
 def new_id(prefix: str = "") -> str:
-    return f"{prefix}{uuid.uuid4()}"
+    """`prefix` + a random (version 4) UUID."""
+    return f"{prefix}{uuid.UUID(int=_ids.getrandbits(128), version=4)}"
 
 
 def required(field: str, value: str) -> str:
