@@ -26,7 +26,7 @@ RULES: dict[str, list[str]] = {
     "CreateTasks": [ORCH],
     "GetTask": [ORCH, ADMIN],
     "ListTasks": [ORCH, ADMIN],
-    "UpdateTaskRouting": [ORCH, ADMIN],
+    "UpdateTaskRouting": [ORCH, GW, ADMIN],  # /route in chat
     "ClaimTasks": [ORCH],
     "HeartbeatTask": [ORCH],
     "CompleteTask": [ORCH],
