@@ -111,7 +111,7 @@ class ObjectiveRun(SQLModel, table=True):
     __tablename__ = "objective_runs"
     __table_args__ = (Index("idx_objective_runs_objective", "objective_id", "started_at_unix"),)
     id: str = Field(primary_key=True)
-    objective_id: str = Field(foreign_key="objectives.id", ondelete="CASCADE")
+    objective_id: str  # no foreign key: a run outlives its deleted objective
     scheduled_for_unix: int = Field(default=0, sa_column=_big(0))
     started_at_unix: int = Field(sa_column=_big())
     outcome: str

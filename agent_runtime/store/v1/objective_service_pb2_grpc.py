@@ -122,7 +122,7 @@ class ObjectiveServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteObjective(self, request, context):
-        """DeleteObjective removes an objective (its tasks stay).
+        """DeleteObjective removes an objective (its tasks and runs stay).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -44,7 +44,7 @@ class ObjectiveServiceStub:
     UpdateObjective: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.UpdateObjectiveRequest, _objective_service_pb2.UpdateObjectiveResponse]
     """UpdateObjective changes the fields that are set and re-validates."""
     DeleteObjective: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.DeleteObjectiveRequest, _objective_service_pb2.DeleteObjectiveResponse]
-    """DeleteObjective removes an objective (its tasks stay)."""
+    """DeleteObjective removes an objective (its tasks and runs stay)."""
     RecordObjectiveRun: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.RecordObjectiveRunRequest, _objective_service_pb2.RecordObjectiveRunResponse]
     """RecordObjectiveRun records a run and updates statistics and next run."""
     ListObjectiveRuns: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.ListObjectiveRunsRequest, _objective_service_pb2.ListObjectiveRunsResponse]
@@ -70,7 +70,7 @@ class ObjectiveServiceAsyncStub(ObjectiveServiceStub):
     UpdateObjective: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.UpdateObjectiveRequest, _objective_service_pb2.UpdateObjectiveResponse]  # type: ignore[assignment]
     """UpdateObjective changes the fields that are set and re-validates."""
     DeleteObjective: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.DeleteObjectiveRequest, _objective_service_pb2.DeleteObjectiveResponse]  # type: ignore[assignment]
-    """DeleteObjective removes an objective (its tasks stay)."""
+    """DeleteObjective removes an objective (its tasks and runs stay)."""
     RecordObjectiveRun: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.RecordObjectiveRunRequest, _objective_service_pb2.RecordObjectiveRunResponse]  # type: ignore[assignment]
     """RecordObjectiveRun records a run and updates statistics and next run."""
     ListObjectiveRuns: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.ListObjectiveRunsRequest, _objective_service_pb2.ListObjectiveRunsResponse]  # type: ignore[assignment]
@@ -129,7 +129,7 @@ class ObjectiveServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _objective_service_pb2.DeleteObjectiveRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_objective_service_pb2.DeleteObjectiveResponse, _abc.Awaitable[_objective_service_pb2.DeleteObjectiveResponse]]:
-        """DeleteObjective removes an objective (its tasks stay)."""
+        """DeleteObjective removes an objective (its tasks and runs stay)."""
 
     @_abc_1.abstractmethod
     def RecordObjectiveRun(

@@ -1,5 +1,6 @@
 """Task provenance (retry_of_task, objective_id, objective_run_id, cancel_reason);
-objective triggers `at` and run policies; objective run lifecycle.
+objective triggers `at` and run policies; objective run lifecycle; runs outlive a deleted
+objective (no foreign key).
 
 Revision ID: 0003_objectives_tasks
 Revises: 0002_queue_ledgers
@@ -49,9 +50,27 @@ def upgrade() -> None:
         batch_op.add_column(_big("finished_at_unix", None))
         batch_op.add_column(sa.Column("event_key", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("event_id", sa.String(), nullable=True))
+    # The 0002 foreign key has no name: SQLite names it through the batch naming convention
+    # while the table is copied; PostgreSQL gave it its default name.
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table(
+            "objective_runs", recreate="always", naming_convention={"fk": _FK_NAMING}
+        ) as batch_op:
+            batch_op.drop_constraint(_FK_SQLITE, type_="foreignkey")
+    else:
+        op.drop_constraint(_FK_POSTGRES, "objective_runs", type_="foreignkey")
+
+
+_FK_NAMING = "fk_%(table_name)s_%(column_0_name)s"
+_FK_SQLITE = "fk_objective_runs_objective_id"
+_FK_POSTGRES = "objective_runs_objective_id_fkey"
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("objective_runs", schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            _FK_POSTGRES, "objectives", ["objective_id"], ["id"], ondelete="CASCADE"
+        )
     with op.batch_alter_table("objective_runs", schema=None) as batch_op:
         for name in ("event_id", "event_key", "finished_at_unix", "trigger"):
             batch_op.drop_column(name)

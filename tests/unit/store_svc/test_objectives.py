@@ -196,9 +196,12 @@ async def test_pause_keeps_next_run_and_a_new_cron_replans(
     assert to_event["cron_expr"] is None and to_event["next_run_unix"] is None
     listed = await objectives.list("ws", False, 0, "custom.ping")
     assert [o["id"] for o in listed] == [obj["id"]]
+    await ObjectiveRuns(db, clock).record({"objective_id": obj["id"], "outcome": "skipped"}, "s")
     await objectives.delete(obj["id"], "admin:ops")
     with pytest.raises(NotFound):
         await objectives.get(obj["id"])
+    (kept,) = (await ObjectiveRuns(db, clock).list(obj["id"], 0, ""))[0]  # history stays
+    assert kept["outcome"] == "skipped"
     with pytest.raises(NotFound):
         await objectives.delete(obj["id"], "admin:ops")
     audit = await db.read(
