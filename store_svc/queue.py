@@ -55,6 +55,9 @@ def _dead_letter(c: Conn, row: Row, now_s: int) -> Row:
 
 
 MAX_WAIT_MS = 30_000
+# Expired leases are swept by a claim at most this often, not by every claim: a dead
+# worker's task is reclaimed at most this much later than its lease says.
+SWEEP_EVERY_MS = 200
 _COMPLETE = (
     "UPDATE tasks SET status = 'succeeded', finished_at_unix = :now,"
     " updated_at_unix = :now, result_summary = :summary, result_path = :path,"
@@ -84,6 +87,7 @@ class Queue:
     ) -> None:
         self._db, self._clock, self._backoff = db, clock, backoff or Backoff()
         self._wake = wake or Wakeups()
+        self._next_sweep_ms = 0
 
     async def claim(
         self,
@@ -110,7 +114,9 @@ class Queue:
 
         def run(c: Conn) -> list[Row]:
             now = self._clock.now_ms()
-            _expire_leases(c, now, backoff)
+            if now >= self._next_sweep_ms:  # a racing second sweep is harmless
+                self._next_sweep_ms = now + SWEEP_EVERY_MS
+                _expire_leases(c, now, backoff)
             p = {**params, "now": now, "now_s": now // 1000, "exp": now + lease}
             rows = c.all(
                 "UPDATE tasks SET status = 'running', worker_id = :w, attempts = attempts + 1,"

@@ -35,17 +35,18 @@ class PgConn:
 
     def __init__(self, raw: psycopg.Connection[Row]) -> None:
         self.raw = raw
+        self._cur = raw.cursor()  # one cursor per unit of work, not one per statement
 
     def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        cur = self.raw.execute(to_pyformat(sql), params or {})
+        cur = self._cur.execute(to_pyformat(sql), params or {})
         return cur.fetchall() if cur.description else []
 
     def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
-        cur = self.raw.execute(to_pyformat(sql), params or {})
+        cur = self._cur.execute(to_pyformat(sql), params or {})
         return cur.fetchone() if cur.description else None
 
     def run(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        cur = self.raw.execute(to_pyformat(sql), params or {})
+        cur = self._cur.execute(to_pyformat(sql), params or {})
         return int(cur.rowcount)
 
 
