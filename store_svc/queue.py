@@ -1,7 +1,11 @@
 """The durable queue: leased claims with fencing tokens, heartbeats, completion, retries
 with exponential backoff and jitter, dead letters and replay. Every transition is one
 conditional UPDATE; a refused one is diagnosed afterwards (NOT_FOUND, ABORTED for a stale
-token, FAILED_PRECONDITION for a wrong state)."""
+token, FAILED_PRECONDITION for a wrong state).
+
+For callers (the orchestrator): an idle worker long-polls (`wait_ms`) rather than polling;
+finished tasks can be acknowledged together (CompleteTasks) and concurrent enqueues sent
+together (CreateTasks) — the RPC, not the database, is what each task costs."""
 
 from __future__ import annotations
 
