@@ -230,6 +230,8 @@ class Objectives:
                 action = "objective.resumed" if row["active"] else "objective.paused"
             old, new = _public(before), _public(row)
             changed = [k for k in new if old.get(k) != new[k]]
+            if not changed:  # nothing changed: nothing to audit
+                return row
             audit.append(
                 c,
                 now,

@@ -16,6 +16,7 @@ from store_svc.tasks import Tasks
 from svckit.errors import DomainError
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
+CLAIM_MARGIN_MS = 200
 
 
 class TaskService(TaskServiceServicer):
@@ -64,13 +65,19 @@ class TaskService(TaskServiceServicer):
     async def ClaimTasks(
         self, request: rpc.ClaimTasksRequest, context: Ctx
     ) -> rpc.ClaimTasksResponse:
+        wait_ms = request.wait_ms
+        left = context.time_remaining()
+        if wait_ms > 0 and left is not None:
+            # answer before the caller's deadline: a claim made for a caller that already
+            # gave up would leave its tasks leased to nobody until the lease runs out
+            wait_ms = max(0, min(wait_ms, int(left * 1000) - CLAIM_MARGIN_MS))
         rows = await self._queue.claim(
             request.worker_id,
             request.max_tasks,
             request.lease_ms,
             list(request.lanes),
             list(request.kinds),
-            request.wait_ms,
+            wait_ms,
         )
         return rpc.ClaimTasksResponse(tasks=[to_msg(pb.Task, r) for r in rows])
 

@@ -323,3 +323,16 @@ async def test_batched_create_claim_and_ack(channel: grpc.aio.Channel) -> None:
     assert by_id[first.task.id].completed and by_id[last.task.id].code == "ABORTED"
     got = await tasks.GetTask(trpc.GetTaskRequest(id=first.task.id))
     assert got.task.status == "succeeded"
+
+
+async def test_a_long_poll_answers_before_the_callers_deadline(channel: grpc.aio.Channel) -> None:
+    tasks = TaskServiceStub(channel)
+    empty = await tasks.ClaimTasks(
+        trpc.ClaimTasksRequest(worker_id="w", max_tasks=8, wait_ms=30_000), timeout=1.5
+    )
+    assert list(empty.tasks) == []
+    made = (await tasks.CreateTask(_task())).task
+    got = await tasks.ClaimTasks(
+        trpc.ClaimTasksRequest(worker_id="w", max_tasks=8, wait_ms=30_000), timeout=5
+    )
+    assert [t.id for t in got.tasks] == [made.id]
