@@ -6,6 +6,7 @@ import contextvars
 from dataclasses import dataclass
 
 from svckit.authz import ANONYMOUS, Identity
+from svckit.errors import PermissionDenied
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +40,21 @@ def unbind(token: contextvars.Token[CallContext | None]) -> None:
 
 def request_id() -> str:
     return current().request_id
+
+
+def acting_admin() -> str | None:
+    """The admin behind this call: the caller itself (an admin certificate), or the admin the
+    gateway asserts for a REST call. None when no admin stands behind it."""
+    ctx = current()
+    if ctx.caller.is_admin:
+        return str(ctx.caller)
+    return ctx.acting_admin
+
+
+def require_admin() -> str:
+    """The acting admin, or PermissionDenied: for decisions only an admin may take (approve,
+    pause, retry, replay, identities) even when a service relays them."""
+    who = acting_admin()
+    if who is None:
+        raise PermissionDenied(f"{current().caller} is not acting for an admin")
+    return who

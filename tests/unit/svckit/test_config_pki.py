@@ -58,3 +58,27 @@ def test_allow_list_patterns() -> None:
     assert not allow.allows("Delete", Identity("svc", "gateway"))
     with pytest.raises(ValueError):
         AllowList({"Get": ["everyone"]})
+
+
+def test_require_admin_accepts_admins_and_relayed_admins_only() -> None:
+    from svckit import callctx, errors
+
+    cases = [
+        (callctx.CallContext("r", Identity("admin", "ann")), "admin:ann"),
+        (
+            callctx.CallContext("r", Identity("svc", "gateway"), acting_admin="admin:bob"),
+            "admin:bob",
+        ),
+        (callctx.CallContext("r", Identity("svc", "gateway")), None),
+        (callctx.CallContext("r", Identity("svc", "scheduler")), None),
+    ]
+    for ctx, expected in cases:
+        token = callctx.bind(ctx)
+        try:
+            if expected is None:
+                with pytest.raises(errors.PermissionDenied):
+                    callctx.require_admin()
+            else:
+                assert callctx.require_admin() == expected
+        finally:
+            callctx.unbind(token)
