@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
+import itertools
+import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -64,6 +65,10 @@ class ServerWrapper:
         self._allow = allow
         self._metrics = metrics
         self._log = rpc_log
+        # Request ids minted here: a random per-process prefix and a counter. uuid4 would ask
+        # the kernel for randomness on every call, which also hands the GIL around.
+        prefix, counter = secrets.token_hex(6), itertools.count(1)
+        self._new_request_id = lambda: f"{prefix}{next(counter):08x}"
 
     def register(
         self, server: grpc.aio.Server, add: Callable[[Any, Any], None], servicer: Any
@@ -100,7 +105,7 @@ class ServerWrapper:
 
     async def _admit(self, context: Any, method: str, short: str, open_to_all: bool) -> _Call:
         md = dict(context.invocation_metadata() or ())
-        rid = md.get(REQUEST_ID) or uuid.uuid4().hex
+        rid = md.get(REQUEST_ID) or self._new_request_id()
         caller = peer_identity(context)
         trusted = caller == GATEWAY
         ctx = callctx.CallContext(
