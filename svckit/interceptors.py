@@ -6,10 +6,10 @@ grpc interceptor: an interceptor costs an extra coroutine and a lookup on every 
 
 from __future__ import annotations
 
-import logging
-import time
 import itertools
+import logging
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -67,8 +67,8 @@ class ServerWrapper:
         self._log = rpc_log
         # Request ids minted here: a random per-process prefix and a counter. uuid4 would ask
         # the kernel for randomness on every call, which also hands the GIL around.
-        prefix, counter = secrets.token_hex(6), itertools.count(1)
-        self._new_request_id = lambda: f"{prefix}{next(counter):08x}"
+        self._rid_prefix = secrets.token_hex(6)
+        self._rid_counter = itertools.count(1)
 
     def register(
         self, server: grpc.aio.Server, add: Callable[[Any, Any], None], servicer: Any
@@ -105,7 +105,7 @@ class ServerWrapper:
 
     async def _admit(self, context: Any, method: str, short: str, open_to_all: bool) -> _Call:
         md = dict(context.invocation_metadata() or ())
-        rid = md.get(REQUEST_ID) or self._new_request_id()
+        rid = md.get(REQUEST_ID) or f"{self._rid_prefix}{next(self._rid_counter):08x}"
         caller = peer_identity(context)
         trusted = caller == GATEWAY
         ctx = callctx.CallContext(
