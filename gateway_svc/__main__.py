@@ -7,7 +7,14 @@ import time
 from importlib import metadata
 
 from gateway_svc import rest
-from gateway_svc.clients import GrpcHealthProbe
+from gateway_svc.api import SUCCESS_STATUS
+from gateway_svc.clients import (
+    STORE_RETRY_METHODS,
+    GrpcHealthProbe,
+    StoreApprovals,
+    StoreIdentities,
+    StorePairings,
+)
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
@@ -25,21 +32,35 @@ def main() -> None:
     async def build() -> Service:
         cert = settings.pki.service("gateway")
         channels = {
-            name: open_channel(getattr(settings, f"{name}_addr"), settings.pki, cert)
+            name: open_channel(
+                getattr(settings, f"{name}_addr"),
+                settings.pki,
+                cert,
+                retry_methods=STORE_RETRY_METHODS if name == "store" else (),
+                default_timeout=settings.rpc_timeout_seconds,
+            )
             for name in BACKENDS
         }
         timeout = settings.heartbeat_probe_timeout_seconds
+        store = channels["store"]
         deps = Deps(
             version=metadata.version("agent-runtime"),
             probes={n: GrpcHealthProbe(ch, timeout) for n, ch in channels.items()},
             clock=time.time,
+            pairings=StorePairings(store),
+            identities=StoreIdentities(store),
+            approvals=StoreApprovals(store),
         )
         service = build_server(settings, deps)
         rest_servers: list[rest.RestServer] = []
 
         async def start_rest() -> None:
             # The gateway's own routes go to the port it really bound (0 in tests).
-            rest_server = rest.serve(settings, addresses={"gateway": service.self_address})
+            rest_server = rest.serve(
+                settings,
+                addresses={"gateway": service.self_address},
+                success_status=SUCCESS_STATUS,
+            )
             rest_servers.append(rest_server)
             await rest_server.start()
 

@@ -30,10 +30,12 @@ DEFAULT_PORT = 8443
 EXCLUDED = ("agent_runtime.testing.",)
 
 
-def openapi_document(services: Iterable[ServiceDescriptor]) -> dict[str, Any]:
+def openapi_document(
+    services: Iterable[ServiceDescriptor], success_status: Mapping[str, int] | None = None
+) -> dict[str, Any]:
     """The OpenAPI 3.1 document of these services' annotated RPCs."""
     svcs = list(services)
-    routes = mount.compile_routes(svcs, JsonCodec())
+    routes = mount.compile_routes(svcs, JsonCodec(), success_status)
     notes = comments.load(comments.default_root(), {s.file.name for s in svcs})
     return openapi.build(routes, notes)
 
@@ -46,11 +48,13 @@ def build_app(
     probe: Mapping[str, grpc.aio.Channel] | None = None,
     timeout: float = 10.0,
     max_body: int = 1 << 20,
+    success_status: Mapping[str, int] | None = None,
 ) -> RestApp:
     """The ASGI app for `services`; `channels` maps a service full name to its backend
-    (services without one answer 501); `probe` maps backend names to channels for /readyz."""
+    (services without one answer 501); `probe` maps backend names to channels for /readyz;
+    `success_status` maps an RPC path to the status of its successful answer (default 200)."""
     svcs = list(services)
-    routes = mount.compile_routes(svcs, JsonCodec())
+    routes = mount.compile_routes(svcs, JsonCodec(), success_status)
     notes = comments.load(comments.default_root(), {s.file.name for s in svcs})
     doc = openapi.dumps(openapi.build(routes, notes))
     return RestApp(
@@ -91,6 +95,7 @@ def serve(
     port: int | None = None,
     token: str | None = None,
     addresses: Mapping[str, str] | None = None,
+    success_status: Mapping[str, int] | None = None,
 ) -> RestServer:
     """Everything the gateway needs: one channel per backend (with the gateway's own
     certificate), the app, and the HTTPS server on `settings.bind_host`. Call inside the
@@ -115,6 +120,7 @@ def serve(
         probe=by_backend,
         timeout=settings.rpc_timeout_seconds,
         max_body=int(getattr(settings, "rest_max_body_bytes", 1 << 20)),
+        success_status=success_status,
     )
 
     async def close() -> None:

@@ -136,7 +136,7 @@ class RestApp:
         except grpc.aio.AioRpcError as exc:
             raise from_rpc_error(exc, route.binding.rpc_path) from None
         doc = route.response_obj(response)
-        await _respond(send, 200, _dumps(doc), [*_JSON, *extra])
+        await _respond(send, route.success_status, _dumps(doc), [*_JSON, *extra])
 
     async def _readyz(self, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
         down = await self._ready()

@@ -39,8 +39,17 @@ def backend_key(service: ServiceDescriptor) -> str:
     return parts[1] if len(parts) > 2 else parts[0]
 
 
-def compile_routes(services: Iterable[ServiceDescriptor], codec: JsonCodec) -> list[Route]:
-    return [compile_route(b, codec) for b in service_bindings(services)]
+def compile_routes(
+    services: Iterable[ServiceDescriptor],
+    codec: JsonCodec,
+    success_status: Mapping[str, int] | None = None,
+) -> list[Route]:
+    """Routes of every binding; `success_status` maps an RPC path (`/pkg.Svc/Method`) to the
+    HTTP status of its successful answer (default 200)."""
+    statuses = success_status or {}
+    return [
+        compile_route(b, codec, statuses.get(b.rpc_path, 200)) for b in service_bindings(services)
+    ]
 
 
 def bind_calls(routes: Iterable[Route], channels: Mapping[str, grpc.aio.Channel]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 from gateway_svc.rest import streaming
@@ -97,8 +98,10 @@ def _operation(
             "content": content,
         }
     else:
-        ok = {"description": "OK", "content": {"application/json": {"schema": out_schema}}}
-    op["responses"] = {"200": ok, **{code: _error(text) for code, text in _ERRORS.items()}}
+        phrase = HTTPStatus(route.success_status).phrase
+        ok = {"description": phrase, "content": {"application/json": {"schema": out_schema}}}
+    status = str(route.success_status)
+    op["responses"] = {status: ok, **{code: _error(text) for code, text in _ERRORS.items()}}
     return op
 
 

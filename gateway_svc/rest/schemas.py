@@ -52,6 +52,9 @@ def _nullable(schema: Schema) -> Schema:
     return out
 
 
+_BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
 class SchemaBuilder:
     """Collects one named schema per message type into `components`."""
 
@@ -70,7 +73,8 @@ class SchemaBuilder:
         if t == _T.TYPE_BOOL:
             return {"type": "boolean"}
         if t == _T.TYPE_BYTES:
-            return {"type": "string", "contentEncoding": "base64"}
+            # A pattern too: generators (schemathesis) ignore contentEncoding.
+            return {"type": "string", "contentEncoding": "base64", "pattern": _BASE64}
         if field.enum_type is not None:
             return {"type": "string", "enum": [v.name for v in field.enum_type.values]}
         if field.message_type is not None:

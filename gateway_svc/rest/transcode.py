@@ -25,6 +25,7 @@ class Route:
     path_setters: tuple[params.FieldSetter, ...]
     query: Mapping[str, params.FieldSetter]
     encode: Encoder
+    success_status: int = 200  # the gateway may ask for 201/202 where the original used them
 
     @property
     def wants_body(self) -> bool:
@@ -70,7 +71,7 @@ class Route:
         return self.encode(response)
 
 
-def compile_route(binding: Binding, codec: JsonCodec) -> Route:
+def compile_route(binding: Binding, codec: JsonCodec, success_status: int = 200) -> Route:
     method = binding.method
     req_cls = message_factory.GetMessageClass(method.input_type)
     resp_cls = message_factory.GetMessageClass(method.output_type)
@@ -84,7 +85,8 @@ def compile_route(binding: Binding, codec: JsonCodec) -> Route:
         if binding.body:
             exclude.append((binding.body,))
         query = params.query_setters(method.input_type, exclude)
-    return Route(binding, req_cls, resp_cls, path_setters, query, codec.encoder(method.output_type))
+    encode = codec.encoder(method.output_type)
+    return Route(binding, req_cls, resp_cls, path_setters, query, encode, success_status)
 
 
 def too_large(limit: int) -> RestError:

@@ -82,7 +82,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_its_contract(case: Any, live: Stack) -> None:
     # Excluded: auth has its own tests (401 without or with a wrong token, admin certificate);
     # and proto3 JSON is deliberately more lenient than the schema (null for any field,
