@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from scheduler_svc.clients import RETRY_METHODS, StoreObjectives
 from scheduler_svc.config import SchedulerSettings
 from scheduler_svc.deps import Deps
 from scheduler_svc.server import build_server
+from svckit.channels import open_channel
 from svckit.config import load_settings
 from svckit.serve import Service, run
 
@@ -13,7 +15,20 @@ def main() -> None:
     settings = load_settings(SchedulerSettings)
 
     async def build() -> Service:
-        return build_server(settings, Deps())
+        store = open_channel(
+            settings.store_addr,
+            settings.pki,
+            settings.pki.service("scheduler"),
+            retry_methods=RETRY_METHODS,
+            default_timeout=settings.rpc_timeout_seconds,
+        )
+        service = build_server(settings, Deps(objectives=StoreObjectives(store)))
+
+        async def close_store() -> None:
+            await store.close()
+
+        service.on_stop.append(close_store)
+        return service
 
     run("scheduler", settings, build)
 

@@ -1,53 +1,79 @@
 """The SchedulerService servicer: one thin async method per RPC (proto -> domain -> proto).
 
-RPCs that later issues implement answer UNIMPLEMENTED until then, never a fake success. They
-are spelled out rather than inherited: the generated base raises NotImplementedError, which
-the server wrapper reports as INTERNAL, and mypy-protobuf declares its methods abstract."""
+Objective CRUD is a typed layer over the store's ObjectiveService, which validates (cron,
+`@every`, `at`, events, IANA timezones), plans next runs and keeps statistics and run
+history; scheduler_svc.objectives maps its records into the original's objective map.
+
+RunObjectiveNow and NotifyEvent need the firing loop (a later issue) and answer
+UNIMPLEMENTED until then, never a fake success. They are spelled out rather than inherited:
+the generated base raises NotImplementedError, which the server wrapper reports as INTERNAL,
+and mypy-protobuf declares its methods abstract."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from agent_runtime.scheduler.v1 import service_pb2, service_pb2_grpc
+from scheduler_svc import objectives, runs
 from scheduler_svc.deps import Deps
-from svckit import errors
+from svckit import callctx, errors
+
+
+def _actor() -> str:
+    """Who the store's audit log names: the admin behind the call, else the chat user the
+    gateway speaks for, else the calling service."""
+    ctx = callctx.current()
+    return callctx.acting_admin() or ctx.end_user or str(ctx.caller)
 
 
 class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     """Serves agent_runtime.scheduler.v1.SchedulerService."""
 
     def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+        self._store = deps.objectives
 
     async def CreateObjective(
         self, request: service_pb2.CreateObjectiveRequest, context: Any
     ) -> service_pb2.CreateObjectiveResponse:
-        raise errors.Unimplemented("CreateObjective is not implemented yet")
+        created = await self._store.create(objectives.create_request(request, _actor()))
+        return service_pb2.CreateObjectiveResponse(objective=objectives.to_api(created))
 
     async def GetObjective(
         self, request: service_pb2.GetObjectiveRequest, context: Any
     ) -> service_pb2.GetObjectiveResponse:
-        raise errors.Unimplemented("GetObjective is not implemented yet")
+        found = await self._store.get(request.id)
+        return service_pb2.GetObjectiveResponse(objective=objectives.to_api(found))
 
     async def ListObjectives(
         self, request: service_pb2.ListObjectivesRequest, context: Any
     ) -> service_pb2.ListObjectivesResponse:
-        raise errors.Unimplemented("ListObjectives is not implemented yet")
+        items, token = await objectives.list_page(self._store, request)
+        return service_pb2.ListObjectivesResponse(
+            items=items, count=len(items), next_page_token=token
+        )
 
     async def UpdateObjective(
         self, request: service_pb2.UpdateObjectiveRequest, context: Any
     ) -> service_pb2.UpdateObjectiveResponse:
-        raise errors.Unimplemented("UpdateObjective is not implemented yet")
+        if request.HasField("active"):
+            callctx.require_admin()  # pausing or resuming is an admin's decision (SPEC.md)
+        updated = await self._store.update(objectives.update_request(request, _actor()))
+        return service_pb2.UpdateObjectiveResponse(objective=objectives.to_api(updated))
 
     async def SetObjectiveActive(
         self, request: service_pb2.SetObjectiveActiveRequest, context: Any
     ) -> service_pb2.SetObjectiveActiveResponse:
-        raise errors.Unimplemented("SetObjectiveActive is not implemented yet")
+        admin = callctx.require_admin()
+        change = service_pb2.UpdateObjectiveRequest(id=request.id, active=request.active)
+        updated = await self._store.update(objectives.update_request(change, admin))
+        return service_pb2.SetObjectiveActiveResponse(objective=objectives.to_api(updated))
 
     async def DeleteObjective(
         self, request: service_pb2.DeleteObjectiveRequest, context: Any
     ) -> service_pb2.DeleteObjectiveResponse:
-        raise errors.Unimplemented("DeleteObjective is not implemented yet")
+        admin = callctx.require_admin()
+        deleted = await self._store.delete(request.id, admin)
+        return service_pb2.DeleteObjectiveResponse(id=deleted, deleted=True)
 
     async def RunObjectiveNow(
         self, request: service_pb2.RunObjectiveNowRequest, context: Any
@@ -57,7 +83,12 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     async def ListObjectiveRuns(
         self, request: service_pb2.ListObjectiveRunsRequest, context: Any
     ) -> service_pb2.ListObjectiveRunsResponse:
-        raise errors.Unimplemented("ListObjectiveRuns is not implemented yet")
+        items, token = await runs.runs_page(
+            self._store, request.id, request.status, request.limit, request.page_token
+        )
+        return service_pb2.ListObjectiveRunsResponse(
+            items=items, count=len(items), next_page_token=token
+        )
 
     async def NotifyEvent(
         self, request: service_pb2.NotifyEventRequest, context: Any

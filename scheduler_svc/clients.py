@@ -1,0 +1,86 @@
+"""Typed async facades over the other services' stubs (the scheduler as a caller)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, TypeVar, cast
+
+import grpc
+
+from agent_runtime.store.v1 import objective_pb2 as stored
+from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
+from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
+from svckit import errors
+
+if TYPE_CHECKING:
+    from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceAsyncStub
+
+T = TypeVar("T")
+
+OBJECTIVE_SERVICE = "/agent_runtime.store.v1.ObjectiveService/"
+# Reads are safe to retry on UNAVAILABLE; writes are not (a create could land twice).
+RETRY_METHODS = tuple(
+    OBJECTIVE_SERVICE + m for m in ("GetObjective", "ListObjectives", "ListObjectiveRuns")
+)
+
+# The store refusing the scheduler is a deployment fault, not the caller's: don't hand the
+# caller a PERMISSION_DENIED it can do nothing about.
+_OURS = (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED)
+
+
+async def _call(call: Awaitable[T]) -> T:
+    """The reply, or the store's error as the domain error it was raised as (field
+    details kept, so INVALID_ARGUMENT still names the field)."""
+    try:
+        return await call
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() in _OURS:
+            raise errors.Internal(f"the store refused the scheduler: {exc.details()}") from None
+        raise errors.from_rpc_error(exc) from None
+
+
+class StoreObjectives:
+    """The store's ObjectiveService as the scheduler uses it."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        # grpc's own types do not tell an aio channel apart, so pick the async stub's overload
+        self._stub = cast("ObjectiveServiceAsyncStub", ObjectiveServiceStub(channel))
+
+    async def create(self, request: store_rpc.CreateObjectiveRequest) -> stored.Objective:
+        reply: store_rpc.CreateObjectiveResponse = await _call(self._stub.CreateObjective(request))
+        return reply.objective
+
+    async def get(self, objective_id: str) -> stored.Objective:
+        request = store_rpc.GetObjectiveRequest(id=objective_id)
+        reply: store_rpc.GetObjectiveResponse = await _call(self._stub.GetObjective(request))
+        return reply.objective
+
+    async def list(
+        self, workspace_id: str, *, active_only: bool, limit: int
+    ) -> builtins.list[stored.Objective]:
+        request = store_rpc.ListObjectivesRequest(
+            workspace_id=workspace_id, active_only=active_only, limit=limit
+        )
+        reply: store_rpc.ListObjectivesResponse = await _call(self._stub.ListObjectives(request))
+        return list(reply.items)
+
+    async def update(self, request: store_rpc.UpdateObjectiveRequest) -> stored.Objective:
+        reply: store_rpc.UpdateObjectiveResponse = await _call(self._stub.UpdateObjective(request))
+        return reply.objective
+
+    async def delete(self, objective_id: str, actor: str) -> str:
+        request = store_rpc.DeleteObjectiveRequest(id=objective_id, actor=actor)
+        reply: store_rpc.DeleteObjectiveResponse = await _call(self._stub.DeleteObjective(request))
+        return reply.id
+
+    async def list_runs(
+        self, objective_id: str, *, limit: int, page_token: str
+    ) -> tuple[builtins.list[stored.ObjectiveRun], str]:
+        request = store_rpc.ListObjectiveRunsRequest(
+            objective_id=objective_id, limit=limit, page_token=page_token
+        )
+        reply: store_rpc.ListObjectiveRunsResponse = await _call(
+            self._stub.ListObjectiveRuns(request)
+        )
+        return list(reply.items), reply.next_page_token
