@@ -1,9 +1,36 @@
-"""Typed async facades over other services' stubs."""
+"""Typed async facades over other services' stubs.
+
+The store facades turn a failed call back into the domain error the store raised
+(`svckit.errors.from_rpc_error`), so its code and details reach our own callers unchanged:
+the store's NOT_FOUND stays a 404 on /api/v1, its INVALID_ARGUMENT keeps its `field`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from agent_runtime.store.v1 import approval_pb2, identity_pb2, pairing_pb2
+from agent_runtime.store.v1 import approval_service_pb2 as arpc
+from agent_runtime.store.v1 import identity_service_pb2 as irpc
+from agent_runtime.store.v1 import pairing_service_pb2 as prpc
+from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
+from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
+from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
+from svckit import errors
+
+T = TypeVar("T")
+_STORE = "/agent_runtime.store.v1."
+
+# Store reads the gateway may retry when the store is briefly UNAVAILABLE (open_channel).
+STORE_RETRY_METHODS = (
+    f"{_STORE}PairingService/LookupPairing",
+    f"{_STORE}IdentityService/ListIdentities",
+    f"{_STORE}ApprovalService/GetApproval",
+    f"{_STORE}ApprovalService/ListApprovals",
+)
 
 
 class GrpcHealthProbe:
@@ -16,3 +43,105 @@ class GrpcHealthProbe:
     async def check(self) -> str:
         reply = await self._stub.Check(health_pb2.HealthCheckRequest(), timeout=self._timeout)
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+
+
+async def _call(reply: Awaitable[T]) -> T:
+    try:
+        return await reply
+    except grpc.aio.AioRpcError as exc:
+        raise errors.from_rpc_error(exc) from None
+
+
+class StorePairings:
+    """The store's PairingService."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = PairingServiceStub(channel)
+
+    async def create(
+        self, connector: str, connector_user_id: str, display_name: str, expires_in_sec: int
+    ) -> tuple[pairing_pb2.PairingRequest, str]:
+        """The new pending request and its plaintext token (the only time it is known)."""
+        reply = await _call(
+            self._stub.CreatePairing(
+                prpc.CreatePairingRequest(
+                    connector=connector,
+                    connector_user_id=connector_user_id,
+                    display_name=display_name,
+                    expires_in_sec=expires_in_sec,
+                )
+            )
+        )
+        return reply.pairing, reply.token
+
+    async def lookup(self, token: str) -> pairing_pb2.PairingRequest:
+        request = prpc.LookupPairingRequest(token=token)
+        reply: prpc.LookupPairingResponse = await _call(self._stub.LookupPairing(request))
+        return reply.pairing
+
+    async def approve(
+        self, token: str, approver: str, role: str, target_user_id: str
+    ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]:
+        request = prpc.ApprovePairingRequest(
+            token=token, approver_user_id=approver, role=role, target_user_id=target_user_id
+        )
+        reply = await _call(self._stub.ApprovePairing(request))
+        return reply.pairing, reply.identity
+
+    async def deny(self, token: str, approver: str, reason: str) -> pairing_pb2.PairingRequest:
+        request = prpc.DenyPairingRequest(token=token, approver_user_id=approver, reason=reason)
+        reply: prpc.DenyPairingResponse = await _call(self._stub.DenyPairing(request))
+        return reply.pairing
+
+
+class StoreIdentities:
+    """The store's IdentityService."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = IdentityServiceStub(channel)
+
+    async def list(
+        self, connector: str, page_size: int, page_token: str
+    ) -> tuple[list[identity_pb2.Identity], str]:
+        """One page, oldest first, and the token of the next page ("" on the last)."""
+        request = irpc.ListIdentitiesRequest(
+            connector=connector, page_size=page_size, page_token=page_token
+        )
+        reply = await _call(self._stub.ListIdentities(request))
+        return list(reply.items), reply.next_page_token
+
+    async def set_role(self, identity_id: str, role: str, actor: str) -> identity_pb2.Identity:
+        request = irpc.SetUserRoleRequest(identity_id=identity_id, role=role, actor=actor)
+        reply: irpc.SetUserRoleResponse = await _call(self._stub.SetUserRole(request))
+        return reply.identity
+
+    async def revoke(self, identity_id: str, actor: str) -> identity_pb2.Identity:
+        """The identity as it was before it was unlinked."""
+        request = irpc.RevokeIdentityRequest(identity_id=identity_id, actor=actor)
+        reply: irpc.RevokeIdentityResponse = await _call(self._stub.RevokeIdentity(request))
+        return reply.identity
+
+
+class StoreApprovals:
+    """The store's ApprovalService (reads; decisions come with the orchestrator's EnqueueTask)."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = ApprovalServiceStub(channel)
+
+    async def get(self, approval_id: str) -> approval_pb2.ActionApproval:
+        request = arpc.GetApprovalRequest(id=approval_id)
+        reply: arpc.GetApprovalResponse = await _call(self._stub.GetApproval(request))
+        return reply.approval
+
+    async def list(
+        self, status: str, workspace_id: str, connector: str, external_id: str, limit: int
+    ) -> list[approval_pb2.ActionApproval]:
+        """Oldest first; status "" means every status."""
+        request = arpc.ListApprovalsRequest(
+            status=status,
+            workspace_id=workspace_id,
+            connector=connector,
+            external_id=external_id,
+            limit=limit,
+        )
+        return list((await _call(self._stub.ListApprovals(request))).items)

@@ -1,11 +1,17 @@
-"""What the gateway is built from. Later issues add the store, orchestrator, qmd and
-scheduler clients here, each typed as a small Protocol."""
+"""What the gateway is built from, each collaborator typed as a small Protocol. Later issues
+add the orchestrator, qmd and scheduler clients here."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+from agent_runtime.store.v1 import approval_pb2, identity_pb2, pairing_pb2
+from svckit import errors
+
+T = TypeVar("T")
 
 
 class HealthProbe(Protocol):
@@ -16,11 +22,60 @@ class HealthProbe(Protocol):
         ...
 
 
+class PairingStore(Protocol):
+    """Pairing requests in the store; failures raise svckit.errors.*."""
+
+    async def create(
+        self, connector: str, connector_user_id: str, display_name: str, expires_in_sec: int
+    ) -> tuple[pairing_pb2.PairingRequest, str]: ...
+
+    async def lookup(self, token: str) -> pairing_pb2.PairingRequest: ...
+
+    async def approve(
+        self, token: str, approver: str, role: str, target_user_id: str
+    ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]: ...
+
+    async def deny(self, token: str, approver: str, reason: str) -> pairing_pb2.PairingRequest: ...
+
+
+class IdentityStore(Protocol):
+    """Linked identities and their users' roles in the store (the store audits changes)."""
+
+    async def list(
+        self, connector: str, page_size: int, page_token: str
+    ) -> tuple[builtins.list[identity_pb2.Identity], str]: ...
+
+    async def set_role(self, identity_id: str, role: str, actor: str) -> identity_pb2.Identity: ...
+
+    async def revoke(self, identity_id: str, actor: str) -> identity_pb2.Identity: ...
+
+
+class ApprovalStore(Protocol):
+    """Action approvals in the store."""
+
+    async def get(self, approval_id: str) -> approval_pb2.ActionApproval: ...
+
+    async def list(
+        self, status: str, workspace_id: str, connector: str, external_id: str, limit: int
+    ) -> builtins.list[approval_pb2.ActionApproval]: ...
+
+
 @dataclass(frozen=True)
 class Deps:
-    """The gateway's collaborators."""
+    """The gateway's collaborators. A store facade left out (tests of other RPCs) makes its
+    RPCs answer UNAVAILABLE."""
 
     version: str
     # Backend name (store, orchestrator, …) -> its Health probe, for the heartbeat.
     probes: Mapping[str, HealthProbe] = field(default_factory=dict)
     clock: Callable[[], float] = field(default=lambda: 0.0)
+    pairings: PairingStore | None = None
+    identities: IdentityStore | None = None
+    approvals: ApprovalStore | None = None
+
+
+def need(dep: T | None, what: str) -> T:
+    """`dep`, or UNAVAILABLE when the gateway was built without it."""
+    if dep is None:
+        raise errors.Unavailable(f"{what} is not configured in this gateway")
+    return dep

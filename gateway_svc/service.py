@@ -2,7 +2,8 @@
 
 RPCs that later issues implement answer UNIMPLEMENTED until then, never a fake success. They
 are spelled out rather than inherited: the generated base raises NotImplementedError, which
-the server wrapper reports as INTERNAL, and mypy-protobuf declares its methods abstract."""
+the server wrapper reports as INTERNAL, and mypy-protobuf declares its methods abstract.
+ApproveAction and DenyAction wait for the orchestrator's EnqueueTask (gateway_svc.approvals)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,17 @@ import grpc
 
 from agent_runtime.gateway.v1 import resources_pb2, service_pb2, service_pb2_grpc
 from gateway_svc import heartbeat
-from gateway_svc.deps import Deps, HealthProbe
+from gateway_svc.approvals import Approvals
+from gateway_svc.deps import Deps, HealthProbe, need
+from gateway_svc.identities import Identities
+from gateway_svc.pairing import Pairings
 from svckit import errors
 
 NAME = "agent-runtime"
 SELF = "gateway"
+_PAIRINGS = "the store's PairingService"
+_IDENTITIES = "the store's IdentityService"
+_APPROVALS = "the store's ApprovalService"
 
 
 class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
@@ -35,6 +42,9 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
             version=deps.version,
         )
         self._last_beat: dict[str, int] = {}
+        self._pairings = Pairings(deps.pairings) if deps.pairings else None
+        self._identities = Identities(deps.identities, deps.clock) if deps.identities else None
+        self._approvals = Approvals(deps.approvals) if deps.approvals else None
 
     async def GetInfo(
         self, request: service_pb2.GetInfoRequest, context: Any
@@ -73,57 +83,62 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
     async def StartPairing(
         self, request: service_pb2.StartPairingRequest, context: Any
     ) -> service_pb2.StartPairingResponse:
-        raise errors.Unimplemented("StartPairing is not implemented yet")
+        return await need(self._pairings, _PAIRINGS).start(request)
 
     async def LookupPairing(
         self, request: service_pb2.LookupPairingRequest, context: Any
     ) -> service_pb2.LookupPairingResponse:
-        raise errors.Unimplemented("LookupPairing is not implemented yet")
+        return await need(self._pairings, _PAIRINGS).lookup(request)
 
     async def ApprovePairing(
         self, request: service_pb2.ApprovePairingRequest, context: Any
     ) -> service_pb2.ApprovePairingResponse:
-        raise errors.Unimplemented("ApprovePairing is not implemented yet")
+        return await need(self._pairings, _PAIRINGS).approve(request)
 
     async def DenyPairing(
         self, request: service_pb2.DenyPairingRequest, context: Any
     ) -> service_pb2.DenyPairingResponse:
-        raise errors.Unimplemented("DenyPairing is not implemented yet")
+        return await need(self._pairings, _PAIRINGS).deny(request)
 
     async def ListApprovals(
         self, request: service_pb2.ListApprovalsRequest, context: Any
     ) -> service_pb2.ListApprovalsResponse:
-        raise errors.Unimplemented("ListApprovals is not implemented yet")
+        return await need(self._approvals, _APPROVALS).list(request)
 
     async def GetApproval(
         self, request: service_pb2.GetApprovalRequest, context: Any
     ) -> service_pb2.GetApprovalResponse:
-        raise errors.Unimplemented("GetApproval is not implemented yet")
+        return await need(self._approvals, _APPROVALS).get(request)
 
     async def ApproveAction(
         self, request: service_pb2.ApproveActionRequest, context: Any
     ) -> service_pb2.ApproveActionResponse:
-        raise errors.Unimplemented("ApproveAction is not implemented yet")
+        # Approving without enqueueing `approval:<id>` would strand the action.
+        raise errors.Unimplemented(
+            "ApproveAction waits for the orchestrator's EnqueueTask (not implemented yet)"
+        )
 
     async def DenyAction(
         self, request: service_pb2.DenyActionRequest, context: Any
     ) -> service_pb2.DenyActionResponse:
-        raise errors.Unimplemented("DenyAction is not implemented yet")
+        raise errors.Unimplemented(
+            "DenyAction lands with ApproveAction (the orchestrator's EnqueueTask)"
+        )
 
     async def ListIdentities(
         self, request: service_pb2.ListIdentitiesRequest, context: Any
     ) -> service_pb2.ListIdentitiesResponse:
-        raise errors.Unimplemented("ListIdentities is not implemented yet")
+        return await need(self._identities, _IDENTITIES).list(request)
 
     async def SetIdentityRole(
         self, request: service_pb2.SetIdentityRoleRequest, context: Any
     ) -> service_pb2.SetIdentityRoleResponse:
-        raise errors.Unimplemented("SetIdentityRole is not implemented yet")
+        return await need(self._identities, _IDENTITIES).set_role(request)
 
     async def RevokeIdentity(
         self, request: service_pb2.RevokeIdentityRequest, context: Any
     ) -> service_pb2.RevokeIdentityResponse:
-        raise errors.Unimplemented("RevokeIdentity is not implemented yet")
+        return await need(self._identities, _IDENTITIES).revoke(request)
 
 
 async def _probe(name: str, probe: HealthProbe) -> heartbeat.Probe:

@@ -62,16 +62,25 @@ async def test_info_describes_the_deployment(pki: PkiPaths, ports: Ports) -> Non
 
 
 async def test_unimplemented_rpcs_say_so(pki: PkiPaths, ports: Ports) -> None:
+    # Deciding an action waits for the orchestrator's EnqueueTask (`approval:<id>` tasks).
     calls = [
         ("svc:connectors", "HandleMessage", service_pb2.HandleMessageRequest(text="/status")),
-        ("admin:admin", "ListApprovals", service_pb2.ListApprovalsRequest()),
         ("svc:gateway", "Chat", service_pb2.ChatRequest(text="hello")),
+        ("admin:admin", "ApproveAction", service_pb2.ApproveActionRequest(id="act_1")),
+        ("admin:admin", "DenyAction", service_pb2.DenyActionRequest(id="act_1")),
     ]
     for who, rpc, request in calls:
         code = await testing.status_of(
             pki, ports.grpc, who, service_pb2_grpc.GatewayServiceStub, rpc, request
         )
         assert code == grpc.StatusCode.UNIMPLEMENTED, rpc
+
+
+async def test_store_rpcs_without_a_store_are_unavailable(pki: PkiPaths, ports: Ports) -> None:
+    code = await testing.status_of(
+        pki, ports.grpc, "admin:admin", service_pb2_grpc.GatewayServiceStub, "ListIdentities"
+    )
+    assert code == grpc.StatusCode.UNAVAILABLE
 
 
 async def test_caller_not_on_the_allow_list_is_denied(pki: PkiPaths, ports: Ports) -> None:
