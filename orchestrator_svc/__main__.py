@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orchestrator_svc.clients import StoreTasks, open_store_channel
 from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.deps import Deps
 from orchestrator_svc.server import build_server
@@ -13,7 +14,11 @@ def main() -> None:
     settings = load_settings(OrchestratorSettings)
 
     async def build() -> Service:
-        return build_server(settings, Deps())
+        store = open_store_channel(settings)
+        deps = Deps(tasks=StoreTasks(store), watch_poll_seconds=settings.watch_poll_ms / 1000)
+        service = build_server(settings, deps)
+        service.on_stop.append(store.close)
+        return service
 
     run("orchestrator", settings, build)
 

@@ -13,3 +13,5 @@ class OrchestratorSettings(ServiceSettings):
     grpc_port: int = Field(7102, ge=0, le=65535)
     health_port: int = Field(7202, ge=0, le=65535)
     metrics_port: int = Field(7302, ge=0, le=65535)
+    # How often a WatchTasks stream asks the store for changes made by other replicas.
+    watch_poll_ms: int = Field(500, ge=20, le=60_000)

@@ -1,11 +1,57 @@
-"""What the orchestrator is built from. Later issues add the store, qmd and connectors
-clients, the clock and the LLM client here, each typed as a small Protocol."""
+"""What the orchestrator is built from, each typed as a small Protocol. Later issues add the
+qmd and connectors clients, the LLM client and the worker pool here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from agent_runtime.store.v1 import task_pb2 as store
+from agent_runtime.store.v1 import task_service_pb2 as store_rpc
+from orchestrator_svc.clients import Created
+from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.watch import Pulse
+
+
+class TaskStore(Protocol):
+    """The store's task queue (`clients.StoreTasks`); raises `svckit.errors` on failure."""
+
+    async def create(self, draft: TaskDraft) -> Created: ...
+
+    async def get(self, task_id: str) -> store.Task: ...
+
+    async def list(
+        self,
+        *,
+        workspace_id: str = "",
+        context_id: str = "",
+        kind: str = "",
+        status: str = "",
+        limit: int = 0,
+        page_token: str = "",
+    ) -> store_rpc.ListTasksResponse: ...
+
+    async def cancel(self, task_id: str, actor: str, reason: str) -> store.Task: ...
+
+    async def stats(self, workspace_id: str) -> store_rpc.QueueStatsResponse: ...
+
+    async def dead_letters(
+        self, workspace_id: str, include_replayed: bool, limit: int, page_token: str
+    ) -> store_rpc.ListDeadLettersResponse: ...
+
+    async def replay(self, dead_letter_id: str, actor: str) -> store.Task: ...
 
 
 @dataclass(frozen=True)
 class Deps:
-    """The orchestrator's collaborators (none yet)."""
+    """The orchestrator's collaborators."""
+
+    tasks: TaskStore
+    # Wall clock, unix seconds (a float).
+    clock: Callable[[], float] = field(default=time.time)
+    # How often a watch asks the store for changes when nothing in this replica woke it.
+    watch_poll_seconds: float = 0.5
+    # Woken by every change this replica makes, so its watchers see it at once.
+    pulse: Pulse = field(default_factory=lambda: Pulse())

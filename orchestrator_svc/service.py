@@ -1,17 +1,33 @@
 """The OrchestratorService servicer: one thin async method per RPC (proto -> domain -> proto).
 
-RPCs that later issues implement answer UNIMPLEMENTED until then, never a fake success. They
-are spelled out rather than inherited: the generated base raises NotImplementedError, which
-the server wrapper reports as INTERNAL, and mypy-protobuf declares its methods abstract."""
+The task RPCs are a typed layer over the store's queue: every task is persisted by the store
+before anything can claim it. RunTurn answers UNIMPLEMENTED until the agent loop lands, never
+a fake success; it is spelled out rather than inherited because the generated base raises
+NotImplementedError, which the server wrapper reports as INTERNAL."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
 
-from agent_runtime.orchestrator.v1 import service_pb2, service_pb2_grpc
+from agent_runtime.orchestrator.v1 import resources_pb2 as api
+from agent_runtime.orchestrator.v1 import service_pb2 as rpc
+from agent_runtime.orchestrator.v1 import service_pb2_grpc
+from agent_runtime.store.v1 import task_pb2 as store
+from orchestrator_svc import convert, listing
 from orchestrator_svc.deps import Deps
-from svckit import errors
+from orchestrator_svc.drafts import draft_retry, draft_task
+from orchestrator_svc.watch import Filter, Watch
+from svckit import callctx, errors
+
+# Workers of this replica (busy, total); the worker pool is a later issue.
+NO_WORKERS = (0, 0)
+
+
+def _required(name: str, value: str) -> str:
+    if not value.strip():
+        raise errors.InvalidArgument(f"{name} is required", field=name)
+    return value.strip()
 
 
 class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
@@ -19,54 +35,116 @@ class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
 
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+        self._tasks = deps.tasks
+
+    def _out(self, row: store.Task) -> api.Task:
+        return convert.task(row, int(self._deps.clock() * 1000))
 
     async def EnqueueTask(
-        self, request: service_pb2.EnqueueTaskRequest, context: Any
-    ) -> service_pb2.EnqueueTaskResponse:
-        raise errors.Unimplemented("EnqueueTask is not implemented yet")
+        self, request: rpc.EnqueueTaskRequest, context: Any
+    ) -> rpc.EnqueueTaskResponse:
+        draft = draft_task(convert.fields_of(request), int(self._deps.clock()))
+        stored = await self._tasks.create(draft)
+        if stored.created:
+            self._deps.pulse.fire()
+        return rpc.EnqueueTaskResponse(task=self._out(stored.task), created=stored.created)
 
-    async def GetTask(
-        self, request: service_pb2.GetTaskRequest, context: Any
-    ) -> service_pb2.GetTaskResponse:
-        raise errors.Unimplemented("GetTask is not implemented yet")
+    async def GetTask(self, request: rpc.GetTaskRequest, context: Any) -> rpc.GetTaskResponse:
+        row = await self._tasks.get(_required("id", request.id))
+        return rpc.GetTaskResponse(task=self._out(row))
 
-    async def ListTasks(
-        self, request: service_pb2.ListTasksRequest, context: Any
-    ) -> service_pb2.ListTasksResponse:
-        raise errors.Unimplemented("ListTasks is not implemented yet")
+    async def ListTasks(self, request: rpc.ListTasksRequest, context: Any) -> rpc.ListTasksResponse:
+        query = listing.task_query(convert.fields_of(request), callctx.acting_admin())
+        page = await self._tasks.list(**query)
+        items = [self._out(t) for t in page.items]
+        return rpc.ListTasksResponse(
+            items=items, count=len(items), next_page_token=page.next_page_token
+        )
 
-    async def RetryTask(
-        self, request: service_pb2.RetryTaskRequest, context: Any
-    ) -> service_pb2.RetryTaskResponse:
-        raise errors.Unimplemented("RetryTask is not implemented yet")
+    async def RetryTask(self, request: rpc.RetryTaskRequest, context: Any) -> rpc.RetryTaskResponse:
+        callctx.require_admin()
+        old = await self._tasks.get(_required("task_id", request.task_id))
+        new = (await self._tasks.create(draft_retry(old))).task
+        self._deps.pulse.fire()
+        return rpc.RetryTaskResponse(
+            task_id=new.id,
+            retry_of_task=new.retry_of_task,
+            workspace_id=new.workspace_id,
+            context_id=new.context_id,
+            kind=new.kind,
+            status=new.status,
+        )
 
     async def CancelTask(
-        self, request: service_pb2.CancelTaskRequest, context: Any
-    ) -> service_pb2.CancelTaskResponse:
-        raise errors.Unimplemented("CancelTask is not implemented yet")
+        self, request: rpc.CancelTaskRequest, context: Any
+    ) -> rpc.CancelTaskResponse:
+        actor = callctx.require_admin()
+        task_id = _required("task_id", request.task_id)
+        row = await self._tasks.cancel(task_id, actor, request.reason.strip())
+        self._deps.pulse.fire()
+        return rpc.CancelTaskResponse(task=self._out(row))
 
     async def WatchTasks(
-        self, request: service_pb2.WatchTasksRequest, context: Any
-    ) -> AsyncIterator[service_pb2.WatchTasksResponse]:
-        raise errors.Unimplemented("WatchTasks is not implemented yet")
-        yield  # an async generator, as the streaming handler must be
+        self, request: rpc.WatchTasksRequest, context: Any
+    ) -> AsyncIterator[rpc.WatchTasksResponse]:
+        flt = Filter(
+            workspace_id=request.workspace_id.strip(),
+            context_id=request.context_id.strip(),
+            task_id=request.task_id.strip(),
+            kind=listing.kind_filter(request.kind),
+        )
+        watch = Watch(
+            self._tasks, flt, self._deps.clock, self._deps.watch_poll_seconds, self._deps.pulse
+        )
+        changes = watch.changes(request.include_existing, request.after_cursor.strip())
+        try:
+            async for change in changes:
+                yield rpc.WatchTasksResponse(
+                    event=api.TaskEvent(
+                        event=change.event,
+                        task=self._out(change.task),
+                        occurred_at_unix_ms=change.task.updated_at_unix * 1000,
+                        cursor=change.cursor,
+                    )
+                )
+        finally:  # also when the client went away and the RPC was cancelled
+            await changes.aclose()
 
-    async def RunTurn(
-        self, request: service_pb2.RunTurnRequest, context: Any
-    ) -> service_pb2.RunTurnResponse:
+    async def RunTurn(self, request: rpc.RunTurnRequest, context: Any) -> rpc.RunTurnResponse:
         raise errors.Unimplemented("RunTurn is not implemented yet")
 
     async def GetQueueStats(
-        self, request: service_pb2.GetQueueStatsRequest, context: Any
-    ) -> service_pb2.GetQueueStatsResponse:
-        raise errors.Unimplemented("GetQueueStats is not implemented yet")
+        self, request: rpc.GetQueueStatsRequest, context: Any
+    ) -> rpc.GetQueueStatsResponse:
+        stats = await self._tasks.stats(request.workspace_id.strip())
+        return convert.queue_stats(stats, int(self._deps.clock()), NO_WORKERS)
 
     async def ListDeadLetters(
-        self, request: service_pb2.ListDeadLettersRequest, context: Any
-    ) -> service_pb2.ListDeadLettersResponse:
-        raise errors.Unimplemented("ListDeadLetters is not implemented yet")
+        self, request: rpc.ListDeadLettersRequest, context: Any
+    ) -> rpc.ListDeadLettersResponse:
+        kind = listing.dead_letter_kind(request.kind)
+        page = await self._tasks.dead_letters(
+            request.workspace_id.strip(),
+            request.include_replayed,
+            listing.limit(request.limit),
+            request.page_token,
+        )
+        rows = [d for d in page.items if not kind or d.subject_kind == kind]
+        subjects = await listing.dead_subjects(self._tasks, rows)
+        items = [convert.dead_letter(d, subjects.get(d.subject_id)) for d in rows]
+        return rpc.ListDeadLettersResponse(
+            items=items, count=len(items), next_page_token=page.next_page_token
+        )
 
     async def ReplayDeadLetter(
-        self, request: service_pb2.ReplayDeadLetterRequest, context: Any
-    ) -> service_pb2.ReplayDeadLetterResponse:
-        raise errors.Unimplemented("ReplayDeadLetter is not implemented yet")
+        self, request: rpc.ReplayDeadLetterRequest, context: Any
+    ) -> rpc.ReplayDeadLetterResponse:
+        actor = callctx.require_admin()
+        dl_id = _required("id", request.id)
+        row = await self._tasks.replay(dl_id, actor)
+        self._deps.pulse.fire()
+        found = await listing.find_dead_letter(self._tasks, row.workspace_id, dl_id)
+        return rpc.ReplayDeadLetterResponse(
+            dead_letter=convert.dead_letter(found or listing.replayed(dl_id, row), row),
+            task_id=row.id,
+        )

@@ -1,29 +1,18 @@
-"""orchestrator_svc served on port 0 with a throwaway PKI."""
+"""orchestrator_svc served on port 0 with a throwaway PKI (the `ports` fixture: conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import grpc
-import pytest
 
 from agent_runtime.orchestrator.v1 import service_pb2, service_pb2_grpc
 from orchestrator_svc.authz import ALLOW
 from orchestrator_svc.config import OrchestratorSettings
-from orchestrator_svc.deps import Deps
-from orchestrator_svc.server import SERVICE_NAME, build_server
+from orchestrator_svc.server import SERVICE_NAME
 from svckit import testing
 from svckit.pki import PkiPaths
 from svckit.serve import Ports
 
 RPCS = [m.name for m in service_pb2.DESCRIPTOR.services_by_name["OrchestratorService"].methods]
-
-
-@pytest.fixture
-async def ports(pki: PkiPaths) -> AsyncIterator[Ports]:
-    settings = OrchestratorSettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0)
-    async with testing.serving(build_server(settings, Deps())) as ports:
-        yield ports
 
 
 def test_default_ports_follow_the_design() -> None:
@@ -40,11 +29,10 @@ async def test_health_is_serving(pki: PkiPaths, ports: Ports) -> None:
     assert health == {"": "SERVING", SERVICE_NAME: "SERVING"}
 
 
-async def test_unimplemented_rpcs_say_so(pki: PkiPaths, ports: Ports) -> None:
+async def test_run_turn_says_it_is_not_implemented(pki: PkiPaths, ports: Ports) -> None:
     stub = service_pb2_grpc.OrchestratorServiceStub
-    for rpc in ("EnqueueTask", "WatchTasks"):  # unary, and a server stream
-        code = await testing.status_of(pki, ports.grpc, "svc:gateway", stub, rpc)
-        assert code == grpc.StatusCode.UNIMPLEMENTED, rpc
+    code = await testing.status_of(pki, ports.grpc, "svc:gateway", stub, "RunTurn")
+    assert code == grpc.StatusCode.UNIMPLEMENTED
 
 
 async def test_caller_not_on_the_allow_list_is_denied(pki: PkiPaths, ports: Ports) -> None:

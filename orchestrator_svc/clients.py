@@ -1,0 +1,138 @@
+"""Typed async facade over the store's TaskService: store errors come back as the domain
+errors they stand for (`svckit.errors`), drafts go in as CreateTaskRequests."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import grpc
+
+from agent_runtime.store.v1 import task_pb2 as store
+from agent_runtime.store.v1 import task_service_pb2 as rpc
+from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
+from orchestrator_svc.drafts import TaskDraft
+from svckit import errors
+from svckit.channels import open_channel
+from svckit.config import ServiceSettings
+
+T = TypeVar("T")
+_SVC = "/agent_runtime.store.v1.TaskService/"
+# Reads are safe to repeat when the store was unreachable; writes are not.
+READS = tuple(_SVC + m for m in ("GetTask", "ListTasks", "QueueStats", "ListDeadLetters"))
+
+
+def open_store_channel(settings: ServiceSettings) -> grpc.aio.Channel:
+    """An mTLS channel to the store presenting the orchestrator's certificate."""
+    return open_channel(
+        settings.store_addr,
+        settings.pki,
+        settings.pki.service("orchestrator"),
+        retry_methods=READS,
+        default_timeout=settings.rpc_timeout_seconds,
+    )
+
+
+async def _call(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except grpc.aio.AioRpcError as exc:
+        raise errors.from_rpc_error(exc) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """The stored task; `created` is False when its run_key already existed."""
+
+    task: store.Task
+    created: bool
+
+
+class StoreTasks:
+    """The store's task queue as the orchestrator uses it."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = TaskServiceStub(channel)
+
+    async def create(self, draft: TaskDraft) -> Created:
+        """Persist a queued task; an existing run_key returns that task instead."""
+        req = rpc.CreateTaskRequest(
+            workspace_id=draft.workspace_id,
+            context_id=draft.context_id,
+            kind=draft.kind,
+            title=draft.title,
+            prompt=draft.prompt,
+            route_class=draft.route_class,
+            priority=draft.priority,
+            due_at_unix=draft.due_at_unix,
+            assigned_lane=draft.assigned_lane,
+            source_connector=draft.source_connector,
+            source_external_id=draft.source_external_id,
+            source_user_id=draft.source_user_id,
+            source_text=draft.source_text,
+            run_key=draft.run_key,
+            lane=draft.lane,
+            max_attempts=draft.max_attempts,
+            not_before_ms=draft.not_before_unix * 1000,
+            retry_of_task=draft.retry_of_task,
+            objective_id=draft.objective_id,
+            objective_run_id=draft.objective_run_id,
+        )
+        try:
+            reply: rpc.CreateTaskResponse = await _call(self._stub.CreateTask(req))
+        except errors.AlreadyExists as exc:
+            if not (draft.run_key and exc.existing_id):
+                raise
+            return Created(await self.get(exc.existing_id), created=False)
+        return Created(reply.task, created=True)
+
+    async def get(self, task_id: str) -> store.Task:
+        reply: rpc.GetTaskResponse = await _call(self._stub.GetTask(rpc.GetTaskRequest(id=task_id)))
+        return reply.task
+
+    async def list(
+        self,
+        *,
+        workspace_id: str = "",
+        context_id: str = "",
+        kind: str = "",
+        status: str = "",
+        limit: int = 0,
+        page_token: str = "",
+    ) -> rpc.ListTasksResponse:
+        """One page, most recently updated first."""
+        req = rpc.ListTasksRequest(
+            workspace_id=workspace_id,
+            context_id=context_id,
+            kind=kind,
+            status=status,
+            limit=limit,
+            page_token=page_token,
+        )
+        return await _call(self._stub.ListTasks(req))
+
+    async def cancel(self, task_id: str, actor: str, reason: str) -> store.Task:
+        req = rpc.CancelTaskRequest(id=task_id, actor=actor, reason=reason)
+        reply: rpc.CancelTaskResponse = await _call(self._stub.CancelTask(req))
+        return reply.task
+
+    async def stats(self, workspace_id: str) -> rpc.QueueStatsResponse:
+        return await _call(self._stub.QueueStats(rpc.QueueStatsRequest(workspace_id=workspace_id)))
+
+    async def dead_letters(
+        self, workspace_id: str, include_replayed: bool, limit: int, page_token: str
+    ) -> rpc.ListDeadLettersResponse:
+        req = rpc.ListDeadLettersRequest(
+            workspace_id=workspace_id,
+            include_replayed=include_replayed,
+            page_size=limit,
+            page_token=page_token,
+        )
+        return await _call(self._stub.ListDeadLetters(req))
+
+    async def replay(self, dead_letter_id: str, actor: str) -> store.Task:
+        """Queue the dead task again; returns it."""
+        req = rpc.ReplayDeadLetterRequest(id=dead_letter_id, actor=actor)
+        reply: rpc.ReplayDeadLetterResponse = await _call(self._stub.ReplayDeadLetter(req))
+        return reply.task
