@@ -11,6 +11,7 @@ from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
 from scheduler_svc import deps as scheduler_deps
+from scheduler_svc.clients import StoreObjectives
 from scheduler_svc.config import SchedulerSettings
 from scheduler_svc.server import build_server as build_scheduler
 from svckit import testing
@@ -46,11 +47,13 @@ def test_overall_follows_the_original_rule() -> None:
 async def test_heartbeat_checks_each_backend(tmp_path: Path) -> None:
     pki = testing.make_pki(tmp_path / "pki")
     ports0 = {"pki_dir": pki.root, "grpc_port": 0, "health_port": 0, "metrics_port": 0}
-    scheduler = build_scheduler(SchedulerSettings(**ports0), scheduler_deps.Deps())
+    cert = pki.service("gateway")
+    down = open_channel(f"127.0.0.1:{testing.free_port()}", pki, cert)
+    # Only the scheduler's Health is asked here; its store is the one that is down.
+    sched_deps = scheduler_deps.Deps(objectives=StoreObjectives(down))
+    scheduler = build_scheduler(SchedulerSettings(**ports0), sched_deps)
     async with testing.serving(scheduler) as sched_ports:
-        cert = pki.service("gateway")
         up = open_channel(f"127.0.0.1:{sched_ports.grpc}", pki, cert)
-        down = open_channel(f"127.0.0.1:{testing.free_port()}", pki, cert)
         qmd, clock = Switch("SERVING"), Clock(1000)
         probes = {
             "scheduler": GrpcHealthProbe(up, 2.0),
