@@ -19,13 +19,15 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from svckit.pki import PkiPaths
 
 _SYL = [
     "ka",
@@ -154,45 +156,41 @@ def _pct(values: list[float], q: float) -> float:
 async def _ours(
     root: Path, ws: str, tmp: Path, queries: list[tuple[str, str | None]]
 ) -> dict[str, float]:
+    from svckit import testing
+
+    pki = testing.make_pki(tmp / "pki")
+    env = {
+        "AGENT_RUNTIME_WORKSPACE_ROOT": str(root),
+        "AGENT_RUNTIME_QMD_NOTIFY_SCHEDULER": "false",
+    }
+    # Started once, before any timing; the service scans the workspace after it is up.
+    with testing.service_process("qmd_svc", pki, tmp / "data", env, deadline=600) as qmd:
+        return await _measure(pki, qmd.grpc, ws, queries)
+
+
+async def _measure(
+    pki: PkiPaths, port: int, ws: str, queries: list[tuple[str, str | None]]
+) -> dict[str, float]:
     import grpc
 
     from agent_runtime.qmd.v1 import service_pb2 as pb
     from agent_runtime.qmd.v1 import service_pb2_grpc
     from svckit import testing
 
-    pki = testing.make_pki(tmp / "pki")
-    port = testing.free_port()
-    env = {
-        **os.environ,
-        "AGENT_RUNTIME_DATA_DIR": str(tmp / "data"),
-        "AGENT_RUNTIME_PKI_DIR": str(pki.root),
-        "AGENT_RUNTIME_WORKSPACE_ROOT": str(root),
-        "AGENT_RUNTIME_GRPC_PORT": str(port),
-        "AGENT_RUNTIME_HEALTH_PORT": str(testing.free_port()),
-        "AGENT_RUNTIME_METRICS_PORT": str(testing.free_port()),
-        "AGENT_RUNTIME_QMD_NOTIFY_SCHEDULER": "false",
-        "AGENT_RUNTIME_LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before any timing
-        [sys.executable, "-m", "qmd_svc"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     channel = testing.client_channel(pki, port, "svc:gateway", default_timeout=600.0)
     try:
         stub = service_pb2_grpc.QmdServiceStub(channel)
         status_req = pb.GetIndexStatusRequest(workspace_id=ws)
         deadline = time.monotonic() + 600
-        while True:  # the service scans the workspace on start; wait until that is done
+        while True:  # wait until the start-up scan is done
             try:
                 st = (await stub.GetIndexStatus(status_req, timeout=5)).status
                 if st.indexed:
                     break
             except grpc.aio.AioRpcError:
                 pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("qmd_svc did not come up")
+            if time.monotonic() > deadline:
+                raise RuntimeError("qmd_svc did not finish its first scan")
             await asyncio.sleep(0.2)
         t0 = time.perf_counter()
         full = await stub.Reindex(pb.ReindexRequest(workspace_id=ws, full=True))
@@ -222,11 +220,6 @@ async def _ours(
         }
     finally:
         await channel.close()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _peer_env(scratch: Path) -> dict[str, str] | None:

@@ -21,13 +21,12 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 from bench._common import LoadResult, closed_loop
 from svckit.pki import PkiPaths
-from svckit.testing import free_port, make_pki
+from svckit.testing import make_pki, service_process
 
 TOKEN = "bench-token"
 
@@ -190,26 +189,6 @@ async def _grpc_target(
     return channel, lambda: tstub.GetItem(treq, timeout=10), "/api/v1/testing/items/bench"
 
 
-async def _wait_serving(pki: PkiPaths, port: int, deadline_s: float) -> bool:
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    from svckit.channels import open_channel
-
-    async with open_channel(f"127.0.0.1:{port}", pki, pki.service("gateway")) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        end = time.monotonic() + deadline_s
-        while time.monotonic() < end:
-            try:
-                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return True
-            except grpc.aio.AioRpcError:
-                pass
-            await asyncio.sleep(0.1)  # polling a child process's start-up, with a deadline
-    return False
-
-
 async def interleaved(
     grpc_call: Callable[[], Awaitable[object]],
     rest_call: Callable[[], Awaitable[object]],
@@ -276,22 +255,17 @@ async def measure(
 
 @contextlib.contextmanager
 def backend(pki: PkiPaths, data: Path, force_testing: bool) -> Iterator[tuple[str, int]]:
-    if not force_testing:
-        port = free_port()
-        env = {
-            "AGENT_RUNTIME_DATA_DIR": str(data),
-            "AGENT_RUNTIME_PKI_DIR": str(pki.root),
-            "AGENT_RUNTIME_GRPC_PORT": str(port),
-            "AGENT_RUNTIME_HEALTH_PORT": "0",
-            "AGENT_RUNTIME_METRICS_PORT": "0",
-        }
-        with running(["-m", "store_svc"], env) as proc:
-            if asyncio.run(_wait_serving(pki, port, 30)) and proc.poll() is None:
-                yield "store", port
+    with contextlib.ExitStack() as stack:
+        if not force_testing:
+            try:
+                store = stack.enter_context(service_process("store_svc", pki, data))
+            except RuntimeError as exc:
+                print(f"the store did not start ({exc}); measuring the testing backend instead")
+            else:
+                yield "store", store.grpc
                 return
-        print("the store did not start; measuring the testing backend (GetItem) instead")
-    with running(["-m", "bench.rest_overhead", "serve-testing", "--pki", str(pki.root)]) as proc:
-        yield "testing", _read_port(proc)
+        args = ["-m", "bench.rest_overhead", "serve-testing", "--pki", str(pki.root)]
+        yield "testing", _read_port(stack.enter_context(running(args)))
 
 
 def main(argv: list[str]) -> int:

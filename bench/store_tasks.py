@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,51 +33,6 @@ from svckit import testing
 from svckit.pki import PkiPaths
 
 IN_FLIGHT = 64
-
-
-def _wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
-            try:
-                resp = health_pb2_grpc.HealthStub(ch).Check(
-                    health_pb2.HealthCheckRequest(), timeout=1
-                )
-                if resp.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-        time.sleep(0.1)
-    raise RuntimeError("server did not become healthy")
-
-
-@contextlib.contextmanager
-def process(args: list[str], env: dict[str, str]) -> Iterator[int]:
-    grpc_port, health_port = testing.free_port(), testing.free_port()
-    env = {
-        **os.environ,
-        **env,
-        "AGENT_RUNTIME_GRPC_PORT": str(grpc_port),
-        "AGENT_RUNTIME_HEALTH_PORT": str(health_port),
-        "AGENT_RUNTIME_METRICS_PORT": "0",
-        "AGENT_RUNTIME_LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait_healthy(health_port, proc)
-        yield grpc_port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 class Enqueuer:
@@ -188,11 +141,11 @@ async def echo_rate(pki: PkiPaths, port: int, seconds: float) -> float:
         return (await closed_loop(call, IN_FLIGHT, seconds)).per_second
 
 
-def store_env(pki: PkiPaths, tmp: Path, db_url: str | None) -> dict[str, str]:
-    env = {"AGENT_RUNTIME_PKI_DIR": str(pki.root), "AGENT_RUNTIME_DATA_DIR": str(tmp)}
-    if db_url:
-        env["AGENT_RUNTIME_DB_URL"] = db_url
-    return env
+@contextlib.contextmanager
+def process(module: str, pki: PkiPaths, data: Path, db_url: str | None = None) -> Iterator[int]:
+    env = {"AGENT_RUNTIME_DB_URL": db_url} if db_url else {}
+    with testing.service_process(module, pki, data, env) as served:
+        yield served.grpc
 
 
 def main(argv: list[str]) -> int:
@@ -202,14 +155,13 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp_name:
         tmp = Path(tmp_name)
         pki = testing.make_pki(tmp / "pki")
-        env = store_env(pki, tmp, None)
-        with process(["bench.store_echo_server"], env) as port:
+        with process("bench.store_echo_server", pki, tmp) as port:
             echo = asyncio.run(echo_rate(pki, port, args.seconds))
         print(f"echo (svckit, mTLS, {IN_FLIGHT} in flight): {echo:.0f} calls/s")
-        with process(["store_svc"], env) as port:
+        with process("store_svc", pki, tmp) as port:
             sqlite = asyncio.run(lifecycles(pki, port, args.seconds))
         print(f"sqlite: {sqlite:.0f} lifecycles/s ({sqlite / echo:.2f} of echo calls/s)")
-        with process(["store_svc"], store_env(pki, tmp / "single", None)) as port:
+        with process("store_svc", pki, tmp / "single") as port:
             single = asyncio.run(lifecycles(pki, port, args.seconds, batched=False))
         print(f"sqlite, one CreateTask and one CompleteTask per task: {single:.0f} lifecycles/s")
         postgres = 0.0
@@ -221,7 +173,7 @@ def main(argv: list[str]) -> int:
             print(f"postgres: skipped ({exc})")
         else:
             try:
-                with process(["store_svc"], store_env(pki, tmp, cluster.url)) as port:
+                with process("store_svc", pki, tmp, cluster.url) as port:
                     postgres = asyncio.run(lifecycles(pki, port, args.seconds))
                 print(f"postgres: {postgres:.0f} lifecycles/s")
             finally:

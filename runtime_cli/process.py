@@ -26,7 +26,7 @@ class Child:
     """A running instance of a ChildSpec.
 
     The child leads its own process group (so a terminal's Ctrl-C reaches only the supervisor,
-    which then stops children in order) and gets PR_SET_PDEATHSIG through runtime_cli.launch.
+    which then stops children in order) and gets PR_SET_PDEATHSIG through svckit.launch.
     """
 
     def __init__(self, proc: asyncio.subprocess.Process, pump: asyncio.Task[None]) -> None:
@@ -35,7 +35,7 @@ class Child:
 
     @classmethod
     async def spawn(cls, spec: ChildSpec, sink: TextIO) -> Child:
-        argv = [sys.executable, "-m", "runtime_cli.launch", str(os.getpid()), *spec.argv]
+        argv = [sys.executable, "-m", "svckit.launch", str(os.getpid()), *spec.argv]
         proc = await asyncio.create_subprocess_exec(
             *argv,
             env=dict(spec.env),

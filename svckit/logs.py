@@ -54,8 +54,12 @@ class RpcLog:
         self._prefix = '{"level":"info","svc":' + json.dumps(service) + ',"msg":"rpc"'
         self._stream = stream
         self._pending: list[str] = []
+        # Same switch as the logging machinery: AGENT_RUNTIME_LOG_LEVEL=WARNING silences it.
+        self.enabled = logging.getLogger("svckit.rpc").isEnabledFor(logging.INFO)
 
     def write(self, method: str, peer: str, code: str, ms: float, request_id: str) -> None:
+        if not self.enabled:
+            return
         line = (
             f'{self._prefix},"ts":{time.time():.3f},"method":"{method}","peer":"{peer}",'
             f'"code":"{code}","ms":{ms:.3f},"request_id":{json.dumps(request_id)}}}\n'

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import importlib
+import os
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -83,3 +90,70 @@ async def health_of(pki: PkiPaths, port: int, services: list[str]) -> dict[str, 
             reply = await stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=5)
             out[name] = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
     return out
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    """A service run as `python -m <module>` by `service_process`."""
+
+    proc: subprocess.Popen[bytes]
+    grpc: int
+    health: int
+
+
+@contextmanager
+def service_process(
+    module: str,
+    pki: PkiPaths,
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    deadline: float = 60.0,
+) -> Iterator[ServiceProcess]:
+    """Run a service in its own process on free ports until it reports SERVING; stop it with
+    SIGTERM afterwards. It dies with this process even if this one is killed (PDEATHSIG)."""
+    grpc_port, health_port = free_port(), free_port()
+    full_env = {
+        **os.environ,
+        "AGENT_RUNTIME_DATA_DIR": str(data_dir),
+        "AGENT_RUNTIME_PKI_DIR": str(pki.root),
+        "AGENT_RUNTIME_GRPC_PORT": str(grpc_port),
+        "AGENT_RUNTIME_HEALTH_PORT": str(health_port),
+        "AGENT_RUNTIME_METRICS_PORT": "0",
+        "AGENT_RUNTIME_LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
+    argv = [sys.executable, "-m", "svckit.launch", str(os.getpid()), sys.executable, "-m", module]
+    # stderr to a file, not a pipe: a chatty child never blocks on it
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(argv, env=full_env, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            _wait_serving(proc, health_port, deadline, module, log)
+            yield ServiceProcess(proc, grpc_port, health_port)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_serving(
+    proc: subprocess.Popen[bytes], port: int, deadline: float, what: str, log: IO[bytes]
+) -> None:
+    end = time.monotonic() + deadline
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < end:
+            if proc.poll() is not None:
+                log.seek(0)
+                err = log.read().decode(errors="replace")
+                raise RuntimeError(f"{what} exited with {proc.returncode}: {err[-2000:]}")
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                time.sleep(0.05)  # not listening yet
+    raise RuntimeError(f"{what} did not report SERVING within {deadline:.0f}s")

@@ -1,18 +1,10 @@
 """The store's annotated routes end to end: a real store_svc process over mTLS behind the REST
 listener, called over HTTPS."""
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from agent_runtime.store.v1 import workspace_service_pb2 as ws
 from agent_runtime.store.v1 import workspace_service_pb2_grpc as ws_grpc
@@ -30,46 +22,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiPaths:
 
 @pytest.fixture(scope="module")
 def store_port(pki: PkiPaths, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    port = testing.free_port()
-    env = {
-        **os.environ,
-        "AGENT_RUNTIME_DATA_DIR": str(tmp_path_factory.mktemp("data")),
-        "AGENT_RUNTIME_PKI_DIR": str(pki.root),
-        "AGENT_RUNTIME_GRPC_PORT": str(port),
-        "AGENT_RUNTIME_HEALTH_PORT": "0",
-        "AGENT_RUNTIME_METRICS_PORT": "0",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "store_svc"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield port
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(15)
-
-
-async def _wait_serving(pki: PkiPaths, port: int) -> None:
-    deadline = time.monotonic() + 30
-    async with testing.client_channel(pki, port, "svc:gateway") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while True:
-            try:
-                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.aio.AioRpcError:
-                if time.monotonic() > deadline:
-                    raise
-            await asyncio.sleep(0.05)
+    with testing.service_process("store_svc", pki, tmp_path_factory.mktemp("data")) as store:
+        yield store.grpc
 
 
 @pytest.fixture
 async def stack(pki: PkiPaths, store_port: int) -> AsyncIterator[Stack]:
-    await _wait_serving(pki, store_port)
     services = [s for s in mount.discover() if mount.backend_key(s) == "store"]
     server = rest.serve(
         settings_for(pki, store_addr=f"127.0.0.1:{store_port}"),
@@ -111,7 +69,6 @@ async def test_workspace_routes_have_the_store_shapes(stack: Stack) -> None:
 
 
 async def test_a_backend_without_the_service_answers_501(pki: PkiPaths, store_port: int) -> None:
-    await _wait_serving(pki, store_port)
     server = rest.serve(
         settings_for(pki),
         services=[TESTING],

@@ -1,6 +1,6 @@
 """Tiny exec shim: a supervised child dies with its supervisor, then becomes the service.
 
-Run as ``python -m runtime_cli.launch <supervisor pid> <argv…>``. On Linux it asks the kernel
+Run as ``python -m svckit.launch <supervisor pid> <argv…>``. On Linux it asks the kernel
 for SIGTERM when the parent goes away (PR_SET_PDEATHSIG, kept across exec), so even a
 supervisor killed with SIGKILL leaves no orphan; then it replaces itself with the service.
 Doing this here rather than in ``preexec_fn`` keeps fork() free of Python code in a
