@@ -35,7 +35,8 @@ async def _objective(stack: Stack, **kw: object) -> str:
         cron_expr="*/5 * * * *",
         **kw,  # type: ignore[arg-type]
     )
-    return (await stack.scheduler().CreateObjective(req, timeout=5)).objective.id
+    made: rpc.CreateObjectiveResponse = await stack.scheduler().CreateObjective(req, timeout=5)
+    return made.objective.id
 
 
 async def _record(stack: Stack, oid: str, outcome: str, **kw: object) -> None:
@@ -44,7 +45,10 @@ async def _record(stack: Stack, oid: str, outcome: str, **kw: object) -> None:
 
 
 async def _get(stack: Stack, oid: str) -> rpc.GetObjectiveResponse:
-    return await stack.scheduler().GetObjective(rpc.GetObjectiveRequest(id=oid), timeout=5)
+    got: rpc.GetObjectiveResponse = await stack.scheduler().GetObjective(
+        rpc.GetObjectiveRequest(id=oid), timeout=5
+    )
+    return got
 
 
 async def test_statistics_streaks_and_recent_errors(stack: Stack) -> None:

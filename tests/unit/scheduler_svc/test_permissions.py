@@ -21,12 +21,16 @@ async def _objective(stack: Stack) -> str:
         cron_expr="@hourly",
     )
     # the orchestrator's agent tools create objectives
-    made = await stack.scheduler("svc:orchestrator").CreateObjective(req, timeout=5)
+    made: rpc.CreateObjectiveResponse = await stack.scheduler("svc:orchestrator").CreateObjective(
+        req, timeout=5
+    )
     return made.objective.id
 
 
 async def _active(stack: Stack, oid: str) -> bool:
-    got = await stack.scheduler().GetObjective(rpc.GetObjectiveRequest(id=oid), timeout=5)
+    got: rpc.GetObjectiveResponse = await stack.scheduler().GetObjective(
+        rpc.GetObjectiveRequest(id=oid), timeout=5
+    )
     return got.objective.active
 
 
