@@ -1,7 +1,9 @@
 """WatchTasks: task changes found by polling the store, newest change first, back to an
 updated-since cursor. The store keeps no change log, so what is streamed is each task's
 status as the poll saw it: a change undone between two polls is not seen, and a resumed
-watch may repeat changes made in the second of its cursor (at least once)."""
+watch may repeat changes made in the second of its cursor (at least once). A new watch
+streams what changes after it read its baseline; `include_existing` sends that baseline's
+active tasks first, which also tells the client that the watch is in place."""
 
 from __future__ import annotations
 
@@ -135,10 +137,15 @@ class Watch:
     async def changes(
         self, include_existing: bool, after_cursor: str
     ) -> AsyncGenerator[Change, None]:
-        since = int(self._clock())
         if after_cursor:
             since, task_id, state = decode_cursor(after_cursor)
             self._seen[task_id] = (state, since)
+        else:
+            # Starting now: what the store shows at this moment is the baseline, not news
+            # (its timestamps are whole seconds, so "changed since now" includes the past).
+            since = int(self._clock()) - OVERLAP_S
+            for t in await self._changed_since(since):
+                self._seen[t.id] = (_state(t), t.updated_at_unix)
         if self._flt.task_id:
             await self._tasks.get(self._flt.task_id)  # NOT_FOUND before anything is streamed
         if include_existing:

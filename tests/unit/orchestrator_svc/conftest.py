@@ -99,10 +99,14 @@ class Client:
         return reply
 
     async def claim(self, task_id: str) -> int:
-        """Lease queued tasks until `task_id` is among them; its fencing token."""
+        """Lease tasks of `task_id`'s lane and kind, oldest first, until it is leased; its
+        fencing token. (A queue has no claim-by-id: older tasks of its lane go first.)"""
+        task = (await self.worker.GetTask(store_rpc.GetTaskRequest(id=task_id))).task
         for _ in range(50):
             got = await self.worker.ClaimTasks(
-                store_rpc.ClaimTasksRequest(worker_id="w1", max_tasks=100)
+                store_rpc.ClaimTasksRequest(
+                    worker_id="w1", max_tasks=1, lanes=[task.lane], kinds=[task.kind]
+                )
             )
             for t in got.tasks:
                 if t.id == task_id:
