@@ -167,7 +167,7 @@ def page_offset(token: str) -> int:
     """Offset encoded in a page token ("" is the first page)."""
     if not token:
         return 0
-    if not token.isdigit():
+    if not (token.isascii() and token.isdigit()):
         raise InvalidArgument("page_token is malformed", field="page_token")
     return int(token)
 
