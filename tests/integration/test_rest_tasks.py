@@ -3,6 +3,7 @@ gateway REST shim -> orchestrator -> store, all started by `agent-runtime up`.""
 
 from __future__ import annotations
 
+import json
 import ssl
 import time
 import uuid
@@ -144,3 +145,28 @@ def test_retry_of_a_canceled_task_queues_a_copy(http: httpx.Client, workspace: s
         "question",
         task["due_at_unix"],
     )
+
+
+def test_watch_streams_changes_as_ndjson(http: httpx.Client, workspace: str) -> None:
+    existing = _create(http, workspace, title="existing").json()
+    params = {"workspace_id": workspace, "include_existing": "true"}
+    with http.stream("GET", "/api/v1/tasks:watch", params=params) as stream:
+        assert stream.status_code == 200
+        lines = (line for line in stream.iter_lines() if line.strip())
+        first = json.loads(next(lines))["event"]
+        assert (first["event"], first["task"]["id"]) == ("snapshot", existing["id"])
+        new = _create(http, workspace, title="new").json()
+        change = json.loads(next(lines))["event"]
+        assert (change["event"], change["task"]["id"]) == ("queued", new["id"])
+        assert type(change["occurred_at_unix_ms"]) is int
+
+
+def test_queue_stats_count_what_is_queued(http: httpx.Client, workspace: str) -> None:
+    _create(http, workspace, kind="turn")
+    _create(http, workspace, kind="reindex_markdown")
+    reply = http.get("/api/v1/queue/stats", params={"workspace_id": workspace})
+    assert reply.status_code == 200, reply.text
+    doc = reply.json()
+    assert doc["queued"] == 2 and type(doc["oldest_queued_age_ms"]) is int
+    lanes = {lane["queue_lane"]: lane["queued"] for lane in doc["lanes"]}
+    assert lanes == {"turn": 1, "task": 0, "background": 1}
