@@ -6,9 +6,7 @@ grpc interceptor: an interceptor costs an extra coroutine and a lookup on every 
 
 from __future__ import annotations
 
-import itertools
 import logging
-import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -19,6 +17,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from svckit import callctx, errors
 from svckit.authz import AllowList, Identity
+from svckit.ids import RequestIds
 from svckit.logs import RpcLog
 from svckit.metrics import RpcMetrics
 from svckit.tls import peer_identity
@@ -65,10 +64,7 @@ class ServerWrapper:
         self._allow = allow
         self._metrics = metrics
         self._log = rpc_log
-        # Request ids minted here: a random per-process prefix and a counter. uuid4 would ask
-        # the kernel for randomness on every call, which also hands the GIL around.
-        self._rid_prefix = secrets.token_hex(6)
-        self._rid_counter = itertools.count(1)
+        self._request_ids = RequestIds()
 
     def register(
         self, server: grpc.aio.Server, add: Callable[[Any, Any], None], servicer: Any
@@ -105,7 +101,7 @@ class ServerWrapper:
 
     async def _admit(self, context: Any, method: str, short: str, open_to_all: bool) -> _Call:
         md = dict(context.invocation_metadata() or ())
-        rid = md.get(REQUEST_ID) or f"{self._rid_prefix}{next(self._rid_counter):08x}"
+        rid = md.get(REQUEST_ID) or self._request_ids()
         caller = peer_identity(context)
         trusted = caller == GATEWAY
         ctx = callctx.CallContext(

@@ -6,7 +6,6 @@ import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -18,6 +17,7 @@ from gateway_svc.rest.auth import Authenticator
 from gateway_svc.rest.errors import RestError, from_rpc_error
 from gateway_svc.rest.router import Router
 from gateway_svc.rest.transcode import Route, too_large
+from svckit.ids import RequestIds
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -58,6 +58,7 @@ class RestApp:
         self._openapi = openapi
         self._timeout = timeout
         self._max_body = max_body
+        self._request_ids = RequestIds()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -68,7 +69,7 @@ class RestApp:
             return
         headers = dict(scope["headers"])
         rid = headers.get(b"x-request-id", b"")
-        rid_s = rid.decode() if _RID.match(rid) else uuid.uuid4().hex
+        rid_s = rid.decode() if _RID.match(rid) else self._request_ids()
         extra = [(b"x-request-id", rid_s.encode())]
         started = time.perf_counter()
         status = 0

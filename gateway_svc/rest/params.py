@@ -23,8 +23,9 @@ _INT_RANGES = {
     _T.TYPE_UINT64: (0, 2**64 - 1),
     _T.TYPE_FIXED64: (0, 2**64 - 1),
 }
-_TRUE = frozenset(("true", "1"))
-_FALSE = frozenset(("false", "0"))
+# The original API took `active_only=no`; yes/no are accepted for every boolean query value.
+_TRUE = frozenset(("true", "1", "yes"))
+_FALSE = frozenset(("false", "0", "no"))
 MAX_DEPTH = 4
 
 

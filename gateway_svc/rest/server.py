@@ -69,6 +69,8 @@ class RestServer:
             lifespan="off",
             log_config=None,
             access_log=False,
+            proxy_headers=False,  # nothing proxies us; and it costs a middleware per request
+            server_header=False,
             ssl_certfile=str(cert.cert),
             ssl_keyfile=str(cert.key),
             ssl_ca_certs=str(ca_cert),

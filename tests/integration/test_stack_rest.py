@@ -51,7 +51,7 @@ def test_store_routes_answer_from_the_store(stack: Stack) -> None:
     ("method", "path", "body"),
     [
         ("POST", "/api/v1/chat", {"text": "hello"}),
-        ("GET", "/api/v1/queue/stats", None),
+        ("POST", "/api/v1/events", {"workspace_id": "w", "event_key": "custom.ping"}),
     ],
 )
 def test_routes_of_services_not_built_yet_say_501(

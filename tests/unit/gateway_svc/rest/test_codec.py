@@ -80,3 +80,11 @@ def test_bad_query_values_are_param_errors(key: str, values: list[str]) -> None:
     setters = params.query_setters(pb.ListItemsRequest.DESCRIPTOR, [])
     with pytest.raises(params.ParamError):
         setters[key].set(pb.ListItemsRequest(), values)
+
+
+def test_boolean_query_values_accept_the_originals_spellings() -> None:
+    convert = params.converter(pb.ListItemsRequest.DESCRIPTOR.fields_by_name["active_only"])
+    spellings = ("true", "1", "YES", "false", "0", "no")
+    assert [convert(v) for v in spellings] == [True, True, True, False, False, False]
+    with pytest.raises(params.ParamError):
+        convert("maybe")
