@@ -155,8 +155,11 @@ class Watch:
         while True:
             rows = await self._changed_since(since)
             for t in sorted(rows, key=lambda r: (r.updated_at_unix, r.id)):
-                if self._seen.get(t.id, (None,))[0] != _state(t):
-                    self._seen[t.id] = (_state(t), t.updated_at_unix)
+                before = self._seen.get(t.id)
+                # kept fresh on every sighting so pruning below never forgets a task that is
+                # still in the window (a routing change moves updated_at, not the state)
+                self._seen[t.id] = (_state(t), t.updated_at_unix)
+                if before is None or before[0] != _state(t):
                     yield Change(event_of(t), t, encode_cursor(t))
             if rows:
                 since = max(since, max(t.updated_at_unix for t in rows) - OVERLAP_S)
