@@ -12,6 +12,7 @@ import grpc
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
+from orchestrator_svc.batching import CreateBatcher
 from orchestrator_svc.drafts import TaskDraft
 from svckit import errors
 from svckit.channels import open_channel
@@ -54,6 +55,7 @@ class StoreTasks:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = TaskServiceStub(channel)
+        self._creates = CreateBatcher(self._stub)
 
     async def create(self, draft: TaskDraft) -> Created:
         """Persist a queued task; an existing run_key returns that task instead."""
@@ -80,12 +82,12 @@ class StoreTasks:
             objective_run_id=draft.objective_run_id,
         )
         try:
-            reply: rpc.CreateTaskResponse = await _call(self._stub.CreateTask(req))
+            task = await self._creates.create(req)
         except errors.AlreadyExists as exc:
             if not (draft.run_key and exc.existing_id):
                 raise
             return Created(await self.get(exc.existing_id), created=False)
-        return Created(reply.task, created=True)
+        return Created(task, created=True)
 
     async def get(self, task_id: str) -> store.Task:
         reply: rpc.GetTaskResponse = await _call(self._stub.GetTask(rpc.GetTaskRequest(id=task_id)))
