@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, or_none, required
+from store_svc.common import Clock, clamp, new_id, next_seq, or_none, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 
@@ -75,6 +75,7 @@ class Approvals:
             updated_at_unix=now,
             # the configured TTL is the ceiling: a caller may only ask for less
             expires_at_unix=now + (min(ttl, self._ttl) if ttl else self._ttl),
+            seq=next_seq(),
         )
         cols = ", ".join(row)
         sql = f"INSERT INTO action_approvals ({cols}) VALUES ({', '.join(':' + k for k in row)})"
@@ -130,7 +131,7 @@ class Approvals:
                 params[k] = value.lower() if k == "connector" else value
         sql = (
             f"SELECT * FROM action_approvals {'WHERE ' + ' AND '.join(where) if where else ''}"
-            " ORDER BY created_at_unix, id LIMIT :n"
+            " ORDER BY seq, id LIMIT :n"
         )
         return [view(r, now) for r in await self._db.read(lambda c: c.all(sql, params))]
 

@@ -7,7 +7,16 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc.common import Clock, clamp, new_id, next_token, offset_of, or_none, required
+from store_svc.common import (
+    Clock,
+    clamp,
+    new_id,
+    next_seq,
+    next_token,
+    offset_of,
+    or_none,
+    required,
+)
 from store_svc.db import Conn, Database, Row
 
 
@@ -33,12 +42,13 @@ def append(
         "before_json": _json(before),
         "after_json": _json(after),
         "created_at_unix": now_unix,
+        "seq": next_seq(),
     }
     conn.run(
         "INSERT INTO audit_log (id, actor, action, subject_kind, subject_id, workspace_id,"
-        " before_json, after_json, created_at_unix) VALUES (:id, :actor, :action,"
+        " before_json, after_json, created_at_unix, seq) VALUES (:id, :actor, :action,"
         " :subject_kind, :subject_id, :workspace_id, :before_json, :after_json,"
-        " :created_at_unix)",
+        " :created_at_unix, :seq)",
         row,
     )
     return row
@@ -77,10 +87,7 @@ class Audit:
         limit, off = clamp(page_size, 100, 1000), offset_of(page_token)
         where, params = _filters(filters, ("workspace_id", "subject_kind", "subject_id", "actor"))
         params.update(limit=limit, off=off)
-        sql = (
-            f"SELECT * FROM audit_log {where} ORDER BY created_at_unix DESC, id"
-            " LIMIT :limit OFFSET :off"
-        )
+        sql = f"SELECT * FROM audit_log {where} ORDER BY seq DESC, id DESC LIMIT :limit OFFSET :off"
         rows = await self._db.read(lambda c: c.all(sql, params))
         return rows, next_token(off, limit, len(rows))
 
@@ -103,6 +110,7 @@ class Audit:
             id=new_id("audit_"),
             blocked=bool(req.get("blocked")),
             created_at_unix=self._clock.now_ms() // 1000,
+            seq=next_seq(),
         )
         cols = ", ".join(row)
         vals = ", ".join(f":{k}" for k in row)
@@ -122,10 +130,7 @@ class Audit:
             where += (" AND" if where else "WHERE") + " blocked = :blocked"
             params["blocked"] = True
         params["limit"] = clamp(limit, 100, 1000)
-        sql = (
-            f"SELECT * FROM agent_audit_events {where}"
-            " ORDER BY created_at_unix DESC, id LIMIT :limit"
-        )
+        sql = f"SELECT * FROM agent_audit_events {where} ORDER BY seq DESC, id DESC LIMIT :limit"
         return await self._db.read(lambda c: c.all(sql, params))
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import random
+import threading
 import time
 import uuid
-from typing import Protocol
+from typing import Any, Protocol
 
+from store_svc.db.base import Row
 from svckit.errors import InvalidArgument
 
 
@@ -31,6 +35,65 @@ _ids = random.Random(int.from_bytes(os.urandom(32), "big"))
 def new_id(prefix: str = "") -> str:
     """`prefix` + a random (version 4) UUID."""
     return f"{prefix}{uuid.UUID(int=_ids.getrandbits(128), version=4)}"
+
+
+_seq_lock = threading.Lock()
+_last_seq = 0
+
+
+def next_seq() -> int:
+    """The creation-order key of a new row (its `seq` column): unix microseconds, bumped
+    past the previous key so that it strictly increases within this process even when rows
+    are made in the same microsecond or the clock steps back. Listings order by it (then
+    id) instead of by a seconds timestamp, which ties within a second. Keys of different
+    store replicas interleave by wall time."""
+    global _last_seq
+    with _seq_lock:
+        _last_seq = max(time.time_ns() // 1000, _last_seq + 1)
+        return _last_seq
+
+
+def key_token(row: Row) -> str:
+    """An opaque page token pointing just past `row` in (seq, id) order; stable under
+    inserts, unlike an offset."""
+    raw = f"{row['seq']}:{row['id']}".encode()
+    return "k" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after_key(token: str) -> tuple[int, str] | None:
+    """The (seq, id) a `key_token` points past; None for the first page; INVALID_ARGUMENT
+    naming page_token for anything else."""
+    if not token:
+        return None
+    try:
+        if not token.startswith("k"):
+            raise ValueError(token)
+        body = token[1:]
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+        seq, _, rid = raw.partition(":")
+        if not rid:
+            raise ValueError(token)
+        return int(seq), rid
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidArgument("page_token is malformed", field="page_token") from None
+
+
+def keyset(token: str, params: dict[str, Any], descending: bool = False) -> str:
+    """The SQL condition (with its parameters added to `params`) selecting the rows after
+    `token` in (seq, id) order, ascending or descending; "" for the first page."""
+    key = after_key(token)
+    if key is None:
+        return ""
+    params["after_seq"], params["after_id"] = key
+    op = "<" if descending else ">"
+    return f"(seq {op} :after_seq OR (seq = :after_seq AND id {op} :after_id))"
+
+
+def key_page(rows: list[Row], limit: int) -> tuple[list[Row], str]:
+    """Rows fetched with LIMIT limit + 1 → (this page, token of the next or "")."""
+    if len(rows) > limit:
+        return rows[:limit], key_token(rows[limit - 1])
+    return rows, ""
 
 
 def required(field: str, value: str) -> str:

@@ -28,7 +28,7 @@ class DeadLetters:
             where.append("replayed_at_unix IS NULL")
         sql = (
             f"SELECT * FROM dead_letters WHERE {' AND '.join(where)}"
-            " ORDER BY created_at_unix DESC, id LIMIT :limit OFFSET :off"
+            " ORDER BY seq DESC, id DESC LIMIT :limit OFFSET :off"
         )
         rows = await self._db.read(lambda c: c.all(sql, params))
         return rows, next_token(off, limit, len(rows))

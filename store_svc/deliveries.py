@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc.common import Clock, clamp, new_id, required
+from store_svc.common import Clock, clamp, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
@@ -28,15 +28,16 @@ class Deliveries:
             "attempts": 0,
             "created_at_unix": now,
             "updated_at_unix": now,
+            "seq": next_seq(),
         }
 
         def run(c: Conn) -> Row:
             if (
                 c.run(
                     "INSERT INTO deliveries (id, idempotency_key, connector, chat_id, text,"
-                    " status, attempts, created_at_unix, updated_at_unix) VALUES (:id,"
+                    " status, attempts, created_at_unix, updated_at_unix, seq) VALUES (:id,"
                     " :idempotency_key, :connector, :chat_id, :text, :status, :attempts,"
-                    " :created_at_unix, :updated_at_unix) ON CONFLICT DO NOTHING",
+                    " :created_at_unix, :updated_at_unix, :seq) ON CONFLICT DO NOTHING",
                     row,
                 )
                 == 1
@@ -96,6 +97,6 @@ class Deliveries:
         where = " AND ".join(f"{k} = :{k}" for k in ("status", "connector") if params[k])
         sql = (
             f"SELECT * FROM deliveries {'WHERE ' + where if where else ''}"
-            " ORDER BY created_at_unix DESC, id LIMIT :limit"
+            " ORDER BY seq DESC, id DESC LIMIT :limit"
         )
         return await self._db.read(lambda c: c.all(sql, params))

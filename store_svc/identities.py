@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, next_token, offset_of, required
+from store_svc.common import Clock, clamp, new_id, next_seq, next_token, offset_of, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import AlreadyExists, InvalidArgument, NotFound
 
@@ -30,11 +30,12 @@ def link(c: Conn, user_id: str, connector: str, connector_user_id: str, now: int
         "cuid": connector_user_id,
         "now": now,
         "t": True,
+        "seq": next_seq(),
     }
     if (
         c.run(
             "INSERT INTO identities (id, user_id, connector, connector_user_id, verified,"
-            " created_at_unix) VALUES (:id, :user, :conn, :cuid, :t, :now)"
+            " created_at_unix, seq) VALUES (:id, :user, :conn, :cuid, :t, :now, :seq)"
             " ON CONFLICT DO NOTHING",
             p,
         )
@@ -122,9 +123,7 @@ class Identities:
         p = {"conn": connector.strip().lower(), "limit": limit, "off": off}
         where = "WHERE i.connector = :conn" if p["conn"] else ""
         rows = await self._db.read(
-            lambda c: c.all(
-                f"{_JOINED} {where} ORDER BY i.created_at_unix, i.id LIMIT :limit OFFSET :off", p
-            )
+            lambda c: c.all(f"{_JOINED} {where} ORDER BY i.seq, i.id LIMIT :limit OFFSET :off", p)
         )
         return rows, next_token(off, limit, len(rows))
 

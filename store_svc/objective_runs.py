@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, next_token, offset_of, required
+from store_svc.common import Clock, clamp, new_id, next_seq, next_token, offset_of, required
 from store_svc.db import Conn, Database, Row
 from store_svc.objectives import fetch, view
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -116,6 +116,7 @@ class ObjectiveRuns:
             "finished_at_unix": now if final else None,
             "event_key": str(req.get("event_key") or "").strip().lower() or None,
             "event_id": str(req.get("event_id") or "").strip() or None,
+            "seq": next_seq(),
         }
         changes: dict[str, Any] = {"next_run_unix": int(req.get("next_run_unix") or 0) or None}
         if req.get("active") is not None:
@@ -180,7 +181,7 @@ class ObjectiveRuns:
         rows = await self._db.read(
             lambda c: c.all(
                 "SELECT * FROM objective_runs WHERE objective_id = :id"
-                " ORDER BY started_at_unix DESC, id DESC LIMIT :n OFFSET :off",
+                " ORDER BY seq DESC, id DESC LIMIT :n OFFSET :off",
                 {"id": oid, "n": n, "off": off},
             )
         )

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit, schedules
-from store_svc.common import Clock, clamp, new_id, required
+from store_svc.common import Clock, clamp, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import InvalidArgument, NotFound
 
@@ -140,6 +140,7 @@ class Objectives:
             next_run_unix=int(req.get("next_run_unix") or 0) or None,
             created_at_unix=now,
             updated_at_unix=now,
+            seq=next_seq(),
         )
         explicit = obj["next_run_unix"]
         plan(obj, now, replan=explicit is None)
@@ -183,7 +184,7 @@ class Objectives:
         if event_key.strip():
             where += " AND trigger_type = 'event' AND event_key = :ek"
             params["ek"] = event_key.strip().lower()
-        sql = f"SELECT * FROM objectives WHERE {where} ORDER BY created_at_unix, id LIMIT :n"
+        sql = f"SELECT * FROM objectives WHERE {where} ORDER BY seq, id LIMIT :n"
         now = self._now()
         return [view(r, now) for r in await self._db.read(lambda c: c.all(sql, params))]
 

@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, next_token, offset_of, required
+from store_svc.common import Clock, clamp, new_id, next_seq, next_token, offset_of, required
 from store_svc.db import Conn, Database, Row
 from store_svc.identities import check_role, link, new_user
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -56,6 +56,7 @@ class Pairings:
             "expires_at_unix": now + (expires_in_sec or 600),
             "created_at_unix": now,
             "updated_at_unix": now,
+            "seq": next_seq(),
         }
 
         def run(c: Conn) -> Row:
@@ -89,7 +90,7 @@ class Pairings:
         where = "WHERE status = :s" if status else ""
         rows = await self._db.read(
             lambda c: c.all(
-                f"SELECT * FROM pairing_requests {where} ORDER BY created_at_unix DESC, id"
+                f"SELECT * FROM pairing_requests {where} ORDER BY seq DESC, id DESC"
                 " LIMIT :limit OFFSET :off",
                 p,
             )

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from store_svc.common import Clock, new_id, required
+from store_svc.common import Clock, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from store_svc.tasks import get
 from store_svc.wakeups import RECHECK_S, Wakeups
@@ -48,11 +48,12 @@ def _dead_letter(c: Conn, row: Row, now_s: int) -> Row:
         "attempts": row["attempts"],
         "created_at_unix": now_s,
         "replayed_at_unix": None,
+        "seq": next_seq(),
     }
     c.run(
         "INSERT INTO dead_letters (id, subject_kind, subject_id, workspace_id, last_error,"
-        " attempts, created_at_unix) VALUES (:id, :subject_kind, :subject_id,"
-        " :workspace_id, :last_error, :attempts, :created_at_unix)",
+        " attempts, created_at_unix, seq) VALUES (:id, :subject_kind, :subject_id,"
+        " :workspace_id, :last_error, :attempts, :created_at_unix, :seq)",
         dl,
     )
     return dl

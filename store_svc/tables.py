@@ -34,6 +34,8 @@ class Identity(SQLModel, table=True):
     connector_user_id: str
     verified: bool = Field(default=False, sa_column_kwargs={"server_default": sql("false")})
     created_at_unix: int = Field(sa_column=_big())
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))
 
 
 class Workspace(SQLModel, table=True):
@@ -44,6 +46,8 @@ class Workspace(SQLModel, table=True):
     kind: str
     owner_user_id: str | None = None
     created_at_unix: int = Field(sa_column=_big())
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))
 
 
 class Context(SQLModel, table=True):
@@ -56,6 +60,8 @@ class Context(SQLModel, table=True):
     system_prompt: str = Field(default="", sa_column_kwargs={"server_default": ""})
     is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": sql("false")})
     created_at_unix: int = Field(sa_column=_big())
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))
 
 
 class PairingRequest(SQLModel, table=True):
@@ -73,3 +79,5 @@ class PairingRequest(SQLModel, table=True):
     denied_reason: str | None = None
     created_at_unix: int = Field(sa_column=_big())
     updated_at_unix: int = Field(sa_column=_big())
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))

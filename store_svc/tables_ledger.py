@@ -46,6 +46,8 @@ class AgentAuditEvent(SQLModel, table=True):
     block_reason: str | None = None
     message: str | None = None
     created_at_unix: int = Field(sa_column=_big())
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))
 
 
 class InboundEntry(SQLModel, table=True):
@@ -77,11 +79,16 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = None
     created_at_unix: int = Field(sa_column=_big())
     updated_at_unix: int = Field(sa_column=_big())
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))
 
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("idx_audit_log_created", "created_at_unix"),)
+    __table_args__ = (
+        Index("idx_audit_log_created", "created_at_unix"),
+        Index("idx_audit_log_seq", "seq"),
+    )
     id: str = Field(primary_key=True)
     actor: str
     action: str
@@ -91,6 +98,8 @@ class AuditEvent(SQLModel, table=True):
     before_json: str | None = None
     after_json: str | None = None
     created_at_unix: int = Field(sa_column=_big())
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))
 
 
 class LeaderLease(SQLModel, table=True):

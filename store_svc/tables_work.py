@@ -56,6 +56,8 @@ class Task(SQLModel, table=True):
     objective_id: str | None = None
     objective_run_id: str | None = None
     cancel_reason: str | None = None
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))
 
 
 class DeadLetter(SQLModel, table=True):
@@ -69,11 +71,16 @@ class DeadLetter(SQLModel, table=True):
     attempts: int
     created_at_unix: int = Field(sa_column=_big())
     replayed_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))
 
 
 class Objective(SQLModel, table=True):
     __tablename__ = "objectives"
-    __table_args__ = (Index("idx_objectives_due", "active", "trigger_type", "next_run_unix"),)
+    __table_args__ = (
+        Index("idx_objectives_due", "active", "trigger_type", "next_run_unix"),
+        Index("idx_objectives_seq", "workspace_id", "seq"),
+    )
     id: str = Field(primary_key=True)
     workspace_id: str
     context_id: str
@@ -105,11 +112,16 @@ class Objective(SQLModel, table=True):
     max_consecutive_failures: int = Field(default=0, sa_column_kwargs={"server_default": sql("0")})
     failure_backoff_seconds: int = Field(default=0, sa_column=_big(0))
     failure_backoff_max_seconds: int = Field(default=0, sa_column=_big(0))
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))
 
 
 class ObjectiveRun(SQLModel, table=True):
     __tablename__ = "objective_runs"
-    __table_args__ = (Index("idx_objective_runs_objective", "objective_id", "started_at_unix"),)
+    __table_args__ = (
+        Index("idx_objective_runs_objective", "objective_id", "started_at_unix"),
+        Index("idx_objective_runs_seq", "objective_id", "seq"),
+    )
     id: str = Field(primary_key=True)
     objective_id: str  # no foreign key: a run outlives its deleted objective
     scheduled_for_unix: int = Field(default=0, sa_column=_big(0))
@@ -122,6 +134,8 @@ class ObjectiveRun(SQLModel, table=True):
     finished_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
     event_key: str | None = None
     event_id: str | None = None
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))
 
 
 class ActionApproval(SQLModel, table=True):
@@ -149,3 +163,5 @@ class ActionApproval(SQLModel, table=True):
     created_at_unix: int = Field(sa_column=_big())
     updated_at_unix: int = Field(sa_column=_big())
     expires_at_unix: int = Field(default=0, sa_column=_big(0))
+    # creation order (common.next_seq): listings order by it, then id
+    seq: int = Field(default=0, sa_column=_big(0))

@@ -7,7 +7,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, next_token, offset_of, or_none, required
+from store_svc.common import (
+    Clock,
+    clamp,
+    new_id,
+    next_seq,
+    next_token,
+    offset_of,
+    or_none,
+    required,
+)
 from store_svc.db import Conn, Database, Row
 from store_svc.wakeups import Wakeups
 from svckit.errors import (
@@ -51,6 +60,7 @@ _INSERT_COLS = (
     "max_attempts",
     "next_attempt_at_ms",
     "created_at_ms",
+    "seq",
     *_OPTIONAL,
 )
 INSERT_SQL = (
@@ -91,6 +101,7 @@ def build_row(req: Mapping[str, Any], now_ms: int) -> Row:
         priority_rank=PRIORITIES.get(row["priority"] or "", 2),
         max_attempts=max_attempts,
         created_at_ms=now_ms,
+        seq=next_seq(),
         next_attempt_at_ms=max(int(req.get("not_before_ms", 0)), 0) or now_ms,
     )
     return row
@@ -173,7 +184,7 @@ class Tasks:
         params.update(limit=n, off=off)
         sql = (
             f"SELECT * FROM tasks {'WHERE ' + where if where else ''}"
-            " ORDER BY updated_at_unix DESC, created_at_ms DESC, id LIMIT :limit OFFSET :off"
+            " ORDER BY updated_at_unix DESC, seq DESC, id LIMIT :limit OFFSET :off"
         )
         rows = await self._db.read(lambda c: c.all(sql, params))
         return rows, next_token(off, n, len(rows))

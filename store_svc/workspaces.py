@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, next_token, offset_of, required
+from store_svc.common import Clock, clamp, new_id, next_seq, next_token, offset_of, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import NotFound
 
@@ -24,17 +24,24 @@ def _ensure(c: Conn, connector: str, external: str, display: str, now: int) -> t
     slug = f"community-{connector}-{slug_part(external)}"
     name = f"{connector[:1].upper()}{connector[1:]}: {display}"
     c.run(
-        "INSERT INTO workspaces (id, slug, name, kind, created_at_unix) VALUES (:id, :slug,"
-        " :name, 'community', :now) ON CONFLICT DO NOTHING",
-        {"id": new_id(), "slug": slug, "name": name, "now": now},
+        "INSERT INTO workspaces (id, slug, name, kind, created_at_unix, seq) VALUES (:id,"
+        " :slug, :name, 'community', :now, :seq) ON CONFLICT DO NOTHING",
+        {"id": new_id(), "slug": slug, "name": name, "now": now, "seq": next_seq()},
     )
     ws = c.one("SELECT id FROM workspaces WHERE slug = :slug", {"slug": slug})
     assert ws is not None
-    p = {"id": new_id(), "ws": ws["id"], "conn": connector, "ext": external, "now": now}
+    p = {
+        "id": new_id(),
+        "ws": ws["id"],
+        "conn": connector,
+        "ext": external,
+        "now": now,
+        "seq": next_seq(),
+    }
     created = (
         c.run(
             "INSERT INTO contexts (id, workspace_id, connector, external_id,"
-            " created_at_unix) VALUES (:id, :ws, :conn, :ext, :now)"
+            " created_at_unix, seq) VALUES (:id, :ws, :conn, :ext, :now, :seq)"
             " ON CONFLICT DO NOTHING",
             p,
         )
@@ -57,7 +64,7 @@ class Workspaces:
         limit, off = clamp(page_size, 100, 500), offset_of(page_token)
         rows = await self._db.read(
             lambda c: c.all(
-                "SELECT * FROM workspaces ORDER BY created_at_unix, id LIMIT :limit OFFSET :off",
+                "SELECT * FROM workspaces ORDER BY seq, id LIMIT :limit OFFSET :off",
                 {"limit": limit, "off": off},
             )
         )
@@ -98,7 +105,7 @@ class Workspaces:
         row = await self._db.read(
             lambda c: c.one(
                 "SELECT * FROM contexts WHERE connector = :conn AND external_id = :ext"
-                " ORDER BY created_at_unix, id LIMIT 1",
+                " ORDER BY seq, id LIMIT 1",
                 p,
             )
         )
@@ -117,7 +124,7 @@ class Workspaces:
             where.append("is_admin = :t")
         sql = (
             f"SELECT * FROM contexts WHERE {' AND '.join(where)}"
-            " ORDER BY created_at_unix, id LIMIT :limit OFFSET :off"
+            " ORDER BY seq, id LIMIT :limit OFFSET :off"
         )
         rows = await self._db.read(lambda c: c.all(sql, params))
         return rows, next_token(off, limit, len(rows))

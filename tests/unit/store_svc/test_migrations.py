@@ -37,7 +37,7 @@ async def test_first_revision_upgrades_to_head_with_its_rows(db_url: str) -> Non
         )
     engine.dispose()
     upgrade(url)
-    assert current(url) == "0003_objectives_tasks"
+    assert current(url) == "0004_creation_order"
     db = open_database(url)
     try:
         (task,) = await Queue(db, SystemClock()).claim("w", 5, 60_000)

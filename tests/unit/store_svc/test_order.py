@@ -1,0 +1,111 @@
+"""Listings come back in creation order even when every row is made in the same second
+(the clock is frozen): `seq` breaks the tie, not the random id. Both backends."""
+
+from __future__ import annotations
+
+from store_svc.approvals import Approvals
+from store_svc.audit import Audit
+from store_svc.db import Database
+from store_svc.deliveries import Deliveries
+from store_svc.objective_runs import ObjectiveRuns
+from store_svc.objectives import Objectives
+from store_svc.pairing import Pairings
+from store_svc.tasks import Tasks
+from store_svc.workspaces import Workspaces
+
+NOW = 1_800_000_000
+N = 12
+
+
+class FrozenClock:
+    def now_ms(self) -> int:
+        return NOW * 1000
+
+
+CLOCK = FrozenClock()
+
+
+async def test_objectives_and_runs_list_in_creation_order(db: Database) -> None:
+    objectives, runs = Objectives(db, CLOCK), ObjectiveRuns(db, CLOCK)
+    made = []
+    for i in range(N):
+        obj = await objectives.create(
+            {
+                "workspace_id": "ws",
+                "context_id": "ctx",
+                "title": f"o{i}",
+                "prompt": "p",
+                "trigger_type": "event",
+                "event_key": "k",
+            },
+            "a",
+        )
+        made.append(obj["id"])
+    listed = await objectives.list("ws", False, 100, "")
+    assert [o["id"] for o in listed] == made
+
+    recorded = []
+    for _ in range(N):
+        _, run = await runs.record({"objective_id": made[0], "outcome": "skipped"}, "a")
+        recorded.append(run["id"])
+    page, _ = await runs.list(made[0], 100, "")
+    assert [r["id"] for r in page] == recorded[::-1]  # newest first
+
+
+async def test_tasks_approvals_pairings_deliveries_audit_in_creation_order(db: Database) -> None:
+    tasks = Tasks(db, CLOCK)
+    base = {"workspace_id": "ws", "context_id": "ctx", "title": "t", "prompt": "p"}
+    one_by_one = [(await tasks.create(base))["id"] for _ in range(N)]
+    batch = [r["id"] for r in await tasks.create_many([base] * N) if isinstance(r, dict)]
+    page, _ = await tasks.list({"workspace_id": "ws"}, 100, "")
+    assert [t["id"] for t in page] == (one_by_one + batch)[::-1]  # same update time: newest
+
+    approvals = Approvals(db, CLOCK, 3600)
+    made = []
+    for _ in range(N):
+        row = await approvals.create(
+            {
+                "workspace_id": "ws",
+                "context_id": "ctx",
+                "connector": "telegram",
+                "external_id": "chat",
+                "requester_user_id": "u",
+                "action_type": "webhook",
+            }
+        )
+        made.append(row["id"])
+    assert [a["id"] for a in await approvals.list({}, 100)] == made  # oldest first
+
+    pairings = Pairings(db, CLOCK)
+    paired = [(await pairings.create("telegram", f"u{i}", "Ada", 0))[0]["id"] for i in range(N)]
+    listed, _ = await pairings.list("", 100, "")
+    assert [p["id"] for p in listed] == paired[::-1]  # newest first
+
+    deliveries = Deliveries(db, CLOCK)
+    sent = []
+    for i in range(N):
+        row = await deliveries.create(
+            {"idempotency_key": f"k{i}", "connector": "telegram", "chat_id": "c", "text": "x"}
+        )
+        sent.append(row["id"])
+    assert [d["id"] for d in await deliveries.list("", "", 100)] == sent[::-1]
+
+    audit = Audit(db, CLOCK)
+    logged = []
+    for i in range(N):
+        row = await audit.append(
+            {"actor": "a", "action": "x", "subject_kind": "thing", "subject_id": f"s{i}"}
+        )
+        logged.append(row["id"])
+    entries, _ = await audit.list({"subject_kind": "thing"}, 100, "")
+    assert [e["id"] for e in entries] == logged[::-1]  # newest first
+
+
+async def test_contexts_list_in_creation_order(db: Database) -> None:
+    workspaces = Workspaces(db, CLOCK)
+    made = []
+    for i in range(N):
+        ctx, _ = await workspaces.ensure_context("telegram", f"chat-{i}", f"Chat {i}")
+        made.append(ctx["workspace_id"])
+    listed, _ = await workspaces.list(100, "")
+    assert [w["id"] for w in listed] == made
