@@ -5,7 +5,7 @@ UPDATE of a queued or running run."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from store_svc import audit
@@ -107,7 +107,8 @@ class ObjectiveRuns:
             "id": new_id("run_"),
             "objective_id": oid,
             "scheduled_for_unix": int(req.get("scheduled_for_unix") or 0),
-            "started_at_unix": now,
+            "started_at_unix": int(req.get("started_at_unix") or 0) or now,
+            "created_at_unix": now,
             "outcome": outcome,
             "task_id": str(req.get("task_id") or "").strip() or None,
             "error": error,
@@ -153,12 +154,14 @@ class ObjectiveRuns:
         if req.get("next_run_unix") is not None:
             changes["next_run_unix"] = int(req["next_run_unix"]) or None
         pause_after = int(req.get("auto_pause_after_failures") or 0)
-        p = {"id": rid, "o": outcome, "err": error, "dur": dur, "now": now}
+        started = int(req.get("started_at_unix") or 0) or None
+        p = {"id": rid, "o": outcome, "err": error, "dur": dur, "now": now, "st": started}
 
         def tx(c: Conn) -> tuple[Row, Row]:
             run = c.one(
                 "UPDATE objective_runs SET outcome = :o, error = :err, duration_ms = :dur,"
-                " finished_at_unix = :now WHERE id = :id AND outcome IN ('queued', 'running')"
+                " finished_at_unix = :now, started_at_unix = COALESCE(:st, started_at_unix)"
+                " WHERE id = :id AND outcome IN ('queued', 'running')"
                 " RETURNING *",
                 p,
             )
@@ -175,14 +178,25 @@ class ObjectiveRuns:
         obj, run = await self._db.write(tx)
         return view(obj, now), run
 
-    async def list(self, objective_id: str, limit: int, page_token: str) -> tuple[list[Row], str]:
+    async def list(
+        self, objective_id: str, limit: int, page_token: str, outcomes: Sequence[str] = ()
+    ) -> tuple[list[Row], str]:
+        """Runs newest first (in record order), optionally only those with one of
+        `outcomes`. Tokens stay offsets (into the matching runs): callers build them."""
         oid = required("objective_id", objective_id)
         n, off = clamp(limit, 50, 500), offset_of(page_token)
+        wanted = sorted({o.strip().lower() for o in outcomes if o.strip()})
+        if any(o not in OUTCOMES for o in wanted):
+            raise InvalidArgument(f"outcomes must be among {', '.join(OUTCOMES)}", field="outcomes")
+        params: dict[str, Any] = {"id": oid, "n": n, "off": off}
+        params.update({f"o{i}": o for i, o in enumerate(wanted)})
+        among = ", ".join(f":o{i}" for i in range(len(wanted)))
         rows = await self._db.read(
             lambda c: c.all(
                 "SELECT * FROM objective_runs WHERE objective_id = :id"
+                f"{f' AND outcome IN ({among})' if wanted else ''}"
                 " ORDER BY seq DESC, id DESC LIMIT :n OFFSET :off",
-                {"id": oid, "n": n, "off": off},
+                params,
             )
         )
         return rows, next_token(off, n, len(rows))

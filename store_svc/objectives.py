@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit, schedules
-from store_svc.common import Clock, clamp, new_id, next_seq, required
+from store_svc.common import Clock, clamp, key_page, keyset, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import InvalidArgument, NotFound
 
@@ -173,11 +173,20 @@ class Objectives:
     async def list(
         self, workspace_id: str, active_only: bool, limit: int, event_key: str
     ) -> builtins.list[Row]:
-        params: dict[str, Any] = {
-            "ws": required("workspace_id", workspace_id),
-            "n": clamp(limit, 50, 500),
-        }
+        """The first page (see `page`)."""
+        return (await self.page(workspace_id, active_only, limit, event_key, ""))[0]
+
+    async def page(
+        self, workspace_id: str, active_only: bool, limit: int, event_key: str, page_token: str
+    ) -> tuple[builtins.list[Row], str]:
+        """A page of a workspace's objectives in creation order, and the next page's token
+        (keyset on (seq, id): stable under inserts)."""
+        n = clamp(limit, 50, 500)
+        params: dict[str, Any] = {"ws": required("workspace_id", workspace_id), "n": n + 1}
         where = "workspace_id = :ws"
+        after = keyset(page_token, params)
+        if after:
+            where += f" AND {after}"
         if active_only:
             where += " AND active = :t"
             params["t"] = True
@@ -186,7 +195,8 @@ class Objectives:
             params["ek"] = event_key.strip().lower()
         sql = f"SELECT * FROM objectives WHERE {where} ORDER BY seq, id LIMIT :n"
         now = self._now()
-        return [view(r, now) for r in await self._db.read(lambda c: c.all(sql, params))]
+        rows, token = key_page(await self._db.read(lambda c: c.all(sql, params)), n)
+        return [view(r, now) for r in rows], token
 
     async def list_due(self, now_unix: int, limit: int) -> builtins.list[Row]:
         now = now_unix if now_unix > 0 else self._now()

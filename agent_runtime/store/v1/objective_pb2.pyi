@@ -244,6 +244,7 @@ class ObjectiveRun(_message.Message):
     FINISHED_AT_UNIX_FIELD_NUMBER: _builtins.int
     EVENT_KEY_FIELD_NUMBER: _builtins.int
     EVENT_ID_FIELD_NUMBER: _builtins.int
+    CREATED_AT_UNIX_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Run id."""
     objective_id: _builtins.str
@@ -251,7 +252,9 @@ class ObjectiveRun(_message.Message):
     scheduled_for_unix: _builtins.int
     """The slot served, unix seconds (0 for event or manual runs)."""
     started_at_unix: _builtins.int
-    """When the run started, unix seconds."""
+    """When the run's task started, unix seconds: given by the scheduler when it records or
+    finishes the run, else the record time (created_at_unix).
+    """
     outcome: _builtins.str
     """Outcome: queued, running, succeeded, failed, skipped or missed."""
     task_id: _builtins.str
@@ -268,6 +271,8 @@ class ObjectiveRun(_message.Message):
     """Event key of an event run; empty otherwise."""
     event_id: _builtins.str
     """Event id of an event run; empty otherwise."""
+    created_at_unix: _builtins.int
+    """When the run was recorded, unix seconds; never changes."""
     def __init__(
         self,
         *,
@@ -283,10 +288,11 @@ class ObjectiveRun(_message.Message):
         finished_at_unix: _builtins.int = ...,
         event_key: _builtins.str = ...,
         event_id: _builtins.str = ...,
+        created_at_unix: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "finished_at_unix", b"finished_at_unix", "id", b"id", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at_unix", b"created_at_unix", "duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "finished_at_unix", b"finished_at_unix", "id", b"id", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

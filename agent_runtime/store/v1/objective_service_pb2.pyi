@@ -187,6 +187,7 @@ class ListObjectivesRequest(_message.Message):
     ACTIVE_ONLY_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
     EVENT_KEY_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     """Workspace; required."""
     active_only: _builtins.bool
@@ -195,6 +196,10 @@ class ListObjectivesRequest(_message.Message):
     """Maximum items; 0 means 50."""
     event_key: _builtins.str
     """Only event objectives with this key; empty for all."""
+    page_token: _builtins.str
+    """next_page_token of the previous page; empty for the first page. Opaque; it points past
+    the last objective returned, so objectives created meanwhile do not shift pages.
+    """
     def __init__(
         self,
         *,
@@ -202,10 +207,11 @@ class ListObjectivesRequest(_message.Message):
         active_only: _builtins.bool = ...,
         limit: _builtins.int = ...,
         event_key: _builtins.str = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_only", b"active_only", "event_key", b"event_key", "limit", b"limit", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_only", b"active_only", "event_key", b"event_key", "limit", b"limit", "page_token", b"page_token", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -219,8 +225,11 @@ class ListObjectivesResponse(_message.Message):
 
     ITEMS_FIELD_NUMBER: _builtins.int
     COUNT_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     count: _builtins.int
     """Number of items."""
+    next_page_token: _builtins.str
+    """Token for the next page; empty on the last page."""
     @_builtins.property
     def items(self) -> _containers.RepeatedCompositeFieldContainer[_objective_pb2.Objective]:
         """The objectives."""
@@ -230,10 +239,11 @@ class ListObjectivesResponse(_message.Message):
         *,
         items: _abc.Iterable[_objective_pb2.Objective] | None = ...,
         count: _builtins.int = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "items", b"items"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "items", b"items", "next_page_token", b"next_page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -529,6 +539,7 @@ class RecordObjectiveRunRequest(_message.Message):
     EVENT_KEY_FIELD_NUMBER: _builtins.int
     EVENT_ID_FIELD_NUMBER: _builtins.int
     AUTO_PAUSE_AFTER_FAILURES_FIELD_NUMBER: _builtins.int
+    STARTED_AT_UNIX_FIELD_NUMBER: _builtins.int
     objective_id: _builtins.str
     """Objective id."""
     outcome: _builtins.str
@@ -559,6 +570,10 @@ class RecordObjectiveRunRequest(_message.Message):
     """When above 0, a failure that makes this many in a row pauses the objective
     ("auto-paused after N consecutive failures") and clears its next run.
     """
+    started_at_unix: _builtins.int
+    """When its task started, unix seconds, when known; unset means the record time (the
+    run's created_at_unix), as before this field existed.
+    """
     def __init__(
         self,
         *,
@@ -575,19 +590,24 @@ class RecordObjectiveRunRequest(_message.Message):
         event_key: _builtins.str = ...,
         event_id: _builtins.str = ...,
         auto_pause_after_failures: _builtins.int = ...,
+        started_at_unix: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "active", b"active", "auto_paused_reason", b"auto_paused_reason"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_paused_reason", b"auto_paused_reason", "started_at_unix", b"started_at_unix"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "active", b"active", "auto_pause_after_failures", b"auto_pause_after_failures", "auto_paused_reason", b"auto_paused_reason", "duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "next_run_unix", b"next_run_unix", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_pause_after_failures", b"auto_pause_after_failures", "auto_paused_reason", b"auto_paused_reason", "duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "next_run_unix", b"next_run_unix", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
     _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015
     _WhichOneofReturnType__auto_paused_reason: _TypeAlias = _typing.Literal["auto_paused_reason"]  # noqa: Y015
     _WhichOneofArgType__auto_paused_reason: _TypeAlias = _typing.Literal["_auto_paused_reason", b"_auto_paused_reason"]  # noqa: Y015
+    _WhichOneofReturnType__started_at_unix: _TypeAlias = _typing.Literal["started_at_unix"]  # noqa: Y015
+    _WhichOneofArgType__started_at_unix: _TypeAlias = _typing.Literal["_started_at_unix", b"_started_at_unix"]  # noqa: Y015
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__active) -> _WhichOneofReturnType__active | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__auto_paused_reason) -> _WhichOneofReturnType__auto_paused_reason | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__started_at_unix) -> _WhichOneofReturnType__started_at_unix | None: ...
 
 Global___RecordObjectiveRunRequest: _TypeAlias = RecordObjectiveRunRequest  # noqa: Y015
 
@@ -630,22 +650,30 @@ class ListObjectiveRunsRequest(_message.Message):
     OBJECTIVE_ID_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    OUTCOMES_FIELD_NUMBER: _builtins.int
     objective_id: _builtins.str
     """Objective id."""
     limit: _builtins.int
     """Maximum items; 0 means 50, at most 500."""
     page_token: _builtins.str
     """next_page_token of the previous page; empty for the first page."""
+    @_builtins.property
+    def outcomes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only runs whose outcome is one of these (queued, running, succeeded, failed, skipped,
+        missed); empty for all. Pages and their tokens count matching runs only.
+        """
+
     def __init__(
         self,
         *,
         objective_id: _builtins.str = ...,
         limit: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        outcomes: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "objective_id", b"objective_id", "page_token", b"page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "objective_id", b"objective_id", "outcomes", b"outcomes", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -691,6 +719,7 @@ class FinishObjectiveRunRequest(_message.Message):
     DURATION_MS_FIELD_NUMBER: _builtins.int
     NEXT_RUN_UNIX_FIELD_NUMBER: _builtins.int
     AUTO_PAUSE_AFTER_FAILURES_FIELD_NUMBER: _builtins.int
+    STARTED_AT_UNIX_FIELD_NUMBER: _builtins.int
     run_id: _builtins.str
     """Run id."""
     outcome: _builtins.str
@@ -703,6 +732,8 @@ class FinishObjectiveRunRequest(_message.Message):
     """Next run to store, unix seconds, when set; 0 clears. Unset keeps the stored one."""
     auto_pause_after_failures: _builtins.int
     """When above 0, a failure that makes this many in a row pauses the objective."""
+    started_at_unix: _builtins.int
+    """When the run's task started, unix seconds, when set; unset keeps the stored start."""
     def __init__(
         self,
         *,
@@ -712,14 +743,20 @@ class FinishObjectiveRunRequest(_message.Message):
         duration_ms: _builtins.int = ...,
         next_run_unix: _builtins.int | None = ...,
         auto_pause_after_failures: _builtins.int = ...,
+        started_at_unix: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix", "next_run_unix", b"next_run_unix"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix", "_started_at_unix", b"_started_at_unix", "next_run_unix", b"next_run_unix", "started_at_unix", b"started_at_unix"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix", "auto_pause_after_failures", b"auto_pause_after_failures", "duration_ms", b"duration_ms", "error", b"error", "next_run_unix", b"next_run_unix", "outcome", b"outcome", "run_id", b"run_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix", "_started_at_unix", b"_started_at_unix", "auto_pause_after_failures", b"auto_pause_after_failures", "duration_ms", b"duration_ms", "error", b"error", "next_run_unix", b"next_run_unix", "outcome", b"outcome", "run_id", b"run_id", "started_at_unix", b"started_at_unix"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__next_run_unix: _TypeAlias = _typing.Literal["next_run_unix"]  # noqa: Y015
     _WhichOneofArgType__next_run_unix: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix"]  # noqa: Y015
+    _WhichOneofReturnType__started_at_unix: _TypeAlias = _typing.Literal["started_at_unix"]  # noqa: Y015
+    _WhichOneofArgType__started_at_unix: _TypeAlias = _typing.Literal["_started_at_unix", b"_started_at_unix"]  # noqa: Y015
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__next_run_unix) -> _WhichOneofReturnType__next_run_unix | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__started_at_unix) -> _WhichOneofReturnType__started_at_unix | None: ...
 
 Global___FinishObjectiveRunRequest: _TypeAlias = FinishObjectiveRunRequest  # noqa: Y015
 

@@ -101,7 +101,8 @@ class ObjectiveServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListObjectives(self, request, context):
-        """ListObjectives lists a workspace's objectives, oldest first.
+        """ListObjectives lists a workspace's objectives, oldest first (in creation order), a page
+        at a time.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

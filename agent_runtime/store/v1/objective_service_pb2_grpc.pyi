@@ -38,7 +38,9 @@ class ObjectiveServiceStub:
     GetObjective: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.GetObjectiveRequest, _objective_service_pb2.GetObjectiveResponse]
     """GetObjective returns one objective; NOT_FOUND for an unknown id."""
     ListObjectives: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.ListObjectivesRequest, _objective_service_pb2.ListObjectivesResponse]
-    """ListObjectives lists a workspace's objectives, oldest first."""
+    """ListObjectives lists a workspace's objectives, oldest first (in creation order), a page
+    at a time.
+    """
     ListDueObjectives: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.ListDueObjectivesRequest, _objective_service_pb2.ListDueObjectivesResponse]
     """ListDueObjectives lists active schedule objectives whose next run is due."""
     UpdateObjective: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.UpdateObjectiveRequest, _objective_service_pb2.UpdateObjectiveResponse]
@@ -64,7 +66,9 @@ class ObjectiveServiceAsyncStub(ObjectiveServiceStub):
     GetObjective: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.GetObjectiveRequest, _objective_service_pb2.GetObjectiveResponse]  # type: ignore[assignment]
     """GetObjective returns one objective; NOT_FOUND for an unknown id."""
     ListObjectives: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.ListObjectivesRequest, _objective_service_pb2.ListObjectivesResponse]  # type: ignore[assignment]
-    """ListObjectives lists a workspace's objectives, oldest first."""
+    """ListObjectives lists a workspace's objectives, oldest first (in creation order), a page
+    at a time.
+    """
     ListDueObjectives: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.ListDueObjectivesRequest, _objective_service_pb2.ListDueObjectivesResponse]  # type: ignore[assignment]
     """ListDueObjectives lists active schedule objectives whose next run is due."""
     UpdateObjective: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.UpdateObjectiveRequest, _objective_service_pb2.UpdateObjectiveResponse]  # type: ignore[assignment]
@@ -105,7 +109,9 @@ class ObjectiveServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _objective_service_pb2.ListObjectivesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_objective_service_pb2.ListObjectivesResponse, _abc.Awaitable[_objective_service_pb2.ListObjectivesResponse]]:
-        """ListObjectives lists a workspace's objectives, oldest first."""
+        """ListObjectives lists a workspace's objectives, oldest first (in creation order), a page
+        at a time.
+        """
 
     @_abc_1.abstractmethod
     def ListDueObjectives(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from store_svc.approvals import Approvals
 from store_svc.audit import Audit
 from store_svc.db import Database
@@ -12,6 +14,7 @@ from store_svc.objectives import Objectives
 from store_svc.pairing import Pairings
 from store_svc.tasks import Tasks
 from store_svc.workspaces import Workspaces
+from svckit.errors import InvalidArgument
 
 NOW = 1_800_000_000
 N = 12
@@ -109,3 +112,67 @@ async def test_contexts_list_in_creation_order(db: Database) -> None:
         made.append(ctx["workspace_id"])
     listed, _ = await workspaces.list(100, "")
     assert [w["id"] for w in listed] == made
+
+
+async def test_objective_pages_are_stable_under_inserts(db: Database) -> None:
+    objectives = Objectives(db, CLOCK)
+
+    async def make(title: str) -> str:
+        row = await objectives.create(
+            {
+                "workspace_id": "ws",
+                "context_id": "ctx",
+                "title": title,
+                "prompt": "p",
+                "trigger_type": "event",
+                "event_key": "k",
+            },
+            "a",
+        )
+        return str(row["id"])
+
+    made = [await make(f"o{i}") for i in range(5)]
+    first, token = await objectives.page("ws", False, 2, "", "")
+    assert [o["id"] for o in first] == made[:2] and token
+    made.append(await make("late"))  # created between pages: shows up at the end
+    second, token = await objectives.page("ws", False, 2, "", token)
+    third, token2 = await objectives.page("ws", False, 2, "", token)
+    assert [o["id"] for o in second + third] == made[2:] and token2 == ""
+    with pytest.raises(InvalidArgument) as bad:
+        await objectives.page("ws", False, 2, "", "12")
+    assert bad.value.field == "page_token"
+
+
+async def test_runs_filter_by_outcome_and_keep_record_time_apart(db: Database) -> None:
+    objectives, runs = Objectives(db, CLOCK), ObjectiveRuns(db, CLOCK)
+    obj = await objectives.create(
+        {
+            "workspace_id": "ws",
+            "context_id": "ctx",
+            "title": "t",
+            "prompt": "p",
+            "trigger_type": "event",
+            "event_key": "k",
+        },
+        "a",
+    )
+    _, queued = await runs.record({"objective_id": obj["id"], "outcome": "queued"}, "a")
+    assert queued["created_at_unix"] == NOW and queued["started_at_unix"] == NOW  # default
+    _, skipped = await runs.record({"objective_id": obj["id"], "outcome": "skipped"}, "a")
+    _, given = await runs.record(
+        {"objective_id": obj["id"], "outcome": "running", "started_at_unix": NOW - 30}, "a"
+    )
+    assert given["started_at_unix"] == NOW - 30 and given["created_at_unix"] == NOW
+
+    _, done = await runs.finish(
+        {"run_id": queued["id"], "outcome": "succeeded", "started_at_unix": NOW + 7}, "a"
+    )
+    assert done["started_at_unix"] == NOW + 7 and done["created_at_unix"] == NOW
+
+    page, _ = await runs.list(obj["id"], 50, "", ["Running", "succeeded"])
+    assert [r["id"] for r in page] == [given["id"], queued["id"]]
+    page, token = await runs.list(obj["id"], 1, "", ["skipped"])
+    assert [r["id"] for r in page] == [skipped["id"]] and token == "1"
+    with pytest.raises(InvalidArgument) as bad:
+        await runs.list(obj["id"], 50, "", ["done"])
+    assert bad.value.field == "outcomes"
