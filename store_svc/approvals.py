@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, next_seq, or_none, required
+from store_svc.common import Clock, clamp, key_page, keyset, new_id, next_seq, or_none, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 
@@ -46,7 +46,14 @@ def _payload(text: str) -> str:
 
 def _summary(row: Row) -> Row:
     """What the audit log keeps of an approval (never the payload: it may hold secrets)."""
-    keep = ("status", "approver_user_id", "denied_reason", "execution_status", "executor_plugin")
+    keep = (
+        "status",
+        "approver_user_id",
+        "denied_reason",
+        "execution_status",
+        "executor_plugin",
+        "task_id",
+    )
     return {k: row[k] for k in keep if row.get(k) is not None}
 
 
@@ -110,9 +117,16 @@ class Approvals:
         return view(row, self._now())
 
     async def list(self, filters: Mapping[str, Any], limit: int) -> builtins.list[Row]:
-        """Oldest first; `pending` means still decidable, `expired` includes lapsed pending."""
-        now = self._now()
-        params: dict[str, Any] = {"n": clamp(limit, 10, 500), "now": now}
+        """The first page (see `page`)."""
+        return (await self.page(filters, limit, ""))[0]
+
+    async def page(
+        self, filters: Mapping[str, Any], limit: int, page_token: str
+    ) -> tuple[builtins.list[Row], str]:
+        """Oldest first (creation order), a page and the next page's token (keyset: stable
+        under inserts); `pending` means still decidable, `expired` includes lapsed pending."""
+        now, n = self._now(), clamp(limit, 10, 500)
+        params: dict[str, Any] = {"n": n + 1, "now": now}
         where: builtins.list[str] = []
         status = str(filters.get("status", "")).strip().lower()
         if status == "pending":
@@ -124,16 +138,20 @@ class Approvals:
             params["status"] = status
         elif status:
             raise InvalidArgument(f"status must be one of {', '.join(STATUSES)}", field="status")
-        for k in ("workspace_id", "connector", "external_id"):
+        for k in ("workspace_id", "context_id", "connector", "external_id"):
             value = str(filters.get(k, "")).strip()
             if value:
                 where.append(f"{k} = :{k}")
                 params[k] = value.lower() if k == "connector" else value
+        after = keyset(page_token, params)
+        if after:
+            where.append(after)
         sql = (
             f"SELECT * FROM action_approvals {'WHERE ' + ' AND '.join(where) if where else ''}"
             " ORDER BY seq, id LIMIT :n"
         )
-        return [view(r, now) for r in await self._db.read(lambda c: c.all(sql, params))]
+        rows, token = key_page(await self._db.read(lambda c: c.all(sql, params)), n)
+        return [view(r, now) for r in rows], token
 
     async def decide(self, approval_id: str, approve: bool, approver: str, reason: str) -> Row:
         """Approve or deny a pending, unexpired approval: one conditional UPDATE."""
@@ -188,7 +206,8 @@ class Approvals:
             row = c.one(
                 "UPDATE action_approvals SET execution_status = :s, execution_message = :m,"
                 " executor_plugin = :pl, executed_at_unix = :at, updated_at_unix = :at"
-                " WHERE id = :id AND status = 'approved' AND execution_status = 'not_executed'"
+                " WHERE id = :id AND status = 'approved'"
+                " AND execution_status IN ('not_executed', 'queued')"
                 " RETURNING *",
                 p,
             )
@@ -218,6 +237,59 @@ class Approvals:
             return row
 
         return await self._db.write(run)
+
+    async def queue_execution(self, approval_id: str, task_id: str, actor: str) -> Row:
+        """Mark an approved, unexecuted approval queued with its executing task (run_key
+        `approval:<id>`): one conditional UPDATE, once; the same task again is a no-op."""
+        aid, tid, now = required("id", approval_id), required("task_id", task_id), self._now()
+        p = {"id": aid, "t": tid, "rk": f"approval:{aid}", "now": now}
+
+        def run(c: Conn) -> Row:
+            row = c.one(
+                "UPDATE action_approvals SET execution_status = 'queued', task_id = :t,"
+                " updated_at_unix = :now WHERE id = :id AND status = 'approved'"
+                " AND execution_status = 'not_executed'"
+                " AND EXISTS (SELECT 1 FROM tasks WHERE id = :t AND run_key = :rk)"
+                " RETURNING *",
+                p,
+            )
+            if row is None:
+                return _queue_refusal(c, p, now)
+            audit.append(
+                c,
+                now,
+                actor,
+                "approval.queued",
+                "approval",
+                aid,
+                row["workspace_id"],
+                before={"execution_status": "not_executed"},
+                after=_summary(row),
+            )
+            return row
+
+        return await self._db.write(run)
+
+
+def _queue_refusal(c: Conn, p: Mapping[str, Any], now: int) -> Row:
+    """Why QueueExecution changed nothing; the approval itself when it is already queued
+    with this very task (a retried call)."""
+    old = c.one("SELECT * FROM action_approvals WHERE id = :id", p)
+    if old is None:
+        raise NotFound("action approval not found", id=p["id"])
+    if old["execution_status"] == "queued" and old["task_id"] == p["t"]:
+        return old
+    status = view(old, now)["status"]
+    if status != "approved":
+        raise FailedPrecondition(f"action approval is {status}, not approved", status=status)
+    if old["execution_status"] != "not_executed":
+        raise FailedPrecondition(
+            f"execution is already {old['execution_status']}",
+            execution_status=old["execution_status"],
+        )
+    raise FailedPrecondition(
+        f"task_id names no task with run_key {p['rk']}", task_id=p["t"], run_key=p["rk"]
+    )
 
 
 def _refusal(c: Conn, aid: str, now: int) -> DomainError:

@@ -52,6 +52,7 @@ RULES: dict[str, list[str]] = {
     "ListApprovals": [ORCH, GW, ADMIN],
     "DecideApproval": [GW, ADMIN],
     "RecordExecution": [ORCH],
+    "QueueExecution": [ORCH],
     # workspaces and contexts
     "ListWorkspaces": [GW, ADMIN],
     "GetWorkspace": [ORCH, GW, SCHED, ADMIN],

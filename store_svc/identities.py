@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, next_seq, next_token, offset_of, required
+from store_svc.common import (
+    Clock,
+    clamp,
+    new_id,
+    next_seq,
+    next_token,
+    offset_of,
+    or_none,
+    required,
+)
 from store_svc.db import Conn, Database, Row
 from svckit.errors import AlreadyExists, InvalidArgument, NotFound
 
+_AUDITED = ("user_id", "connector", "connector_user_id", "display_name", "role")
 ROLES = ("overlord", "admin", "operator", "member", "viewer")
 _JOINED = (
     "SELECT i.*, u.display_name AS display_name, u.role AS role FROM identities i"
@@ -22,7 +34,8 @@ def check_role(role: str, default: str = "member") -> str:
 
 
 def link(c: Conn, user_id: str, connector: str, connector_user_id: str, now: int) -> Row:
-    """Insert a verified identity; ALREADY_EXISTS when the account is linked already."""
+    """Insert a verified identity; ALREADY_EXISTS when the account has an active link. A
+    revoked link of the same account stays as history; this makes a new one."""
     p = {
         "id": new_id(),
         "user": user_id,
@@ -42,7 +55,9 @@ def link(c: Conn, user_id: str, connector: str, connector_user_id: str, now: int
         == 0
     ):
         hit = c.one(
-            "SELECT id FROM identities WHERE connector = :conn AND connector_user_id = :cuid", p
+            "SELECT id FROM identities WHERE connector = :conn AND connector_user_id = :cuid"
+            " AND status = 'active'",
+            p,
         )
         raise AlreadyExists("identity is already linked", existing_id=hit["id"] if hit else "")
     row = c.one(f"{_JOINED} WHERE i.id = :id", p)
@@ -79,7 +94,7 @@ class Identities:
         row = await self._db.read(
             lambda c: c.one(
                 f"{_JOINED} WHERE i.connector = :conn AND i.connector_user_id = :cuid"
-                " AND i.verified = :t",
+                " AND i.verified = :t AND i.status = 'active'",
                 p,
             )
         )
@@ -118,10 +133,29 @@ class Identities:
 
         return await self._db.write(run)
 
-    async def list(self, connector: str, page_size: int, page_token: str) -> tuple[list[Row], str]:
+    async def list(
+        self,
+        connector: str,
+        page_size: int,
+        page_token: str,
+        user_id: str = "",
+        role: str = "",
+        include_revoked: bool = False,
+    ) -> tuple[list[Row], str]:
+        """Oldest first; active identities only unless `include_revoked`."""
         limit, off = clamp(page_size, 100, 500), offset_of(page_token)
-        p = {"conn": connector.strip().lower(), "limit": limit, "off": off}
-        where = "WHERE i.connector = :conn" if p["conn"] else ""
+        p: dict[str, Any] = {"limit": limit, "off": off}
+        conds = [] if include_revoked else ["i.status = 'active'"]
+        if connector.strip():
+            p["conn"] = connector.strip().lower()
+            conds.append("i.connector = :conn")
+        if user_id.strip():
+            p["uid"] = user_id.strip()
+            conds.append("i.user_id = :uid")
+        if role.strip():
+            p["role"] = check_role(role, "")
+            conds.append("u.role = :role")
+        where = f"WHERE {' AND '.join(conds)}" if conds else ""
         rows = await self._db.read(
             lambda c: c.all(f"{_JOINED} {where} ORDER BY i.seq, i.id LIMIT :limit OFFSET :off", p)
         )
@@ -155,15 +189,35 @@ class Identities:
 
         return await self._db.write(run)
 
-    async def revoke(self, identity_id: str, actor: str) -> Row:
-        p = {"id": required("identity_id", identity_id)}
+    async def revoke(self, identity_id: str, actor: str, reason: str = "") -> Row:
+        """Mark an active identity revoked (one conditional UPDATE); the row stays.
+        NOT_FOUND for an unknown or already revoked identity (as when revoking deleted it)."""
         now = self._clock.now_ms() // 1000
+        iid = required("identity_id", identity_id)
+        p: dict[str, Any] = {"id": iid, "now": now, "why": or_none(reason)}
 
         def run(c: Conn) -> Row:
-            before = c.one(f"{_JOINED} WHERE i.id = :id", p)
-            if before is None or c.run("DELETE FROM identities WHERE id = :id", p) == 0:
-                raise NotFound("identity not found", id=p["id"])
-            audit.append(c, now, actor, "identity.revoked", "identity", p["id"], before=before)
-            return before
+            if not c.run(
+                "UPDATE identities SET status = 'revoked', revoked_at_unix = :now,"
+                " revoke_reason = :why WHERE id = :id AND status = 'active'",
+                p,
+            ):
+                old = c.one("SELECT status FROM identities WHERE id = :id", p)
+                if old is None:
+                    raise NotFound("identity not found", id=iid)
+                raise NotFound("identity is already revoked", id=iid, status=old["status"])
+            row = c.one(f"{_JOINED} WHERE i.id = :id", p)
+            assert row is not None
+            audit.append(
+                c,
+                now,
+                actor,
+                "identity.revoked",
+                "identity",
+                iid,
+                before={k: row[k] for k in _AUDITED} | {"status": "active"},
+                after={"status": "revoked", "reason": p["why"]},
+            )
+            return row
 
         return await self._db.write(run)

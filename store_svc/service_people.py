@@ -50,7 +50,14 @@ class IdentityService(IdentityServiceServicer):
     async def ListIdentities(
         self, request: irpc.ListIdentitiesRequest, context: Ctx
     ) -> irpc.ListIdentitiesResponse:
-        rows, token = await self._i.list(request.connector, request.page_size, request.page_token)
+        rows, token = await self._i.list(
+            request.connector,
+            request.page_size,
+            request.page_token,
+            request.user_id,
+            request.role,
+            request.include_revoked,
+        )
         return irpc.ListIdentitiesResponse(
             items=[to_msg(Ident, r) for r in rows], count=len(rows), next_page_token=token
         )
@@ -64,7 +71,7 @@ class IdentityService(IdentityServiceServicer):
     async def RevokeIdentity(
         self, request: irpc.RevokeIdentityRequest, context: Ctx
     ) -> irpc.RevokeIdentityResponse:
-        row = await self._i.revoke(request.identity_id, request.actor)
+        row = await self._i.revoke(request.identity_id, request.actor, request.reason)
         return irpc.RevokeIdentityResponse(identity=to_msg(Ident, row))
 
 

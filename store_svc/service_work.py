@@ -60,10 +60,16 @@ class ObjectiveService(ObjectiveServiceServicer):
     async def ListObjectives(
         self, request: orpc.ListObjectivesRequest, context: Ctx
     ) -> orpc.ListObjectivesResponse:
-        rows = await self._o.list(
-            request.workspace_id, request.active_only, request.limit, request.event_key
+        rows, token = await self._o.page(
+            request.workspace_id,
+            request.active_only,
+            request.limit,
+            request.event_key,
+            request.page_token,
         )
-        return orpc.ListObjectivesResponse(items=[objective_msg(r) for r in rows], count=len(rows))
+        return orpc.ListObjectivesResponse(
+            items=[objective_msg(r) for r in rows], count=len(rows), next_page_token=token
+        )
 
     async def ListDueObjectives(
         self, request: orpc.ListDueObjectivesRequest, context: Ctx
@@ -101,7 +107,9 @@ class ObjectiveService(ObjectiveServiceServicer):
     async def ListObjectiveRuns(
         self, request: orpc.ListObjectiveRunsRequest, context: Ctx
     ) -> orpc.ListObjectiveRunsResponse:
-        rows, token = await self._runs.list(request.objective_id, request.limit, request.page_token)
+        rows, token = await self._runs.list(
+            request.objective_id, request.limit, request.page_token, list(request.outcomes)
+        )
         return orpc.ListObjectiveRunsResponse(
             items=[to_msg(Run, r) for r in rows], next_page_token=token
         )
@@ -125,10 +133,16 @@ class ApprovalService(ApprovalServiceServicer):
     async def ListApprovals(
         self, request: arpc.ListApprovalsRequest, context: Ctx
     ) -> arpc.ListApprovalsResponse:
-        rows = await self._a.list(present(request), request.limit)
+        rows, token = await self._a.page(present(request), request.limit, request.page_token)
         return arpc.ListApprovalsResponse(
-            items=[to_msg(Approval, r) for r in rows], count=len(rows)
+            items=[to_msg(Approval, r) for r in rows], count=len(rows), next_page_token=token
         )
+
+    async def QueueExecution(
+        self, request: arpc.QueueExecutionRequest, context: Ctx
+    ) -> arpc.QueueExecutionResponse:
+        row = await self._a.queue_execution(request.id, request.task_id, actor_of(request.actor))
+        return arpc.QueueExecutionResponse(approval=to_msg(Approval, row))
 
     async def DecideApproval(
         self, request: arpc.DecideApprovalRequest, context: Ctx

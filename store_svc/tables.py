@@ -6,7 +6,7 @@ queue needs them. Booleans are real booleans (INTEGER on SQLite, BOOLEAN on Post
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
@@ -27,7 +27,17 @@ class User(SQLModel, table=True):
 
 class Identity(SQLModel, table=True):
     __tablename__ = "identities"
-    __table_args__ = (UniqueConstraint("connector", "connector_user_id"),)
+    # one active link per account; revoked rows stay as history beside a fresh link
+    __table_args__ = (
+        Index(
+            "uq_identities_active_account",
+            "connector",
+            "connector_user_id",
+            unique=True,
+            sqlite_where=sql("status = 'active'"),
+            postgresql_where=sql("status = 'active'"),
+        ),
+    )
     id: str = Field(primary_key=True)
     user_id: str = Field(foreign_key="users.id", ondelete="CASCADE")
     connector: str
@@ -36,6 +46,9 @@ class Identity(SQLModel, table=True):
     created_at_unix: int = Field(sa_column=_big())
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+    status: str = Field(default="active", sa_column_kwargs={"server_default": "active"})
+    revoked_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    revoke_reason: str | None = None
 
 
 class Workspace(SQLModel, table=True):

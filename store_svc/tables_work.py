@@ -134,6 +134,8 @@ class ObjectiveRun(SQLModel, table=True):
     finished_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
     event_key: str | None = None
     event_id: str | None = None
+    # record time; started_at_unix is its task's start when the scheduler gives one
+    created_at_unix: int = Field(default=0, sa_column=_big(0))
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
 
@@ -163,5 +165,6 @@ class ActionApproval(SQLModel, table=True):
     created_at_unix: int = Field(sa_column=_big())
     updated_at_unix: int = Field(sa_column=_big())
     expires_at_unix: int = Field(default=0, sa_column=_big(0))
+    task_id: str | None = None
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))

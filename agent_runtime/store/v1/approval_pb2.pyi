@@ -44,6 +44,7 @@ class ActionApproval(_message.Message):
     CREATED_AT_UNIX_FIELD_NUMBER: _builtins.int
     UPDATED_AT_UNIX_FIELD_NUMBER: _builtins.int
     EXPIRES_AT_UNIX_FIELD_NUMBER: _builtins.int
+    TASK_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Approval id (act_<uuid>)."""
     workspace_id: _builtins.str
@@ -71,7 +72,7 @@ class ActionApproval(_message.Message):
     denied_reason: _builtins.str
     """Denial reason."""
     execution_status: _builtins.str
-    """Execution: not_executed, succeeded, failed or skipped."""
+    """Execution: not_executed, queued (its task is enqueued), succeeded, failed or skipped."""
     execution_message: _builtins.str
     """Execution message."""
     executor_plugin: _builtins.str
@@ -84,6 +85,8 @@ class ActionApproval(_message.Message):
     """Last change, unix seconds."""
     expires_at_unix: _builtins.int
     """Expiry, unix seconds; a pending approval past it is expired."""
+    task_id: _builtins.str
+    """The task that executes it (run_key approval:<id>); empty until queued."""
     def __init__(
         self,
         *,
@@ -107,10 +110,11 @@ class ActionApproval(_message.Message):
         created_at_unix: _builtins.int = ...,
         updated_at_unix: _builtins.int = ...,
         expires_at_unix: _builtins.int = ...,
+        task_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_summary", b"action_summary", "action_target", b"action_target", "action_type", b"action_type", "approver_user_id", b"approver_user_id", "connector", b"connector", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "denied_reason", b"denied_reason", "executed_at_unix", b"executed_at_unix", "execution_message", b"execution_message", "execution_status", b"execution_status", "executor_plugin", b"executor_plugin", "expires_at_unix", b"expires_at_unix", "external_id", b"external_id", "id", b"id", "payload_json", b"payload_json", "requester_user_id", b"requester_user_id", "status", b"status", "updated_at_unix", b"updated_at_unix", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_summary", b"action_summary", "action_target", b"action_target", "action_type", b"action_type", "approver_user_id", b"approver_user_id", "connector", b"connector", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "denied_reason", b"denied_reason", "executed_at_unix", b"executed_at_unix", "execution_message", b"execution_message", "execution_status", b"execution_status", "executor_plugin", b"executor_plugin", "expires_at_unix", b"expires_at_unix", "external_id", b"external_id", "id", b"id", "payload_json", b"payload_json", "requester_user_id", b"requester_user_id", "status", b"status", "task_id", b"task_id", "updated_at_unix", b"updated_at_unix", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

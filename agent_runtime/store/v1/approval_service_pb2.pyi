@@ -160,6 +160,8 @@ class ListApprovalsRequest(_message.Message):
     CONNECTOR_FIELD_NUMBER: _builtins.int
     EXTERNAL_ID_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
+    CONTEXT_ID_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     status: _builtins.str
     """Status filter: pending (unexpired only), approved, denied or expired (including
     pending approvals past their expiry); empty for all.
@@ -172,6 +174,12 @@ class ListApprovalsRequest(_message.Message):
     """Chat id filter."""
     limit: _builtins.int
     """Maximum items; 0 means 10, capped at 500."""
+    context_id: _builtins.str
+    """Context filter."""
+    page_token: _builtins.str
+    """next_page_token of the previous page; empty for the first page. Opaque; it points past
+    the last approval returned, so approvals created meanwhile do not shift pages.
+    """
     def __init__(
         self,
         *,
@@ -180,10 +188,12 @@ class ListApprovalsRequest(_message.Message):
         connector: _builtins.str = ...,
         external_id: _builtins.str = ...,
         limit: _builtins.int = ...,
+        context_id: _builtins.str = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["connector", b"connector", "external_id", b"external_id", "limit", b"limit", "status", b"status", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connector", b"connector", "context_id", b"context_id", "external_id", b"external_id", "limit", b"limit", "page_token", b"page_token", "status", b"status", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -197,8 +207,11 @@ class ListApprovalsResponse(_message.Message):
 
     ITEMS_FIELD_NUMBER: _builtins.int
     COUNT_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     count: _builtins.int
     """Number of items."""
+    next_page_token: _builtins.str
+    """Token for the next page; empty on the last page."""
     @_builtins.property
     def items(self) -> _containers.RepeatedCompositeFieldContainer[_approval_pb2.ActionApproval]:
         """The approvals."""
@@ -208,10 +221,11 @@ class ListApprovalsResponse(_message.Message):
         *,
         items: _abc.Iterable[_approval_pb2.ActionApproval] | None = ...,
         count: _builtins.int = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "items", b"items"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "items", b"items", "next_page_token", b"next_page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -336,3 +350,57 @@ class RecordExecutionResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordExecutionResponse: _TypeAlias = RecordExecutionResponse  # noqa: Y015
+
+@_typing.final
+class QueueExecutionRequest(_message.Message):
+    """QueueExecutionRequest names the approval and the task that executes it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    TASK_ID_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Approval id."""
+    task_id: _builtins.str
+    """The executing task's id; required."""
+    actor: _builtins.str
+    """Who queues it, for the audit log; default the calling identity."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        task_id: _builtins.str = ...,
+        actor: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "id", b"id", "task_id", b"task_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QueueExecutionRequest: _TypeAlias = QueueExecutionRequest  # noqa: Y015
+
+@_typing.final
+class QueueExecutionResponse(_message.Message):
+    """QueueExecutionResponse carries the queued approval."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    APPROVAL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def approval(self) -> _approval_pb2.ActionApproval:
+        """The approval after the update."""
+
+    def __init__(
+        self,
+        *,
+        approval: _approval_pb2.ActionApproval | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["approval", b"approval"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approval", b"approval"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QueueExecutionResponse: _TypeAlias = QueueExecutionResponse  # noqa: Y015

@@ -60,6 +60,11 @@ class ApprovalServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.RecordExecutionRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.RecordExecutionResponse.FromString,
                 _registered_method=True)
+        self.QueueExecution = channel.unary_unary(
+                '/agent_runtime.store.v1.ApprovalService/QueueExecution',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.QueueExecutionRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.QueueExecutionResponse.FromString,
+                _registered_method=True)
 
 
 class ApprovalServiceServicer:
@@ -101,6 +106,16 @@ class ApprovalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QueueExecution(self, request, context):
+        """QueueExecution marks an approved, not yet executed approval queued with the task that
+        executes it (which must exist with run_key approval:<id>), once, in one conditional
+        update. Repeating it with the same task returns the approval; another task, or an
+        approval that is not approved or already executed, is FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApprovalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -128,6 +143,11 @@ def add_ApprovalServiceServicer_to_server(servicer, server):
                     servicer.RecordExecution,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.RecordExecutionRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.RecordExecutionResponse.SerializeToString,
+            ),
+            'QueueExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueueExecution,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.QueueExecutionRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.QueueExecutionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -266,6 +286,33 @@ class ApprovalService:
             '/agent_runtime.store.v1.ApprovalService/RecordExecution',
             agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.RecordExecutionRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.RecordExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueueExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.ApprovalService/QueueExecution',
+            agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.QueueExecutionRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_approval__service__pb2.QueueExecutionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -43,6 +43,12 @@ class ApprovalServiceStub:
     """DecideApproval approves or denies a pending, unexpired approval."""
     RecordExecution: _grpc.UnaryUnaryMultiCallable[_approval_service_pb2.RecordExecutionRequest, _approval_service_pb2.RecordExecutionResponse]
     """RecordExecution stores the execution outcome of an approved action, once."""
+    QueueExecution: _grpc.UnaryUnaryMultiCallable[_approval_service_pb2.QueueExecutionRequest, _approval_service_pb2.QueueExecutionResponse]
+    """QueueExecution marks an approved, not yet executed approval queued with the task that
+    executes it (which must exist with run_key approval:<id>), once, in one conditional
+    update. Repeating it with the same task returns the approval; another task, or an
+    approval that is not approved or already executed, is FAILED_PRECONDITION.
+    """
 
 @_typing.type_check_only
 class ApprovalServiceAsyncStub(ApprovalServiceStub):
@@ -59,6 +65,12 @@ class ApprovalServiceAsyncStub(ApprovalServiceStub):
     """DecideApproval approves or denies a pending, unexpired approval."""
     RecordExecution: _aio.UnaryUnaryMultiCallable[_approval_service_pb2.RecordExecutionRequest, _approval_service_pb2.RecordExecutionResponse]  # type: ignore[assignment]
     """RecordExecution stores the execution outcome of an approved action, once."""
+    QueueExecution: _aio.UnaryUnaryMultiCallable[_approval_service_pb2.QueueExecutionRequest, _approval_service_pb2.QueueExecutionResponse]  # type: ignore[assignment]
+    """QueueExecution marks an approved, not yet executed approval queued with the task that
+    executes it (which must exist with run_key approval:<id>), once, in one conditional
+    update. Repeating it with the same task returns the approval; another task, or an
+    approval that is not approved or already executed, is FAILED_PRECONDITION.
+    """
 
 class ApprovalServiceServicer(metaclass=_abc_1.ABCMeta):
     """ApprovalService stores action approvals and their execution outcome."""
@@ -102,5 +114,17 @@ class ApprovalServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_approval_service_pb2.RecordExecutionResponse, _abc.Awaitable[_approval_service_pb2.RecordExecutionResponse]]:
         """RecordExecution stores the execution outcome of an approved action, once."""
+
+    @_abc_1.abstractmethod
+    def QueueExecution(
+        self,
+        request: _approval_service_pb2.QueueExecutionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_approval_service_pb2.QueueExecutionResponse, _abc.Awaitable[_approval_service_pb2.QueueExecutionResponse]]:
+        """QueueExecution marks an approved, not yet executed approval queued with the task that
+        executes it (which must exist with run_key approval:<id>), once, in one conditional
+        update. Repeating it with the same task returns the approval; another task, or an
+        approval that is not approved or already executed, is FAILED_PRECONDITION.
+        """
 
 def add_ApprovalServiceServicer_to_server(servicer: ApprovalServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

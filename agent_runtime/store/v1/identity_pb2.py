@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%agent_runtime/store/v1/identity.proto\x12\x16\x61gent_runtime.store.v1\"^\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x17\n\x0f\x63reated_at_unix\x18\x05 \x01(\x03\"\xa4\x01\n\x08Identity\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12\x19\n\x11\x63onnector_user_id\x18\x04 \x01(\t\x12\x10\n\x08verified\x18\x05 \x01(\x08\x12\x17\n\x0f\x63reated_at_unix\x18\x06 \x01(\x03\x12\x14\n\x0c\x64isplay_name\x18\x07 \x01(\t\x12\x0c\n\x04role\x18\x08 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%agent_runtime/store/v1/identity.proto\x12\x16\x61gent_runtime.store.v1\"^\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x17\n\x0f\x63reated_at_unix\x18\x05 \x01(\x03\"\xe4\x01\n\x08Identity\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12\x19\n\x11\x63onnector_user_id\x18\x04 \x01(\t\x12\x10\n\x08verified\x18\x05 \x01(\x08\x12\x17\n\x0f\x63reated_at_unix\x18\x06 \x01(\x03\x12\x14\n\x0c\x64isplay_name\x18\x07 \x01(\t\x12\x0c\n\x04role\x18\x08 \x01(\t\x12\x0e\n\x06status\x18\t \x01(\t\x12\x17\n\x0frevoked_at_unix\x18\n \x01(\x03\x12\x15\n\rrevoke_reason\x18\x0b \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,5 +34,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_USER']._serialized_start=65
   _globals['_USER']._serialized_end=159
   _globals['_IDENTITY']._serialized_start=162
-  _globals['_IDENTITY']._serialized_end=326
+  _globals['_IDENTITY']._serialized_end=390
 # @@protoc_insertion_point(module_scope)

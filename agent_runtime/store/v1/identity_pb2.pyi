@@ -68,6 +68,9 @@ class Identity(_message.Message):
     CREATED_AT_UNIX_FIELD_NUMBER: _builtins.int
     DISPLAY_NAME_FIELD_NUMBER: _builtins.int
     ROLE_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    REVOKED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    REVOKE_REASON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Identity id (UUID)."""
     user_id: _builtins.str
@@ -84,6 +87,12 @@ class Identity(_message.Message):
     """The linked user's display name (denormalised for listings)."""
     role: _builtins.str
     """The linked user's role (denormalised for listings)."""
+    status: _builtins.str
+    """active or revoked; a revoked identity stays as history and never resolves."""
+    revoked_at_unix: _builtins.int
+    """When it was revoked, unix seconds; 0 while active."""
+    revoke_reason: _builtins.str
+    """Why it was revoked; empty while active."""
     def __init__(
         self,
         *,
@@ -95,10 +104,13 @@ class Identity(_message.Message):
         created_at_unix: _builtins.int = ...,
         display_name: _builtins.str = ...,
         role: _builtins.str = ...,
+        status: _builtins.str = ...,
+        revoked_at_unix: _builtins.int = ...,
+        revoke_reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["connector", b"connector", "connector_user_id", b"connector_user_id", "created_at_unix", b"created_at_unix", "display_name", b"display_name", "id", b"id", "role", b"role", "user_id", b"user_id", "verified", b"verified"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connector", b"connector", "connector_user_id", b"connector_user_id", "created_at_unix", b"created_at_unix", "display_name", b"display_name", "id", b"id", "revoke_reason", b"revoke_reason", "revoked_at_unix", b"revoked_at_unix", "role", b"role", "status", b"status", "user_id", b"user_id", "verified", b"verified"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

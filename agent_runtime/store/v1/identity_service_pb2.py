@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from agent_runtime.store.v1 import identity_pb2 as agent__runtime_dot_store_dot_v1_dot_identity__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-agent_runtime/store/v1/identity_service.proto\x12\x16\x61gent_runtime.store.v1\x1a%agent_runtime/store/v1/identity.proto\"E\n\x15LookupIdentityRequest\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\x19\n\x11\x63onnector_user_id\x18\x02 \x01(\t\"L\n\x16LookupIdentityResponse\x12\x32\n\x08identity\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Identity\"\x1c\n\x0eGetUserRequest\x12\n\n\x02id\x18\x01 \x01(\t\"=\n\x0fGetUserResponse\x12*\n\x04user\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.User\"\x83\x01\n\x11\x43reateUserRequest\x12\x14\n\x0c\x64isplay_name\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x11\n\tconnector\x18\x04 \x01(\t\x12\x19\n\x11\x63onnector_user_id\x18\x05 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x06 \x01(\t\"t\n\x12\x43reateUserResponse\x12*\n\x04user\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.User\x12\x32\n\x08identity\x18\x02 \x01(\x0b\x32 .agent_runtime.store.v1.Identity\"Q\n\x15ListIdentitiesRequest\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"q\n\x16ListIdentitiesResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .agent_runtime.store.v1.Identity\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"F\n\x12SetUserRoleRequest\x12\x13\n\x0bidentity_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"I\n\x13SetUserRoleResponse\x12\x32\n\x08identity\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Identity\";\n\x15RevokeIdentityRequest\x12\x13\n\x0bidentity_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\"L\n\x16RevokeIdentityResponse\x12\x32\n\x08identity\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Identity2\x8d\x05\n\x0fIdentityService\x12o\n\x0eLookupIdentity\x12-.agent_runtime.store.v1.LookupIdentityRequest\x1a..agent_runtime.store.v1.LookupIdentityResponse\x12Z\n\x07GetUser\x12&.agent_runtime.store.v1.GetUserRequest\x1a\'.agent_runtime.store.v1.GetUserResponse\x12\x63\n\nCreateUser\x12).agent_runtime.store.v1.CreateUserRequest\x1a*.agent_runtime.store.v1.CreateUserResponse\x12o\n\x0eListIdentities\x12-.agent_runtime.store.v1.ListIdentitiesRequest\x1a..agent_runtime.store.v1.ListIdentitiesResponse\x12\x66\n\x0bSetUserRole\x12*.agent_runtime.store.v1.SetUserRoleRequest\x1a+.agent_runtime.store.v1.SetUserRoleResponse\x12o\n\x0eRevokeIdentity\x12-.agent_runtime.store.v1.RevokeIdentityRequest\x1a..agent_runtime.store.v1.RevokeIdentityResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-agent_runtime/store/v1/identity_service.proto\x12\x16\x61gent_runtime.store.v1\x1a%agent_runtime/store/v1/identity.proto\"E\n\x15LookupIdentityRequest\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\x19\n\x11\x63onnector_user_id\x18\x02 \x01(\t\"L\n\x16LookupIdentityResponse\x12\x32\n\x08identity\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Identity\"\x1c\n\x0eGetUserRequest\x12\n\n\x02id\x18\x01 \x01(\t\"=\n\x0fGetUserResponse\x12*\n\x04user\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.User\"\x83\x01\n\x11\x43reateUserRequest\x12\x14\n\x0c\x64isplay_name\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x11\n\tconnector\x18\x04 \x01(\t\x12\x19\n\x11\x63onnector_user_id\x18\x05 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x06 \x01(\t\"t\n\x12\x43reateUserResponse\x12*\n\x04user\x18\x01 \x01(\x0b\x32\x1c.agent_runtime.store.v1.User\x12\x32\n\x08identity\x18\x02 \x01(\x0b\x32 .agent_runtime.store.v1.Identity\"\x89\x01\n\x15ListIdentitiesRequest\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x17\n\x0finclude_revoked\x18\x06 \x01(\x08\"q\n\x16ListIdentitiesResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .agent_runtime.store.v1.Identity\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"F\n\x12SetUserRoleRequest\x12\x13\n\x0bidentity_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"I\n\x13SetUserRoleResponse\x12\x32\n\x08identity\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Identity\"K\n\x15RevokeIdentityRequest\x12\x13\n\x0bidentity_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"L\n\x16RevokeIdentityResponse\x12\x32\n\x08identity\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Identity2\x8d\x05\n\x0fIdentityService\x12o\n\x0eLookupIdentity\x12-.agent_runtime.store.v1.LookupIdentityRequest\x1a..agent_runtime.store.v1.LookupIdentityResponse\x12Z\n\x07GetUser\x12&.agent_runtime.store.v1.GetUserRequest\x1a\'.agent_runtime.store.v1.GetUserResponse\x12\x63\n\nCreateUser\x12).agent_runtime.store.v1.CreateUserRequest\x1a*.agent_runtime.store.v1.CreateUserResponse\x12o\n\x0eListIdentities\x12-.agent_runtime.store.v1.ListIdentitiesRequest\x1a..agent_runtime.store.v1.ListIdentitiesResponse\x12\x66\n\x0bSetUserRole\x12*.agent_runtime.store.v1.SetUserRoleRequest\x1a+.agent_runtime.store.v1.SetUserRoleResponse\x12o\n\x0eRevokeIdentity\x12-.agent_runtime.store.v1.RevokeIdentityRequest\x1a..agent_runtime.store.v1.RevokeIdentityResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,18 +44,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEUSERREQUEST']._serialized_end=486
   _globals['_CREATEUSERRESPONSE']._serialized_start=488
   _globals['_CREATEUSERRESPONSE']._serialized_end=604
-  _globals['_LISTIDENTITIESREQUEST']._serialized_start=606
-  _globals['_LISTIDENTITIESREQUEST']._serialized_end=687
-  _globals['_LISTIDENTITIESRESPONSE']._serialized_start=689
-  _globals['_LISTIDENTITIESRESPONSE']._serialized_end=802
-  _globals['_SETUSERROLEREQUEST']._serialized_start=804
-  _globals['_SETUSERROLEREQUEST']._serialized_end=874
-  _globals['_SETUSERROLERESPONSE']._serialized_start=876
-  _globals['_SETUSERROLERESPONSE']._serialized_end=949
-  _globals['_REVOKEIDENTITYREQUEST']._serialized_start=951
-  _globals['_REVOKEIDENTITYREQUEST']._serialized_end=1010
-  _globals['_REVOKEIDENTITYRESPONSE']._serialized_start=1012
-  _globals['_REVOKEIDENTITYRESPONSE']._serialized_end=1088
-  _globals['_IDENTITYSERVICE']._serialized_start=1091
-  _globals['_IDENTITYSERVICE']._serialized_end=1744
+  _globals['_LISTIDENTITIESREQUEST']._serialized_start=607
+  _globals['_LISTIDENTITIESREQUEST']._serialized_end=744
+  _globals['_LISTIDENTITIESRESPONSE']._serialized_start=746
+  _globals['_LISTIDENTITIESRESPONSE']._serialized_end=859
+  _globals['_SETUSERROLEREQUEST']._serialized_start=861
+  _globals['_SETUSERROLEREQUEST']._serialized_end=931
+  _globals['_SETUSERROLERESPONSE']._serialized_start=933
+  _globals['_SETUSERROLERESPONSE']._serialized_end=1006
+  _globals['_REVOKEIDENTITYREQUEST']._serialized_start=1008
+  _globals['_REVOKEIDENTITYREQUEST']._serialized_end=1083
+  _globals['_REVOKEIDENTITYRESPONSE']._serialized_start=1085
+  _globals['_REVOKEIDENTITYRESPONSE']._serialized_end=1161
+  _globals['_IDENTITYSERVICE']._serialized_start=1164
+  _globals['_IDENTITYSERVICE']._serialized_end=1817
 # @@protoc_insertion_point(module_scope)

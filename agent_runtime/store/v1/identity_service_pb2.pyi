@@ -196,22 +196,34 @@ class ListIdentitiesRequest(_message.Message):
     CONNECTOR_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    INCLUDE_REVOKED_FIELD_NUMBER: _builtins.int
     connector: _builtins.str
     """Only identities of this connector; empty for all."""
     page_size: _builtins.int
     """Maximum items to return; 0 means 100, capped at 500."""
     page_token: _builtins.str
     """Token from a previous response; empty for the first page."""
+    user_id: _builtins.str
+    """Only identities of this user; empty for all."""
+    role: _builtins.str
+    """Only identities whose user has this role; empty for all."""
+    include_revoked: _builtins.bool
+    """Also revoked identities (status revoked); by default only active ones."""
     def __init__(
         self,
         *,
         connector: _builtins.str = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        user_id: _builtins.str = ...,
+        role: _builtins.str = ...,
+        include_revoked: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["connector", b"connector", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connector", b"connector", "include_revoked", b"include_revoked", "page_size", b"page_size", "page_token", b"page_token", "role", b"role", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -311,19 +323,23 @@ class RevokeIdentityRequest(_message.Message):
 
     IDENTITY_ID_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
     identity_id: _builtins.str
     """Identity id."""
     actor: _builtins.str
     """Who revoked it, for the audit log."""
+    reason: _builtins.str
+    """Why, for the identity and the audit log; optional."""
     def __init__(
         self,
         *,
         identity_id: _builtins.str = ...,
         actor: _builtins.str = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "identity_id", b"identity_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "identity_id", b"identity_id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -331,7 +347,7 @@ Global___RevokeIdentityRequest: _TypeAlias = RevokeIdentityRequest  # noqa: Y015
 
 @_typing.final
 class RevokeIdentityResponse(_message.Message):
-    """RevokeIdentityResponse carries the removed identity."""
+    """RevokeIdentityResponse carries the revoked identity."""
 
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -72,7 +72,8 @@ class IdentityServiceServicer:
     """
 
     def LookupIdentity(self, request, context):
-        """LookupIdentity resolves a connector account to its user; verified identities only.
+        """LookupIdentity resolves a connector account to its user; verified, unrevoked identities
+        only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -93,7 +94,8 @@ class IdentityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListIdentities(self, request, context):
-        """ListIdentities pages through identities with their users, oldest first.
+        """ListIdentities pages through identities with their users, oldest first; revoked ones
+        only when asked.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -107,7 +109,11 @@ class IdentityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RevokeIdentity(self, request, context):
-        """RevokeIdentity deletes an identity link; the user stays.
+        """RevokeIdentity marks an active identity revoked (with the time and reason, audited); the
+        row and the user stay. It no longer resolves. The same connector account is not
+        re-linked silently: the revoked row is never reactivated, and only a new link (an
+        approved pairing, or CreateUser) makes a fresh identity with a new id. NOT_FOUND for an
+        unknown or already revoked identity.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

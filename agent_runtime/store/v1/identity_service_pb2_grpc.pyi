@@ -34,17 +34,26 @@ class IdentityServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> IdentityServiceAsyncStub: ...
     LookupIdentity: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.LookupIdentityRequest, _identity_service_pb2.LookupIdentityResponse]
-    """LookupIdentity resolves a connector account to its user; verified identities only."""
+    """LookupIdentity resolves a connector account to its user; verified, unrevoked identities
+    only.
+    """
     GetUser: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.GetUserRequest, _identity_service_pb2.GetUserResponse]
     """GetUser returns one user; NOT_FOUND for an unknown id."""
     CreateUser: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.CreateUserRequest, _identity_service_pb2.CreateUserResponse]
     """CreateUser adds a user (used to bootstrap the first admin)."""
     ListIdentities: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.ListIdentitiesRequest, _identity_service_pb2.ListIdentitiesResponse]
-    """ListIdentities pages through identities with their users, oldest first."""
+    """ListIdentities pages through identities with their users, oldest first; revoked ones
+    only when asked.
+    """
     SetUserRole: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.SetUserRoleRequest, _identity_service_pb2.SetUserRoleResponse]
     """SetUserRole changes the role of the user behind an identity."""
     RevokeIdentity: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.RevokeIdentityRequest, _identity_service_pb2.RevokeIdentityResponse]
-    """RevokeIdentity deletes an identity link; the user stays."""
+    """RevokeIdentity marks an active identity revoked (with the time and reason, audited); the
+    row and the user stay. It no longer resolves. The same connector account is not
+    re-linked silently: the revoked row is never reactivated, and only a new link (an
+    approved pairing, or CreateUser) makes a fresh identity with a new id. NOT_FOUND for an
+    unknown or already revoked identity.
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -52,17 +61,26 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     LookupIdentity: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.LookupIdentityRequest, _identity_service_pb2.LookupIdentityResponse]  # type: ignore[assignment]
-    """LookupIdentity resolves a connector account to its user; verified identities only."""
+    """LookupIdentity resolves a connector account to its user; verified, unrevoked identities
+    only.
+    """
     GetUser: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.GetUserRequest, _identity_service_pb2.GetUserResponse]  # type: ignore[assignment]
     """GetUser returns one user; NOT_FOUND for an unknown id."""
     CreateUser: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.CreateUserRequest, _identity_service_pb2.CreateUserResponse]  # type: ignore[assignment]
     """CreateUser adds a user (used to bootstrap the first admin)."""
     ListIdentities: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.ListIdentitiesRequest, _identity_service_pb2.ListIdentitiesResponse]  # type: ignore[assignment]
-    """ListIdentities pages through identities with their users, oldest first."""
+    """ListIdentities pages through identities with their users, oldest first; revoked ones
+    only when asked.
+    """
     SetUserRole: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.SetUserRoleRequest, _identity_service_pb2.SetUserRoleResponse]  # type: ignore[assignment]
     """SetUserRole changes the role of the user behind an identity."""
     RevokeIdentity: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.RevokeIdentityRequest, _identity_service_pb2.RevokeIdentityResponse]  # type: ignore[assignment]
-    """RevokeIdentity deletes an identity link; the user stays."""
+    """RevokeIdentity marks an active identity revoked (with the time and reason, audited); the
+    row and the user stay. It no longer resolves. The same connector account is not
+    re-linked silently: the revoked row is never reactivated, and only a new link (an
+    approved pairing, or CreateUser) makes a fresh identity with a new id. NOT_FOUND for an
+    unknown or already revoked identity.
+    """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     """IdentityService stores users and their connector identities."""
@@ -73,7 +91,9 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_service_pb2.LookupIdentityRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_service_pb2.LookupIdentityResponse, _abc.Awaitable[_identity_service_pb2.LookupIdentityResponse]]:
-        """LookupIdentity resolves a connector account to its user; verified identities only."""
+        """LookupIdentity resolves a connector account to its user; verified, unrevoked identities
+        only.
+        """
 
     @_abc_1.abstractmethod
     def GetUser(
@@ -97,7 +117,9 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_service_pb2.ListIdentitiesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_service_pb2.ListIdentitiesResponse, _abc.Awaitable[_identity_service_pb2.ListIdentitiesResponse]]:
-        """ListIdentities pages through identities with their users, oldest first."""
+        """ListIdentities pages through identities with their users, oldest first; revoked ones
+        only when asked.
+        """
 
     @_abc_1.abstractmethod
     def SetUserRole(
@@ -113,6 +135,11 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_service_pb2.RevokeIdentityRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_service_pb2.RevokeIdentityResponse, _abc.Awaitable[_identity_service_pb2.RevokeIdentityResponse]]:
-        """RevokeIdentity deletes an identity link; the user stays."""
+        """RevokeIdentity marks an active identity revoked (with the time and reason, audited); the
+        row and the user stay. It no longer resolves. The same connector account is not
+        re-linked silently: the revoked row is never reactivated, and only a new link (an
+        approved pairing, or CreateUser) makes a fresh identity with a new id. NOT_FOUND for an
+        unknown or already revoked identity.
+        """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
