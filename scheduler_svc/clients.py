@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, TypeVar, cast
 
 import grpc
@@ -57,13 +57,13 @@ class StoreObjectives:
         return reply.objective
 
     async def list(
-        self, workspace_id: str, *, active_only: bool, limit: int
-    ) -> builtins.list[stored.Objective]:
+        self, workspace_id: str, *, active_only: bool, limit: int, page_token: str
+    ) -> tuple[builtins.list[stored.Objective], str]:
         request = store_rpc.ListObjectivesRequest(
-            workspace_id=workspace_id, active_only=active_only, limit=limit
+            workspace_id=workspace_id, active_only=active_only, limit=limit, page_token=page_token
         )
         reply: store_rpc.ListObjectivesResponse = await _call(self._stub.ListObjectives(request))
-        return list(reply.items)
+        return list(reply.items), reply.next_page_token
 
     async def update(self, request: store_rpc.UpdateObjectiveRequest) -> stored.Objective:
         reply: store_rpc.UpdateObjectiveResponse = await _call(self._stub.UpdateObjective(request))
@@ -75,10 +75,10 @@ class StoreObjectives:
         return reply.id
 
     async def list_runs(
-        self, objective_id: str, *, limit: int, page_token: str
+        self, objective_id: str, *, limit: int, page_token: str, outcomes: Sequence[str] = ()
     ) -> tuple[builtins.list[stored.ObjectiveRun], str]:
         request = store_rpc.ListObjectiveRunsRequest(
-            objective_id=objective_id, limit=limit, page_token=page_token
+            objective_id=objective_id, limit=limit, page_token=page_token, outcomes=outcomes
         )
         reply: store_rpc.ListObjectiveRunsResponse = await _call(
             self._stub.ListObjectiveRuns(request)

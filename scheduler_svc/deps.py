@@ -4,6 +4,7 @@ issues add the orchestrator client, the leader lease and the clock here."""
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,9 +21,10 @@ class ObjectiveStore(Protocol):
     async def get(self, objective_id: str) -> stored.Objective: ...
 
     async def list(
-        self, workspace_id: str, *, active_only: bool, limit: int
-    ) -> builtins.list[stored.Objective]:
-        """Oldest first, at most `limit` (the store caps it at 500)."""
+        self, workspace_id: str, *, active_only: bool, limit: int, page_token: str
+    ) -> tuple[builtins.list[stored.Objective], str]:
+        """One page of a workspace's objectives in creation order (at most `limit`; the store
+        caps it at 500) and the opaque token of the next page ("" at the end)."""
         ...
 
     async def update(self, request: store_rpc.UpdateObjectiveRequest) -> stored.Objective: ...
@@ -30,9 +32,10 @@ class ObjectiveStore(Protocol):
     async def delete(self, objective_id: str, actor: str) -> str: ...
 
     async def list_runs(
-        self, objective_id: str, *, limit: int, page_token: str
+        self, objective_id: str, *, limit: int, page_token: str, outcomes: Sequence[str] = ()
     ) -> tuple[builtins.list[stored.ObjectiveRun], str]:
-        """One page of runs, newest first, and the token of the next page ("" at the end)."""
+        """One page of runs, newest first (in record order), only those with one of
+        `outcomes` when given, and the token of the next page ("" at the end)."""
         ...
 
 

@@ -163,27 +163,23 @@ def page_size(limit: int) -> int:
     return DEFAULT_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
 
 
-def page_offset(token: str) -> int:
-    """Offset encoded in a page token ("" is the first page)."""
-    if not token:
-        return 0
-    if not (token.isascii() and token.isdigit()):
-        raise InvalidArgument("page_token is malformed", field="page_token")
-    return int(token)
-
-
 async def list_page(
     store: ObjectiveStore, req: rpc.ListObjectivesRequest
 ) -> tuple[list[api.Objective], str]:
-    """One page of a workspace's objectives, oldest first, and the next page's token.
+    """One page of a workspace's objectives, oldest first (in creation order), and the next
+    page's token.
 
-    `active_only` is absent-means-true (the original's default). The store has no page
-    token, so a page is cut from the first offset + limit + 1 objectives it returns; that
-    reaches the first MAX_LIMIT objectives of a workspace."""
+    The original's query semantics: `workspace_id` is required, `active_only` is
+    absent-means-true and `limit` defaults to 50. The page token is the store's, passed
+    through untouched: opaque, and pointing past the last objective returned, so pages reach
+    every objective of a workspace and objectives created meanwhile do not shift them."""
+    if not req.workspace_id.strip():
+        raise InvalidArgument("workspace_id is required", field="workspace_id")
     active_only = req.active_only if req.HasField("active_only") else True
-    size, offset = page_size(req.limit), page_offset(req.page_token)
-    window = min(offset + size + 1, MAX_LIMIT)
-    items = await store.list(req.workspace_id, active_only=active_only, limit=window)
-    page = [to_api(o) for o in items[offset : offset + size]]
-    more = len(items) > offset + size
-    return page, str(offset + size) if more else ""
+    items, token = await store.list(
+        req.workspace_id,
+        active_only=active_only,
+        limit=page_size(req.limit),
+        page_token=req.page_token,
+    )
+    return [to_api(o) for o in items], token

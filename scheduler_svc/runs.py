@@ -1,12 +1,12 @@
-"""Objective runs as the scheduler's API shows them, and the status filter the store's run
-history does not have. Pure functions; no grpc, no I/O."""
+"""Objective runs as the scheduler's API shows them, and the API's `status` filter (one of
+the store's outcomes). Pure functions over generated messages; no grpc, no I/O."""
 
 from __future__ import annotations
 
 from agent_runtime.scheduler.v1 import resources_pb2 as api
 from agent_runtime.store.v1 import objective_pb2 as stored
 from scheduler_svc.deps import ObjectiveStore
-from scheduler_svc.objectives import MAX_LIMIT, page_offset, page_size
+from scheduler_svc.objectives import page_size
 from svckit.errors import InvalidArgument
 
 STATUSES = ("queued", "running", "succeeded", "failed", "skipped", "missed")
@@ -23,8 +23,8 @@ def status_filter(status: str) -> str:
 
 
 def to_api(run: stored.ObjectiveRun) -> api.ObjectiveRun:
-    """A stored run as the API shows it. The store stamps a run when it records it, which is
-    also when its task (if any) was handed over; a run that never started shows 0."""
+    """A stored run as the API shows it: started_at_unix is when its task started (0 for a
+    run that never started), created_at_unix when the run was recorded."""
     return api.ObjectiveRun(
         id=run.id,
         objective_id=run.objective_id,
@@ -38,36 +38,24 @@ def to_api(run: stored.ObjectiveRun) -> api.ObjectiveRun:
         error=run.error,
         event_key=run.event_key,
         event_id=run.event_id,
-        created_at_unix=run.started_at_unix,
+        created_at_unix=run.created_at_unix,
     )
 
 
 async def runs_page(
     store: ObjectiveStore, objective_id: str, status: str, limit: int, page_token: str
 ) -> tuple[list[api.ObjectiveRun], str]:
-    """One page of an objective's runs, newest first, and the next page's token.
+    """One page of an objective's runs, newest first (in record order), and the next page's
+    token.
 
-    Runs outlive their objective, so an unknown id lists nothing rather than NOT_FOUND.
-    Page tokens are offsets into the store's history; with a status filter (which the store
-    does not have) pages are read until `limit` runs match, and the token points just past
-    the last run returned."""
+    Runs outlive their objective, so an unknown id lists nothing rather than NOT_FOUND. The
+    status filter is the store's `outcomes` filter, so pages and their tokens (the store's,
+    passed through) count matching runs only."""
     oid = objective_id.strip()
     if not oid:
         raise InvalidArgument("id is required", field="id")
-    wanted, size = status_filter(status), page_size(limit)
-    if not wanted:
-        items, token = await store.list_runs(oid, limit=size, page_token=page_token)
-        return [to_api(r) for r in items], token
-    offset, out = page_offset(page_token), []
-    while True:
-        items, token = await store.list_runs(oid, limit=MAX_LIMIT, page_token=str(offset))
-        for i, run in enumerate(items):
-            if run.outcome != wanted:
-                continue
-            out.append(to_api(run))
-            if len(out) == size:
-                more = i + 1 < len(items) or bool(token)
-                return out, str(offset + i + 1) if more else ""
-        if not token:
-            return out, ""
-        offset += len(items)
+    wanted = status_filter(status)
+    items, token = await store.list_runs(
+        oid, limit=page_size(limit), page_token=page_token, outcomes=[wanted] if wanted else []
+    )
+    return [to_api(r) for r in items], token

@@ -153,8 +153,8 @@ def test_list_keeps_the_original_query_semantics(http: httpx.Client, workspace: 
             "/api/v1/objectives", params={"workspace_id": workspace, "active_only": off}
         ).json()
         assert everything["count"] == 3, off
-        created = [o["created_at_unix"] for o in everything["items"]]
-        assert created == sorted(created)  # oldest first
+        # oldest first, in true creation order (all three within about a second)
+        assert [o["id"] for o in everything["items"]] == [first["id"], paused["id"], third["id"]]
         (shown,) = [o for o in everything["items"] if o["id"] == paused["id"]]
         assert shown["active"] is False and shown["health_state"] == "paused"
 
@@ -172,10 +172,37 @@ def test_list_keeps_the_original_query_semantics(http: httpx.Client, workspace: 
         },
     ).json()
     ids = [o["id"] for o in page["items"] + rest["items"]]
-    assert sorted(ids) == sorted([first["id"], paused["id"], third["id"]])
+    assert ids == [first["id"], paused["id"], third["id"]] and rest["next_page_token"] == ""
 
     missing = _error(http.get("/api/v1/objectives"), 400, "INVALID_ARGUMENT")
     assert missing["details"].get("field") == "workspace_id"
+
+
+def test_paging_returns_each_objective_once_in_creation_order(
+    http: httpx.Client, workspace: str
+) -> None:
+    made = [_create(http, workspace, title=f"o{i}", active=i % 4 != 2)["id"] for i in range(11)]
+    active = [oid for i, oid in enumerate(made) if i % 4 != 2]
+    for active_only, want in (("no", made), ("true", active)):
+        seen: list[str] = []
+        token, pages = "", 0
+        while True:
+            params: dict[str, Any] = {"workspace_id": workspace, "active_only": active_only}
+            params |= {"limit": 3, "page_token": token} if token else {"limit": 3}
+            reply = http.get("/api/v1/objectives", params=params)
+            assert reply.status_code == 200, reply.text
+            doc = reply.json()
+            assert doc["count"] == len(doc["items"]) <= 3
+            seen += [o["id"] for o in doc["items"]]
+            pages += 1
+            token = doc["next_page_token"]
+            if not token:
+                break
+            assert pages < 20, "paging does not end"
+        assert seen == want, active_only
+        assert pages == -(-len(want) // 3), active_only
+    bad = http.get("/api/v1/objectives", params={"workspace_id": workspace, "page_token": "3"})
+    assert _error(bad, 400, "INVALID_ARGUMENT")["details"].get("field") == "page_token"
 
 
 def test_update_active_and_delete(http: httpx.Client, workspace: str) -> None:

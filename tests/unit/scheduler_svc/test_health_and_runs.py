@@ -3,6 +3,8 @@ store with the scheduler's certificate, as the firing loop will record them."""
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import pytest
 
@@ -116,17 +118,20 @@ async def test_runs_newest_first_with_status_filter_and_pages(stack: Stack) -> N
 
     everything = await sched.ListObjectiveRuns(rpc.ListObjectiveRunsRequest(id=oid), timeout=5)
     assert everything.count == 7 and everything.next_page_token == ""
-    # the store orders runs within one second by id; every run is there once
-    assert sorted(r.scheduled_for_unix for r in everything.items) == list(range(1000, 1007))
+    # newest first in true record order, even for runs recorded within the same second
+    assert [r.scheduled_for_unix for r in everything.items] == list(range(1006, 999, -1))
     by_slot = {r.scheduled_for_unix: r for r in everything.items}
     failed = by_slot[1001]
     assert (failed.status, failed.error, failed.task_id) == ("failed", "e1", "task-1")
     assert failed.trigger == "schedule" and failed.objective_id == oid
     assert failed.started_at_unix > 0 and failed.finished_at_unix > 0
-    assert failed.created_at_unix > 0
+    # every run keeps its record time, a run that never started too
+    created = [r.created_at_unix for r in everything.items]
+    assert all(t > 0 for t in created) and created == sorted(created, reverse=True)
     skipped, queued = by_slot[1002], by_slot[1004]
     assert (skipped.status, skipped.started_at_unix, skipped.task_id) == ("skipped", 0, "")
     assert (queued.status, queued.started_at_unix, queued.finished_at_unix) == ("queued", 0, 0)
+    assert skipped.created_at_unix > 0 and queued.created_at_unix > 0
 
     seen: list[int] = []
     token, pages = "", 0
@@ -142,17 +147,62 @@ async def test_runs_newest_first_with_status_filter_and_pages(stack: Stack) -> N
         token = page.next_page_token
         if not token:
             break
-    assert sorted(seen) == [1001, 1003, 1005] and pages == 2
+    assert seen == [1005, 1003, 1001] and pages == 2
 
     plain = await sched.ListObjectiveRuns(rpc.ListObjectiveRunsRequest(id=oid, limit=5), timeout=5)
     assert plain.count == 5 and plain.next_page_token
     rest = await sched.ListObjectiveRuns(
         rpc.ListObjectiveRunsRequest(id=oid, limit=5, page_token=plain.next_page_token), timeout=5
     )
-    assert rest.count == 2
-    assert {r.id for r in plain.items} | {r.id for r in rest.items} == {
-        r.id for r in everything.items
-    }
+    assert rest.count == 2 and rest.next_page_token == ""
+    assert [r.id for r in [*plain.items, *rest.items]] == [r.id for r in everything.items]
+
+
+async def test_status_filter_pages_count_matching_runs_only(stack: Stack) -> None:
+    # the filter is the store's: a page is full of matching runs however many others lie
+    # between them, and the token goes on from the last one shown
+    oid = await _objective(stack)
+    slots: dict[str, list[int]] = {"failed": [], "skipped": []}
+    for i in range(12):
+        outcome = "failed" if i % 4 == 0 else "skipped"
+        slots[outcome].append(2000 + i)
+        await _record(stack, oid, outcome, scheduled_for_unix=2000 + i, error="x")
+    sched = stack.scheduler()
+    for status, limit in [("failed", 2), ("skipped", 4), ("Skipped ", 9)]:
+        wanted = slots[status.strip().lower()][::-1]
+        seen: list[int] = []
+        token = ""
+        while True:
+            page = await sched.ListObjectiveRuns(
+                rpc.ListObjectiveRunsRequest(id=oid, status=status, limit=limit, page_token=token),
+                timeout=5,
+            )
+            assert page.count == len(page.items) <= limit
+            assert page.count == limit or not page.next_page_token
+            seen += [r.scheduled_for_unix for r in page.items]
+            token = page.next_page_token
+            if not token:
+                break
+        assert seen == wanted, status
+
+
+async def test_run_times_record_and_task_start_apart(stack: Stack) -> None:
+    # the task started well before the run was recorded: the API shows both as they are
+    oid = await _objective(stack)
+    before = int(time.time())
+    await _record(stack, oid, "succeeded", task_id="t1", started_at_unix=1_700_000_000)
+    await _record(stack, oid, "running", task_id="t2", started_at_unix=1_700_000_100)
+    await _record(stack, oid, "succeeded", task_id="t3")
+    listed = await stack.scheduler().ListObjectiveRuns(
+        rpc.ListObjectiveRunsRequest(id=oid), timeout=5
+    )
+    t3, t2, t1 = listed.items
+    assert [r.task_id for r in (t1, t2, t3)] == ["t1", "t2", "t3"]
+    assert (t1.started_at_unix, t2.started_at_unix) == (1_700_000_000, 1_700_000_100)
+    for run in (t1, t2, t3):
+        assert before <= run.created_at_unix <= time.time() + 1, run
+    # without a start given, the task started when the run was recorded
+    assert t3.started_at_unix == t3.created_at_unix
 
 
 async def test_runs_outlive_their_objective(stack: Stack) -> None:

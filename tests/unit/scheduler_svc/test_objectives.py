@@ -131,15 +131,13 @@ async def test_list_defaults_to_active_objectives_oldest_first(stack: Stack) -> 
     await sched.CreateObjective(_new(workspace_id="ws-other"), timeout=5)
 
     default = await sched.ListObjectives(rpc.ListObjectivesRequest(workspace_id="ws-1"), timeout=5)
-    assert sorted(o.id for o in default.items) == sorted([ids[0], ids[2]])
+    assert [o.id for o in default.items] == [ids[0], ids[2]]
     assert default.count == 2 and default.next_page_token == ""
     everything = await sched.ListObjectives(
         rpc.ListObjectivesRequest(workspace_id="ws-1", active_only=False), timeout=5
     )
-    assert sorted(o.id for o in everything.items) == sorted(ids)
-    # oldest first; the store breaks ties within one second by id, not by insertion
-    created = [o.created_at_unix for o in everything.items]
-    assert created == sorted(created)
+    # true creation order, even for objectives made within the same second
+    assert [o.id for o in everything.items] == ids
     (paused,) = [o for o in everything.items if o.id == ids[1]]
     assert paused.health_state == "paused" and list(paused.next_runs_unix) == []
 
@@ -160,20 +158,87 @@ async def test_list_pages_with_limit_and_token(stack: Stack) -> None:
         token = page.next_page_token
         if not token:
             break
-    assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen)) and pages == 3
+    assert seen == ids and pages == 3
+
+
+async def _all_pages(stack: Stack, limit: int = 0) -> tuple[list[str], int]:
+    """Every objective id of ws-1 (active or not) page by page, and the number of pages."""
+    client = stack.scheduler()
+    seen: list[str] = []
+    token, pages = "", 0
+    while True:
+        page = await client.ListObjectives(
+            rpc.ListObjectivesRequest(
+                workspace_id="ws-1", active_only=False, limit=limit, page_token=token
+            ),
+            timeout=5,
+        )
+        pages += 1
+        assert page.count == len(page.items) <= (limit or 50)
+        seen += [o.id for o in page.items]
+        token = page.next_page_token
+        if not token:
+            return seen, pages
+        assert pages < 100, "paging does not end"
+
+
+async def test_paging_past_one_page_returns_each_objective_once_in_creation_order(
+    stack: Stack,
+) -> None:
+    # more than one default page (50), made within a second or two: ties on created_at_unix
+    sched = stack.scheduler()
+    ids = [
+        (
+            await sched.CreateObjective(_new(title=f"o{i}", active=i % 3 != 1), timeout=5)
+        ).objective.id
+        for i in range(53)
+    ]
+    await sched.CreateObjective(_new(workspace_id="ws-other"), timeout=5)
+
+    seen, pages = await _all_pages(stack)
+    assert seen == ids and pages == 2
+    seen, pages = await _all_pages(stack, limit=7)
+    assert seen == ids and pages == 8
+    # the default still hides paused objectives, in the same order
+    first = await sched.ListObjectives(rpc.ListObjectivesRequest(workspace_id="ws-1"), timeout=5)
+    assert [o.id for o in first.items] == [i for n, i in enumerate(ids) if n % 3 != 1]
+    assert all(o.active for o in first.items) and first.next_page_token == ""
+
+
+async def test_objectives_created_while_paging_do_not_shift_pages(stack: Stack) -> None:
+    sched = stack.scheduler()
+    ids = [
+        (await sched.CreateObjective(_new(title=f"o{i}"), timeout=5)).objective.id for i in range(4)
+    ]
+    first = await sched.ListObjectives(
+        rpc.ListObjectivesRequest(workspace_id="ws-1", limit=2), timeout=5
+    )
+    assert [o.id for o in first.items] == ids[:2] and first.next_page_token
+    ids.append((await sched.CreateObjective(_new(title="late"), timeout=5)).objective.id)
+    rest = await sched.ListObjectives(
+        rpc.ListObjectivesRequest(workspace_id="ws-1", limit=5, page_token=first.next_page_token),
+        timeout=5,
+    )
+    assert [o.id for o in rest.items] == ids[2:] and rest.next_page_token == ""
 
 
 async def test_list_needs_a_workspace_and_a_sane_token(stack: Stack) -> None:
     sched = stack.scheduler()
-    missing = await failure(sched.ListObjectives(rpc.ListObjectivesRequest(), timeout=5))
-    assert missing.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert missing.details["field"] == "workspace_id"
-    bad = await failure(
-        sched.ListObjectives(
-            rpc.ListObjectivesRequest(workspace_id="ws-1", page_token="x"), timeout=5
+    for blank in ("", "  "):
+        missing = await failure(
+            sched.ListObjectives(rpc.ListObjectivesRequest(workspace_id=blank), timeout=5)
         )
-    )
-    assert bad.code == grpc.StatusCode.INVALID_ARGUMENT and bad.details["field"] == "page_token"
+        assert missing.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert missing.details["field"] == "workspace_id"
+    # tokens are the store's and opaque: an offset is not one
+    for token in ("x", "2", "k!!"):
+        bad = await failure(
+            sched.ListObjectives(
+                rpc.ListObjectivesRequest(workspace_id="ws-1", page_token=token), timeout=5
+            )
+        )
+        assert bad.code == grpc.StatusCode.INVALID_ARGUMENT, token
+        assert bad.details["field"] == "page_token", token
 
 
 async def test_update_changes_only_the_fields_given(stack: Stack) -> None:
