@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator_svc.clients import StoreTasks, open_store_channel
+from orchestrator_svc.clients import StoreApprovals, StoreTasks, open_store_channel
 from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.deps import Deps
 from orchestrator_svc.server import build_server
@@ -15,7 +15,11 @@ def main() -> None:
 
     async def build() -> Service:
         store = open_store_channel(settings)
-        deps = Deps(tasks=StoreTasks(store), watch_poll_seconds=settings.watch_poll_ms / 1000)
+        deps = Deps(
+            tasks=StoreTasks(store),
+            watch_poll_seconds=settings.watch_poll_ms / 1000,
+            approvals=StoreApprovals(store),
+        )
         service = build_server(settings, deps)
         service.on_stop.append(store.close)
         return service

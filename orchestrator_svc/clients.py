@@ -9,8 +9,11 @@ from typing import TypeVar
 
 import grpc
 
+from agent_runtime.store.v1 import approval_pb2
+from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
+from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from orchestrator_svc.batching import CreateBatcher
 from orchestrator_svc.drafts import TaskDraft
@@ -21,7 +24,12 @@ from svckit.config import ServiceSettings
 T = TypeVar("T")
 _SVC = "/agent_runtime.store.v1.TaskService/"
 # Reads are safe to repeat when the store was unreachable; writes are not.
-READS = tuple(_SVC + m for m in ("GetTask", "ListTasks", "QueueStats", "ListDeadLetters"))
+READS = (
+    *(_SVC + m for m in ("GetTask", "ListTasks", "QueueStats", "ListDeadLetters")),
+    # QueueExecution with the same task is a no-op, so it is as safe to repeat as a read.
+    "/agent_runtime.store.v1.ApprovalService/GetApproval",
+    "/agent_runtime.store.v1.ApprovalService/QueueExecution",
+)
 
 
 def open_store_channel(settings: ServiceSettings) -> grpc.aio.Channel:
@@ -138,3 +146,24 @@ class StoreTasks:
         req = rpc.ReplayDeadLetterRequest(id=dead_letter_id, actor=actor)
         reply: rpc.ReplayDeadLetterResponse = await _call(self._stub.ReplayDeadLetter(req))
         return reply.task
+
+
+class StoreApprovals:
+    """The store's ApprovalService as the orchestrator uses it."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = ApprovalServiceStub(channel)
+
+    async def get(self, approval_id: str) -> approval_pb2.ActionApproval:
+        request = arpc.GetApprovalRequest(id=approval_id)
+        reply: arpc.GetApprovalResponse = await _call(self._stub.GetApproval(request))
+        return reply.approval
+
+    async def queue(
+        self, approval_id: str, task_id: str, actor: str
+    ) -> approval_pb2.ActionApproval:
+        """Mark the approval queued with its executing task (once; the same task again is a
+        no-op)."""
+        request = arpc.QueueExecutionRequest(id=approval_id, task_id=task_id, actor=actor)
+        reply: arpc.QueueExecutionResponse = await _call(self._stub.QueueExecution(request))
+        return reply.approval

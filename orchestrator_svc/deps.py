@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from agent_runtime.store.v1 import approval_pb2
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as store_rpc
 from orchestrator_svc.clients import Created
@@ -44,6 +45,16 @@ class TaskStore(Protocol):
     async def replay(self, dead_letter_id: str, actor: str) -> store.Task: ...
 
 
+class ApprovalStore(Protocol):
+    """The store's action approvals (`clients.StoreApprovals`); raises `svckit.errors`."""
+
+    async def get(self, approval_id: str) -> approval_pb2.ActionApproval: ...
+
+    async def queue(
+        self, approval_id: str, task_id: str, actor: str
+    ) -> approval_pb2.ActionApproval: ...
+
+
 @dataclass(frozen=True)
 class Deps:
     """The orchestrator's collaborators."""
@@ -55,3 +66,5 @@ class Deps:
     watch_poll_seconds: float = 0.5
     # Woken by every change this replica makes, so its watchers see it at once.
     pulse: Pulse = field(default_factory=lambda: Pulse())
+    # Approvals executed by `approval:<id>` tasks; without it such tasks are UNAVAILABLE.
+    approvals: ApprovalStore | None = None

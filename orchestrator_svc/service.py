@@ -15,6 +15,7 @@ from agent_runtime.orchestrator.v1 import service_pb2 as rpc
 from agent_runtime.orchestrator.v1 import service_pb2_grpc
 from agent_runtime.store.v1 import task_pb2 as store
 from orchestrator_svc import convert, listing
+from orchestrator_svc.approvals import ActionApprovals, approval_id_of
 from orchestrator_svc.deps import Deps
 from orchestrator_svc.drafts import draft_retry, draft_task
 from orchestrator_svc.watch import Filter, Watch
@@ -36,6 +37,7 @@ class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
         self._tasks = deps.tasks
+        self._approvals = ActionApprovals(deps.approvals)
 
     def _out(self, row: store.Task) -> api.Task:
         return convert.task(row, int(self._deps.clock() * 1000))
@@ -44,9 +46,15 @@ class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
         self, request: rpc.EnqueueTaskRequest, context: Any
     ) -> rpc.EnqueueTaskResponse:
         draft = draft_task(convert.fields_of(request), int(self._deps.clock()))
+        approval_id = approval_id_of(draft)
+        if approval_id:
+            await self._approvals.check(approval_id, draft)
         stored = await self._tasks.create(draft)
         if stored.created:
             self._deps.pulse.fire()
+        if approval_id:
+            # Also when the task was found: a retry completes what an interrupted call began.
+            await self._approvals.queued(approval_id, stored.task.id)
         return rpc.EnqueueTaskResponse(task=self._out(stored.task), created=stored.created)
 
     async def GetTask(self, request: rpc.GetTaskRequest, context: Any) -> rpc.GetTaskResponse:
