@@ -11,6 +11,7 @@ from gateway_svc.api import SUCCESS_STATUS
 from gateway_svc.clients import (
     STORE_RETRY_METHODS,
     GrpcHealthProbe,
+    OrchestratorTasks,
     StoreApprovals,
     StoreIdentities,
     StorePairings,
@@ -50,6 +51,7 @@ def main() -> None:
             pairings=StorePairings(store),
             identities=StoreIdentities(store),
             approvals=StoreApprovals(store),
+            tasks=OrchestratorTasks(channels["orchestrator"]),
         )
         service = build_server(settings, deps)
         rest_servers: list[rest.RestServer] = []

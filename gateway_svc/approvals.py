@@ -1,23 +1,31 @@
-"""Action approvals: read them (admins). Deciding one (ApproveAction / DenyAction) waits for
-the orchestrator's EnqueueTask: an approved action must run exactly once as the task keyed
-`approval:<id>`, so approving without enqueueing it would leave an approval nothing runs."""
+"""Action approvals: read and decide them (admins).
+
+An approved action runs exactly once, as the task keyed `approval:<id>` (DESIGN.md §3). Approving
+is two steps that each may be repeated safely: the store's conditional decision, then the
+orchestrator's EnqueueTask with that run_key (which creates the task once and marks the
+approval queued with it). A retried approve, or one after the gateway stopped between the two
+steps, finds the approval already approved and completes the second step; so approving an
+approved approval answers the same outcome as the first approve (same task), while a denied or
+expired one is FAILED_PRECONDITION and an unknown one NOT_FOUND."""
 
 from __future__ import annotations
 
 from agent_runtime.gateway.v1 import service_pb2
 from gateway_svc import convert
-from gateway_svc.deps import ApprovalStore
+from gateway_svc.deps import ApprovalStore, TaskQueue
 from svckit import callctx
-from svckit.errors import InvalidArgument
+from svckit.errors import DomainError, InvalidArgument, Unavailable
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
+DENIED_BY_ADMIN = "denied by admin"
 
 
 class Approvals:
     """Approval RPCs over the store's ApprovalService."""
 
-    def __init__(self, store: ApprovalStore) -> None:
+    def __init__(self, store: ApprovalStore, tasks: TaskQueue | None) -> None:
         self._store = store
+        self._tasks = tasks
 
     async def list(
         self, req: service_pb2.ListApprovalsRequest
@@ -45,8 +53,40 @@ class Approvals:
 
     async def get(self, req: service_pb2.GetApprovalRequest) -> service_pb2.GetApprovalResponse:
         callctx.require_admin()
-        approval_id = req.id.strip()
-        if not approval_id:
-            raise InvalidArgument("id is required", field="id")
-        row = await self._store.get(approval_id)
+        row = await self._store.get(_id(req.id))
         return service_pb2.GetApprovalResponse(approval=convert.approval(row))
+
+    async def approve(
+        self, req: service_pb2.ApproveActionRequest
+    ) -> service_pb2.ApproveActionResponse:
+        who = callctx.require_admin()
+        approval_id = _id(req.id)
+        if self._tasks is None:  # approving now would leave an approval nothing runs
+            raise Unavailable("the orchestrator is not configured in this gateway")
+        try:
+            row = await self._store.decide(approval_id, True, who, "")
+        except DomainError as exc:
+            if exc.code != "FAILED_PRECONDITION":
+                raise
+            # Approved already (a retry, or a restart between the steps): finish the
+            # enqueue; denied or expired stays refused.
+            row = await self._store.get(approval_id)
+            if row.status != "approved":
+                raise
+        task_id = await self._tasks.enqueue_action(row, who)
+        # The orchestrator marked it queued with the task; answer the approval as it is now.
+        row = await self._store.get(approval_id)
+        return service_pb2.ApproveActionResponse(approval=convert.approval(row), task_id=task_id)
+
+    async def deny(self, req: service_pb2.DenyActionRequest) -> service_pb2.DenyActionResponse:
+        who = callctx.require_admin()
+        reason = req.reason.strip() or DENIED_BY_ADMIN
+        row = await self._store.decide(_id(req.id), False, who, reason)
+        return service_pb2.DenyActionResponse(approval=convert.approval(row))
+
+
+def _id(value: str) -> str:
+    approval_id = value.strip()
+    if not approval_id:
+        raise InvalidArgument("id is required", field="id")
+    return approval_id

@@ -12,6 +12,8 @@ from typing import TypeVar
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from agent_runtime.orchestrator.v1 import service_pb2 as orpc
+from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
 from agent_runtime.store.v1 import approval_pb2, identity_pb2, pairing_pb2
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1 import identity_service_pb2 as irpc
@@ -20,6 +22,7 @@ from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
 from svckit import errors
+from svckit.interceptors import ACTING_ADMIN
 
 T = TypeVar("T")
 _STORE = "/agent_runtime.store.v1."
@@ -101,11 +104,22 @@ class StoreIdentities:
         self._stub = IdentityServiceStub(channel)
 
     async def list(
-        self, connector: str, page_size: int, page_token: str
+        self,
+        connector: str,
+        user_id: str,
+        role: str,
+        include_revoked: bool,
+        page_size: int,
+        page_token: str,
     ) -> tuple[list[identity_pb2.Identity], str]:
         """One page, oldest first, and the token of the next page ("" on the last)."""
         request = irpc.ListIdentitiesRequest(
-            connector=connector, page_size=page_size, page_token=page_token
+            connector=connector,
+            user_id=user_id,
+            role=role,
+            include_revoked=include_revoked,
+            page_size=page_size,
+            page_token=page_token,
         )
         reply = await _call(self._stub.ListIdentities(request))
         return list(reply.items), reply.next_page_token
@@ -115,15 +129,15 @@ class StoreIdentities:
         reply: irpc.SetUserRoleResponse = await _call(self._stub.SetUserRole(request))
         return reply.identity
 
-    async def revoke(self, identity_id: str, actor: str) -> identity_pb2.Identity:
-        """The identity as it was before it was unlinked."""
-        request = irpc.RevokeIdentityRequest(identity_id=identity_id, actor=actor)
+    async def revoke(self, identity_id: str, actor: str, reason: str) -> identity_pb2.Identity:
+        """The identity, revoked (status, time and reason as the store recorded them)."""
+        request = irpc.RevokeIdentityRequest(identity_id=identity_id, actor=actor, reason=reason)
         reply: irpc.RevokeIdentityResponse = await _call(self._stub.RevokeIdentity(request))
         return reply.identity
 
 
 class StoreApprovals:
-    """The store's ApprovalService (reads; decisions come with the orchestrator's EnqueueTask)."""
+    """The store's ApprovalService: reads and decisions."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = ApprovalServiceStub(channel)
@@ -145,3 +159,60 @@ class StoreApprovals:
             limit=limit,
         )
         return list((await _call(self._stub.ListApprovals(request))).items)
+
+    async def decide(
+        self, approval_id: str, approve: bool, approver: str, reason: str
+    ) -> approval_pb2.ActionApproval:
+        request = arpc.DecideApprovalRequest(
+            id=approval_id, approve=approve, approver_user_id=approver, reason=reason
+        )
+        reply: arpc.DecideApprovalResponse = await _call(self._stub.DecideApproval(request))
+        return reply.approval
+
+
+class OrchestratorTasks:
+    """The orchestrator's EnqueueTask, for the tasks that execute approved actions."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = OrchestratorServiceStub(channel)
+
+    async def enqueue_action(self, approval: approval_pb2.ActionApproval, acting_admin: str) -> str:
+        request = orpc.EnqueueTaskRequest(
+            workspace_id=approval.workspace_id,
+            context_id=approval.context_id,
+            kind="action",
+            run_key=f"approval:{approval.id}",
+            title=action_title(approval),
+            prompt=action_prompt(approval),
+            source_connector=approval.connector,
+            source_external_id=approval.external_id,
+            source_user_id=approval.requester_user_id,
+            source_text=approval.action_summary,
+        )
+        # The orchestrator records the admin behind it as the actor of the queueing.
+        metadata = ((ACTING_ADMIN, acting_admin),)
+        reply: orpc.EnqueueTaskResponse = await _call(
+            self._stub.EnqueueTask(request, metadata=metadata)
+        )
+        return reply.task.id
+
+
+def action_title(approval: approval_pb2.ActionApproval) -> str:
+    what = approval.action_summary or approval.action_target
+    title = f"Approved action {approval.action_type}" + (f": {what}" if what else "")
+    return title if len(title) <= 200 else title[:199] + "…"
+
+
+def action_prompt(approval: approval_pb2.ActionApproval) -> str:
+    """What the action is; its arguments stay with the approval (they may be sensitive), the
+    executor reads them by the approval id."""
+    lines = [
+        f"Execute the approved action {approval.id} once.",
+        f"Action type: {approval.action_type}",
+        f"Target: {approval.action_target or '-'}",
+        f"Summary: {approval.action_summary or '-'}",
+        f"Requested by {approval.requester_user_id} in {approval.connector}:"
+        f"{approval.external_id}; approved by {approval.approver_user_id}.",
+        "Arguments: see the approval (payload_json).",
+    ]
+    return "\n".join(lines)

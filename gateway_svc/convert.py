@@ -1,6 +1,5 @@
 """Store records -> gateway resources. The gateway's resources keep the store's field names
-(both follow the original's JSON), so a record is copied field by field by name; what only the
-gateway knows (an identity's status) is set by the caller."""
+(both follow the original's JSON), so a record is copied field by field by name."""
 
 from __future__ import annotations
 
@@ -27,13 +26,10 @@ def pairing(row: pairing_pb2.PairingRequest) -> resources_pb2.Pairing:
     return copy_named(row, resources_pb2.Pairing())
 
 
-def identity(
-    row: identity_pb2.Identity, *, revoked_at: int | None = None
-) -> resources_pb2.Identity:
-    """A linked identity is active; one the store just unlinked was revoked at `revoked_at`."""
+def identity(row: identity_pb2.Identity) -> resources_pb2.Identity:
+    """Status and revoke time as the store keeps them (a record without a status is active)."""
     out = copy_named(row, resources_pb2.Identity())
-    out.status = "active" if revoked_at is None else "revoked"
-    out.revoked_at_unix = revoked_at or 0
+    out.status = out.status or "active"
     return out
 
 

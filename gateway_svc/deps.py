@@ -1,5 +1,5 @@
 """What the gateway is built from, each collaborator typed as a small Protocol. Later issues
-add the orchestrator, qmd and scheduler clients here."""
+add the qmd and scheduler clients here."""
 
 from __future__ import annotations
 
@@ -42,12 +42,18 @@ class IdentityStore(Protocol):
     """Linked identities and their users' roles in the store (the store audits changes)."""
 
     async def list(
-        self, connector: str, page_size: int, page_token: str
+        self,
+        connector: str,
+        user_id: str,
+        role: str,
+        include_revoked: bool,
+        page_size: int,
+        page_token: str,
     ) -> tuple[builtins.list[identity_pb2.Identity], str]: ...
 
     async def set_role(self, identity_id: str, role: str, actor: str) -> identity_pb2.Identity: ...
 
-    async def revoke(self, identity_id: str, actor: str) -> identity_pb2.Identity: ...
+    async def revoke(self, identity_id: str, actor: str, reason: str) -> identity_pb2.Identity: ...
 
 
 class ApprovalStore(Protocol):
@@ -58,6 +64,22 @@ class ApprovalStore(Protocol):
     async def list(
         self, status: str, workspace_id: str, connector: str, external_id: str, limit: int
     ) -> builtins.list[approval_pb2.ActionApproval]: ...
+
+    async def decide(
+        self, approval_id: str, approve: bool, approver: str, reason: str
+    ) -> approval_pb2.ActionApproval:
+        """One conditional decision of a pending, unexpired approval; FAILED_PRECONDITION
+        when it is expired or already decided, NOT_FOUND when unknown."""
+        ...
+
+
+class TaskQueue(Protocol):
+    """The orchestrator's EnqueueTask."""
+
+    async def enqueue_action(self, approval: approval_pb2.ActionApproval, acting_admin: str) -> str:
+        """The id of the task (kind action, run_key `approval:<id>`) that executes an
+        approved action: created once, found on every later call."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,7 @@ class Deps:
     pairings: PairingStore | None = None
     identities: IdentityStore | None = None
     approvals: ApprovalStore | None = None
+    tasks: TaskQueue | None = None
 
 
 def need(dep: T | None, what: str) -> T:

@@ -4,8 +4,6 @@ The store writes the audit entry of every change, with the acting admin as its a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from agent_runtime.gateway.v1 import service_pb2
 from gateway_svc import convert
 from gateway_svc.deps import IdentityStore
@@ -23,9 +21,8 @@ def _id(value: str) -> str:
 class Identities:
     """Identity RPCs over the store's IdentityService."""
 
-    def __init__(self, store: IdentityStore, clock: Callable[[], float]) -> None:
+    def __init__(self, store: IdentityStore) -> None:
         self._store = store
-        self._clock = clock
 
     async def list(
         self, req: service_pb2.ListIdentitiesRequest
@@ -33,16 +30,16 @@ class Identities:
         callctx.require_admin()
         if req.limit < 0:
             raise InvalidArgument("limit must not be negative", field="limit")
-        rows, next_token = await self._store.list(req.connector, req.limit, req.page_token)
-        # The store filters by connector only; user and role are filtered within the page,
-        # so a page may hold fewer than `limit` items while next_page_token goes on.
-        # Revoked identities are unlinked by the store, so include_revoked adds none.
-        user, role = req.user_id.strip(), req.role.strip().lower()
-        items = [
-            convert.identity(r)
-            for r in rows
-            if (not user or r.user_id == user) and (not role or r.role == role)
-        ]
+        # The store filters (connector, user, role, active or also revoked) and pages.
+        rows, next_token = await self._store.list(
+            req.connector.strip(),
+            req.user_id.strip(),
+            req.role.strip().lower(),
+            req.include_revoked,
+            req.limit,
+            req.page_token,
+        )
+        items = [convert.identity(r) for r in rows]
         return service_pb2.ListIdentitiesResponse(
             items=items, count=len(items), next_page_token=next_token
         )
@@ -60,6 +57,6 @@ class Identities:
         self, req: service_pb2.RevokeIdentityRequest
     ) -> service_pb2.RevokeIdentityResponse:
         who = callctx.require_admin()
-        row = await self._store.revoke(_id(req.id), who)
-        revoked = convert.identity(row, revoked_at=int(self._clock()))
-        return service_pb2.RevokeIdentityResponse(identity=revoked)
+        # The store revokes in place: status, time and reason are its own.
+        row = await self._store.revoke(_id(req.id), who, req.reason.strip())
+        return service_pb2.RevokeIdentityResponse(identity=convert.identity(row))

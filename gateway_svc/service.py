@@ -2,8 +2,7 @@
 
 RPCs that later issues implement answer UNIMPLEMENTED until then, never a fake success. They
 are spelled out rather than inherited: the generated base raises NotImplementedError, which
-the server wrapper reports as INTERNAL, and mypy-protobuf declares its methods abstract.
-ApproveAction and DenyAction wait for the orchestrator's EnqueueTask (gateway_svc.approvals)."""
+the server wrapper reports as INTERNAL, and mypy-protobuf declares its methods abstract."""
 
 from __future__ import annotations
 
@@ -43,8 +42,8 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
         )
         self._last_beat: dict[str, int] = {}
         self._pairings = Pairings(deps.pairings) if deps.pairings else None
-        self._identities = Identities(deps.identities, deps.clock) if deps.identities else None
-        self._approvals = Approvals(deps.approvals) if deps.approvals else None
+        self._identities = Identities(deps.identities) if deps.identities else None
+        self._approvals = Approvals(deps.approvals, deps.tasks) if deps.approvals else None
 
     async def GetInfo(
         self, request: service_pb2.GetInfoRequest, context: Any
@@ -113,17 +112,12 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
     async def ApproveAction(
         self, request: service_pb2.ApproveActionRequest, context: Any
     ) -> service_pb2.ApproveActionResponse:
-        # Approving without enqueueing `approval:<id>` would strand the action.
-        raise errors.Unimplemented(
-            "ApproveAction waits for the orchestrator's EnqueueTask (not implemented yet)"
-        )
+        return await need(self._approvals, _APPROVALS).approve(request)
 
     async def DenyAction(
         self, request: service_pb2.DenyActionRequest, context: Any
     ) -> service_pb2.DenyActionResponse:
-        raise errors.Unimplemented(
-            "DenyAction lands with ApproveAction (the orchestrator's EnqueueTask)"
-        )
+        return await need(self._approvals, _APPROVALS).deny(request)
 
     async def ListIdentities(
         self, request: service_pb2.ListIdentitiesRequest, context: Any

@@ -62,12 +62,9 @@ async def test_info_describes_the_deployment(pki: PkiPaths, ports: Ports) -> Non
 
 
 async def test_unimplemented_rpcs_say_so(pki: PkiPaths, ports: Ports) -> None:
-    # Deciding an action waits for the orchestrator's EnqueueTask (`approval:<id>` tasks).
     calls = [
         ("svc:connectors", "HandleMessage", service_pb2.HandleMessageRequest(text="/status")),
         ("svc:gateway", "Chat", service_pb2.ChatRequest(text="hello")),
-        ("admin:admin", "ApproveAction", service_pb2.ApproveActionRequest(id="act_1")),
-        ("admin:admin", "DenyAction", service_pb2.DenyActionRequest(id="act_1")),
     ]
     for who, rpc, request in calls:
         code = await testing.status_of(
