@@ -187,3 +187,30 @@ async def test_get_approval_and_its_errors(gw: Gateway) -> None:
         assert err.code == "PERMISSION_DENIED", rpc
     bad = await _failure(gw.call("ListApprovals", pb.ListApprovalsRequest(status="maybe")))
     assert bad.code == "INVALID_ARGUMENT"
+
+
+async def test_revocation_keeps_the_reason_and_the_store_filters_listings(gw: Gateway) -> None:
+    ann, bob = await _paired(gw, "ann2"), await _paired(gw, "bob2")
+    gw.clock.advance(5)
+    revoked = await gw.call(
+        "RevokeIdentity", pb.RevokeIdentityRequest(id=ann, reason="left the team")
+    )
+    assert revoked.identity.status == "revoked"
+    assert revoked.identity.revoked_at_unix == gw.clock.ms // 1000  # the store's time
+    events = await gw.store_call(
+        AuditServiceStub,
+        "ListAuditEvents",
+        aurpc.ListAuditEventsRequest(subject_id=ann),
+        "admin:admin",
+    )
+    assert any("left the team" in str(e) for e in events.items)
+
+    active = await gw.call("ListIdentities", pb.ListIdentitiesRequest())
+    assert [i.id for i in active.items] == [bob]
+    every = await gw.call("ListIdentities", pb.ListIdentitiesRequest(include_revoked=True))
+    assert {(i.id, i.status) for i in every.items} == {(ann, "revoked"), (bob, "active")}
+    bobs_user = next(i.user_id for i in every.items if i.id == bob)
+    mine = await gw.call("ListIdentities", pb.ListIdentitiesRequest(user_id=bobs_user, limit=1))
+    assert [i.id for i in mine.items] == [bob] and mine.count == 1
+    members = await gw.call("ListIdentities", pb.ListIdentitiesRequest(role="member", limit=1))
+    assert [i.id for i in members.items] == [bob]
