@@ -75,13 +75,27 @@ async def test_dead_worker_task_is_reclaimed_and_completed_once(db: Database) ->
     assert (await tasks.get(task["id"]))["result_summary"] == "done"
 
 
+class SteppedClock:
+    """Real time plus whatever a test adds: lets time pass without sleeping."""
+
+    def __init__(self) -> None:
+        self.offset_ms = 0
+
+    def now_ms(self) -> int:
+        return SystemClock().now_ms() + self.offset_ms
+
+
 async def test_heartbeat_keeps_the_lease(db: Database) -> None:
-    tasks, queue, _ = parts(db)
+    clock = SteppedClock()
+    tasks, queue = Tasks(db, clock), Queue(db, clock, Backoff(base_ms=1, cap_ms=5))
     await tasks.create(BASE)
     (t,) = await queue.claim("w", 1, 200)
     await queue.heartbeat(t["id"], t["lease_token"], 60_000)
-    await asyncio.sleep(0.3)  # longer than the first lease: the heartbeat must have extended it
+    clock.offset_ms += 300  # past the first lease: only the heartbeat keeps it
     assert await queue.claim("thief", 1, 1000) == []
+    clock.offset_ms += 60_000  # past the extended lease too: now anyone may reclaim it
+    (stolen,) = await queue.claim("thief", 1, 1000)
+    assert stolen["id"] == t["id"]
 
 
 async def test_fail_retries_with_backoff_then_dead_letters_and_replays(db: Database) -> None:
