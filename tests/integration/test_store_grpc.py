@@ -23,29 +23,15 @@ from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceSt
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from store_svc.authz import RULES
-from store_svc.config import StoreSettings
-from store_svc.db import open_database
-from store_svc.migrate import upgrade
-from store_svc.server import build_service
 from svckit import errors, testing
 from svckit.pki import PkiPaths
+from tests.stores import serving_store
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[tuple[PkiPaths, int]]:
     pki = testing.make_pki(tmp_path / "pki")
-    settings = StoreSettings(
-        data_dir=tmp_path,
-        pki_dir=pki.root,
-        grpc_port=0,
-        health_port=0,
-        metrics_port=0,
-        task_retry_base_ms=1,
-        task_retry_cap_ms=5,
-    )
-    upgrade(settings.database_url)
-    service = build_service(settings, open_database(settings.database_url))
-    async with testing.serving(service) as ports:
+    async with serving_store(pki, tmp_path, task_retry_base_ms=1, task_retry_cap_ms=5) as ports:
         yield pki, ports.grpc
 
 

@@ -17,12 +17,9 @@ from gateway_svc.clients import StoreApprovals, StoreIdentities, StorePairings
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
-from store_svc.config import StoreSettings
-from store_svc.db import open_database
-from store_svc.migrate import upgrade
-from store_svc.server import build_service
 from svckit import errors, testing
 from svckit.pki import PkiPaths
+from tests.stores import serving_store
 
 PORTS0 = {"grpc_port": 0, "health_port": 0, "metrics_port": 0}
 START = 1_900_000_000
@@ -78,26 +75,18 @@ class Gateway:
 @pytest.fixture
 async def gw(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[Gateway]:
     clock = StoreClock()
-    store_settings = StoreSettings(data_dir=tmp_path, pki_dir=pki.root, **PORTS0)
-    upgrade(store_settings.database_url)
-    db = open_database(store_settings.database_url)
-    try:
-        async with testing.serving(build_service(store_settings, db, clock)) as store_ports:
-            store = testing.client_channel(pki, store_ports.grpc, "svc:gateway")
-            deps = Deps(
-                version="test",
-                clock=lambda: clock.ms / 1000,
-                pairings=StorePairings(store),
-                identities=StoreIdentities(store),
-                approvals=StoreApprovals(store),
-            )
-            server = build_server(GatewaySettings(pki_dir=pki.root, **PORTS0), deps)
-            try:
-                async with testing.serving(server) as ports:
-                    yield Gateway(
-                        pki, ports.grpc, store_ports.grpc, clock, tmp_path / "meta.sqlite"
-                    )
-            finally:
-                await store.close()
-    finally:
-        await db.close()
+    async with serving_store(pki, tmp_path, clock) as store_ports:
+        store = testing.client_channel(pki, store_ports.grpc, "svc:gateway")
+        deps = Deps(
+            version="test",
+            clock=lambda: clock.ms / 1000,
+            pairings=StorePairings(store),
+            identities=StoreIdentities(store),
+            approvals=StoreApprovals(store),
+        )
+        server = build_server(GatewaySettings(pki_dir=pki.root, **PORTS0), deps)
+        try:
+            async with testing.serving(server) as ports:
+                yield Gateway(pki, ports.grpc, store_ports.grpc, clock, tmp_path / "meta.sqlite")
+        finally:
+            await store.close()

@@ -27,12 +27,9 @@ from orchestrator_svc.clients import StoreTasks, open_store_channel
 from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.deps import Deps as OrchDeps
 from orchestrator_svc.server import build_server as build_orchestrator
-from store_svc.config import StoreSettings
-from store_svc.db import open_database
-from store_svc.migrate import upgrade
-from store_svc.server import build_service
 from svckit import errors, testing
 from svckit.pki import PkiPaths
+from tests.stores import serving_store
 from tests.unit.gateway_svc.conftest import PORTS0, StoreClock
 
 WS = "ws-act"
@@ -90,41 +87,35 @@ class Stack:
 @pytest.fixture
 async def stack(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[Stack]:
     clock = StoreClock()
-    store_settings = StoreSettings(data_dir=tmp_path, pki_dir=pki.root, **PORTS0)
-    upgrade(store_settings.database_url)
-    db = open_database(store_settings.database_url)
-    try:
-        async with testing.serving(build_service(store_settings, db, clock)) as store_ports:
-            osettings = OrchestratorSettings(
-                pki_dir=pki.root, store_addr=f"127.0.0.1:{store_ports.grpc}", **PORTS0
-            )
-            ostore = open_store_channel(osettings)
-            odeps = OrchDeps(
-                tasks=StoreTasks(ostore),
-                approvals=OrchApprovals(ostore),
-                clock=lambda: clock.ms / 1000,
-            )
-            gstore = testing.client_channel(pki, store_ports.grpc, "svc:gateway")
-            try:
-                async with testing.serving(build_orchestrator(osettings, odeps)) as oports:
-                    gorch = testing.client_channel(pki, oports.grpc, "svc:gateway")
-                    gdeps = GatewayDeps(
-                        version="test",
-                        clock=lambda: clock.ms / 1000,
-                        approvals=StoreApprovals(gstore),
-                        tasks=OrchestratorTasks(gorch),
-                    )
-                    gateway = build_gateway(GatewaySettings(pki_dir=pki.root, **PORTS0), gdeps)
-                    try:
-                        async with testing.serving(gateway) as gports:
-                            yield Stack(pki, gports.grpc, oports.grpc, store_ports.grpc, clock)
-                    finally:
-                        await gorch.close()
-            finally:
-                await gstore.close()
-                await ostore.close()
-    finally:
-        await db.close()
+    async with serving_store(pki, tmp_path, clock) as store_ports:
+        osettings = OrchestratorSettings(
+            pki_dir=pki.root, store_addr=f"127.0.0.1:{store_ports.grpc}", **PORTS0
+        )
+        ostore = open_store_channel(osettings)
+        odeps = OrchDeps(
+            tasks=StoreTasks(ostore),
+            approvals=OrchApprovals(ostore),
+            clock=lambda: clock.ms / 1000,
+        )
+        gstore = testing.client_channel(pki, store_ports.grpc, "svc:gateway")
+        try:
+            async with testing.serving(build_orchestrator(osettings, odeps)) as oports:
+                gorch = testing.client_channel(pki, oports.grpc, "svc:gateway")
+                gdeps = GatewayDeps(
+                    version="test",
+                    clock=lambda: clock.ms / 1000,
+                    approvals=StoreApprovals(gstore),
+                    tasks=OrchestratorTasks(gorch),
+                )
+                gateway = build_gateway(GatewaySettings(pki_dir=pki.root, **PORTS0), gdeps)
+                try:
+                    async with testing.serving(gateway) as gports:
+                        yield Stack(pki, gports.grpc, oports.grpc, store_ports.grpc, clock)
+                finally:
+                    await gorch.close()
+        finally:
+            await gstore.close()
+            await ostore.close()
 
 
 async def _failure(call: Any) -> errors.DomainError:

@@ -20,13 +20,10 @@ from orchestrator_svc.clients import StoreTasks, open_store_channel
 from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.deps import Deps
 from orchestrator_svc.server import build_server
-from store_svc.config import StoreSettings
-from store_svc.db import open_database
-from store_svc.migrate import upgrade
-from store_svc.server import build_service
 from svckit import errors, testing
 from svckit.pki import PkiPaths
 from svckit.serve import Ports
+from tests.stores import serving_store
 
 ACTING_ADMIN = (("x-acting-admin", "admin:alice"),)
 
@@ -52,12 +49,7 @@ def store_clock() -> StoreClock:
 
 @pytest.fixture
 async def store_port(pki: PkiPaths, tmp_path: Path, store_clock: StoreClock) -> AsyncIterator[int]:
-    settings = StoreSettings(
-        data_dir=tmp_path, pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0
-    )
-    upgrade(settings.database_url)
-    service = build_service(settings, open_database(settings.database_url), store_clock)
-    async with testing.serving(service) as ports:
+    async with serving_store(pki, tmp_path, store_clock) as ports:
         yield ports.grpc
 
 

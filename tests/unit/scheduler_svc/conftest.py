@@ -16,12 +16,9 @@ from scheduler_svc.clients import RETRY_METHODS, StoreObjectives
 from scheduler_svc.config import SchedulerSettings
 from scheduler_svc.deps import Deps
 from scheduler_svc.server import build_server
-from store_svc.config import StoreSettings
-from store_svc.db import open_database
-from store_svc.migrate import upgrade
-from store_svc.server import build_service
 from svckit import errors, testing
 from svckit.pki import PkiPaths
+from tests.stores import serving_store
 
 # What the gateway sends when it relays a REST call of an authenticated admin.
 AS_ADMIN = (("x-acting-admin", "admin:ops"),)
@@ -55,12 +52,7 @@ class Stack:
 
 @pytest.fixture
 async def stack(tmp_path: Path, pki: PkiPaths) -> AsyncIterator[Stack]:
-    store_settings = StoreSettings(
-        data_dir=tmp_path, pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0
-    )
-    upgrade(store_settings.database_url)
-    store = build_service(store_settings, open_database(store_settings.database_url))
-    async with testing.serving(store) as store_ports:
+    async with serving_store(pki, tmp_path) as store_ports:
         settings = SchedulerSettings(
             pki_dir=pki.root,
             grpc_port=0,
