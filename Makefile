@@ -12,10 +12,10 @@ BUF := $(TOOLS)/node_modules/.bin/buf
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test gen gen-check lint fmt typecheck breaking openapi bench check clean
+.PHONY: help install run test gen gen-check lint fmt typecheck breaking openapi bench k8s-check check clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,7 +64,10 @@ openapi: $(STAMP) ## write the OpenAPI 3.1 document of /api/v1 to openapi.json
 bench: $(STAMP) ## every benchmark, each printing ratios against its baseline
 	for b in bench/[!_]*.py; do $(PY) -m bench.$$(basename $$b .py); done
 
-check: test typecheck breaking ## everything
+k8s-check: $(STAMP) ## render k8s/overlays/* with kubectl kustomize and validate every object
+	$(PY) scripts/k8s_check.py
+
+check: test typecheck breaking k8s-check ## everything
 
 clean: ## remove caches (keeps .venv and data/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache
