@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import inspect
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -157,3 +159,20 @@ def _wait_serving(
             except grpc.RpcError:
                 time.sleep(0.05)  # not listening yet
     raise RuntimeError(f"{what} did not report SERVING within {deadline:.0f}s")
+
+
+async def eventually(
+    check: Callable[[], Any], what: str = "a condition", deadline: float = 15.0, every: float = 0.02
+) -> Any:
+    """Call `check()` (plain or async) until it returns something truthy, and return that;
+    fail naming `what` once `deadline` seconds have passed. Tests poll; they never sleep."""
+    end = time.monotonic() + deadline
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {deadline:g}s waiting for {what}")
+        await asyncio.sleep(every)

@@ -4,8 +4,7 @@ ingest under concurrent search, traversal attempts, allow lists and events."""
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -20,6 +19,7 @@ from qmd_svc.config import QmdSettings
 from qmd_svc.server import build_server
 from svckit import testing
 from svckit.pki import PkiPaths
+from svckit.testing import eventually
 
 WS = "acme"
 T = TypeVar("T")
@@ -48,17 +48,6 @@ class Qmd:
         if identity not in self.channels:
             self.channels[identity] = testing.client_channel(self.pki, self.port, identity)
         return service_pb2_grpc.QmdServiceStub(self.channels[identity])
-
-
-async def eventually(check: Callable[[], Awaitable[T]], what: str, deadline: float = 15) -> T:
-    end = time.monotonic() + deadline
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > end:
-            pytest.fail(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from qmd_svc.events import EventPublisher, PermanentFailure
 from qmd_svc.paths import DEFAULT_EVENT_EXCLUDES, PathFilter
+from svckit.testing import eventually
 
 
 class FlakySink:
@@ -24,19 +22,12 @@ class FlakySink:
         self.delivered.append((workspace_id, event_key, path))
 
 
-async def until(check: object, deadline: float = 5.0) -> None:
-    end = time.monotonic() + deadline
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < end, "timed out"
-        await asyncio.sleep(0.01)
-
-
 async def test_retries_until_delivered_and_skips_runtime_folders() -> None:
     sink = FlakySink(failures=2)
     pub = EventPublisher(sink, PathFilter(DEFAULT_EVENT_EXCLUDES), backoff=0.01)
     pub.start()
     pub.changed("ws", ["notes/a.md", "tasks/t.md", "logs/x.md", "ops/o.md"])
-    await until(lambda: sink.delivered)
+    await eventually(lambda: sink.delivered, "the event to be delivered", deadline=5)
     await pub.stop()
     assert sink.delivered == [("ws", "markdown.updated", "notes/a.md")]
     assert sink.calls == 3
@@ -47,7 +38,7 @@ async def test_permanent_failure_is_not_retried() -> None:
     pub = EventPublisher(sink, PathFilter([]), backoff=0.01)
     pub.start()
     pub.changed("ws", ["a.md", "b.md"])
-    await until(lambda: sink.delivered)
+    await eventually(lambda: sink.delivered, "the event to be delivered", deadline=5)
     await pub.stop()
     assert sink.delivered == [("ws", "markdown.updated", "b.md")] and sink.calls == 2
 

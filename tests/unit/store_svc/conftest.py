@@ -4,7 +4,6 @@ AGENT_RUNTIME_TEST_REQUIRE_POSTGRES=1)."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -50,16 +49,3 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     database = open_database(db_url)
     yield database
     await database.close()
-
-
-async def eventually(check, deadline_s: float = 10.0, every: float = 0.02):  # type: ignore[no-untyped-def]
-    """Poll `check()` until it returns a truthy value or the deadline passes."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + deadline_s
-    while True:
-        value = await check()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(every)

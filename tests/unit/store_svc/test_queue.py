@@ -12,7 +12,7 @@ from store_svc.dead_letters import DeadLetters
 from store_svc.queue import Backoff, Queue
 from store_svc.tasks import Tasks
 from svckit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument
-from tests.unit.store_svc.conftest import eventually
+from svckit.testing import eventually
 
 BASE = {"workspace_id": "ws1", "context_id": "ctx1", "title": "t", "prompt": "do it"}
 
