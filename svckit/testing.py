@@ -176,3 +176,16 @@ async def eventually(
         if time.monotonic() > end:
             raise AssertionError(f"timed out after {deadline:g}s waiting for {what}")
         await asyncio.sleep(every)
+
+
+def poll(check: Callable[[], Any], what: str, deadline: float = 15.0, every: float = 0.1) -> Any:
+    """`eventually` for synchronous tests (subprocesses, files): call `check()` until it returns
+    something truthy, and return that; fail naming `what` after `deadline` seconds."""
+    end = time.monotonic() + deadline
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {deadline:g}s waiting for {what}")
+        time.sleep(every)

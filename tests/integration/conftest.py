@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,21 +20,10 @@ from typing import Any
 import pytest
 
 from svckit.pki import CertPair, PkiPaths
+from svckit.testing import poll
 
 STARTUP_DEADLINE = 180.0  # six Python services on two shared cores
 STOP_DEADLINE = 15.0
-
-
-def poll(check: Any, deadline: float, what: str, interval: float = 0.1) -> Any:
-    """Call `check()` until it returns something truthy; fail after `deadline` seconds."""
-    end = time.monotonic() + deadline
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > end:
-            pytest.fail(f"timed out after {deadline:.0f}s waiting for {what}")
-        time.sleep(interval)
 
 
 @dataclass
@@ -101,7 +89,7 @@ def start_stack(data_dir: Path, *extra_args: str, env: dict[str, str] | None = N
         return path.exists()
 
     try:
-        poll(ready, STARTUP_DEADLINE, "endpoints.json")
+        poll(ready, "endpoints.json", deadline=STARTUP_DEADLINE)
     except BaseException:
         stop_stack(proc)
         raise

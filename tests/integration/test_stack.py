@@ -16,8 +16,8 @@ from google.protobuf import descriptor_pb2
 from grpc_health.v1 import health_pb2
 
 from runtime_cli.ports import SERVICES
-from svckit.testing import make_pki
-from tests.integration.conftest import Grpcurl, Stack, issue_client_cert, poll
+from svckit.testing import make_pki, poll
+from tests.integration.conftest import Grpcurl, Stack, issue_client_cert
 
 pytestmark = pytest.mark.slow
 
@@ -247,10 +247,14 @@ def service_pid(stack: Stack, name: str) -> int | None:
 
 def test_a_crashed_service_is_restarted(stack: Stack, grpcurl: Grpcurl) -> None:
     victim = "connectors"
-    pid = poll(lambda: service_pid(stack, victim), 30, f"the {victim} process")
+    pid = poll(lambda: service_pid(stack, victim), f"the {victim} process", deadline=30)
     os.kill(pid, signal.SIGKILL)
-    poll(lambda: f"{victim} exited with signal SIGKILL" in stack.output(), 30, "crash report")
-    poll(lambda: f"{victim} is SERVING again" in stack.output(), 120, "the restart")
+    poll(
+        lambda: f"{victim} exited with signal SIGKILL" in stack.output(),
+        "crash report",
+        deadline=30,
+    )
+    poll(lambda: f"{victim} is SERVING again" in stack.output(), "the restart", deadline=120)
     new_pid = service_pid(stack, victim)
     assert new_pid is not None and new_pid != pid
     check = grpcurl(stack.grpc(victim), f"{HEALTH}/Check", ca=stack.pki.ca_cert, cert=stack.admin)

@@ -7,7 +7,8 @@ import ssl
 import httpx
 import pytest
 
-from tests.integration.conftest import Stack, poll
+from svckit.testing import poll
+from tests.integration.conftest import Stack
 
 
 def _client(stack: Stack, *, admin: bool) -> httpx.Client:
@@ -20,7 +21,7 @@ def _client(stack: Stack, *, admin: bool) -> httpx.Client:
 def test_health_is_open_and_ready_once_every_backend_serves(stack: Stack) -> None:
     with _client(stack, admin=False) as http:
         assert http.get("/healthz").status_code == 200
-        poll(lambda: http.get("/readyz").status_code == 200, 30, "/readyz to answer 200")
+        poll(lambda: http.get("/readyz").status_code == 200, "/readyz to answer 200", deadline=30)
 
 
 def test_api_needs_an_admin_certificate(stack: Stack) -> None:
