@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 from bench._common import LoadResult, closed_loop
+from svckit import loop
 from svckit.pki import PkiPaths
 from svckit.testing import make_pki, service_process
 
@@ -115,7 +116,7 @@ def serve_rest(pki: PkiPaths, kind: str, backend: str) -> None:
         )
         await _serve_until_signal(server.start, server.stop)
 
-    asyncio.run(main())
+    loop.run(main())  # the gateway's own loop
 
 
 # --- clients --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from runtime_cli import endpoints
 from runtime_cli.ports import SERVICES, PortError, StackPorts, free_ports, ports_from_env
 from runtime_cli.process import ChildSpec
 from runtime_cli.supervisor import StartupError, Supervisor
+from svckit import loop
 from svckit.pki import PkiPaths, init_pki
 
 _PREFIX = "AGENT_RUNTIME_"
@@ -133,7 +134,7 @@ def run(options: UpOptions, env: Mapping[str, str] | None = None) -> int:
     sup = Supervisor(
         p.specs, out=sys.stdout, sink=sys.stderr, startup_timeout=options.startup_timeout
     )
-    return asyncio.run(_up(p, sup))
+    return loop.run(_up(p, sup))
 
 
 async def _up(p: Plan, sup: Supervisor) -> int:

@@ -17,6 +17,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 from prometheus_client import CollectorRegistry
 
+from svckit import loop
 from svckit.authz import AllowList
 from svckit.config import ServiceSettings
 from svckit.interceptors import ServerWrapper
@@ -150,4 +151,4 @@ def run(
         service = build if isinstance(build, Service) else await build()
         await serve_until_signal(service)
 
-    asyncio.run(main())
+    loop.run(main())

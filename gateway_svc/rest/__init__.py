@@ -113,13 +113,14 @@ def serve(
         if key not in by_backend:
             by_backend[key] = backend_channel(addr, pki)
         by_service[service.full_name] = by_backend[key]
+    max_body = int(getattr(settings, "rest_max_body_bytes", 1 << 20))
     app = build_app(
         svcs,
         by_service,
         token=token if token is not None else _secret(getattr(settings, "admin_token", None)),
         probe=by_backend,
         timeout=settings.rpc_timeout_seconds,
-        max_body=int(getattr(settings, "rest_max_body_bytes", 1 << 20)),
+        max_body=max_body,
         success_status=success_status,
     )
 
@@ -133,5 +134,6 @@ def serve(
         port=port if port is not None else int(getattr(settings, "rest_port", DEFAULT_PORT)),
         cert=pki.rest,
         ca_cert=pki.ca_cert,
+        max_body=max_body,
         on_stop=close,
     )

@@ -1,53 +1,42 @@
-"""The HTTPS listener: uvicorn on a socket we bind, TLS from the dev PKI, client certificates
-optional (an admin certificate authenticates; so does the bearer token)."""
+"""The HTTPS listener: our HTTP/1.1 server (http1.py) on a socket we bind, TLS from the dev
+PKI, client certificates optional (an admin certificate authenticates; so does the bearer
+token)."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import ssl
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
-
 from gateway_svc.rest.auth import PEER_IDENTITY
+from gateway_svc.rest.http1 import App, Http1Server
 from svckit.authz import Identity
 from svckit.pki import CertPair
 
 
-def _peer_identity(transport: Any) -> str | None:
+def _peer_state(transport: asyncio.BaseTransport) -> dict[str, Any]:
+    """The verified client certificate's identity, for every request's scope state."""
     ssl_object = transport.get_extra_info("ssl_object")
     cert = ssl_object.getpeercert() if ssl_object is not None else None
     for kind, value in (cert or {}).get("subjectAltName", ()):
         if kind == "URI":
             who = Identity.from_uri(value)
             if who is not None:
-                return str(who)
-    return None
+                return {PEER_IDENTITY: str(who)}
+    return {}
 
 
-def _protocol_class() -> type[Any]:
-    base: type[Any] = H11Protocol
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-        base = HttpToolsProtocol
-    except ImportError:  # httptools is optional; h11 always works
-        pass
-
-    class PeerIdentityProtocol(base):  # type: ignore[misc]
-        """Puts the verified client certificate's identity in every request's scope state."""
-
-        def connection_made(self, transport: Any) -> None:
-            super().connection_made(transport)
-            state: dict[str, Any] = self.app_state  # type: ignore[has-type]
-            who = _peer_identity(transport)
-            if who is not None:
-                self.app_state = {**state, PEER_IDENTITY: who}
-
-    return PeerIdentityProtocol
+def server_context(cert: CertPair, ca_cert: Path) -> ssl.SSLContext:
+    """TLS 1.2+ with our certificate; a client certificate is optional but, when presented,
+    must chain to our CA."""
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(ca_cert))
+    ctx.load_cert_chain(str(cert.cert), str(cert.key))
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
 
 
 class RestServer:
@@ -55,32 +44,20 @@ class RestServer:
 
     def __init__(
         self,
-        app: Any,
+        app: App,
         *,
         host: str,
         port: int,
         cert: CertPair,
         ca_cert: Path,
-        on_stop: Any = None,
+        max_body: int = 1 << 20,
+        on_stop: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        self._config = uvicorn.Config(
-            app,
-            http=_protocol_class(),
-            lifespan="off",
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,  # nothing proxies us; and it costs a middleware per request
-            server_header=False,
-            ssl_certfile=str(cert.cert),
-            ssl_keyfile=str(cert.key),
-            ssl_ca_certs=str(ca_cert),
-            ssl_cert_reqs=ssl.CERT_OPTIONAL,
-            timeout_graceful_shutdown=5,
-        )
+        self._app = app
         self._host, self._port = host, port
-        self._server: uvicorn.Server | None = None
-        self._sock: socket.socket | None = None
-        self._loop_task: asyncio.Task[None] | None = None
+        self._tls = server_context(cert, ca_cert)
+        self._max_body = max_body
+        self._server: Http1Server | None = None
         self._on_stop = on_stop
         self.port = 0
 
@@ -91,28 +68,20 @@ class RestServer:
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
-        sock.set_inheritable(True)
-        self._sock = sock
         self.port = int(sock.getsockname()[1])
-        config = self._config
-        if not config.loaded:
-            config.load()
-        server = uvicorn.Server(config)
-        server.lifespan = config.lifespan_class(config)
-        # Not server.serve(): that installs signal handlers; the gateway's own run() owns those.
-        await server.startup(sockets=[sock])
+        server = Http1Server(
+            self._app,
+            ssl_context=self._tls,
+            connection_state=_peer_state,
+            max_body=self._max_body,
+        )
+        await server.start(sock)
         self._server = server
-        self._loop_task = asyncio.create_task(server.main_loop())
         return self.port
 
     async def stop(self) -> None:
-        server, task = self._server, self._loop_task
-        if server is not None and task is not None:
-            server.should_exit = True
-            await task
-            await server.shutdown(sockets=[self._sock] if self._sock else None)
-        if self._sock is not None:
-            self._sock.close()
-        self._server = self._loop_task = self._sock = None
+        server, self._server = self._server, None
+        if server is not None:
+            await server.stop(grace=5.0)
         if self._on_stop is not None:
             await self._on_stop()
