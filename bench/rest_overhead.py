@@ -3,9 +3,10 @@ straight over gRPC, in the same run, at 1 and 64 calls in flight.
 
 The backend is the real store (GetWorkspace, `GET /api/v1/workspaces/{id}`) when it starts;
 otherwise the transcoder's testing backend (GetItem) — the run says which. Backend, REST
-gateway and load generator are three processes. The REST client is a minimal keep-alive
-HTTP/1.1 client (one TLS connection per worker), so the figures are the server's cost, not a
-client library's. Target: REST p50 <= 1.3 x gRPC p50.
+gateway and load generator are three processes, each on the loop every process of the project
+runs on (svckit.loop: uvloop). The REST client is a minimal keep-alive HTTP/1.1 client (one TLS
+connection per worker; its TLS is uvloop's, in C, as the gRPC client's is grpc's), so the
+figures are the server's cost, not a client library's. Target: REST p50 <= 1.3 x gRPC p50.
 Last line: `rest_p50_ms=… grpc_p50_ms=… ratio=… rest_rps=… grpc_rps=…` (1 in flight), then the
 same keys prefixed `c64_` (64 in flight).
 """
@@ -302,7 +303,7 @@ def main(argv: list[str]) -> int:
             ]
             with running(rest_args) as rest_proc:
                 rest_port = _read_port(rest_proc)
-                line = asyncio.run(measure(pki, kind, port, rest_port, args.seconds))
+                line = loop.run(measure(pki, kind, port, rest_port, args.seconds))
     print(line)
     return 0
 
