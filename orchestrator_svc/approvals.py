@@ -2,7 +2,9 @@
 
 An approved action runs as the one task whose run_key is `approval:<id>`. The run_key prefix
 is reserved: such a task must be of kind `action` and its approval must be approved (an
-approved approval never changes its decision again, so checking before the create is safe).
+approved approval never changes its decision again, so checking before the create is safe);
+and a task of kind `action` must carry such a key, so no action is queued without a human's
+approval. (An admin's RetryTask of a failed action task is that admin's decision.)
 Once the task exists, the approval is marked queued with it (the store's QueueExecution,
 idempotent), so a retried enqueue, one that found the task already there, completes the
 marking that an interrupted call left undone."""
@@ -20,6 +22,12 @@ PREFIX = "approval:"
 def approval_id_of(draft: TaskDraft) -> str | None:
     """The approval a draft executes (its run_key is `approval:<id>`), or None."""
     if not draft.run_key.startswith(PREFIX):
+        if draft.kind == "action":
+            raise InvalidArgument(
+                "a task of kind action executes an approved action: run_key must be "
+                "approval:<approval id>",
+                field="run_key",
+            )
         return None
     approval_id = draft.run_key.removeprefix(PREFIX).strip()
     if not approval_id:

@@ -55,7 +55,9 @@ class EnqueueTaskRequest(_message.Message):
     prompt: _builtins.str
     """Instruction for the worker; required."""
     kind: _builtins.str
-    """Task kind: general (default), turn, objective, action or reindex_markdown."""
+    """Task kind: general (default), turn, objective, action or reindex_markdown; action only
+    with run_key approval:<id> of an approved action approval.
+    """
     route_class: _builtins.str
     """Routing class: question, issue, task, moderation or noise; optional."""
     priority: _builtins.str

@@ -132,6 +132,7 @@ async def test_approve_enqueues_one_action_task_and_marks_it_queued(stack: Stack
     task = tasks[0]
     assert reply.task_id == task.id
     assert (task.kind, task.workspace_id, task.context_id) == ("action", WS, "ctx-1")
+    assert task.queue_lane == "task"
     assert (task.source_connector, task.source_external_id) == ("telegram", "chat-1")
     assert task.source_user_id == "u-1" and "webhook" in task.title
     assert '"a"' not in task.prompt  # the arguments stay with the approval
@@ -230,4 +231,7 @@ async def test_the_orchestrator_runs_approval_keys_only_for_approved_actions(
         assert pending.code == "FAILED_PRECONDITION"
         wrong_kind = await enqueue(kind="general", run_key=f"approval:{aid}")
         assert wrong_kind.code == "INVALID_ARGUMENT"
+        for key in ("", "my-own-key"):  # an action never skips its approval
+            unapproved = await enqueue(kind="action", run_key=key)
+            assert (unapproved.code, unapproved.field) == ("INVALID_ARGUMENT", "run_key")
     assert await stack.action_tasks() == []

@@ -45,7 +45,7 @@ async def test_enqueue_persists_a_queued_task_that_get_returns(admin: Client) ->
     ("kind", "lane"),
     [
         ("turn", "turn"),
-        ("action", "task"),
+        ("general", "task"),
         ("objective", "background"),
         ("reindex_markdown", "background"),
     ],

@@ -34,7 +34,7 @@ async def test_watch_sends_existing_tasks_then_changes_as_they_happen(admin: Cli
     )
 
     await admin.enqueue(workspace_id="elsewhere")  # filtered out
-    new = (await admin.enqueue(workspace_id="ww", title="new", kind="action")).task
+    new = (await admin.enqueue(workspace_id="ww", title="new", kind="turn")).task
     queued = (await next_event(call)).event
     assert (queued.event, queued.task.id, queued.task.status) == ("queued", new.id, "queued")
     assert queued.cursor and queued.occurred_at_unix_ms > 0
