@@ -10,10 +10,10 @@ from typing import Any
 from store_svc.common import (
     Clock,
     clamp,
+    key_page,
+    keyset,
     new_id,
     next_seq,
-    next_token,
-    offset_of,
     or_none,
     required,
 )
@@ -84,12 +84,14 @@ class Audit:
     async def list(
         self, filters: Mapping[str, str], page_size: int, page_token: str
     ) -> tuple[builtins.list[Row], str]:
-        limit, off = clamp(page_size, 100, 1000), offset_of(page_token)
+        limit = clamp(page_size, 100, 1000)
         where, params = _filters(filters, ("workspace_id", "subject_kind", "subject_id", "actor"))
-        params.update(limit=limit, off=off)
-        sql = f"SELECT * FROM audit_log {where} ORDER BY seq DESC, id DESC LIMIT :limit OFFSET :off"
-        rows = await self._db.read(lambda c: c.all(sql, params))
-        return rows, next_token(off, limit, len(rows))
+        params["limit"] = limit + 1
+        after = keyset(page_token, params, descending=True)
+        if after:
+            where = f"{where} AND {after}" if where else f"WHERE {after}"
+        sql = f"SELECT * FROM audit_log {where} ORDER BY seq DESC, id DESC LIMIT :limit"
+        return key_page(await self._db.read(lambda c: c.all(sql, params)), limit)
 
     async def create_agent_event(self, req: Mapping[str, Any]) -> Row:
         row: Row = {

@@ -78,15 +78,17 @@ def after_key(token: str) -> tuple[int, str] | None:
         raise InvalidArgument("page_token is malformed", field="page_token") from None
 
 
-def keyset(token: str, params: dict[str, Any], descending: bool = False) -> str:
+def keyset(token: str, params: dict[str, Any], descending: bool = False, table: str = "") -> str:
     """The SQL condition (with its parameters added to `params`) selecting the rows after
-    `token` in (seq, id) order, ascending or descending; "" for the first page."""
+    `token` in (seq, id) order, ascending or descending; "" for the first page. `table` is
+    the alias to qualify the columns with in a join."""
     key = after_key(token)
     if key is None:
         return ""
     params["after_seq"], params["after_id"] = key
     op = "<" if descending else ">"
-    return f"(seq {op} :after_seq OR (seq = :after_seq AND id {op} :after_id))"
+    seq, rid = (f"{table}.seq", f"{table}.id") if table else ("seq", "id")
+    return f"({seq} {op} :after_seq OR ({seq} = :after_seq AND {rid} {op} :after_id))"
 
 
 def key_page(rows: list[Row], limit: int) -> tuple[list[Row], str]:

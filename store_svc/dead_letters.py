@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, next_token, offset_of, required
+from store_svc.common import Clock, clamp, key_page, keyset, required
 from store_svc.db import Conn, Database, Row
 from store_svc.tasks import LANES
 from svckit.errors import FailedPrecondition, NotFound
@@ -18,20 +18,22 @@ class DeadLetters:
     async def list(
         self, workspace_id: str, include_replayed: bool, page_size: int, page_token: str
     ) -> tuple[list[Row], str]:
-        limit, off = clamp(page_size, 100, 500), offset_of(page_token)
+        limit = clamp(page_size, 100, 500)
         where = ["1 = 1"]
-        params: dict[str, Any] = {"limit": limit, "off": off}
+        params: dict[str, Any] = {"limit": limit + 1}
         if workspace_id:
             where.append("workspace_id = :ws")
             params["ws"] = workspace_id
         if not include_replayed:
             where.append("replayed_at_unix IS NULL")
+        after = keyset(page_token, params, descending=True)
+        if after:
+            where.append(after)
         sql = (
             f"SELECT * FROM dead_letters WHERE {' AND '.join(where)}"
-            " ORDER BY seq DESC, id DESC LIMIT :limit OFFSET :off"
+            " ORDER BY seq DESC, id DESC LIMIT :limit"
         )
-        rows = await self._db.read(lambda c: c.all(sql, params))
-        return rows, next_token(off, limit, len(rows))
+        return key_page(await self._db.read(lambda c: c.all(sql, params)), limit)
 
     async def replay(self, dead_letter_id: str, actor: str) -> Row:
         dl_id, now_ms = required("id", dead_letter_id), self._clock.now_ms()

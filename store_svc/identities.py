@@ -8,10 +8,10 @@ from store_svc import audit
 from store_svc.common import (
     Clock,
     clamp,
+    key_page,
+    keyset,
     new_id,
     next_seq,
-    next_token,
-    offset_of,
     or_none,
     required,
 )
@@ -143,8 +143,8 @@ class Identities:
         include_revoked: bool = False,
     ) -> tuple[list[Row], str]:
         """Oldest first; active identities only unless `include_revoked`."""
-        limit, off = clamp(page_size, 100, 500), offset_of(page_token)
-        p: dict[str, Any] = {"limit": limit, "off": off}
+        limit = clamp(page_size, 100, 500)
+        p: dict[str, Any] = {"limit": limit + 1}
         conds = [] if include_revoked else ["i.status = 'active'"]
         if connector.strip():
             p["conn"] = connector.strip().lower()
@@ -155,11 +155,12 @@ class Identities:
         if role.strip():
             p["role"] = check_role(role, "")
             conds.append("u.role = :role")
+        after = keyset(page_token, p, table="i")
+        if after:
+            conds.append(after)
         where = f"WHERE {' AND '.join(conds)}" if conds else ""
-        rows = await self._db.read(
-            lambda c: c.all(f"{_JOINED} {where} ORDER BY i.seq, i.id LIMIT :limit OFFSET :off", p)
-        )
-        return rows, next_token(off, limit, len(rows))
+        sql = f"{_JOINED} {where} ORDER BY i.seq, i.id LIMIT :limit"
+        return key_page(await self._db.read(lambda c: c.all(sql, p)), limit)
 
     async def set_role(self, identity_id: str, role: str, actor: str) -> Row:
         p = {"id": required("identity_id", identity_id), "role": check_role(role, "")}

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, next_seq, next_token, offset_of, required
+from store_svc.common import Clock, clamp, key_page, keyset, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from store_svc.objectives import fetch, view
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -182,21 +182,23 @@ class ObjectiveRuns:
         self, objective_id: str, limit: int, page_token: str, outcomes: Sequence[str] = ()
     ) -> tuple[list[Row], str]:
         """Runs newest first (in record order), optionally only those with one of
-        `outcomes`. Tokens stay offsets (into the matching runs): callers build them."""
+        `outcomes`, and the next page's token (keyset: a run recorded meanwhile neither
+        repeats nor hides one, and a full last page is not followed by an empty one)."""
         oid = required("objective_id", objective_id)
-        n, off = clamp(limit, 50, 500), offset_of(page_token)
+        n = clamp(limit, 50, 500)
         wanted = sorted({o.strip().lower() for o in outcomes if o.strip()})
         if any(o not in OUTCOMES for o in wanted):
             raise InvalidArgument(f"outcomes must be among {', '.join(OUTCOMES)}", field="outcomes")
-        params: dict[str, Any] = {"id": oid, "n": n, "off": off}
+        params: dict[str, Any] = {"id": oid, "n": n + 1}
         params.update({f"o{i}": o for i, o in enumerate(wanted)})
-        among = ", ".join(f":o{i}" for i in range(len(wanted)))
-        rows = await self._db.read(
-            lambda c: c.all(
-                "SELECT * FROM objective_runs WHERE objective_id = :id"
-                f"{f' AND outcome IN ({among})' if wanted else ''}"
-                " ORDER BY seq DESC, id DESC LIMIT :n OFFSET :off",
-                params,
-            )
+        where = ["objective_id = :id"]
+        if wanted:
+            where.append(f"outcome IN ({', '.join(f':o{i}' for i in range(len(wanted)))})")
+        after = keyset(page_token, params, descending=True)
+        if after:
+            where.append(after)
+        sql = (
+            f"SELECT * FROM objective_runs WHERE {' AND '.join(where)}"
+            " ORDER BY seq DESC, id DESC LIMIT :n"
         )
-        return rows, next_token(off, n, len(rows))
+        return key_page(await self._db.read(lambda c: c.all(sql, params)), n)

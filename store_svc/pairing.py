@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, next_seq, next_token, offset_of, required
+from store_svc.common import Clock, clamp, key_page, keyset, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from store_svc.identities import check_role, link, new_user
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -85,17 +85,15 @@ class Pairings:
         return row
 
     async def list(self, status: str, page_size: int, page_token: str) -> tuple[list[Row], str]:
-        limit, off = clamp(page_size, 100, 500), offset_of(page_token)
-        p: dict[str, Any] = {"s": status, "limit": limit, "off": off}
-        where = "WHERE status = :s" if status else ""
-        rows = await self._db.read(
-            lambda c: c.all(
-                f"SELECT * FROM pairing_requests {where} ORDER BY seq DESC, id DESC"
-                " LIMIT :limit OFFSET :off",
-                p,
-            )
-        )
-        return rows, next_token(off, limit, len(rows))
+        limit = clamp(page_size, 100, 500)
+        p: dict[str, Any] = {"s": status, "limit": limit + 1}
+        conds = ["status = :s"] if status else []
+        after = keyset(page_token, p, descending=True)
+        if after:
+            conds.append(after)
+        where = f"WHERE {' AND '.join(conds)}" if conds else ""
+        sql = f"SELECT * FROM pairing_requests {where} ORDER BY seq DESC, id DESC LIMIT :limit"
+        return key_page(await self._db.read(lambda c: c.all(sql, p)), limit)
 
     async def approve(
         self, token: str, approver: str, role: str, target_user_id: str

@@ -174,6 +174,8 @@ class Tasks:
     async def list(
         self, filters: Mapping[str, str], limit: int, page_token: str
     ) -> tuple[list[Row], str]:
+        # Offsets, unlike the other listings' keysets: the order is by last update, a key
+        # that moves as tasks run, so no token could keep a place in it anyway.
         n, off = clamp(limit, 100, 500), offset_of(page_token)
         params: dict[str, Any] = {
             k: filters[k]

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, new_id, next_seq, next_token, offset_of, required
+from store_svc.common import Clock, clamp, key_page, keyset, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import NotFound
 
@@ -61,14 +61,12 @@ class Workspaces:
         self._db, self._clock = db, clock
 
     async def list(self, page_size: int, page_token: str) -> tuple[builtins.list[Row], str]:
-        limit, off = clamp(page_size, 100, 500), offset_of(page_token)
-        rows = await self._db.read(
-            lambda c: c.all(
-                "SELECT * FROM workspaces ORDER BY seq, id LIMIT :limit OFFSET :off",
-                {"limit": limit, "off": off},
-            )
-        )
-        return rows, next_token(off, limit, len(rows))
+        limit = clamp(page_size, 100, 500)
+        params: dict[str, Any] = {"limit": limit + 1}
+        after = keyset(page_token, params)
+        sql = f"SELECT * FROM workspaces {'WHERE ' + after if after else ''}"
+        sql += " ORDER BY seq, id LIMIT :limit"
+        return key_page(await self._db.read(lambda c: c.all(sql, params)), limit)
 
     async def get(self, workspace_id: str) -> Row:
         wid = required("id", workspace_id)
@@ -116,18 +114,18 @@ class Workspaces:
     async def list_contexts(
         self, workspace_id: str, admin_only: bool, page_size: int, page_token: str
     ) -> tuple[builtins.list[Row], str]:
-        limit, off = clamp(page_size, 100, 500), offset_of(page_token)
-        where, params = ["1 = 1"], {"limit": limit, "off": off, "ws": workspace_id, "t": True}
+        limit = clamp(page_size, 100, 500)
+        where = ["1 = 1"]
+        params: dict[str, Any] = {"limit": limit + 1, "ws": workspace_id, "t": True}
         if workspace_id:
             where.append("workspace_id = :ws")
         if admin_only:
             where.append("is_admin = :t")
-        sql = (
-            f"SELECT * FROM contexts WHERE {' AND '.join(where)}"
-            " ORDER BY seq, id LIMIT :limit OFFSET :off"
-        )
-        rows = await self._db.read(lambda c: c.all(sql, params))
-        return rows, next_token(off, limit, len(rows))
+        after = keyset(page_token, params)
+        if after:
+            where.append(after)
+        sql = f"SELECT * FROM contexts WHERE {' AND '.join(where)} ORDER BY seq, id LIMIT :limit"
+        return key_page(await self._db.read(lambda c: c.all(sql, params)), limit)
 
     async def update_context(
         self, context_id: str, is_admin: bool | None, system_prompt: str | None, actor: str

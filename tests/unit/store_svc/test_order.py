@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from store_svc.approvals import Approvals
@@ -172,7 +174,55 @@ async def test_runs_filter_by_outcome_and_keep_record_time_apart(db: Database) -
     page, _ = await runs.list(obj["id"], 50, "", ["Running", "succeeded"])
     assert [r["id"] for r in page] == [given["id"], queued["id"]]
     page, token = await runs.list(obj["id"], 1, "", ["skipped"])
-    assert [r["id"] for r in page] == [skipped["id"]] and token == "1"
+    assert [r["id"] for r in page] == [
+        skipped["id"]
+    ] and token == ""  # no empty page after a full one
     with pytest.raises(InvalidArgument) as bad:
         await runs.list(obj["id"], 50, "", ["done"])
     assert bad.value.field == "outcomes"
+
+
+async def _all_pages(list_page: Any, size: int) -> tuple[list[str], int]:
+    """Every id over pages of `size`, and how many pages it took."""
+    ids: list[str] = []
+    token, pages = "", 0
+    while True:
+        rows, token = await list_page(size, token)
+        pages += 1
+        ids += [r["id"] for r in rows]
+        if not token:
+            return ids, pages
+
+
+async def test_every_listing_pages_by_key_without_gaps_repeats_or_a_trailing_empty_page(
+    db: Database,
+) -> None:
+    workspaces, pairings, audit = Workspaces(db, CLOCK), Pairings(db, CLOCK), Audit(db, CLOCK)
+    ctxs = [(await workspaces.ensure_context("telegram", f"c{i}", "C"))[0] for i in range(N)]
+    paired = [(await pairings.create("telegram", f"u{i}", "Ada", 0))[0]["id"] for i in range(N)]
+    for i in range(N):
+        await audit.append({"actor": "a", "action": "x", "subject_kind": "k", "subject_id": f"{i}"})
+    listings = {
+        "workspaces": (lambda n, t: workspaces.list(n, t), [c["workspace_id"] for c in ctxs]),
+        "contexts": (
+            lambda n, t: workspaces.list_contexts("", False, n, t),
+            [c["id"] for c in ctxs],
+        ),
+        "pairings": (lambda n, t: pairings.list("", n, t), paired[::-1]),
+        "audit": (lambda n, t: audit.list({"subject_kind": "k"}, n, t), None),
+    }
+    for name, (list_page, expected) in listings.items():
+        ids, pages = await _all_pages(list_page, 4)  # 12 rows: exactly 3 full pages
+        assert pages == 3, name
+        assert len(ids) == len(set(ids)) == N, name
+        if expected is not None:
+            assert ids == expected, name
+        with pytest.raises(InvalidArgument) as bad:
+            await list_page(4, "3")  # an old offset token is refused, not misread
+        assert bad.value.field == "page_token", name
+
+    # Newest first: a pairing made between pages neither repeats a row nor hides one.
+    first, token = await pairings.list("", 4, "")
+    await pairings.create("telegram", "late", "Ada", 0)
+    rest, _ = await _all_pages(lambda n, t: pairings.list("", n, t or token), 4)
+    assert [p["id"] for p in first] + rest == paired[::-1]
