@@ -33,23 +33,20 @@ class Approvals:
         callctx.require_admin()
         if req.limit < 0:
             raise InvalidArgument("limit must not be negative", field="limit")
-        if req.page_token:
-            # Nothing hands out page tokens yet: the store lists one page, oldest first.
-            raise InvalidArgument("invalid page_token", field="page_token")
-        limit = min(req.limit or DEFAULT_LIMIT, MAX_LIMIT)
         status = req.status.strip().lower() or "pending"
-        context = req.context_id.strip()
-        rows = await self._store.list(
-            "" if status == "all" else status,
-            req.workspace_id.strip(),
-            req.connector.strip(),
-            req.external_id.strip(),
-            # The store has no context filter: read the most it lists, then filter here.
-            MAX_LIMIT if context else limit,
+        filters = {
+            "status": "" if status == "all" else status,
+            "workspace_id": req.workspace_id.strip(),
+            "context_id": req.context_id.strip(),
+            "connector": req.connector.strip(),
+            "external_id": req.external_id.strip(),
+        }
+        limit = min(req.limit or DEFAULT_LIMIT, MAX_LIMIT)
+        rows, token = await self._store.list(filters, limit, req.page_token.strip())
+        items = [convert.approval(r) for r in rows]
+        return service_pb2.ListApprovalsResponse(
+            items=items, count=len(items), next_page_token=token
         )
-        items = [convert.approval(r) for r in rows if not context or r.context_id == context]
-        items = items[:limit]
-        return service_pb2.ListApprovalsResponse(items=items, count=len(items))
 
     async def get(self, req: service_pb2.GetApprovalRequest) -> service_pb2.GetApprovalResponse:
         callctx.require_admin()

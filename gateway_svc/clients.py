@@ -6,7 +6,7 @@ the store's NOT_FOUND stays a 404 on /api/v1, its INVALID_ARGUMENT keeps its `fi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import TypeVar
 
 import grpc
@@ -148,17 +148,12 @@ class StoreApprovals:
         return reply.approval
 
     async def list(
-        self, status: str, workspace_id: str, connector: str, external_id: str, limit: int
-    ) -> list[approval_pb2.ActionApproval]:
-        """Oldest first; status "" means every status."""
-        request = arpc.ListApprovalsRequest(
-            status=status,
-            workspace_id=workspace_id,
-            connector=connector,
-            external_id=external_id,
-            limit=limit,
-        )
-        return list((await _call(self._stub.ListApprovals(request))).items)
+        self, filters: Mapping[str, str], limit: int, page_token: str
+    ) -> tuple[list[approval_pb2.ActionApproval], str]:
+        """One page, oldest first, and the next page's token; status "" means every status."""
+        request = arpc.ListApprovalsRequest(**filters, limit=limit, page_token=page_token)
+        reply = await _call(self._stub.ListApprovals(request))
+        return list(reply.items), reply.next_page_token
 
     async def decide(
         self, approval_id: str, approve: bool, approver: str, reason: str

@@ -62,8 +62,10 @@ class ApprovalStore(Protocol):
     async def get(self, approval_id: str) -> approval_pb2.ActionApproval: ...
 
     async def list(
-        self, status: str, workspace_id: str, connector: str, external_id: str, limit: int
-    ) -> builtins.list[approval_pb2.ActionApproval]: ...
+        self, filters: Mapping[str, str], limit: int, page_token: str
+    ) -> tuple[builtins.list[approval_pb2.ActionApproval], str]:
+        """One page, oldest first, and the next page's token ("" on the last). `filters`:
+        status ("" for every status), workspace_id, context_id, connector, external_id."""
 
     async def decide(
         self, approval_id: str, approve: bool, approver: str, reason: str

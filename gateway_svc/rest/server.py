@@ -1,10 +1,12 @@
 """The HTTPS listener: our HTTP/1.1 server (http1.py) on a socket we bind, TLS from the dev
 PKI, client certificates optional (an admin certificate authenticates; so does the bearer
-token)."""
+token). Renewed certificate files are loaded into the live context: new handshakes use them."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
@@ -14,7 +16,10 @@ from typing import Any
 from gateway_svc.rest.auth import PEER_IDENTITY
 from gateway_svc.rest.http1 import App, Http1Server
 from svckit.authz import Identity
+from svckit.certfiles import CertWatch
 from svckit.pki import CertPair
+
+log = logging.getLogger("gateway_svc.rest.server")
 
 
 def _peer_state(transport: asyncio.BaseTransport) -> dict[str, Any]:
@@ -52,10 +57,15 @@ class RestServer:
         ca_cert: Path,
         max_body: int = 1 << 20,
         on_stop: Callable[[], Awaitable[None]] | None = None,
+        reload_interval: float = 5.0,
     ) -> None:
         self._app = app
         self._host, self._port = host, port
+        self._cert = cert
+        self._watch = CertWatch(ca_cert, cert)
         self._tls = server_context(cert, ca_cert)
+        self._reload_interval = reload_interval
+        self._reloader: asyncio.Task[None] | None = None
         self._max_body = max_body
         self._server: Http1Server | None = None
         self._on_stop = on_stop
@@ -77,9 +87,38 @@ class RestServer:
         )
         await server.start(sock)
         self._server = server
+        self._reloader = asyncio.get_running_loop().create_task(self._reload_forever())
         return self.port
 
+    async def _reload_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._reload_interval)
+            self.reload()
+
+    def reload(self) -> None:
+        """Load renewed certificate files (once they validate) into the live context."""
+        new = self._watch.check()
+        if new is None:
+            return
+        # load_cert_chain reads the files itself (there is no in-memory variant). Should they
+        # be swapped between its reads of the certificate and the key, it fails and leaves
+        # the context with no usable key; the swap is over by then, so read them once more.
+        for attempt in (1, 2):
+            try:
+                self._tls.load_cert_chain(str(self._cert.cert), str(self._cert.key))
+                self._tls.load_verify_locations(cadata=new.ca.decode())
+                return
+            except (OSError, ValueError, ssl.SSLError) as exc:
+                if attempt == 2:
+                    log.warning("renewed REST certificate not loaded", extra={"problem": str(exc)})
+                    self._watch.retry()  # and again at the next round
+
     async def stop(self) -> None:
+        reloader, self._reloader = self._reloader, None
+        if reloader is not None:
+            reloader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reloader
         server, self._server = self._server, None
         if server is not None:
             await server.stop(grace=5.0)

@@ -36,6 +36,25 @@ async def _wait_disconnect(receive: Receive) -> None:
         pass
 
 
+async def _read(call: grpc.aio.UnaryStreamCall, watcher: asyncio.Future[None]) -> Any:
+    """The next message. grpc.aio reports a call cancelled on our side as CancelledError; when
+    neither the client left nor this task is being cancelled, the backend channel was closed
+    under the call (a certificate renewal retires the old channel after a grace period), and
+    that reads as UNAVAILABLE, like any lost backend connection."""
+    try:
+        return await call.read()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if watcher.done() or task is None or task.cancelling():
+            raise
+        raise grpc.aio.AioRpcError(
+            grpc.StatusCode.UNAVAILABLE,
+            grpc.aio.Metadata(),
+            grpc.aio.Metadata(),
+            "the backend connection was closed",
+        ) from None
+
+
 async def stream(
     call: grpc.aio.UnaryStreamCall,
     route: Route,
@@ -50,7 +69,7 @@ async def stream(
     watcher.add_done_callback(lambda _: call.cancel())
     try:
         try:
-            first = await call.read()
+            first = await _read(call, watcher)
         except grpc.aio.AioRpcError as exc:
             raise from_rpc_error(exc, route.binding.rpc_path) from None
         head = [(b"content-type", fmt.encode()), (b"cache-control", b"no-cache"), *headers]
@@ -60,7 +79,7 @@ async def stream(
             frame = _frame(fmt, route.response_obj(msg))
             await send({"type": "http.response.body", "body": frame, "more_body": True})
             try:
-                msg = await call.read()
+                msg = await _read(call, watcher)
             except grpc.aio.AioRpcError as exc:
                 err = from_rpc_error(exc, route.binding.rpc_path)
                 if exc.code() != grpc.StatusCode.CANCELLED or not watcher.done():

@@ -154,7 +154,14 @@ async def test_pending_approvals_are_listed_oldest_first(gw: Gateway) -> None:
     by_context = await gw.call("ListApprovals", pb.ListApprovalsRequest(context_id="ctx-2"))
     assert [a.id for a in by_context.items] == [second]
     one = await gw.call("ListApprovals", pb.ListApprovalsRequest(limit=1))
-    assert [a.id for a in one.items] == [first]
+    assert [a.id for a in one.items] == [first] and one.next_page_token
+    third = await _approval(gw)  # made between pages: neither repeats nor hides one
+    rest = await gw.call(
+        "ListApprovals", pb.ListApprovalsRequest(limit=5, page_token=one.next_page_token)
+    )
+    assert [a.id for a in rest.items] == [second, third] and rest.next_page_token == ""
+    bad_token = await _failure(gw.call("ListApprovals", pb.ListApprovalsRequest(page_token="2")))
+    assert (bad_token.code, bad_token.field) == ("INVALID_ARGUMENT", "page_token")
     other = await gw.call("ListApprovals", pb.ListApprovalsRequest(workspace_id="ws-2"))
     assert other.items == []
 
