@@ -141,11 +141,11 @@ class StoreTasks:
         )
         return await _call(self._stub.ListDeadLetters(req))
 
-    async def replay(self, dead_letter_id: str, actor: str) -> store.Task:
-        """Queue the dead task again; returns it."""
+    async def replay(self, dead_letter_id: str, actor: str) -> tuple[store.Task, store.DeadLetter]:
+        """Queue the dead task again: (the task, the dead letter now replayed)."""
         req = rpc.ReplayDeadLetterRequest(id=dead_letter_id, actor=actor)
         reply: rpc.ReplayDeadLetterResponse = await _call(self._stub.ReplayDeadLetter(req))
-        return reply.task
+        return reply.task, reply.dead_letter
 
 
 class StoreApprovals:

@@ -42,7 +42,9 @@ class TaskStore(Protocol):
         self, workspace_id: str, include_replayed: bool, limit: int, page_token: str
     ) -> store_rpc.ListDeadLettersResponse: ...
 
-    async def replay(self, dead_letter_id: str, actor: str) -> store.Task: ...
+    async def replay(
+        self, dead_letter_id: str, actor: str
+    ) -> tuple[store.Task, store.DeadLetter]: ...
 
 
 class ApprovalStore(Protocol):

@@ -79,24 +79,3 @@ async def dead_subjects(
     ids = sorted({d.subject_id for d in rows if d.subject_kind == "task"})
     found = await asyncio.gather(*(one(i) for i in ids))
     return {t.id: t for t in found if t is not None}
-
-
-async def find_dead_letter(
-    tasks: DeadLetterSource, workspace_id: str, dead_letter_id: str
-) -> store.DeadLetter | None:
-    """The dead letter among the newest of its workspace (the store has no lookup by id)."""
-    page = await tasks.dead_letters(workspace_id, True, MAX_LIMIT, "")
-    return next((d for d in page.items if d.id == dead_letter_id), None)
-
-
-def replayed(dead_letter_id: str, task: store.Task) -> store.DeadLetter:
-    """What is known of a replayed dead letter that `find_dead_letter` did not find."""
-    return store.DeadLetter(
-        id=dead_letter_id,
-        subject_kind="task",
-        subject_id=task.id,
-        workspace_id=task.workspace_id,
-        last_error=task.error_message,
-        attempts=task.attempts,
-        replayed_at_unix=task.updated_at_unix,
-    )

@@ -149,10 +149,8 @@ class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
     ) -> rpc.ReplayDeadLetterResponse:
         actor = callctx.require_admin()
         dl_id = _required("id", request.id)
-        row = await self._tasks.replay(dl_id, actor)
+        task, letter = await self._tasks.replay(dl_id, actor)
         self._deps.pulse.fire()
-        found = await listing.find_dead_letter(self._tasks, row.workspace_id, dl_id)
         return rpc.ReplayDeadLetterResponse(
-            dead_letter=convert.dead_letter(found or listing.replayed(dl_id, row), row),
-            task_id=row.id,
+            dead_letter=convert.dead_letter(letter, task), task_id=task.id
         )

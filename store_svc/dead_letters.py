@@ -35,11 +35,13 @@ class DeadLetters:
         )
         return key_page(await self._db.read(lambda c: c.all(sql, params)), limit)
 
-    async def replay(self, dead_letter_id: str, actor: str) -> Row:
+    async def replay(self, dead_letter_id: str, actor: str) -> tuple[Row, Row]:
+        """Queue a dead task again (one more attempt): (the task, the dead letter now marked
+        replayed). NOT_FOUND, or FAILED_PRECONDITION when already replayed or no longer dead."""
         dl_id, now_ms = required("id", dead_letter_id), self._clock.now_ms()
         now = now_ms // 1000
 
-        def run(c: Conn) -> Row:
+        def run(c: Conn) -> tuple[Row, Row]:
             dl = c.one(
                 "UPDATE dead_letters SET replayed_at_unix = :now WHERE id = :id"
                 " AND replayed_at_unix IS NULL RETURNING *",
@@ -67,7 +69,7 @@ class DeadLetters:
                 task["workspace_id"],
                 {"dead_letter_id": dl_id},
             )
-            return task
+            return task, dl
 
         return await self._db.write(run)
 

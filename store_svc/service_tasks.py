@@ -148,5 +148,7 @@ class TaskService(TaskServiceServicer):
     async def ReplayDeadLetter(
         self, request: rpc.ReplayDeadLetterRequest, context: Ctx
     ) -> rpc.ReplayDeadLetterResponse:
-        row = await self._dead.replay(request.id, request.actor)
-        return rpc.ReplayDeadLetterResponse(task=to_msg(pb.Task, row))
+        task, dl = await self._dead.replay(request.id, request.actor)
+        return rpc.ReplayDeadLetterResponse(
+            task=to_msg(pb.Task, task), dead_letter=to_msg(pb.DeadLetter, dl)
+        )

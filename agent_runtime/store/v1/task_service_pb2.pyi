@@ -1015,23 +1015,29 @@ Global___ReplayDeadLetterRequest: _TypeAlias = ReplayDeadLetterRequest  # noqa: 
 
 @_typing.final
 class ReplayDeadLetterResponse(_message.Message):
-    """ReplayDeadLetterResponse carries the requeued task."""
+    """ReplayDeadLetterResponse carries the requeued task and the dead letter, now replayed."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     TASK_FIELD_NUMBER: _builtins.int
+    DEAD_LETTER_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def task(self) -> _task_pb2.Task:
         """The task, queued again."""
+
+    @_builtins.property
+    def dead_letter(self) -> _task_pb2.DeadLetter:
+        """The dead letter, with its replay time set."""
 
     def __init__(
         self,
         *,
         task: _task_pb2.Task | None = ...,
+        dead_letter: _task_pb2.DeadLetter | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["task", b"task"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["dead_letter", b"dead_letter", "task", b"task"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["task", b"task"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dead_letter", b"dead_letter", "task", b"task"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

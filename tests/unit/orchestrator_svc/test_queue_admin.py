@@ -43,6 +43,7 @@ async def test_dead_letters_are_listed_and_replayed_once(admin: Client) -> None:
     assert replay.task_id == task.id
     assert (replay.dead_letter.status, replay.dead_letter.replayed_as) == ("replayed", task.id)
     assert replay.dead_letter.created_at_unix == dead.created_at_unix
+    assert replay.dead_letter.last_error == "boom"
     back = (await admin.orch.GetTask(rpc.GetTaskRequest(id=task.id))).task
     assert back.status == "queued"
     assert (

@@ -109,8 +109,10 @@ async def test_fail_retries_with_backoff_then_dead_letters_and_replays(db: Datab
     assert row["status"] == "dead" and dl is not None and dl["last_error"] == "boom 2"
     listed, _ = await dls.list("", False, 0, "")
     assert [d["subject_id"] for d in listed] == [task["id"]]
-    replayed = await dls.replay(dl["id"], "admin:ops")
+    replayed, letter = await dls.replay(dl["id"], "admin:ops")
     assert replayed["status"] == "queued"
+    assert (letter["id"], letter["last_error"]) == (dl["id"], "boom 2")
+    assert letter["replayed_at_unix"] is not None
     with pytest.raises(FailedPrecondition):
         await dls.replay(dl["id"], "admin:ops")
     (t,) = await queue.claim("w", 1, 60_000)
