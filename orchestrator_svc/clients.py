@@ -131,13 +131,14 @@ class StoreTasks:
         return await _call(self._stub.QueueStats(rpc.QueueStatsRequest(workspace_id=workspace_id)))
 
     async def dead_letters(
-        self, workspace_id: str, include_replayed: bool, limit: int, page_token: str
+        self, workspace_id: str, include_replayed: bool, limit: int, page_token: str, kind: str = ""
     ) -> rpc.ListDeadLettersResponse:
         req = rpc.ListDeadLettersRequest(
             workspace_id=workspace_id,
             include_replayed=include_replayed,
             page_size=limit,
             page_token=page_token,
+            subject_kind=kind,
         )
         return await _call(self._stub.ListDeadLetters(req))
 

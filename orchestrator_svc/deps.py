@@ -39,7 +39,7 @@ class TaskStore(Protocol):
     async def stats(self, workspace_id: str) -> store_rpc.QueueStatsResponse: ...
 
     async def dead_letters(
-        self, workspace_id: str, include_replayed: bool, limit: int, page_token: str
+        self, workspace_id: str, include_replayed: bool, limit: int, page_token: str, kind: str = ""
     ) -> store_rpc.ListDeadLettersResponse: ...
 
     async def replay(

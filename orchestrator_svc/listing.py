@@ -58,7 +58,7 @@ class DeadLetterSource(Protocol):
     async def get(self, task_id: str) -> store.Task: ...
 
     async def dead_letters(
-        self, workspace_id: str, include_replayed: bool, limit: int, page_token: str
+        self, workspace_id: str, include_replayed: bool, limit: int, page_token: str, kind: str = ""
     ) -> store_rpc.ListDeadLettersResponse: ...
 
 

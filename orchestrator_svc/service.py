@@ -130,14 +130,14 @@ class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
     async def ListDeadLetters(
         self, request: rpc.ListDeadLettersRequest, context: Any
     ) -> rpc.ListDeadLettersResponse:
-        kind = listing.dead_letter_kind(request.kind)
         page = await self._tasks.dead_letters(
             request.workspace_id.strip(),
             request.include_replayed,
             listing.limit(request.limit),
             request.page_token,
+            listing.dead_letter_kind(request.kind),
         )
-        rows = [d for d in page.items if not kind or d.subject_kind == kind]
+        rows = list(page.items)
         subjects = await listing.dead_subjects(self._tasks, rows)
         items = [convert.dead_letter(d, subjects.get(d.subject_id)) for d in rows]
         return rpc.ListDeadLettersResponse(

@@ -16,7 +16,12 @@ class DeadLetters:
         self._db, self._clock = db, clock
 
     async def list(
-        self, workspace_id: str, include_replayed: bool, page_size: int, page_token: str
+        self,
+        workspace_id: str,
+        include_replayed: bool,
+        page_size: int,
+        page_token: str,
+        subject_kind: str = "",
     ) -> tuple[list[Row], str]:
         limit = clamp(page_size, 100, 500)
         where = ["1 = 1"]
@@ -26,6 +31,9 @@ class DeadLetters:
             params["ws"] = workspace_id
         if not include_replayed:
             where.append("replayed_at_unix IS NULL")
+        if subject_kind:
+            where.append("subject_kind = :kind")
+            params["kind"] = subject_kind
         after = keyset(page_token, params, descending=True)
         if after:
             where.append(after)

@@ -139,7 +139,11 @@ class TaskService(TaskServiceServicer):
         self, request: rpc.ListDeadLettersRequest, context: Ctx
     ) -> rpc.ListDeadLettersResponse:
         rows, token = await self._dead.list(
-            request.workspace_id, request.include_replayed, request.page_size, request.page_token
+            request.workspace_id,
+            request.include_replayed,
+            request.page_size,
+            request.page_token,
+            request.subject_kind.strip().lower(),
         )
         return rpc.ListDeadLettersResponse(
             items=[to_msg(pb.DeadLetter, r) for r in rows], count=len(rows), next_page_token=token

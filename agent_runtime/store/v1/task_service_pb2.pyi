@@ -931,6 +931,7 @@ class ListDeadLettersRequest(_message.Message):
     INCLUDE_REPLAYED_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    SUBJECT_KIND_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     """Only this workspace; empty for all."""
     include_replayed: _builtins.bool
@@ -939,6 +940,8 @@ class ListDeadLettersRequest(_message.Message):
     """Maximum items to return; 0 means 100, capped at 500."""
     page_token: _builtins.str
     """Token from a previous response; empty for the first page."""
+    subject_kind: _builtins.str
+    """Only dead letters of this kind (task or delivery); empty for every kind."""
     def __init__(
         self,
         *,
@@ -946,10 +949,11 @@ class ListDeadLettersRequest(_message.Message):
         include_replayed: _builtins.bool = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        subject_kind: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_replayed", b"include_replayed", "page_size", b"page_size", "page_token", b"page_token", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_replayed", b"include_replayed", "page_size", b"page_size", "page_token", b"page_token", "subject_kind", b"subject_kind", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

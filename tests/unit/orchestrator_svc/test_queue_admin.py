@@ -35,7 +35,11 @@ async def test_dead_letters_are_listed_and_replayed_once(admin: Client) -> None:
     deliveries = await admin.orch.ListDeadLetters(
         rpc.ListDeadLettersRequest(workspace_id="dl", kind="delivery")
     )
-    assert deliveries.count == 0
+    assert deliveries.count == 0 and deliveries.next_page_token == ""
+    tasks_only = await admin.orch.ListDeadLetters(
+        rpc.ListDeadLettersRequest(workspace_id="dl", kind="task")
+    )
+    assert [d.id for d in tasks_only.items] == [dead.id]
     stats = await admin.orch.GetQueueStats(rpc.GetQueueStatsRequest(workspace_id="dl"))
     assert stats.dead == 1
 
