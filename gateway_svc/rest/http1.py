@@ -3,7 +3,8 @@
 Why not uvicorn: at one request in flight the edge's whole budget is a few hundred
 microseconds (bench/rest_overhead.py). This server writes a response's head together with its
 first body bytes (one TLS record, one send, one wake-up of the client instead of two), starts
-the app straight from the parser callback, and keeps per-request state in one slotted object.
+the app straight from the parser callback, and keeps per-request state in one slotted object
+(exchange.py).
 
 What it does: keep-alive and pipelining (answered in order, one at a time), bodies by
 Content-Length or chunked, `Expect: 100-continue`, HEAD, responses with Content-Length or
@@ -16,32 +17,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http
 import logging
 import socket
 import ssl
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 from urllib.parse import unquote
 
 import httptools
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from gateway_svc.rest.exchange import Exchange, Receive, Scope, Send, error_response
+
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 # Per-connection ASGI "state", from the transport (e.g. the TLS peer's identity).
 ConnectionState = Callable[[asyncio.BaseTransport], dict[str, Any]]
 
 log = logging.getLogger("gateway_svc.rest.http1")
 
-_STATUS_LINES = {
-    s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s in http.HTTPStatus
-}
-_DISCONNECT: Message = {"type": "http.disconnect"}
-_NO_BODY_STATUS = frozenset({204, 304})
 _MAX_PIPELINED = 8  # parsed-ahead requests per connection before reading pauses
 # A closing connection drains a body nobody will read until the client has been quiet this
 # long, and for this long at most.
@@ -53,169 +46,13 @@ class _HeadTooLarge(Exception):
     pass
 
 
-def _status_line(status: int) -> bytes:
-    return _STATUS_LINES.get(status) or b"HTTP/1.1 %d \r\n" % status
-
-
-def _error(status: int, message: str) -> bytes:
-    """A complete response the server itself sends (the app never saw the request)."""
-    code = {400: "INVALID_ARGUMENT", 431: "INVALID_ARGUMENT"}.get(status, "INTERNAL")
-    body = b'{"code":"%s","message":"%s","details":[]}' % (code.encode(), message.encode())
-    return (
-        _status_line(status)
-        + b"content-type: application/json\r\nconnection: close\r\n"
-        + b"content-length: %d\r\n\r\n" % len(body)
-        + body
-    )
-
-
-class _Request:
-    """One request on a connection: its scope, buffered body, and response state. `receive`
-    and `send` are the ASGI callables handed to the app."""
-
-    __slots__ = (
-        "body",
-        "body_done",
-        "chunked",
-        "complete",
-        "conn",
-        "continue_sent",
-        "disconnected",
-        "expect_continue",
-        "finished",
-        "head_sent",
-        "headers",
-        "is_head",
-        "keep_alive",
-        "overflow",
-        "scope",
-        "status",
-        "waiter",
-    )
-
-    def __init__(self, conn: _Connection, scope: Scope, keep_alive: bool, expect: bool) -> None:
-        self.conn = conn
-        self.scope = scope
-        self.keep_alive = keep_alive
-        self.expect_continue = expect
-        self.continue_sent = False
-        self.is_head = scope["method"] == "HEAD"
-        self.body = bytearray()
-        self.complete = False  # the whole request (body included) has been parsed
-        self.overflow = False  # the body went past the buffer limit; the rest is dropped
-        self.body_done = False  # the app has been given the last body it will get
-        self.disconnected = False
-        self.waiter: asyncio.Future[None] | None = None
-        self.status = 0
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.head_sent = False
-        self.chunked = False
-        self.finished = False
-
-    def wake(self) -> None:
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def receive(self) -> Message:
-        if self.body_done:  # nothing more to read: wait for the client to go away
-            while not self.disconnected and not self.finished:
-                await self._wait()
-            return _DISCONNECT
-        if not (self.complete or self.overflow or self.disconnected):
-            if self.expect_continue and not self.continue_sent and not self.head_sent:
-                self.continue_sent = True
-                self.conn.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-            try:
-                async with asyncio.timeout(self.conn.server.idle_timeout):
-                    while not (self.complete or self.overflow or self.disconnected):
-                        await self._wait()
-            except TimeoutError:  # the body stopped coming: treat it as gone
-                self.disconnected = True
-                self.conn.close()
-        if self.disconnected:
-            return _DISCONNECT
-        body, more = bytes(self.body), self.overflow or not self.complete
-        self.body.clear()
-        self.body_done = True
-        return {"type": "http.request", "body": body, "more_body": more}
-
-    async def _wait(self) -> None:
-        self.waiter = self.conn.loop.create_future()
-        await self.waiter
-
-    async def send(self, message: Message) -> None:
-        kind = message["type"]
-        if kind == "http.response.start":
-            if self.status:
-                raise RuntimeError("the response has already started")
-            self.status = int(message["status"])
-            self.headers = list(message.get("headers", ()))
-            return
-        if kind != "http.response.body":
-            raise RuntimeError(f"unexpected ASGI message {kind!r}")
-        if not self.status or self.finished:
-            raise RuntimeError("http.response.body outside a response")
-        if self.disconnected:
-            return
-        body: bytes = message.get("body", b"")
-        more: bool = message.get("more_body", False)
-        parts: list[bytes] = [] if self.head_sent else [self._head(body, more)]
-        if self.is_head or self.status in _NO_BODY_STATUS:
-            pass
-        elif self.chunked:
-            if body:
-                parts += (b"%x\r\n" % len(body), body, b"\r\n")
-            if not more:
-                parts.append(b"0\r\n\r\n")
-        elif body:
-            parts.append(body)
-        if parts:
-            self.conn.write(b"".join(parts) if len(parts) > 1 else parts[0])
-        if not more:
-            self.finished = True
-            self.wake()
-            self.conn.finished(self)
-        elif self.conn.write_paused:
-            await self.conn.drain()
-
-    def _head(self, body: bytes, more: bool) -> bytes:
-        out = [_status_line(self.status)]
-        has_length = says_close = False
-        for name, value in self.headers:
-            if b"\n" in value or b"\r" in value or b"\n" in name or b"\r" in name:
-                raise RuntimeError(f"invalid response header {name!r}")
-            lname = name.lower()
-            if lname == b"content-length":
-                has_length = True
-            elif lname == b"connection" and b"close" in value.lower():
-                self.keep_alive = False
-                says_close = True
-            out += (name, b": ", value, b"\r\n")
-        if not has_length and self.status not in _NO_BODY_STATUS:
-            if not more:
-                if not self.is_head:
-                    out.append(b"content-length: %d\r\n" % len(body))
-            elif self.scope["http_version"] == "1.0":  # no chunked for 1.0: close ends it
-                self.keep_alive = False
-            else:
-                self.chunked = True
-                out.append(b"transfer-encoding: chunked\r\n")
-        if not self.complete:  # the app answered before the body ended: we cannot go on
-            self.keep_alive = False
-        if not self.keep_alive and not says_close:
-            out.append(b"connection: close\r\n")
-        out.append(b"\r\n")
-        self.head_sent = True
-        return b"".join(out)
-
-
 class _Connection(asyncio.Protocol):
     """One client connection: the parser's callbacks, the request queue, flow control."""
 
     def __init__(self, server: Http1Server) -> None:
         self.server = server
         self.loop = server.loop
+        self.body_timeout = server.idle_timeout  # a body that stops coming counts as gone
         self.transport: asyncio.Transport | None = None
         self.write_paused = False
         self._drain: asyncio.Future[None] | None = None
@@ -225,8 +62,8 @@ class _Connection(asyncio.Protocol):
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._head_size = 0
-        self._parsing: _Request | None = None
-        self._queue: deque[_Request] = deque()
+        self._parsing: Exchange | None = None
+        self._queue: deque[Exchange] = deque()
         self._task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._stopping = False
@@ -329,7 +166,7 @@ class _Connection(asyncio.Protocol):
             "state": self._state.copy(),
         }
         keep_alive = parser.should_keep_alive() and not self._stopping
-        req = _Request(self, scope, keep_alive, expect)
+        req = Exchange(self, scope, keep_alive, expect)
         self._parsing = req
         self._queue.append(req)
         if len(self._queue) == 1:
@@ -356,20 +193,20 @@ class _Connection(asyncio.Protocol):
 
     # --- requests -------------------------------------------------------------------------
 
-    def _start(self, req: _Request) -> None:
+    def _start(self, req: Exchange) -> None:
         self._task = self.loop.create_task(self._run(req))
 
-    async def _run(self, req: _Request) -> None:
+    async def _run(self, req: Exchange) -> None:
         try:
             await self.server.app(req.scope, req.receive, req.send)
         except Exception:
             log.exception("the app failed on %s %s", req.scope["method"], req.scope["path"])
         if not req.finished:  # it failed, or returned without finishing its answer
             if not req.head_sent and not req.disconnected:
-                self.write(_error(500, "internal error"))
+                self.write(error_response(500, "internal error"))
             self._close_after(req)
 
-    def finished(self, req: _Request) -> None:
+    def finished(self, req: Exchange) -> None:
         """`req`'s response is complete: go on with the next request, or close."""
         if self._queue and self._queue[0] is req:
             self._queue.popleft()
@@ -393,7 +230,7 @@ class _Connection(asyncio.Protocol):
             self._drain = self.loop.create_future()
             await self._drain
 
-    def _close_after(self, req: _Request) -> None:
+    def _close_after(self, req: Exchange) -> None:
         """Close after answering `req`. If its body was not read to the end, drain it for a
         while first (nginx's lingering close): closing with unread bytes in the socket makes
         the kernel send a reset, and the client would lose the answer."""
@@ -417,7 +254,7 @@ class _Connection(asyncio.Protocol):
         """The stream cannot be parsed on: answer (unless a request is being answered) and
         close after whatever is in progress."""
         if not self._queue:
-            self.write(_error(status, message))
+            self.write(error_response(status, message))
             self.close()
             return
         self._refuse_more()

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from gateway_svc.rest.auth import PEER_IDENTITY
-from gateway_svc.rest.http1 import Http1Server, Message, Receive, Scope, Send
+from gateway_svc.rest.exchange import Message, Receive, Scope, Send
+from gateway_svc.rest.http1 import Http1Server
 from gateway_svc.rest.server import RestServer
 from svckit.pki import PkiPaths
 
