@@ -3,20 +3,23 @@ every unary call, the request id carried along, and retries of UNAVAILABLE for i
 calls.
 
 Defaults are applied by a thin wrapper around each multicallable rather than by a grpc client
-interceptor: an aio interceptor costs a task and a call object on every RPC."""
+interceptor: an aio interceptor costs a task and a call object on every RPC. The same wrapper
+follows certificate renewals (svckit.rotating)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from time import monotonic
 from typing import Any
 
 import grpc
 
 from svckit import callctx
+from svckit.certfiles import CertWatch
 from svckit.interceptors import REQUEST_ID
 from svckit.pki import CertPair, PkiPaths
-from svckit.tls import channel_credentials
+from svckit.rotating import Rebinding, RotatingChannel
 
 Metadata = Sequence[tuple[str, str | bytes]]
 
@@ -33,13 +36,16 @@ def outgoing_metadata(metadata: Metadata | None) -> Metadata | None:
     return (*metadata, (REQUEST_ID, rid))
 
 
-class _WithDefaults:
-    """A multicallable that fills in the deadline and the request id."""
+class _WithDefaults(Rebinding):
+    """A multicallable that fills in the deadline and the request id (and follows the
+    channel's certificate renewals, as `Rebinding`: one frame per call, not two)."""
 
-    __slots__ = ("_inner", "_timeout")
+    __slots__ = ("_timeout",)
 
-    def __init__(self, inner: Any, timeout: float | None) -> None:
-        self._inner = inner
+    def __init__(
+        self, channel: DefaultsChannel, kind: str, args: Any, kw: Any, timeout: float | None
+    ) -> None:
+        super().__init__(channel, kind, args, kw)
         self._timeout = timeout
 
     def __call__(
@@ -50,7 +56,10 @@ class _WithDefaults:
         metadata: Metadata | None = None,
         **kw: Any,
     ) -> Any:
-        return self._inner(
+        ch = self._channel
+        if self._source is not ch.inner or monotonic() >= ch.due:
+            self._rebind()
+        return self._call(
             request,
             timeout=self._timeout if timeout is None else timeout,
             metadata=outgoing_metadata(metadata),
@@ -58,43 +67,25 @@ class _WithDefaults:
         )
 
 
-class DefaultsChannel(grpc.aio.Channel):  # type: ignore[misc]
-    """A grpc.aio channel whose calls get a default deadline (unary calls only: streams such
-    as watches are long-lived) and the current request id."""
+class DefaultsChannel(RotatingChannel):
+    """A channel whose calls get a default deadline (unary calls only: streams such as
+    watches are long-lived) and the current request id."""
 
-    def __init__(self, inner: grpc.aio.Channel, timeout: float | None) -> None:
-        self._inner = inner
+    def __init__(self, target: str, watch: CertWatch, timeout: float | None, **kw: Any) -> None:
+        super().__init__(target, watch, **kw)
         self._timeout = timeout
 
     def unary_unary(self, *args: Any, **kw: Any) -> Any:
-        return _WithDefaults(self._inner.unary_unary(*args, **kw), self._timeout)
+        return _WithDefaults(self, "unary_unary", args, kw, self._timeout)
 
     def stream_unary(self, *args: Any, **kw: Any) -> Any:
-        return _WithDefaults(self._inner.stream_unary(*args, **kw), self._timeout)
+        return _WithDefaults(self, "stream_unary", args, kw, self._timeout)
 
     def unary_stream(self, *args: Any, **kw: Any) -> Any:
-        return _WithDefaults(self._inner.unary_stream(*args, **kw), None)
+        return _WithDefaults(self, "unary_stream", args, kw, None)
 
     def stream_stream(self, *args: Any, **kw: Any) -> Any:
-        return _WithDefaults(self._inner.stream_stream(*args, **kw), None)
-
-    async def close(self, grace: float | None = None) -> None:
-        await self._inner.close(grace)
-
-    def get_state(self, try_to_connect: bool = False) -> grpc.ChannelConnectivity:
-        return self._inner.get_state(try_to_connect)
-
-    async def wait_for_state_change(self, last_observed_state: grpc.ChannelConnectivity) -> None:
-        await self._inner.wait_for_state_change(last_observed_state)
-
-    async def channel_ready(self) -> None:
-        await self._inner.channel_ready()
-
-    async def __aenter__(self) -> DefaultsChannel:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._inner.close(None)
+        return _WithDefaults(self, "stream_stream", args, kw, None)
 
 
 def _service_config(retry_methods: Iterable[str]) -> str:
@@ -130,9 +121,13 @@ def open_channel(
     retry_methods: Iterable[str] = (),
     default_timeout: float | None = 10.0,
     server_name: str | None = None,
+    reload_interval: float = 30.0,
+    retire_grace: float = 30.0,
 ) -> grpc.aio.Channel:
     """An mTLS channel presenting `cert`. `retry_methods` are "/pkg.Svc/Method" (or
-    "/pkg.Svc" for every method) that are safe to retry on UNAVAILABLE."""
+    "/pkg.Svc" for every method) that are safe to retry on UNAVAILABLE. Renewed certificate
+    files are noticed within `reload_interval` seconds and used for new calls; calls on the
+    channel they replace get `retire_grace` seconds (svckit.rotating)."""
     options: list[tuple[str, Any]] = [
         ("grpc.enable_retries", 1),
         ("grpc.service_config", _service_config(retry_methods)),
@@ -140,5 +135,11 @@ def open_channel(
     ]
     if server_name:
         options.append(("grpc.ssl_target_name_override", server_name))
-    inner = grpc.aio.secure_channel(target, channel_credentials(pki, cert), options=options)
-    return DefaultsChannel(inner, default_timeout)
+    return DefaultsChannel(
+        target,
+        CertWatch(pki.ca_cert, cert),
+        default_timeout,
+        options=options,
+        reload_interval=reload_interval,
+        grace=retire_grace,
+    )

@@ -1,5 +1,6 @@
 """The development PKI: one CA, one certificate per service, a REST server certificate and
-admin client certificates. Idempotent: a file that is present and valid is never rewritten.
+admin client certificates. `init_pki` is idempotent: a file that is present and valid is never
+rewritten; `reissue_service` renews one certificate on purpose.
 
 Layout under the PKI root::
 
@@ -162,10 +163,13 @@ def _issue(
     common_name: str,
     sans: list[x509.GeneralName],
     usages: list[x509.ObjectIdentifier],
+    *,
+    renew: bool = False,
 ) -> bool:
-    """Write a leaf certificate unless a valid one is already there. True if written."""
+    """Write a leaf certificate unless a valid one is already there (or `renew`). True if
+    written."""
     ca_cert, ca_key = ca
-    if _valid_leaf(pair, ca_cert):
+    if not renew and _valid_leaf(pair, ca_cert):
         return False
     key = _new_key()
     cert = (
@@ -206,17 +210,46 @@ def _server_names(name: str) -> list[x509.GeneralName]:
 _BOTH = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
 
 
+def _issue_service(
+    paths: PkiPaths,
+    ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey],
+    name: str,
+    *,
+    renew: bool = False,
+) -> CertPair:
+    """Service `name`'s certificate, or the REST listener's for `name` "rest"."""
+    if name == "rest":
+        sans = [x509.UniformResourceIdentifier(SPIFFE_SVC + "rest"), *_server_names("gateway")]
+        usages = [ExtendedKeyUsageOID.SERVER_AUTH]
+        pair = paths.rest
+    else:
+        sans = [x509.UniformResourceIdentifier(SPIFFE_SVC + name), *_server_names(name)]
+        usages, pair = _BOTH, paths.service(name)
+    _issue(pair, ca, f"agent-runtime {name}", sans, usages, renew=renew)
+    return pair
+
+
 def init_pki(root: Path, *, admin: str = "admin") -> PkiPaths:
     """Create whatever is missing or invalid: the CA, every service, REST and one admin."""
     paths = PkiPaths(root)
     ca = _ensure_ca(paths)
-    for name in SERVICE_NAMES:
-        sans = [x509.UniformResourceIdentifier(SPIFFE_SVC + name), *_server_names(name)]
-        _issue(paths.service(name), ca, f"agent-runtime {name}", sans, _BOTH)
-    rest_sans = [x509.UniformResourceIdentifier(SPIFFE_SVC + "rest"), *_server_names("gateway")]
-    _issue(paths.rest, ca, "agent-runtime rest", rest_sans, [ExtendedKeyUsageOID.SERVER_AUTH])
+    for name in (*SERVICE_NAMES, "rest"):
+        _issue_service(paths, ca, name)
     issue_admin(root, admin)
     return paths
+
+
+def reissue_service(root: Path, name: str) -> CertPair:
+    """Renew service `name`'s certificate (or the REST listener's, `name` "rest") now: a new
+    key and certificate from the CA, whether or not the current one is still valid. Running
+    services pick it up without a restart, as they do cert-manager's renewals."""
+    if name not in (*SERVICE_NAMES, "rest"):
+        raise ValueError(f"unknown service {name!r}: one of {', '.join(SERVICE_NAMES)} or rest")
+    paths = PkiPaths(root)
+    ca = _load_ca(paths)
+    if ca is None:
+        raise ValueError(f"no usable CA (ca.crt and ca.key) under {root}")
+    return _issue_service(paths, ca, name, renew=True)
 
 
 def issue_admin(root: Path, name: str) -> CertPair:

@@ -7,17 +7,19 @@ import importlib
 import inspect
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import grpc
+from cryptography import x509
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from svckit.authz import Identity
@@ -49,6 +51,30 @@ def client_channel(
     pki: PkiPaths, port: int, identity: str = "admin:admin", **kw: object
 ) -> grpc.aio.Channel:
     return open_channel(f"127.0.0.1:{port}", pki, cert_for(pki, identity), **kw)  # type: ignore[arg-type]
+
+
+def serial_of(pair: CertPair) -> int:
+    """The serial number of the certificate in `pair`'s file now."""
+    return x509.load_pem_x509_certificate(pair.cert.read_bytes()).serial_number
+
+
+async def presented_serial(pki: PkiPaths, port: int, alpn: str = "h2") -> int:
+    """The serial number of the certificate a TLS server on `port` presents to a new
+    connection (as admin `admin`, trusting `pki`'s CA). `alpn`: "h2" for gRPC ports."""
+    ctx = ssl.create_default_context(cafile=str(pki.ca_cert))
+    admin = pki.admin("admin")
+    ctx.load_cert_chain(str(admin.cert), str(admin.key))
+    ctx.set_alpn_protocols([alpn])
+    _, writer = await asyncio.open_connection(
+        "127.0.0.1", port, ssl=ctx, server_hostname="localhost"
+    )
+    try:
+        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    finally:
+        writer.close()
+        with suppress(OSError):  # the server may refuse our certificate after the handshake
+            await writer.wait_closed()
+    return x509.load_der_x509_certificate(der).serial_number
 
 
 @asynccontextmanager
