@@ -22,6 +22,7 @@ from pathlib import Path
 import grpc
 
 from agent_runtime.echo.v1 import echo_pb2, echo_pb2_grpc
+from svckit import loop
 from svckit.pki import CertPair, PkiPaths
 
 ECHO_METHOD = "/agent_runtime.echo.v1.EchoService/Echo"
@@ -59,9 +60,9 @@ async def _serve_echo(pki: PkiPaths) -> None:
     await server.start()
     print(f"port={port}", flush=True)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
+    running = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        running.add_signal_handler(sig, stop.set)
     await stop.wait()
     await server.stop(0.5)
 
@@ -162,7 +163,7 @@ def main(argv: list[str]) -> int:
     serve.add_argument("--pki", type=Path, required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-    asyncio.run(_serve_echo(PkiPaths(args.pki)))
+    loop.run(_serve_echo(PkiPaths(args.pki)))
     return 0
 
 

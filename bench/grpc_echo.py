@@ -7,13 +7,13 @@ Last line: ``calls_per_s=… p50_ms=… p99_ms=… single_p50_ms=…``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import tempfile
 from pathlib import Path
 
 from agent_runtime.echo.v1 import echo_pb2
 from bench._common import closed_loop, echo_server, echo_stub, figures
+from svckit import loop
 from svckit.pki import PkiPaths
 from svckit.testing import make_pki
 
@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-echo-") as tmp:
         pki = make_pki(Path(tmp) / "pki")
         with echo_server(pki) as port:
-            line = asyncio.run(measure(pki, port, args.seconds, args.single_seconds))
+            line = loop.run(measure(pki, port, args.seconds, args.single_seconds))
     print(line)
     return 0
 

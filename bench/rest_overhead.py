@@ -79,9 +79,9 @@ async def _serve_until_signal(
     port = await start()
     print(f"port={port}", flush=True)
     done = asyncio.Event()
-    loop = asyncio.get_running_loop()
+    current = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, done.set)
+        current.add_signal_handler(sig, done.set)
     await done.wait()
     await stop()
 

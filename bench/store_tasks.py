@@ -29,7 +29,7 @@ from agent_runtime.echo.v1 import echo_pb2, echo_pb2_grpc
 from agent_runtime.store.v1 import task_service_pb2 as trpc
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from bench._common import closed_loop, figures
-from svckit import testing
+from svckit import loop, testing
 from svckit.pki import PkiPaths
 
 IN_FLIGHT = 64
@@ -45,10 +45,10 @@ class Enqueuer:
         self._sending: set[asyncio.Task[None]] = set()
 
     async def create(self, req: trpc.CreateTaskRequest) -> None:
-        loop = asyncio.get_running_loop()
+        running = asyncio.get_running_loop()
         fut: asyncio.Future[None] = loop.create_future()
         if not self._pending:
-            loop.call_soon(self._flush)
+            running.call_soon(self._flush)
         self._pending.append((req, fut))
         await fut
 
@@ -156,13 +156,13 @@ def main(argv: list[str]) -> int:
         tmp = Path(tmp_name)
         pki = testing.make_pki(tmp / "pki")
         with process("bench.store_echo_server", pki, tmp) as port:
-            echo = asyncio.run(echo_rate(pki, port, args.seconds))
+            echo = loop.run(echo_rate(pki, port, args.seconds))
         print(f"echo (svckit, mTLS, {IN_FLIGHT} in flight): {echo:.0f} calls/s")
         with process("store_svc", pki, tmp) as port:
-            sqlite = asyncio.run(lifecycles(pki, port, args.seconds))
+            sqlite = loop.run(lifecycles(pki, port, args.seconds))
         print(f"sqlite: {sqlite:.0f} lifecycles/s ({sqlite / echo:.2f} of echo calls/s)")
         with process("store_svc", pki, tmp / "single") as port:
-            single = asyncio.run(lifecycles(pki, port, args.seconds, batched=False))
+            single = loop.run(lifecycles(pki, port, args.seconds, batched=False))
         print(f"sqlite, one CreateTask and one CompleteTask per task: {single:.0f} lifecycles/s")
         postgres = 0.0
         try:
@@ -174,7 +174,7 @@ def main(argv: list[str]) -> int:
         else:
             try:
                 with process("store_svc", pki, tmp, cluster.url) as port:
-                    postgres = asyncio.run(lifecycles(pki, port, args.seconds))
+                    postgres = loop.run(lifecycles(pki, port, args.seconds))
                 print(f"postgres: {postgres:.0f} lifecycles/s")
             finally:
                 cluster.stop()
