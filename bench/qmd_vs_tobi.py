@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from svckit import loop
+
 if TYPE_CHECKING:
     from svckit.pki import PkiPaths
 
@@ -316,7 +318,7 @@ def main() -> None:
         ]
         queries += [(q, None) for q in common_queries(7, args.queries - len(queries))]
         random.Random(1).shuffle(queries)
-        ours = asyncio.run(_ours(root, ws, tmp, queries))
+        ours = loop.run(_ours(root, ws, tmp, queries))
         print(
             f"ours: {ours['docs']:.0f} docs, {ours['chunks']:.0f} chunks, full build "
             f"{ours['build_s']:.2f}s, unchanged rescan {ours['rescan_s']:.3f}s, search p50 "
