@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, key_page, keyset, new_id, next_seq, or_none, required
+from store_svc.common import Clock, clamp, key_page, new_id, next_seq, or_none, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 
@@ -126,7 +126,7 @@ class Approvals:
         """Oldest first (creation order), a page and the next page's token (keyset: stable
         under inserts); `pending` means still decidable, `expired` includes lapsed pending."""
         now, n = self._now(), clamp(limit, 10, 500)
-        params: dict[str, Any] = {"n": n + 1, "now": now}
+        params: dict[str, Any] = {"now": now}
         where: builtins.list[str] = []
         status = str(filters.get("status", "")).strip().lower()
         if status == "pending":
@@ -143,14 +143,8 @@ class Approvals:
             if value:
                 where.append(f"{k} = :{k}")
                 params[k] = value.lower() if k == "connector" else value
-        after = keyset(page_token, params)
-        if after:
-            where.append(after)
-        sql = (
-            f"SELECT * FROM action_approvals {'WHERE ' + ' AND '.join(where) if where else ''}"
-            " ORDER BY seq, id LIMIT :n"
-        )
-        rows, token = key_page(await self._db.read(lambda c: c.all(sql, params)), n)
+        select = "SELECT * FROM action_approvals"
+        rows, token = await key_page(self._db, select, where, params, page_token, n)
         return [view(r, now) for r in rows], token
 
     async def decide(self, approval_id: str, approve: bool, approver: str, reason: str) -> Row:

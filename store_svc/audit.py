@@ -11,7 +11,6 @@ from store_svc.common import (
     Clock,
     clamp,
     key_page,
-    keyset,
     new_id,
     next_seq,
     or_none,
@@ -85,13 +84,11 @@ class Audit:
         self, filters: Mapping[str, str], page_size: int, page_token: str
     ) -> tuple[builtins.list[Row], str]:
         limit = clamp(page_size, 100, 1000)
-        where, params = _filters(filters, ("workspace_id", "subject_kind", "subject_id", "actor"))
-        params["limit"] = limit + 1
-        after = keyset(page_token, params, descending=True)
-        if after:
-            where = f"{where} AND {after}" if where else f"WHERE {after}"
-        sql = f"SELECT * FROM audit_log {where} ORDER BY seq DESC, id DESC LIMIT :limit"
-        return key_page(await self._db.read(lambda c: c.all(sql, params)), limit)
+        names = ("workspace_id", "subject_kind", "subject_id", "actor")
+        params = {n: filters[n] for n in names if filters.get(n)}
+        where = [f"{n} = :{n}" for n in params]
+        select = "SELECT * FROM audit_log"
+        return await key_page(self._db, select, where, params, page_token, limit, descending=True)
 
     async def create_agent_event(self, req: Mapping[str, Any]) -> Row:
         row: Row = {

@@ -9,6 +9,7 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from store_svc.db.base import Row
@@ -78,21 +79,39 @@ def after_key(token: str) -> tuple[int, str] | None:
         raise InvalidArgument("page_token is malformed", field="page_token") from None
 
 
-def keyset(token: str, params: dict[str, Any], descending: bool = False, table: str = "") -> str:
-    """The SQL condition (with its parameters added to `params`) selecting the rows after
-    `token` in (seq, id) order, ascending or descending; "" for the first page. `table` is
-    the alias to qualify the columns with in a join."""
-    key = after_key(token)
-    if key is None:
-        return ""
-    params["after_seq"], params["after_id"] = key
-    op = "<" if descending else ">"
+class Reader(Protocol):
+    async def read(self, fn: Callable[[Any], list[Row]]) -> list[Row]: ...
+
+
+async def key_page(
+    db: Reader,
+    select: str,
+    where: list[str],
+    params: dict[str, Any],
+    page_token: str,
+    limit: int,
+    *,
+    descending: bool = False,
+    table: str = "",
+) -> tuple[list[Row], str]:
+    """One page of `select` (`SELECT … FROM …`, no WHERE) under the `where` conditions, in
+    creation order ((seq, id), ascending or descending) after `page_token`, and the next
+    page's token ("" on the last page: a full last page is not followed by an empty one).
+    Keyset, not offset: rows made between pages neither repeat nor hide. `table` is the
+    alias that qualifies seq and id in a join."""
+    params = {**params, "page_limit": limit + 1}
+    key = after_key(page_token)
     seq, rid = (f"{table}.seq", f"{table}.id") if table else ("seq", "id")
-    return f"({seq} {op} :after_seq OR ({seq} = :after_seq AND {rid} {op} :after_id))"
-
-
-def key_page(rows: list[Row], limit: int) -> tuple[list[Row], str]:
-    """Rows fetched with LIMIT limit + 1 → (this page, token of the next or "")."""
+    order, op = ("DESC", "<") if descending else ("ASC", ">")
+    conds = list(where)
+    if key is not None:
+        params["after_seq"], params["after_id"] = key
+        conds.append(f"({seq} {op} :after_seq OR ({seq} = :after_seq AND {rid} {op} :after_id))")
+    sql = (
+        f"{select} {'WHERE ' + ' AND '.join(conds) if conds else ''}"
+        f" ORDER BY {seq} {order}, {rid} {order} LIMIT :page_limit"
+    )
+    rows = await db.read(lambda c: c.all(sql, params))
     if len(rows) > limit:
         return rows[:limit], key_token(rows[limit - 1])
     return rows, ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, key_page, keyset, required
+from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
 from store_svc.tasks import LANES
 from svckit.errors import FailedPrecondition, NotFound
@@ -24,8 +24,8 @@ class DeadLetters:
         subject_kind: str = "",
     ) -> tuple[list[Row], str]:
         limit = clamp(page_size, 100, 500)
-        where = ["1 = 1"]
-        params: dict[str, Any] = {"limit": limit + 1}
+        where: list[str] = []
+        params: dict[str, Any] = {}
         if workspace_id:
             where.append("workspace_id = :ws")
             params["ws"] = workspace_id
@@ -34,14 +34,8 @@ class DeadLetters:
         if subject_kind:
             where.append("subject_kind = :kind")
             params["kind"] = subject_kind
-        after = keyset(page_token, params, descending=True)
-        if after:
-            where.append(after)
-        sql = (
-            f"SELECT * FROM dead_letters WHERE {' AND '.join(where)}"
-            " ORDER BY seq DESC, id DESC LIMIT :limit"
-        )
-        return key_page(await self._db.read(lambda c: c.all(sql, params)), limit)
+        select = "SELECT * FROM dead_letters"
+        return await key_page(self._db, select, where, params, page_token, limit, descending=True)
 
     async def replay(self, dead_letter_id: str, actor: str) -> tuple[Row, Row]:
         """Queue a dead task again (one more attempt): (the task, the dead letter now marked

@@ -9,7 +9,6 @@ from store_svc.common import (
     Clock,
     clamp,
     key_page,
-    keyset,
     new_id,
     next_seq,
     or_none,
@@ -144,7 +143,7 @@ class Identities:
     ) -> tuple[list[Row], str]:
         """Oldest first; active identities only unless `include_revoked`."""
         limit = clamp(page_size, 100, 500)
-        p: dict[str, Any] = {"limit": limit + 1}
+        p: dict[str, Any] = {}
         conds = [] if include_revoked else ["i.status = 'active'"]
         if connector.strip():
             p["conn"] = connector.strip().lower()
@@ -155,12 +154,7 @@ class Identities:
         if role.strip():
             p["role"] = check_role(role, "")
             conds.append("u.role = :role")
-        after = keyset(page_token, p, table="i")
-        if after:
-            conds.append(after)
-        where = f"WHERE {' AND '.join(conds)}" if conds else ""
-        sql = f"{_JOINED} {where} ORDER BY i.seq, i.id LIMIT :limit"
-        return key_page(await self._db.read(lambda c: c.all(sql, p)), limit)
+        return await key_page(self._db, _JOINED, conds, p, page_token, limit, table="i")
 
     async def set_role(self, identity_id: str, role: str, actor: str) -> Row:
         p = {"id": required("identity_id", identity_id), "role": check_role(role, "")}

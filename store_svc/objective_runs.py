@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, key_page, keyset, new_id, next_seq, required
+from store_svc.common import Clock, clamp, key_page, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from store_svc.objectives import fetch, view
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -189,16 +189,10 @@ class ObjectiveRuns:
         wanted = sorted({o.strip().lower() for o in outcomes if o.strip()})
         if any(o not in OUTCOMES for o in wanted):
             raise InvalidArgument(f"outcomes must be among {', '.join(OUTCOMES)}", field="outcomes")
-        params: dict[str, Any] = {"id": oid, "n": n + 1}
+        params: dict[str, Any] = {"id": oid}
         params.update({f"o{i}": o for i, o in enumerate(wanted)})
         where = ["objective_id = :id"]
         if wanted:
             where.append(f"outcome IN ({', '.join(f':o{i}' for i in range(len(wanted)))})")
-        after = keyset(page_token, params, descending=True)
-        if after:
-            where.append(after)
-        sql = (
-            f"SELECT * FROM objective_runs WHERE {' AND '.join(where)}"
-            " ORDER BY seq DESC, id DESC LIMIT :n"
-        )
-        return key_page(await self._db.read(lambda c: c.all(sql, params)), n)
+        select = "SELECT * FROM objective_runs"
+        return await key_page(self._db, select, where, params, page_token, n, descending=True)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit, schedules
-from store_svc.common import Clock, clamp, key_page, keyset, new_id, next_seq, required
+from store_svc.common import Clock, clamp, key_page, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import InvalidArgument, NotFound
 
@@ -182,20 +182,17 @@ class Objectives:
         """A page of a workspace's objectives in creation order, and the next page's token
         (keyset on (seq, id): stable under inserts)."""
         n = clamp(limit, 50, 500)
-        params: dict[str, Any] = {"ws": required("workspace_id", workspace_id), "n": n + 1}
-        where = "workspace_id = :ws"
-        after = keyset(page_token, params)
-        if after:
-            where += f" AND {after}"
+        params: dict[str, Any] = {"ws": required("workspace_id", workspace_id)}
+        where = ["workspace_id = :ws"]
         if active_only:
-            where += " AND active = :t"
+            where.append("active = :t")
             params["t"] = True
         if event_key.strip():
-            where += " AND trigger_type = 'event' AND event_key = :ek"
+            where.append("trigger_type = 'event' AND event_key = :ek")
             params["ek"] = event_key.strip().lower()
-        sql = f"SELECT * FROM objectives WHERE {where} ORDER BY seq, id LIMIT :n"
         now = self._now()
-        rows, token = key_page(await self._db.read(lambda c: c.all(sql, params)), n)
+        select = "SELECT * FROM objectives"
+        rows, token = await key_page(self._db, select, where, params, page_token, n)
         return [view(r, now) for r in rows], token
 
     async def list_due(self, now_unix: int, limit: int) -> builtins.list[Row]:

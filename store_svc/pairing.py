@@ -5,10 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, key_page, keyset, new_id, next_seq, required
+from store_svc.common import Clock, clamp, key_page, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from store_svc.identities import check_role, link, new_user
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -86,14 +85,11 @@ class Pairings:
 
     async def list(self, status: str, page_size: int, page_token: str) -> tuple[list[Row], str]:
         limit = clamp(page_size, 100, 500)
-        p: dict[str, Any] = {"s": status, "limit": limit + 1}
-        conds = ["status = :s"] if status else []
-        after = keyset(page_token, p, descending=True)
-        if after:
-            conds.append(after)
-        where = f"WHERE {' AND '.join(conds)}" if conds else ""
-        sql = f"SELECT * FROM pairing_requests {where} ORDER BY seq DESC, id DESC LIMIT :limit"
-        return key_page(await self._db.read(lambda c: c.all(sql, p)), limit)
+        where = ["status = :s"] if status else []
+        select = "SELECT * FROM pairing_requests"
+        return await key_page(
+            self._db, select, where, {"s": status}, page_token, limit, descending=True
+        )
 
     async def approve(
         self, token: str, approver: str, role: str, target_user_id: str

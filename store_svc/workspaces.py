@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, key_page, keyset, new_id, next_seq, required
+from store_svc.common import Clock, clamp, key_page, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import NotFound
 
@@ -62,11 +62,7 @@ class Workspaces:
 
     async def list(self, page_size: int, page_token: str) -> tuple[builtins.list[Row], str]:
         limit = clamp(page_size, 100, 500)
-        params: dict[str, Any] = {"limit": limit + 1}
-        after = keyset(page_token, params)
-        sql = f"SELECT * FROM workspaces {'WHERE ' + after if after else ''}"
-        sql += " ORDER BY seq, id LIMIT :limit"
-        return key_page(await self._db.read(lambda c: c.all(sql, params)), limit)
+        return await key_page(self._db, "SELECT * FROM workspaces", [], {}, page_token, limit)
 
     async def get(self, workspace_id: str) -> Row:
         wid = required("id", workspace_id)
@@ -115,17 +111,14 @@ class Workspaces:
         self, workspace_id: str, admin_only: bool, page_size: int, page_token: str
     ) -> tuple[builtins.list[Row], str]:
         limit = clamp(page_size, 100, 500)
-        where = ["1 = 1"]
-        params: dict[str, Any] = {"limit": limit + 1, "ws": workspace_id, "t": True}
+        where: builtins.list[str] = []
+        params: dict[str, Any] = {"ws": workspace_id, "t": True}
         if workspace_id:
             where.append("workspace_id = :ws")
         if admin_only:
             where.append("is_admin = :t")
-        after = keyset(page_token, params)
-        if after:
-            where.append(after)
-        sql = f"SELECT * FROM contexts WHERE {' AND '.join(where)} ORDER BY seq, id LIMIT :limit"
-        return key_page(await self._db.read(lambda c: c.all(sql, params)), limit)
+        select = "SELECT * FROM contexts"
+        return await key_page(self._db, select, where, params, page_token, limit)
 
     async def update_context(
         self, context_id: str, is_admin: bool | None, system_prompt: str | None, actor: str
