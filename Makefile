@@ -8,26 +8,37 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 TOOLS := .tools
+# uv installs exactly what uv.lock pins; it is itself pinned and kept in its own small venv.
+UV_VERSION := 0.13.9
+UV := $(TOOLS)/uv/bin/uv
 BUF := $(TOOLS)/node_modules/.bin/buf
 STAMP := $(VENV)/.installed
+# Use the machine's Python (never download one) and the lock as it is (never re-resolve).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_ARGS ?=
 
-.PHONY: help install run test gen gen-check lint fmt typecheck breaking openapi bench k8s-check check clean
+.PHONY: help install lock run test gen gen-check lint fmt typecheck breaking openapi bench bench-smoke k8s-check check clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
 	@touch $@
 
 $(BUF):
 	@mkdir -p $(TOOLS)
 	cd $(TOOLS) && npm install --silent --no-audit --no-fund @bufbuild/buf@1.75.0 >/dev/null
 
-install: $(STAMP) $(BUF) ## create .venv with the project and its test tools, and buf (idempotent)
+install: $(STAMP) $(BUF) ## create .venv from uv.lock (the project and its test tools), and buf (idempotent)
+
+lock: | $(UV) ## re-resolve uv.lock after a change to pyproject.toml's dependencies (then make install)
+	$(UV) lock
 
 run: $(STAMP) ## the whole system on SQLite with a dev PKI (Ctrl-C stops it)
 	$(BIN)/agent-runtime up

@@ -5,7 +5,7 @@ import warnings
 
 from agent_runtime.testing.v1 import testing_pb2 as agent__runtime_dot_testing_dot_v1_dot_testing__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.85.4'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 
