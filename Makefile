@@ -17,6 +17,8 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_ARGS ?=
+# make lock LOCK_ARGS=--upgrade moves every pin to the newest version pyproject.toml allows.
+LOCK_ARGS ?=
 
 .PHONY: help install lock run test gen gen-check lint fmt typecheck breaking openapi bench bench-smoke k8s-check check clean
 
@@ -37,8 +39,10 @@ $(BUF):
 
 install: $(STAMP) $(BUF) ## create .venv from uv.lock (the project and its test tools), and buf (idempotent)
 
-lock: | $(UV) ## re-resolve uv.lock after a change to pyproject.toml's dependencies (then make install)
-	$(UV) lock
+lock: | $(UV) ## after editing pyproject.toml's dependencies: re-resolve uv.lock and install it
+	$(UV) lock $(LOCK_ARGS)
+	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
+	@touch $(STAMP)
 
 run: $(STAMP) ## the whole system on SQLite with a dev PKI (Ctrl-C stops it)
 	$(BIN)/agent-runtime up

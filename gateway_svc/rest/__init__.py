@@ -38,7 +38,7 @@ def openapi_document(
     """The OpenAPI 3.1 document of these services' annotated RPCs."""
     svcs = list(services)
     routes = mount.compile_routes(svcs, JsonCodec(), success_status)
-    notes = comments.load(comments.default_root(), {s.file.name for s in svcs})
+    notes = comments.load({s.file.package for s in svcs})
     return openapi.build(routes, notes)
 
 
@@ -57,7 +57,7 @@ def build_app(
     `success_status` maps an RPC path to the status of its successful answer (default 200)."""
     svcs = list(services)
     routes = mount.compile_routes(svcs, JsonCodec(), success_status)
-    notes = comments.load(comments.default_root(), {s.file.name for s in svcs})
+    notes = comments.load({s.file.package for s in svcs})
     doc = openapi.dumps(openapi.build(routes, notes))
     return RestApp(
         Router(routes),
