@@ -46,7 +46,7 @@ class Enqueuer:
 
     async def create(self, req: trpc.CreateTaskRequest) -> None:
         running = asyncio.get_running_loop()
-        fut: asyncio.Future[None] = loop.create_future()
+        fut: asyncio.Future[None] = running.create_future()
         if not self._pending:
             running.call_soon(self._flush)
         self._pending.append((req, fut))
