@@ -67,8 +67,8 @@ fmt: $(STAMP) $(BUF) ## format protos and Python in place
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-typecheck: $(STAMP) ## mypy --strict over the hand-written code
-	$(BIN)/mypy svckit store_svc orchestrator_svc gateway_svc scheduler_svc qmd_svc connectors_svc admin_tui runtime_cli
+typecheck: $(STAMP) ## mypy --strict over the hand-written code (services, svckit, bench/, scripts/)
+	$(BIN)/mypy svckit store_svc orchestrator_svc gateway_svc scheduler_svc qmd_svc connectors_svc admin_tui runtime_cli bench scripts
 
 breaking: $(BUF) ## buf breaking against main
 	$(BUF) breaking --against '.git#branch=main'

@@ -18,12 +18,16 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 
 from agent_runtime.echo.v1 import echo_pb2, echo_pb2_grpc
 from svckit import loop
 from svckit.pki import CertPair, PkiPaths
+
+if TYPE_CHECKING:
+    from agent_runtime.echo.v1.echo_pb2_grpc import EchoServiceAsyncStub
 
 ECHO_METHOD = "/agent_runtime.echo.v1.EchoService/Echo"
 _OPTIONS = [("grpc.so_reuseport", 0)]
@@ -34,7 +38,9 @@ _OPTIONS = [("grpc.so_reuseport", 0)]
 
 class _Echo(echo_pb2_grpc.EchoServiceServicer):
     async def Echo(
-        self, request: echo_pb2.EchoRequest, context: grpc.aio.ServicerContext
+        self,
+        request: echo_pb2.EchoRequest,
+        context: grpc.aio.ServicerContext[echo_pb2.EchoRequest, echo_pb2.EchoResponse],
     ) -> echo_pb2.EchoResponse:
         return echo_pb2.EchoResponse(payload=request.payload)
 
@@ -90,7 +96,7 @@ def echo_server(pki: PkiPaths) -> Iterator[int]:
             proc.wait()
 
 
-def echo_stub(pki: PkiPaths, port: int) -> tuple[grpc.aio.Channel, echo_pb2_grpc.EchoServiceStub]:
+def echo_stub(pki: PkiPaths, port: int) -> tuple[grpc.aio.Channel, EchoServiceAsyncStub]:
     """An mTLS channel to the echo server as the gateway (call inside a running loop)."""
     creds = channel_credentials(pki, pki.service("gateway"))
     channel = grpc.aio.secure_channel(f"127.0.0.1:{port}", creds, options=_OPTIONS)

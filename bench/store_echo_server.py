@@ -15,7 +15,9 @@ from svckit.serve import Service, ServiceDef, run
 
 class Echo(echo_pb2_grpc.EchoServiceServicer):
     async def Echo(
-        self, request: echo_pb2.EchoRequest, context: grpc.aio.ServicerContext
+        self,
+        request: echo_pb2.EchoRequest,
+        context: grpc.aio.ServicerContext[echo_pb2.EchoRequest, echo_pb2.EchoResponse],
     ) -> echo_pb2.EchoResponse:
         return echo_pb2.EchoResponse(payload=request.payload)
 

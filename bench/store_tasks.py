@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -32,6 +33,9 @@ from bench._common import closed_loop, figures
 from svckit import loop, testing
 from svckit.pki import PkiPaths
 
+if TYPE_CHECKING:
+    from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceAsyncStub
+
 IN_FLIGHT = 64
 
 
@@ -39,7 +43,7 @@ class Enqueuer:
     """Coalesces the creates requested in one event-loop iteration into one CreateTasks
     call, as the orchestrator's enqueue path does; each caller still waits for its own row."""
 
-    def __init__(self, stub: TaskServiceStub) -> None:
+    def __init__(self, stub: TaskServiceAsyncStub) -> None:
         self._stub = stub
         self._pending: list[tuple[trpc.CreateTaskRequest, asyncio.Future[None]]] = []
         self._sending: set[asyncio.Task[None]] = set()
