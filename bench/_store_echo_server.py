@@ -1,6 +1,6 @@
 """A trivial Echo servicer served by svckit (the same stack as store_svc): the bench ceiling.
 
-Run by bench.store_tasks as ``python -m bench.store_echo_server``; ports from the usual
+Run by bench.store_tasks as ``python -m bench._store_echo_server``; ports from the usual
 AGENT_RUNTIME_* variables. Does nothing when imported."""
 
 from __future__ import annotations
