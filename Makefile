@@ -47,7 +47,7 @@ lock: | $(UV) ## after editing pyproject.toml's dependencies: re-resolve uv.lock
 run: $(STAMP) ## the whole system on SQLite with a dev PKI (Ctrl-C stops it)
 	$(BIN)/agent-runtime up
 
-test: install gen-check lint ## everything CI runs: generated-code drift, lint, all tests
+test: install gen-check lint typecheck ## everything CI runs: generated-code drift, lint, mypy, all tests (benchmark smoke runs too)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 gen: $(STAMP) ## regenerate Python code from protos/
@@ -67,8 +67,8 @@ fmt: $(STAMP) $(BUF) ## format protos and Python in place
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-typecheck: $(STAMP) ## mypy --strict over the hand-written code
-	$(BIN)/mypy svckit store_svc orchestrator_svc gateway_svc scheduler_svc qmd_svc connectors_svc admin_tui runtime_cli
+typecheck: $(STAMP) ## mypy --strict over the hand-written code (services, svckit, bench/, scripts/)
+	$(BIN)/mypy svckit store_svc orchestrator_svc gateway_svc scheduler_svc qmd_svc connectors_svc admin_tui runtime_cli bench scripts
 
 breaking: $(BUF) ## buf breaking against main
 	$(BUF) breaking --against '.git#branch=main'
@@ -76,13 +76,16 @@ breaking: $(BUF) ## buf breaking against main
 openapi: $(STAMP) ## write the OpenAPI 3.1 document of /api/v1 to openapi.json
 	$(PY) -m gateway_svc.openapi > openapi.json
 
-bench: $(STAMP) ## every benchmark, each printing ratios against its baseline
+bench: $(STAMP) ## every benchmark (bench/[!_]*.py), each printing ratios against its baseline
 	for b in bench/[!_]*.py; do $(PY) -m bench.$$(basename $$b .py); done
+
+bench-smoke: $(STAMP) ## every benchmark with --smoke: seconds each, figures meaningless (make test runs them too)
+	for b in bench/[!_]*.py; do $(PY) -m bench.$$(basename $$b .py) --smoke; done
 
 k8s-check: $(STAMP) ## render k8s/overlays/* with kubectl kustomize and validate every object
 	$(PY) scripts/k8s_check.py
 
-check: test typecheck breaking k8s-check ## everything
+check: test breaking k8s-check ## everything
 
 clean: ## remove caches (keeps .venv and data/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

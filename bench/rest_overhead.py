@@ -25,11 +25,13 @@ import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
-from bench._common import LoadResult, closed_loop
+from bench._common import LoadResult, closed_loop, parse_args
 from svckit import loop
 from svckit.pki import PkiPaths
 from svckit.testing import make_pki, service_process
 
+_ONE = ("rest_p50_ms", "grpc_p50_ms", "ratio", "rest_rps", "grpc_rps")
+KEYS = (*_ONE, *(f"c64_{k}" for k in _ONE))
 TOKEN = "bench-token"
 
 
@@ -280,7 +282,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--backend", default="")
     parser.add_argument("--seconds", type=float, default=5.0, help="each measured phase")
     parser.add_argument("--testing-backend", action="store_true", help="skip the store")
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv, smoke={"seconds": 0.3})
     if args.command == "serve-testing":
         serve_testing_backend(PkiPaths(args.pki))
         return 0

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Mapping
 from typing import TypeVar
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
@@ -22,6 +22,7 @@ from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
 from svckit import errors
+from svckit.healthcheck import health_stub
 from svckit.interceptors import ACTING_ADMIN
 
 T = TypeVar("T")
@@ -40,7 +41,7 @@ class GrpcHealthProbe:
     """Checks a backend's overall gRPC Health (service "") over an mTLS channel."""
 
     def __init__(self, channel: grpc.aio.Channel, timeout: float) -> None:
-        self._stub = health_pb2_grpc.HealthStub(channel)
+        self._stub = health_stub(channel)
         self._timeout = timeout
 
     async def check(self) -> str:

@@ -5,11 +5,14 @@ transaction), and each caller still gets its own task or its own error."""
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
-from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from svckit import errors
+
+if TYPE_CHECKING:
+    from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceAsyncStub
 
 MAX_BATCH = 100
 
@@ -17,7 +20,7 @@ _Pending = tuple[rpc.CreateTaskRequest, "asyncio.Future[store.Task]"]
 
 
 class CreateBatcher:
-    def __init__(self, stub: TaskServiceStub) -> None:
+    def __init__(self, stub: TaskServiceAsyncStub) -> None:
         self._stub = stub
         self._pending: list[_Pending] = []
         self._sending: set[asyncio.Task[None]] = set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TypeVar
 
 import grpc
 
@@ -12,9 +12,6 @@ from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
 from svckit import errors
-
-if TYPE_CHECKING:
-    from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceAsyncStub
 
 T = TypeVar("T")
 
@@ -44,8 +41,7 @@ class StoreObjectives:
     """The store's ObjectiveService as the scheduler uses it."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
-        # grpc's own types do not tell an aio channel apart, so pick the async stub's overload
-        self._stub = cast("ObjectiveServiceAsyncStub", ObjectiveServiceStub(channel))
+        self._stub = ObjectiveServiceStub(channel)  # an aio channel: the async stub
 
     async def create(self, request: store_rpc.CreateObjectiveRequest) -> stored.Objective:
         reply: store_rpc.CreateObjectiveResponse = await _call(self._stub.CreateObjective(request))

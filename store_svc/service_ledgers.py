@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import grpc
 
@@ -21,7 +21,7 @@ from store_svc.deliveries import Deliveries
 from store_svc.journal import Journal
 from store_svc.leases import Leases
 
-Ctx: TypeAlias = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 
 
 class JournalService(JournalServiceServicer):

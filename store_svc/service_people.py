@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import grpc
 
@@ -15,7 +15,7 @@ from store_svc.convert import to_msg
 from store_svc.identities import Identities
 from store_svc.pairing import Pairings
 
-Ctx: TypeAlias = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 Ident, User, Pairing = identity_pb2.Identity, identity_pb2.User, pairing_pb2.PairingRequest
 
 

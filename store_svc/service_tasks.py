@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import grpc
 
@@ -15,7 +15,7 @@ from store_svc.queue import Queue
 from store_svc.tasks import Tasks
 from svckit.errors import DomainError
 
-Ctx: TypeAlias = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 CLAIM_MARGIN_MS = 200
 
 

@@ -19,7 +19,7 @@ from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from svckit import callctx
 
-Ctx: TypeAlias = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 Approval, Run = approval_pb2.ActionApproval, objective_pb2.ObjectiveRun
 
 

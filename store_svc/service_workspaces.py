@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import grpc
 
@@ -12,7 +12,7 @@ from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceSe
 from store_svc.convert import to_msg
 from store_svc.workspaces import Workspaces
 
-Ctx: TypeAlias = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 
 
 class WorkspaceService(WorkspaceServiceServicer):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf import any_pb2
@@ -28,6 +28,10 @@ REQUEST_ID = "x-request-id"
 END_USER = "x-end-user"
 ACTING_ADMIN = "x-acting-admin"
 STATUS_DETAILS = "grpc-status-details-bin"
+# The wrapper serves every service's methods, whatever their message types (a string: grpc's
+# class is generic only in typeshed).
+_Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
+
 # Services open to any certificate of our CA, so operators can use grpcurl.
 OPEN_SERVICES = (
     "grpc.health.v1.Health",
@@ -80,7 +84,7 @@ class ServerWrapper:
             )
             server.add_registered_method_handlers(service, wrapped)
 
-    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    def _wrap(self, method: str, handler: _Handler) -> _Handler:
         service, _, short = method.rpartition("/")
         open_to_all = service.lstrip("/") in OPEN_SERVICES
         kw = {
@@ -189,14 +193,12 @@ class _Capture:
     """Stands in for the server while generated code registers its method handlers."""
 
     def __init__(self) -> None:
-        self.services: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+        self.services: dict[str, dict[str, _Handler]] = {}
 
     def add_generic_rpc_handlers(self, handlers: Any) -> None:
         pass  # the same handlers also arrive through add_registered_method_handlers
 
-    def add_registered_method_handlers(
-        self, service: str, handlers: dict[str, grpc.RpcMethodHandler]
-    ) -> None:
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, _Handler]) -> None:
         self.services[service] = handlers
 
 

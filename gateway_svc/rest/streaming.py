@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import grpc
+from google.protobuf.message import Message
 
 from gateway_svc.rest.errors import RestError, from_rpc_error
 from gateway_svc.rest.transcode import Route
@@ -36,7 +37,9 @@ async def _wait_disconnect(receive: Receive) -> None:
         pass
 
 
-async def _read(call: grpc.aio.UnaryStreamCall, watcher: asyncio.Future[None]) -> Any:
+async def _read(
+    call: grpc.aio.UnaryStreamCall[Message, Message], watcher: asyncio.Future[None]
+) -> Any:
     """The next message. grpc.aio reports a call cancelled on our side as CancelledError; when
     neither the client left nor this task is being cancelled, the backend channel was closed
     under the call (a certificate renewal retires the old channel after a grace period), and
@@ -56,7 +59,7 @@ async def _read(call: grpc.aio.UnaryStreamCall, watcher: asyncio.Future[None]) -
 
 
 async def stream(
-    call: grpc.aio.UnaryStreamCall,
+    call: grpc.aio.UnaryStreamCall[Message, Message],
     route: Route,
     fmt: str,
     headers: list[tuple[bytes, bytes]],
