@@ -11,6 +11,7 @@ from agent_runtime.store.v1 import workspace_service_pb2 as rpc
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceServicer
 from store_svc.convert import to_msg
 from store_svc.workspaces import Workspaces
+from svckit.callctx import audit_actor
 
 Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 
@@ -71,6 +72,6 @@ class WorkspaceService(WorkspaceServiceServicer):
             request.id,
             request.is_admin if request.HasField("is_admin") else None,
             request.system_prompt if request.HasField("system_prompt") else None,
-            request.actor,
+            audit_actor(),
         )
         return rpc.UpdateContextResponse(context=to_msg(pb.Context, row))

@@ -41,6 +41,19 @@ OPEN_SERVICES = (
 GATEWAY = Identity("svc", "gateway")
 
 
+def asserted_admin(value: str | None) -> str | None:
+    """An `x-acting-admin` value if it names an admin (`admin:<name>`, the characters an
+    admin certificate's name may have), else None: a malformed assertion asserts nobody."""
+    if not value:
+        return None
+    kind, _, name = value.partition(":")
+    if kind != "admin" or not name or len(name) > 128:
+        return None
+    if not all(c.isalnum() or c in "-_." for c in name):
+        return None
+    return value
+
+
 def status_metadata(err: errors.DomainError) -> tuple[tuple[str, bytes], ...]:
     """google.rpc.Status with an ErrorInfo carrying the error's details."""
     info = error_details_pb2.ErrorInfo(
@@ -107,13 +120,14 @@ class ServerWrapper:
         md = dict(context.invocation_metadata() or ())
         rid = md.get(REQUEST_ID) or self._request_ids()
         caller = peer_identity(context)
-        trusted = caller == GATEWAY
         ctx = callctx.CallContext(
             request_id=rid,
             caller=caller,
             method=method,
-            end_user=md.get(END_USER) if trusted else None,
-            acting_admin=md.get(ACTING_ADMIN) if trusted else None,
+            end_user=md.get(END_USER) if caller == GATEWAY else None,
+            acting_admin=(
+                asserted_admin(md.get(ACTING_ADMIN)) if self._allow.relays_admin(caller) else None
+            ),
         )
         call = _Call(ctx, short)
         if not open_to_all and not self._allow.allows(short, caller):
