@@ -9,9 +9,12 @@ out and the edge needs:
 - framing llhttp lets through that we refuse (400): Transfer-Encoding in an HTTP/1.0 request
   (RFC 9112 6.1), an HTTP/1.1 request without exactly one Host (RFC 9112 3.2), protocol
   upgrades (llhttp skips the body of an upgrade request, which would then be parsed as the
-  next request);
+  next request); and a Transfer-Encoding other than `chunked` is refused before the app
+  starts (llhttp finds that only after the head is complete);
 - parser errors answered with the API's JSON error body and the reason, and never written in
-  the middle of a response being sent (pipelining);
+  the middle of a response being sent (pipelining). uvicorn starts the app when a head is
+  complete; a request whose framing fails in the same read is dropped before its app runs,
+  and one whose body breaks off later reads as a client that went away;
 - the listener is told when the connection is gone (its connection cap).
 """
 
@@ -79,6 +82,8 @@ class EdgeProtocol(HttpToolsProtocol):
         on_lost: Callable[[], None],
     ) -> None:
         super().__init__(config, server_state, app_state={})
+        self._app, self.app = self.app, self._unless_refused
+        self._refused_scope: object = None
         self._limits = limits
         self._on_lost = on_lost
         self._in_head = True  # between requests, or inside a request's head
@@ -161,6 +166,10 @@ class EdgeProtocol(HttpToolsProtocol):
 
     # --- what the edge adds ---------------------------------------------------------------
 
+    async def _unless_refused(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope is not self._refused_scope:  # refused after uvicorn created its task
+            await self._app(scope, receive, send)
+
     def _count(self, size: int) -> None:
         self._head_size += size
         if self._head_size > self._limits.max_head:
@@ -168,15 +177,17 @@ class EdgeProtocol(HttpToolsProtocol):
 
     def _check_framing(self) -> None:
         hosts = 0
-        transfer_encoding = False
-        for name, _ in self.headers:
+        codings: list[bytes] = []
+        for name, value in self.headers:
             if name == b"host":
                 hosts += 1
             elif name == b"transfer-encoding":
-                transfer_encoding = True
+                codings += (c.strip().lower() for c in value.split(b","))
         version = self.parser.get_http_version()
-        if transfer_encoding and version == "1.0":
+        if codings and version == "1.0":
             raise Refused(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request")
+        if codings and codings != [b"chunked"]:
+            raise Refused(400, "the only Transfer-Encoding accepted is chunked")
         if version == "1.1" and hosts != 1:
             raise Refused(400, "an HTTP/1.1 request needs exactly one Host header")
         if self.parser.should_upgrade():
@@ -190,9 +201,10 @@ class EdgeProtocol(HttpToolsProtocol):
         self.flow.pause_reading()
         cycle = self.cycle
         broken = cycle is not None and cycle.more_body and not cycle.response_complete
-        if broken:  # its body will never complete: its app sees the client gone
+        if broken:  # its body will never complete: its app sees the client gone, or never runs
             cycle.disconnected = True
             cycle.message_event.set()
+            self._refused_scope = cycle.scope
         answering = bool(self.pipeline) or (
             cycle is not None and cycle.response_started and not cycle.response_complete
         )

@@ -6,11 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from collections.abc import MutableMapping
 
 from gateway_svc.rest.server import RestServer
 from svckit.pki import PkiPaths
