@@ -33,7 +33,7 @@ from svckit.pki import PkiPaths
 from svckit.testing import make_pki, service_process
 
 _ONE = ("rest_p50_ms", "grpc_p50_ms", "ratio", "rest_rps", "grpc_rps")
-KEYS = (*_ONE, *(f"c64_{k}" for k in _ONE))
+KEYS = (*_ONE, *(f"c64_{k}" for k in _ONE), "edge_ms")
 TOKEN = "bench-token"
 
 
