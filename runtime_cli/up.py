@@ -41,6 +41,9 @@ def child_specs(
             k.startswith(_PREFIX) and k.endswith(("_GRPC_PORT", "_HEALTH_PORT", "_METRICS_PORT"))
         )
     }
+    # qmd indexes the workspaces the orchestrator writes task artifacts into: one folder for
+    # both, named once here (each service's own default is the same <data dir>/workspaces).
+    base.setdefault(_PREFIX + "WORKSPACE_ROOT", str(data_dir / "workspaces"))
     base |= {
         _PREFIX + "DATA_DIR": str(data_dir),
         _PREFIX + "PKI_DIR": str(pki_dir),
