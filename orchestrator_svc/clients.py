@@ -186,11 +186,17 @@ class StoreLeases:
         self._acks = CompleteBatcher(self._complete_many)
 
     async def claim(
-        self, worker_id: str, max_tasks: int, lease_ms: int, kinds: Sequence[str], wait_ms: int
+        self,
+        worker_id: str,
+        max_tasks: int,
+        lease_ms: int,
+        kinds: Sequence[str],
+        wait_ms: int,
+        lanes: Sequence[str] = (),
     ) -> list[store.Task]:
         req = rpc.ClaimTasksRequest(
             worker_id=worker_id, max_tasks=max_tasks, lease_ms=lease_ms, kinds=kinds,
-            wait_ms=wait_ms,
+            wait_ms=wait_ms, lanes=lanes,
         )  # fmt: skip
         # the store answers a long poll before this deadline (it keeps a margin)
         timeout = wait_ms / 1000 + self._timeout

@@ -31,6 +31,8 @@ log = logging.getLogger("orchestrator.workers")
 RETRYABLE = frozenset(
     {"UNAVAILABLE", "ABORTED", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "INTERNAL", "UNKNOWN"}
 )
+# How long a claim for turns alone waits (see WorkerPool._claim_shape).
+TURN_ONLY_WAIT_MS = 250
 # The lease is gone (expired and reclaimed, or the task ended): stop, report nothing.
 _LOST = (errors.Aborted, errors.FailedPrecondition, errors.NotFound)
 
@@ -39,7 +41,13 @@ class Leases(Protocol):
     """The store's queue as a worker uses it (`clients.StoreLeases`)."""
 
     async def claim(
-        self, worker_id: str, max_tasks: int, lease_ms: int, kinds: Sequence[str], wait_ms: int
+        self,
+        worker_id: str,
+        max_tasks: int,
+        lease_ms: int,
+        kinds: Sequence[str],
+        wait_ms: int,
+        lanes: Sequence[str] = (),
     ) -> list[store.Task]: ...
 
     async def heartbeat(self, task_id: str, token: int, lease_ms: int) -> bool:
@@ -129,10 +137,10 @@ class WorkerPool:
         kinds = self._executors.kinds
         while True:
             await self._idle.wait()
-            idle = self.size - len(self._running)
+            max_tasks, lanes, wait_ms = self._claim_shape()
             try:
                 got = await self._leases.claim(
-                    self.worker_id, idle, self._lease_ms, kinds, self._wait_ms
+                    self.worker_id, max_tasks, self._lease_ms, kinds, wait_ms, lanes
                 )
             except errors.DomainError as exc:
                 log.warning("claim failed: %s %s", exc.code, exc.message)
@@ -142,6 +150,19 @@ class WorkerPool:
             pause = 0.05
             for task in got:
                 self._launch(task)
+
+    def _claim_shape(self) -> tuple[int, list[str], int]:
+        """(max tasks, lanes, long-poll wait) of the next claim. One worker is kept for
+        turns: other work never takes the last idle worker, so a chat message is not stuck
+        behind long background tasks. While only that worker is idle the claim asks for
+        turns alone, and polls briefly, so a worker freed meanwhile is not left idle long."""
+        idle = self.size - len(self._running)
+        reserve = 1 if self.size > 1 else 0
+        others = sum(j.task.lane != "turn" for j in self._running.values())
+        open_to_all = self.size - reserve - others
+        if open_to_all > 0:
+            return min(idle, open_to_all), [], self._wait_ms
+        return idle, ["turn"], min(self._wait_ms, TURN_ONLY_WAIT_MS)
 
     def _launch(self, task: store.Task) -> None:
         job = _Job(task)

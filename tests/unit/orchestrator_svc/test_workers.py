@@ -211,3 +211,26 @@ async def test_kinds_without_an_executor_wait_and_failures_follow_the_error(
         failed = (await orch.GetTask(rpc.GetTaskRequest(id=bad.id))).task
         assert (failed.error_message, failed.attempts) == ("the prompt names no file", 1)
         assert await status_of(orch, waiting.id) == "queued"
+
+
+async def test_background_work_never_takes_the_last_worker_from_turns(
+    pki: PkiPaths, store_port: int
+) -> None:
+    gate = Gate()
+    executors = {"general": gate, "objective": gate, "turn": gate}
+    async with running_orchestrator(pki, store_port, executors, size=2) as orch_svc:
+        orch = stub(pki, orch_svc.port)
+        long_jobs = [(await enqueue(orch, kind="objective", prompt=f"obj{n}")).task for n in (1, 2)]
+        await testing.eventually(lambda: gate.running == {"obj1"}, "one objective running")
+        turn = (await enqueue(orch, kind="turn", prompt="hello")).task
+        await testing.eventually(lambda: gate.running == {"obj1", "hello"}, "the turn runs")
+        assert await status_of(orch, long_jobs[1].id) == "queued"
+        gate.open("hello")
+        await until_status(orch, turn.id, "succeeded")
+        # the freed worker stays kept for turns: obj2 waits for obj1's worker
+        assert await status_of(orch, long_jobs[1].id) == "queued"
+        gate.open("obj1")
+        await testing.eventually(lambda: gate.running == {"obj2"}, "then obj2")
+        gate.open("obj2")
+        for t in long_jobs:
+            await until_status(orch, t.id, "succeeded")
