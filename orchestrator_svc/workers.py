@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import socket
@@ -31,8 +32,6 @@ log = logging.getLogger("orchestrator.workers")
 RETRYABLE = frozenset(
     {"UNAVAILABLE", "ABORTED", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "INTERNAL", "UNKNOWN"}
 )
-# How long a claim for turns alone waits (see WorkerPool._claim_shape).
-TURN_ONLY_WAIT_MS = 250
 # The lease is gone (expired and reclaimed, or the task ended): stop, report nothing.
 _LOST = (errors.Aborted, errors.FailedPrecondition, errors.NotFound)
 
@@ -66,8 +65,20 @@ class _Job:
     task: store.Task
     runner: asyncio.Task[None] | None = None
     work: asyncio.Task[Outcome] | None = None
+    # which claimer's worker runs it: the one kept for turns, or the shared ones
+    slots: _Slots | None = None
     # why the executor was stopped: "cancel", "drain" or "lost"; "" while it runs
     stop: str = ""
+
+
+@dataclass(eq=False)
+class _Slots:
+    """Workers filled by one claim loop: `size` of them, for `lanes` (empty: every lane)."""
+
+    size: int
+    lanes: list[str]
+    busy: int = 0
+    free: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
 
 def default_worker_id() -> str:
@@ -92,9 +103,14 @@ class WorkerPool:
         self._drain_s, self._on_change = drain_seconds, on_change
         self.worker_id = worker_id or default_worker_id()
         self._running: dict[str, _Job] = {}
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._claimer: asyncio.Task[None] | None = None
+        # One worker is kept for turns, filled by its own claim loop that asks for turns
+        # only: other work never takes the last worker, so a chat message is not stuck
+        # behind long background tasks. The shared workers take any lane, turns first.
+        reserve = 1 if size > 1 else 0
+        self._pools = [_Slots(size - reserve, [])] + (
+            [_Slots(reserve, ["turn"])] if reserve else []
+        )
+        self._claimers: list[asyncio.Task[None]] = []
 
     @property
     def busy(self) -> int:
@@ -103,7 +119,9 @@ class WorkerPool:
 
     async def start(self) -> None:
         if self.size > 0 and self._executors.kinds:
-            self._claimer = asyncio.create_task(self._claim_loop(), name="claim-loop")
+            for slots in self._pools:
+                name = f"claim-{'-'.join(slots.lanes) or 'all'}"
+                self._claimers.append(asyncio.create_task(self._claim_loop(slots), name=name))
 
     def stop_task(self, task_id: str) -> bool:
         """Stop a task running here whose cancel was asked (CancelTask's fast path; other
@@ -117,10 +135,10 @@ class WorkerPool:
     async def stop(self) -> None:
         """Drain: claim nothing more, give running tasks `drain_seconds`, then stop them and
         release their leases."""
-        if self._claimer is not None:
-            self._claimer.cancel()
+        for claimer in self._claimers:
+            claimer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._claimer
+                await claimer
         runners = [j.runner for j in self._running.values() if j.runner is not None]
         if not runners:
             return
@@ -132,15 +150,20 @@ class WorkerPool:
 
     # -- claiming ------------------------------------------------------------------------
 
-    async def _claim_loop(self) -> None:
+    async def _claim_loop(self, slots: _Slots) -> None:
+        """Lease as many tasks as `slots` has idle workers, long-polling when there is none
+        (two loops poll side by side; the store wakes every waiting claimer on new work)."""
         pause = 0.05
         kinds = self._executors.kinds
         while True:
-            await self._idle.wait()
-            max_tasks, lanes, wait_ms = self._claim_shape()
+            slots.free.clear()
+            idle = slots.size - slots.busy
+            if idle <= 0:
+                await slots.free.wait()
+                continue
             try:
                 got = await self._leases.claim(
-                    self.worker_id, max_tasks, self._lease_ms, kinds, wait_ms, lanes
+                    self.worker_id, idle, self._lease_ms, kinds, self._wait_ms, slots.lanes
                 )
             except errors.DomainError as exc:
                 log.warning("claim failed: %s %s", exc.code, exc.message)
@@ -149,26 +172,12 @@ class WorkerPool:
                 continue
             pause = 0.05
             for task in got:
-                self._launch(task)
+                self._launch(task, slots)
 
-    def _claim_shape(self) -> tuple[int, list[str], int]:
-        """(max tasks, lanes, long-poll wait) of the next claim. One worker is kept for
-        turns: other work never takes the last idle worker, so a chat message is not stuck
-        behind long background tasks. While only that worker is idle the claim asks for
-        turns alone, and polls briefly, so a worker freed meanwhile is not left idle long."""
-        idle = self.size - len(self._running)
-        reserve = 1 if self.size > 1 else 0
-        others = sum(j.task.lane != "turn" for j in self._running.values())
-        open_to_all = self.size - reserve - others
-        if open_to_all > 0:
-            return min(idle, open_to_all), [], self._wait_ms
-        return idle, ["turn"], min(self._wait_ms, TURN_ONLY_WAIT_MS)
-
-    def _launch(self, task: store.Task) -> None:
-        job = _Job(task)
+    def _launch(self, task: store.Task, slots: _Slots) -> None:
+        job = _Job(task, slots=slots)
         self._running[task.id] = job
-        if len(self._running) >= self.size:
-            self._idle.clear()
+        slots.busy += 1
         job.runner = asyncio.create_task(self._run(job), name=f"task-{task.id}")
 
     # -- running -------------------------------------------------------------------------
@@ -202,7 +211,9 @@ class WorkerPool:
             log.warning("task %s outcome not recorded: %s %s", t.id, exc.code, exc.message)
         finally:
             del self._running[t.id]
-            self._idle.set()
+            if job.slots is not None:
+                job.slots.busy -= 1
+                job.slots.free.set()
             self._on_change()
 
     async def _report(self, job: _Job, work: asyncio.Task[Outcome]) -> None:

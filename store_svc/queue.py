@@ -17,7 +17,7 @@ from typing import Any
 
 from store_svc.common import Clock, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
-from store_svc.tasks import get
+from store_svc.tasks import LANES, get
 from store_svc.wakeups import RECHECK_S, Wakeups
 from svckit.errors import Aborted, DomainError, FailedPrecondition, InvalidArgument, NotFound
 
@@ -130,7 +130,10 @@ class Queue:
             raise InvalidArgument(f"{field} must not be negative", field=field)
         params: dict[str, Any] = {"w": worker, "n": min(max_tasks or 1, 100)}
         extra = ""
-        for col, values in (("lane", lanes), ("kind", kinds)):
+        # lanes by rank: the claim index leads with (status, lane_rank), so a claim for one
+        # lane seeks to it instead of scanning every queued task of the lanes before it
+        ranks = [LANES[lane] for lane in lanes if lane in LANES] or ([-1] if lanes else [])
+        for col, values in (("lane_rank", ranks), ("kind", kinds)):
             if values:
                 names = [f"{col}{i}" for i in range(len(values))]
                 params.update(zip(names, values, strict=True))

@@ -1,4 +1,4 @@
-"""Claimers waiting for work (long-poll ClaimTasks), woken one per new task.
+"""Claimers waiting for work (long-poll ClaimTasks), all woken by new work.
 
 A wake-up only reaches waiters in this process; tasks created through another store
 replica (PostgreSQL) are found by the waiters' periodic re-check instead."""
@@ -20,13 +20,17 @@ class Wakeups:
         self.generation = 0
 
     def notify(self, n: int = 1) -> None:
-        """Wake up to `n` waiting claimers, oldest first."""
+        """Wake every waiting claimer when `n` (> 0) tasks became claimable. Not only `n` of
+        them: claimers filter by lane and kind (an orchestrator keeps a claimer for turns
+        alone), so the one woken could be one that cannot take the new work while another
+        that could sleeps on; a claimer that finds nothing simply waits again."""
+        if n <= 0:
+            return
         self.generation += 1
-        while n > 0 and self._waiters:
+        while self._waiters:
             fut = self._waiters.popleft()
             if not fut.done():
                 fut.set_result(True)
-                n -= 1
 
     async def wait(self, timeout_s: float) -> None:
         """Until notified or `timeout_s` passes."""
