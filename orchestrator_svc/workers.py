@@ -69,6 +69,14 @@ class _Job:
     slots: _Slots | None = None
     # why the executor was stopped: "cancel", "drain" or "lost"; "" while it runs
     stop: str = ""
+    # its worker is free again (the executor ended; the outcome may still be on its way)
+    freed: bool = False
+
+    def free(self) -> None:
+        if not self.freed and self.slots is not None:
+            self.freed = True
+            self.slots.busy -= 1
+            self.slots.free.set()
 
 
 @dataclass(eq=False)
@@ -106,7 +114,7 @@ class WorkerPool:
         # One worker is kept for turns, filled by its own claim loop that asks for turns
         # only: other work never takes the last worker, so a chat message is not stuck
         # behind long background tasks. The shared workers take any lane, turns first.
-        reserve = 1 if size > 1 else 0
+        reserve = 1 if size > 1 and "turn" in executors.kinds else 0
         self._pools = [_Slots(size - reserve, [])] + (
             [_Slots(reserve, ["turn"])] if reserve else []
         )
@@ -115,7 +123,7 @@ class WorkerPool:
     @property
     def busy(self) -> int:
         """Workers executing a task now."""
-        return len(self._running)
+        return sum(slots.busy for slots in self._pools)
 
     async def start(self) -> None:
         if self.size > 0 and self._executors.kinds:
@@ -151,8 +159,8 @@ class WorkerPool:
     # -- claiming ------------------------------------------------------------------------
 
     async def _claim_loop(self, slots: _Slots) -> None:
-        """Lease as many tasks as `slots` has idle workers, long-polling when there is none
-        (two loops poll side by side; the store wakes every waiting claimer on new work)."""
+        """Lease as many tasks as `slots` has idle workers, long-polling while nothing is
+        claimable (two loops poll side by side; the store wakes every waiting claimer)."""
         pause = 0.05
         kinds = self._executors.kinds
         while True:
@@ -204,6 +212,8 @@ class WorkerPool:
                 await asyncio.wait({job.work})
             finally:
                 beat.cancel()
+            # the worker takes its next task while the outcome travels (acks are batched)
+            job.free()
             await self._report(job, job.work)
         except errors.DomainError as exc:
             # not recorded: a stale token (another worker has it now) or the store is down;
@@ -211,9 +221,7 @@ class WorkerPool:
             log.warning("task %s outcome not recorded: %s %s", t.id, exc.code, exc.message)
         finally:
             del self._running[t.id]
-            if job.slots is not None:
-                job.slots.busy -= 1
-                job.slots.free.set()
+            job.free()
             self._on_change()
 
     async def _report(self, job: _Job, work: asyncio.Task[Outcome]) -> None:

@@ -139,6 +139,7 @@ class Queue:
                 params.update(zip(names, values, strict=True))
                 extra += f" AND {col} IN ({', '.join(':' + n for n in names)})"
         backoff, lease = self._backoff, lease_ms or 30_000
+        watched = frozenset(ranks) if lanes else None
 
         def run(c: Conn) -> list[Row]:
             now = self._clock.now_ms()
@@ -162,13 +163,13 @@ class Queue:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(wait_ms, MAX_WAIT_MS) / 1000
         while True:
-            seen = self._wake.generation
+            seen = self._wake.generation(watched)
             rows = await self._db.write(run)
             left = deadline - loop.time()
             if rows or left <= 0:
                 return rows
-            if self._wake.generation == seen:  # nothing arrived while we looked
-                await self._wake.wait(min(left, RECHECK_S))
+            if self._wake.generation(watched) == seen:  # nothing arrived while we looked
+                await self._wake.wait(min(left, RECHECK_S), watched)
 
     async def heartbeat(self, task_id: str, token: int, lease_ms: int) -> tuple[int, bool]:
         """Extend the lease: (new expiry, whether a cancel of the task was asked)."""
@@ -208,7 +209,7 @@ class Queue:
 
         row = await self._db.write(run)
         if row["kind"] == "turn":
-            self._wake.notify(1)  # the context's next turn may be claimed now
+            self._wake.notify(1, [LANES["turn"]])  # the context's next turn may be claimed now
         return row
 
     async def complete_many(
@@ -247,7 +248,7 @@ class Queue:
 
         results = await self._db.write(run)
         if turns:
-            self._wake.notify(turns)  # those contexts' next turns may be claimed now
+            self._wake.notify(turns, [LANES["turn"]])  # those contexts' next turns may be claimed
         return results
 
     async def release(

@@ -131,7 +131,7 @@ class Tasks:
     async def create(self, req: Mapping[str, Any]) -> Row:
         row = build_row(req, self._clock.now_ms())
         out = await self._db.write(lambda c: insert(c, row))
-        self._wake.notify(1)
+        self._wake.notify(1, [row["lane_rank"]])
         return out
 
     async def create_many(
@@ -164,7 +164,8 @@ class Tasks:
             return out
 
         results = await self._db.write(run)
-        self._wake.notify(sum(not isinstance(r, DomainError) for r in results))
+        made = [r for r in results if not isinstance(r, DomainError)]
+        self._wake.notify(len(made), {r["lane_rank"] for r in made})
         return results
 
     async def get(self, task_id: str) -> Row:
