@@ -4,12 +4,15 @@ whole output stored with the result."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from store_svc.common import SystemClock
 from store_svc.db import Database
 from store_svc.queue import Backoff, Queue
-from store_svc.tasks import Tasks
+from store_svc.tasks import LANES, Tasks
+from store_svc.wakeups import Wakeups
 from svckit.errors import Aborted, FailedPrecondition
 
 BASE = {"workspace_id": "ws1", "context_id": "ctx1", "title": "t", "prompt": "do it"}
@@ -113,3 +116,28 @@ async def test_heartbeat_without_cancel_and_queued_cancel_at_once(db: Database) 
     queued = await tasks.create(BASE)
     assert (await tasks.cancel(queued["id"], "admin:a"))["status"] == "canceled"
     assert (await tasks.get(running["id"]))["status"] == "running"
+
+
+async def test_a_claim_for_turns_only_waits_through_other_work(db: Database) -> None:
+    clock, wake = SteppedClock(), Wakeups()
+    tasks, queue = Tasks(db, clock, wake), Queue(db, clock, wake=wake)
+    waiting = asyncio.create_task(queue.claim("w", 1, 60_000, lanes=["turn"], wait_ms=10_000))
+    await asyncio.sleep(0)  # let the claim start waiting
+    general = await tasks.create(BASE)
+    turn = await tasks.create(TURN)
+    (got,) = await asyncio.wait_for(waiting, 10)
+    assert got["id"] == turn["id"]
+    assert (await tasks.get(general["id"]))["status"] == "queued"
+
+
+async def test_wakeups_reach_the_waiters_of_the_lane() -> None:
+    wake = Wakeups()
+    turns_only = asyncio.create_task(wake.wait(10, frozenset({LANES["turn"]})))
+    any_lane = asyncio.create_task(wake.wait(10))
+    await asyncio.sleep(0)  # both are waiting now
+    seen = wake.generation(frozenset({LANES["turn"]}))
+    wake.notify(1, [LANES["task"]])
+    await asyncio.wait_for(any_lane, 5)
+    assert not turns_only.done() and wake.generation(frozenset({LANES["turn"]})) == seen
+    wake.notify(1, [LANES["turn"]])
+    await asyncio.wait_for(turns_only, 5)
