@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,14 +70,14 @@ _COMPLETE = (
     " WHERE id = :id AND status = 'running' AND lease_token = :t"
 )
 # One turn per conversation: a context's turn is claimable only when none of its turns is
-# running and no older turn of it is still queued (later messages wait, in order). On
+# running and no older turn of it is still queued (later messages wait, in order; "older"
+# by creation order, `seq`, which unlike created_at_ms never ties). On
 # PostgreSQL an older turn locked by a concurrent claim is still queued in this snapshot,
 # so a newer one is not handed out beside it.
 _ONE_TURN = (
     " AND (kind <> 'turn' OR NOT EXISTS (SELECT 1 FROM tasks o WHERE"
     " o.context_id = tasks.context_id AND o.kind = 'turn' AND (o.status = 'running'"
-    " OR (o.status = 'queued' AND (o.created_at_ms < tasks.created_at_ms"
-    " OR (o.created_at_ms = tasks.created_at_ms AND o.id < tasks.id))))))"
+    " OR (o.status = 'queued' AND o.seq < tasks.seq))))"
 )
 # A released lease goes back to the queue without spending its attempt, or ends the task
 # when a cancel was asked for it.
@@ -164,12 +164,25 @@ class Queue:
         deadline = loop.time() + min(wait_ms, MAX_WAIT_MS) / 1000
         while True:
             seen = self._wake.generation(watched)
-            rows = await self._db.write(run)
+            rows = await self._leased(run)
             left = deadline - loop.time()
             if rows or left <= 0:
                 return rows
             if self._wake.generation(watched) == seen:  # nothing arrived while we looked
                 await self._wake.wait(min(left, RECHECK_S), watched)
+
+    async def _leased(self, run: Callable[[Conn], list[Row]]) -> list[Row]:
+        """Run a claim; when the caller goes away while it commits (a worker shutting down
+        cancels its long poll), give its leases straight back instead of leaving them to
+        nobody until they expire."""
+        write = asyncio.ensure_future(self._db.write(run))
+        try:
+            return await asyncio.shield(write)
+        except asyncio.CancelledError:
+            rows = await write
+            if rows:
+                await self.release([(r["id"], r["lease_token"]) for r in rows])
+            raise
 
     async def heartbeat(self, task_id: str, token: int, lease_ms: int) -> tuple[int, bool]:
         """Extend the lease: (new expiry, whether a cancel of the task was asked)."""

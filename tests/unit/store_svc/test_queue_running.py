@@ -141,3 +141,39 @@ async def test_wakeups_reach_the_waiters_of_the_lane() -> None:
     assert not turns_only.done() and wake.generation(frozenset({LANES["turn"]})) == seen
     wake.notify(1, [LANES["turn"]])
     await asyncio.wait_for(turns_only, 5)
+
+
+async def test_a_claim_whose_caller_went_away_leaves_nothing_leased(db: Database) -> None:
+    tasks, queue = parts(db)
+    made = await tasks.create(BASE)
+    claim = asyncio.create_task(queue.claim("w", 1, 60_000, wait_ms=5000))
+    await asyncio.sleep(0)  # the claim is committing now
+    claim.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await claim
+    row = await tasks.get(made["id"])
+    assert (row["status"], row["attempts"]) == ("queued", 0)
+    (again,) = await queue.claim("w2", 1, 60_000)
+    assert again["id"] == made["id"]
+
+
+async def test_concurrent_claimers_never_run_two_turns_of_a_context(db: Database) -> None:
+    tasks, queue = parts(db)
+    for n in range(12):
+        await tasks.create({**TURN, "prompt": f"m{n}"})
+    running: set[str] = set()
+    order: list[str] = []
+
+    async def worker(name: str) -> None:
+        while len(order) < 12:
+            got = await queue.claim(name, 3, 60_000, wait_ms=300)
+            for t in got:
+                assert t["context_id"] not in running, "two turns of one context at once"
+                running.add(t["context_id"])
+                order.append(t["prompt"])
+                await asyncio.sleep(0)  # let the other claimers try meanwhile
+                running.discard(t["context_id"])
+                await queue.complete(t["id"], t["lease_token"], "ok", "", "")
+
+    await asyncio.wait_for(asyncio.gather(*(worker(f"w{n}") for n in range(6))), 60)
+    assert order == [f"m{n}" for n in range(12)]
