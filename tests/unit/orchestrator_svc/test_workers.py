@@ -138,7 +138,7 @@ async def test_a_cancel_reaches_the_worker_through_its_heartbeat(
 ) -> None:
     """Canceled through the store (as another replica would): the heartbeat carries it."""
     gate = Gate()
-    async with running_orchestrator(pki, store_port, {"general": gate}, lease_ms=600) as svc:
+    async with running_orchestrator(pki, store_port, {"general": gate}, lease_ms=1500) as svc:
         orch = stub(pki, svc.port)
         made = (await enqueue(orch, prompt="elsewhere")).task
         await testing.eventually(lambda: "elsewhere" in gate.running, "the task started")
