@@ -94,3 +94,10 @@ class _orchestrator:
 
     def __exit__(self, *exc: object) -> None:
         self._channel.close()
+
+
+def test_queue_stats_show_the_orchestrators_workers(http: httpx.Client) -> None:
+    reply = http.get("/api/v1/queue/stats")
+    assert reply.status_code == 200, reply.text
+    doc = reply.json()
+    assert doc["workers_total"] == 5 and 0 <= doc["workers_busy"] <= 5  # the default pool

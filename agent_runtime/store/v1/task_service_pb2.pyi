@@ -988,22 +988,32 @@ class LaneStats(_message.Message):
     LANE_FIELD_NUMBER: _builtins.int
     QUEUED_FIELD_NUMBER: _builtins.int
     RUNNING_FIELD_NUMBER: _builtins.int
+    OLDEST_QUEUED_AGE_MS_FIELD_NUMBER: _builtins.int
+    OLDEST_LEASE_AGE_MS_FIELD_NUMBER: _builtins.int
     lane: _builtins.str
     """Lane name."""
     queued: _builtins.int
     """Queued tasks."""
     running: _builtins.int
     """Running tasks."""
+    oldest_queued_age_ms: _builtins.int
+    """Age of the oldest queued task of this lane, milliseconds; 0 when none."""
+    oldest_lease_age_ms: _builtins.int
+    """Age of the oldest running lease of this lane (since its start), milliseconds; 0 when
+    none.
+    """
     def __init__(
         self,
         *,
         lane: _builtins.str = ...,
         queued: _builtins.int = ...,
         running: _builtins.int = ...,
+        oldest_queued_age_ms: _builtins.int = ...,
+        oldest_lease_age_ms: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["lane", b"lane", "queued", b"queued", "running", b"running"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lane", b"lane", "oldest_lease_age_ms", b"oldest_lease_age_ms", "oldest_queued_age_ms", b"oldest_queued_age_ms", "queued", b"queued", "running", b"running"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
