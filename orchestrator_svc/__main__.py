@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
+from prometheus_client import Gauge
+
 from orchestrator_svc.agent import NoModelAgent
 from orchestrator_svc.agent_tasks import AgentTaskExecutor, TurnExecutor
 from orchestrator_svc.clients import (
@@ -66,6 +68,7 @@ def compose(
             workers=pool,
         )
         service = build_server(settings, deps)
+        _worker_gauges(service, pool)
         service.on_start.append(pool.start)
         # on_stop runs in reverse: drain the workers first, then close the channels
         service.on_stop.append(store.close)
@@ -74,6 +77,18 @@ def compose(
         return service
 
     return build
+
+
+def _worker_gauges(service: Service, pool: WorkerPool) -> None:
+    """`/metrics`: how many workers this process has and how many are busy."""
+    busy = Gauge(
+        "orchestrator_workers_busy",
+        "Workers of this process executing a task now.",
+        registry=service.registry,
+    )
+    busy.set_function(lambda: pool.busy)
+    total = Gauge("orchestrator_workers", "Workers of this process.", registry=service.registry)
+    total.set_function(lambda: pool.size)
 
 
 def main(extra: Mapping[str, Executor] | None = None) -> None:

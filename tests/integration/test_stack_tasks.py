@@ -101,3 +101,8 @@ def test_queue_stats_show_the_orchestrators_workers(http: httpx.Client) -> None:
     assert reply.status_code == 200, reply.text
     doc = reply.json()
     assert doc["workers_total"] == 5 and 0 <= doc["workers_busy"] <= 5  # the default pool
+
+
+def test_the_workers_are_on_metrics(stack: Stack) -> None:
+    text = httpx.get(stack.endpoints["services"]["orchestrator"]["metrics"], timeout=10).text
+    assert "orchestrator_workers 5.0" in text and "orchestrator_workers_busy " in text
