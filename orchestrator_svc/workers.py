@@ -3,8 +3,9 @@
 A claim loop leases as many tasks as it has idle workers per call (`ClaimTasks` with
 `max_tasks` = idle and a long poll, so a new task reaches an idle worker at once), only of
 the kinds this process can execute. One worker is kept for turns, with its own claim loop
-for the turn lane, so chat turns never wait behind background work. Each running task heartbeats every third of its lease;
-the heartbeat answer says when a cancel was asked, and the worker then stops the executor
+for the turn lane, so chat turns never wait behind background work. Each running task
+heartbeats every third of its lease; the heartbeat answer says when a cancel was asked,
+and the worker then stops the executor
 and releases the lease (the store records `canceled`). A finished task is completed with
 its fencing token (completions of one loop iteration travel together), a failed one is
 reported with FailTask (the store retries with backoff or dead-letters). `stop()` drains:
