@@ -5,8 +5,8 @@ A claim loop leases as many tasks as it has idle workers per call (`ClaimTasks` 
 the kinds this process can execute. One worker is kept for turns, with its own claim loop
 for the turn lane, so chat turns never wait behind background work. Each running task
 heartbeats every third of its lease; the heartbeat answer says when a cancel was asked,
-and the worker then stops the executor
-and releases the lease (the store records `canceled`). A finished task is completed with
+and the worker then stops the executor and releases the lease (the store records
+`canceled`). A finished task is completed with
 its fencing token (completions of one loop iteration travel together), a failed one is
 reported with FailTask (the store retries with backoff or dead-letters). `stop()` drains:
 running tasks get `drain_seconds`, then they are stopped and their leases released, which
