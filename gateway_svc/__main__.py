@@ -18,6 +18,14 @@ from gateway_svc.clients import (
 )
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
+from gateway_svc.message_clients import (
+    ConnectorsOutbox,
+    OrchestratorTurns,
+    QmdIndex,
+    SchedulerObjectives,
+    StoreContexts,
+    StoreJournal,
+)
 from gateway_svc.server import build_server
 from svckit.channels import open_channel
 from svckit.config import load_settings
@@ -54,6 +62,13 @@ def main() -> None:
             identities=StoreIdentities(store),
             approvals=StoreApprovals(store),
             tasks=OrchestratorTasks(channels["orchestrator"]),
+            journal=StoreJournal(store),
+            contexts=StoreContexts(store),
+            turns=OrchestratorTurns(channels["orchestrator"]),
+            qmd=QmdIndex(channels["qmd"]),
+            scheduler=SchedulerObjectives(channels["scheduler"]),
+            outbox=ConnectorsOutbox(channels["connectors"]),
+            turn_wait_ms=int(settings.turn_wait_seconds * 1000),
         )
         service = build_server(settings, deps)
         rest_servers: list[rest.RestServer] = []

@@ -11,6 +11,7 @@ expired one is FAILED_PRECONDITION and an unknown one NOT_FOUND."""
 from __future__ import annotations
 
 from agent_runtime.gateway.v1 import service_pb2
+from agent_runtime.store.v1 import approval_pb2
 from gateway_svc import convert
 from gateway_svc.deps import ApprovalStore, TaskQueue
 from svckit import callctx
@@ -60,19 +61,7 @@ class Approvals:
         approval_id = _id(req.id)
         if self._tasks is None:  # approving now would leave an approval nothing runs
             raise Unavailable("the orchestrator is not configured in this gateway")
-        try:
-            row = await self._store.decide(approval_id, True, who, "")
-        except DomainError as exc:
-            if exc.code != "FAILED_PRECONDITION":
-                raise
-            # Approved already (a retry, or a restart between the steps): finish the
-            # enqueue; denied or expired stays refused.
-            row = await self._store.get(approval_id)
-            if row.status != "approved":
-                raise
-        task_id = await self._tasks.enqueue_action(row, who)
-        # The orchestrator marked it queued with the task; answer the approval as it is now.
-        row = await self._store.get(approval_id)
+        row, task_id = await approve_and_enqueue(self._store, self._tasks, approval_id, who)
         return service_pb2.ApproveActionResponse(approval=convert.approval(row), task_id=task_id)
 
     async def deny(self, req: service_pb2.DenyActionRequest) -> service_pb2.DenyActionResponse:
@@ -80,6 +69,26 @@ class Approvals:
         reason = req.reason.strip() or DENIED_BY_ADMIN
         row = await self._store.decide(_id(req.id), False, who, reason)
         return service_pb2.DenyActionResponse(approval=convert.approval(row))
+
+
+async def approve_and_enqueue(
+    store: ApprovalStore, tasks: TaskQueue, approval_id: str, who: str
+) -> tuple[approval_pb2.ActionApproval, str]:
+    """Approve (or find approved) and enqueue the task that runs the action once; the
+    approval as it is afterwards (queued with that task) and the task id."""
+    try:
+        row = await store.decide(approval_id, True, who, "")
+    except DomainError as exc:
+        if exc.code != "FAILED_PRECONDITION":
+            raise
+        # Approved already (a retry, or a restart between the steps): finish the
+        # enqueue; denied or expired stays refused.
+        row = await store.get(approval_id)
+        if row.status != "approved":
+            raise
+    task_id = await tasks.enqueue_action(row, who)
+    # The orchestrator marked it queued with the task; answer the approval as it is now.
+    return await store.get(approval_id), task_id
 
 
 def _id(value: str) -> str:

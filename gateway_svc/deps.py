@@ -9,6 +9,14 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from agent_runtime.store.v1 import approval_pb2, identity_pb2, pairing_pb2
+from gateway_svc.message_clients import (
+    ConnectorsOutbox,
+    OrchestratorTurns,
+    QmdIndex,
+    SchedulerObjectives,
+    StoreContexts,
+    StoreJournal,
+)
 from svckit import errors
 
 T = TypeVar("T")
@@ -97,6 +105,16 @@ class Deps:
     identities: IdentityStore | None = None
     approvals: ApprovalStore | None = None
     tasks: TaskQueue | None = None
+    # What chat messages use (gateway_svc.inbox); without journal and contexts HandleMessage
+    # and Chat answer UNAVAILABLE.
+    journal: StoreJournal | None = None
+    contexts: StoreContexts | None = None
+    turns: OrchestratorTurns | None = None
+    qmd: QmdIndex | None = None
+    scheduler: SchedulerObjectives | None = None
+    outbox: ConnectorsOutbox | None = None
+    # How long a conversation message waits for its turn (AGENT_RUNTIME_TURN_WAIT_SECONDS).
+    turn_wait_ms: int = 30_000
 
 
 def need(dep: T | None, what: str) -> T:

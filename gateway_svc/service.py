@@ -12,18 +12,18 @@ from typing import Any
 import grpc
 
 from agent_runtime.gateway.v1 import resources_pb2, service_pb2, service_pb2_grpc
-from gateway_svc import heartbeat
+from gateway_svc import heartbeat, messages
 from gateway_svc.approvals import Approvals
 from gateway_svc.deps import Deps, HealthProbe, need
 from gateway_svc.identities import Identities
 from gateway_svc.pairing import Pairings
-from svckit import errors
 
 NAME = "agent-runtime"
 SELF = "gateway"
 _PAIRINGS = "the store's PairingService"
 _IDENTITIES = "the store's IdentityService"
 _APPROVALS = "the store's ApprovalService"
+_MESSAGES = "the store's journal and contexts"
 
 
 class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
@@ -44,6 +44,12 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
         self._pairings = Pairings(deps.pairings) if deps.pairings else None
         self._identities = Identities(deps.identities) if deps.identities else None
         self._approvals = Approvals(deps.approvals, deps.tasks) if deps.approvals else None
+        self._inbox = messages.build_inbox(deps)
+
+    async def stop(self) -> None:
+        """Stops following pending turns (their replies are left to a redelivery)."""
+        if self._inbox is not None:
+            await self._inbox.stop()
 
     async def GetInfo(
         self, request: service_pb2.GetInfoRequest, context: Any
@@ -72,12 +78,17 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
     async def HandleMessage(
         self, request: service_pb2.HandleMessageRequest, context: Any
     ) -> service_pb2.HandleMessageResponse:
-        raise errors.Unimplemented("HandleMessage is not implemented yet")
+        return await messages.handle_message(need(self._inbox, _MESSAGES), request)
 
     async def Chat(
         self, request: service_pb2.ChatRequest, context: Any
     ) -> service_pb2.ChatResponse:
-        raise errors.Unimplemented("Chat is not implemented yet")
+        return await messages.chat(need(self._inbox, _MESSAGES), request)
+
+    async def ListCommands(
+        self, request: service_pb2.ListCommandsRequest, context: Any
+    ) -> service_pb2.ListCommandsResponse:
+        return messages.list_commands()
 
     async def StartPairing(
         self, request: service_pb2.StartPairingRequest, context: Any
