@@ -22,12 +22,18 @@ from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.message_clients import OrchestratorTurns, StoreContexts, StoreJournal
 from gateway_svc.server import build_server
-from orchestrator_svc.executors import Outcome
+from orchestrator_svc.clients import StoreApprovals as OrchApprovals
+from orchestrator_svc.clients import StoreLeases, StoreTasks, open_store_channel
+from orchestrator_svc.deps import Deps as OrchDeps
+from orchestrator_svc.executors import Executor, Executors, Outcome
+from orchestrator_svc.server import build_server as build_orchestrator
+from orchestrator_svc.watch import Pulse
+from orchestrator_svc.workers import WorkerPool
 from svckit import errors, testing
 from svckit.pki import PkiPaths
 from tests.stores import serving_store
 from tests.unit.gateway_svc.conftest import PORTS0, StoreClock
-from tests.unit.orchestrator_svc.workers_kit import running_orchestrator
+from tests.unit.orchestrator_svc.conftest import orchestrator_settings
 
 
 @dataclass
@@ -92,14 +98,40 @@ class Chat:
 
 
 @asynccontextmanager
+async def _orchestrator(
+    pki: PkiPaths, store_port: int, executors: dict[str, Executor]
+) -> AsyncIterator[int]:
+    """The orchestrator with its workers and the store's approvals (actions)."""
+    settings = orchestrator_settings(pki, store_port)
+    channel = open_store_channel(settings)
+    pulse = Pulse()
+    pool = WorkerPool(
+        StoreLeases(channel, 5), Executors(executors), size=3, lease_ms=30_000, wait_ms=2000,
+        drain_seconds=0.2, on_change=pulse.fire, worker_id="test-replica",
+    )  # fmt: skip
+    deps = OrchDeps(
+        tasks=StoreTasks(channel), approvals=OrchApprovals(channel), watch_poll_seconds=0.05,
+        pulse=pulse, workers=pool,
+    )  # fmt: skip
+    service = build_orchestrator(settings, deps)
+    service.on_start.append(pool.start)
+    service.on_stop.append(pool.stop)
+    try:
+        async with testing.serving(service) as ports:
+            yield ports.grpc
+    finally:
+        await channel.close()
+
+
+@asynccontextmanager
 async def chat_stack(pki: PkiPaths, tmp_path: Path, turn_wait_ms: int) -> AsyncIterator[Chat]:
     clock = StoreClock()
     turns = Turns()
     async with serving_store(pki, tmp_path, clock) as sp:
-        executors = {"turn": turns, "general": turns, "action": turns}
-        async with running_orchestrator(pki, sp.grpc, executors) as orch:
+        executors: dict[str, Executor] = {"turn": turns, "general": turns, "action": turns}
+        async with _orchestrator(pki, sp.grpc, executors) as orch_port:
             store_ch = testing.client_channel(pki, sp.grpc, "svc:gateway", relay_admin=True)
-            orch_ch = testing.client_channel(pki, orch.port, "svc:gateway")
+            orch_ch = testing.client_channel(pki, orch_port, "svc:gateway")
             deps = Deps(
                 version="test",
                 clock=lambda: clock.ms / 1000,
@@ -115,7 +147,7 @@ async def chat_stack(pki: PkiPaths, tmp_path: Path, turn_wait_ms: int) -> AsyncI
             server = build_server(GatewaySettings(pki_dir=pki.root, **PORTS0), deps)
             try:
                 async with testing.serving(server) as gp:
-                    yield Chat(pki, gp.grpc, orch.port, sp.grpc, turns)
+                    yield Chat(pki, gp.grpc, orch_port, sp.grpc, turns)
             finally:
                 await store_ch.close()
                 await orch_ch.close()
