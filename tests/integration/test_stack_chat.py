@@ -5,7 +5,10 @@ note; a repeated message id returns the first outcome."""
 
 from __future__ import annotations
 
+import os
 import ssl
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,3 +88,33 @@ def test_handle_message_from_the_connectors(stack: Stack) -> None:
         assert "/approve " in paired.reply
         assert say("pair", "2").reply == paired.reply  # redelivered: no second request
         assert say("/status", "3").reply.startswith("Workspace `")
+
+
+def _cli(stack: Stack, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AGENT_RUNTIME_DATA_DIR": str(stack.data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "runtime_cli", "chat", *args],
+        input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_agent_runtime_chat_one_shot_and_repl(stack: Stack) -> None:
+    session = f"s-{uuid.uuid4().hex[:8]}"
+    one = _cli(stack, "-m", "/status", "--connector", "cline", "--session", session)
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.startswith("Workspace `") and "qmd status:" in one.stdout
+    turn = _cli(stack, "-m", "hello, anything on deploys?", "--session", session)
+    assert turn.returncode == 0, turn.stderr
+    assert "No language model is configured" in turn.stdout
+    repl = _cli(stack, "--session", session, stdin="/help\n\n/exit\n/status\n")
+    assert repl.returncode == 0, repl.stderr
+    assert "/approve-action" in repl.stdout and "qmd status" not in repl.stdout
+
+
+def test_agent_runtime_chat_without_a_stack(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "runtime_cli", "chat", "-m", "hi",
+         "--endpoints", str(tmp_path / "endpoints.json")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert out.returncode == 2 and "no running stack" in out.stderr
