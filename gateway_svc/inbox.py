@@ -88,7 +88,7 @@ class Inbox:
     async def _run(self, msg: Message, sender: Sender | None, run_key: str) -> Outcome:
         context = await self._contexts.ensure(msg.connector, msg.external_id, msg.display_name)
         if sender is None:
-            sender = await self._sender(msg)
+            sender = await self._sender(msg, context.workspace_id)
         parsed = split_command(msg.text, msg.direct)
         if parsed is None:
             return await self._converse(msg, context, run_key)
@@ -103,9 +103,15 @@ class Inbox:
             reply = str(exc)
         return Outcome(True, reply)
 
-    async def _sender(self, msg: Message) -> Sender:
+    async def _sender(self, msg: Message, workspace_id: str) -> Sender:
+        """The verified user behind the chat account, with the role it has in this chat's
+        workspace (roles are per workspace; overlord everywhere)."""
         ident = await self._contexts.identity(msg.connector, msg.from_user_id)
-        return Sender(ident.user_id, ident.role) if ident is not None else Sender()
+        if ident is None:
+            return Sender()
+        return Sender(
+            ident.user_id, await self._contexts.workspace_role(ident.user_id, workspace_id)
+        )
 
     async def _converse(
         self, msg: Message, context: workspace_pb2.Context, run_key: str

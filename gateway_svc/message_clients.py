@@ -87,6 +87,20 @@ class StoreContexts:
             return None
         return reply.identity
 
+    async def workspace_role(self, user_id: str, workspace_id: str) -> str:
+        """The user's role in that workspace (set there, else the user's own; overlord
+        everywhere)."""
+        request = irpc.GetWorkspaceRoleRequest(user_id=user_id, workspace_id=workspace_id)
+        reply = await _call(self._ids.GetWorkspaceRole(request))
+        return str(reply.role)
+
+    async def set_workspace_role(self, user_id: str, workspace_id: str, role: str) -> str:
+        request = irpc.SetWorkspaceRoleRequest(
+            user_id=user_id, workspace_id=workspace_id, role=role
+        )
+        reply = await _call(self._ids.SetWorkspaceRole(request))
+        return str(reply.role)
+
 
 class OrchestratorTurns:
     """The orchestrator's RunTurn, EnqueueTask and GetTask."""

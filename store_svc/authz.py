@@ -70,6 +70,8 @@ RULES: dict[str, list[str]] = {
     "UpdateContext": [GW, ADMIN],
     # users, identities, pairing
     "LookupIdentity": [ORCH, GW, ADMIN],
+    "GetWorkspaceRole": [ORCH, GW, ADMIN],
+    "SetWorkspaceRole": [GW, ADMIN],
     "GetUser": [ORCH, GW, ADMIN],
     "CreateUser": [GW, ADMIN],
     "ListIdentities": [GW, ADMIN],

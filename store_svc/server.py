@@ -36,6 +36,7 @@ from store_svc.service_work import ApprovalService, ObjectiveService
 from store_svc.service_workspaces import WorkspaceService
 from store_svc.tasks import Tasks
 from store_svc.wakeups import Wakeups
+from store_svc.workspace_roles import WorkspaceRoles
 from store_svc.workspaces import Workspaces
 from svckit.serve import Service, ServiceDef
 
@@ -61,7 +62,7 @@ def build_service(settings: StoreSettings, db: Database, clock: Clock | None = N
         ),
         ServiceDef(
             identity_service_pb2_grpc.add_IdentityServiceServicer_to_server,
-            IdentityService(Identities(db, clock)),
+            IdentityService(Identities(db, clock), WorkspaceRoles(db, clock)),
             PKG + "IdentityService",
         ),
         ServiceDef(

@@ -18,6 +18,7 @@ from gateway_svc.message_clients import (
 ADMIN_ROLES = ("admin", "overlord")
 NO_LINK = "Access denied: link your admin identity first."
 NOT_ADMIN = "Access denied: admin role required."
+NOT_ADMIN_THERE = "Access denied: admin role required in that workspace."
 T = TypeVar("T")
 
 
@@ -55,6 +56,11 @@ class Sender:
     def is_admin(self) -> bool:
         return self.role.lower() in ADMIN_ROLES
 
+    @property
+    def is_certificate(self) -> bool:
+        """A REST/CLI caller with an admin certificate: that admin, in every workspace."""
+        return self.user_id.startswith("admin:")
+
 
 @dataclass(frozen=True)
 class Tools:
@@ -86,6 +92,26 @@ class Call:
             raise Denied(NO_LINK)
         if not self.sender.is_admin:
             raise Denied(NOT_ADMIN)
+        return self.sender.user_id
+
+    async def may_decide_in(self, workspace_id: str) -> bool:
+        """Whether the sender is admin of `workspace_id`: an admin certificate or an
+        overlord anywhere, else the role the user has there (per workspace)."""
+        if not self.sender.linked:
+            return False
+        if workspace_id == self.context.workspace_id:
+            return self.sender.is_admin
+        if self.sender.is_certificate or self.sender.role.lower() == "overlord":
+            return True
+        contexts = need(self.tools.contexts, NOT_ADMIN_THERE)
+        return (await contexts.workspace_role(self.sender.user_id, workspace_id)) in ADMIN_ROLES
+
+    async def require_admin_of(self, workspace_id: str) -> str:
+        """The sender's user id when admin of `workspace_id`, else Denied saying what lacks."""
+        if not self.sender.linked:
+            raise Denied(NO_LINK)
+        if not await self.may_decide_in(workspace_id):
+            raise Denied(NOT_ADMIN_THERE)
         return self.sender.user_id
 
 

@@ -37,13 +37,21 @@ async def approve(call: Call) -> str:
     if role == "overlord" and call.sender.role.lower() != "overlord":
         return "Access denied: only an overlord can grant the overlord role."
     store = need(call.tools.pairings, _NO_PAIRING)
+    contexts = need(call.tools.contexts, _NO_PAIRING)
+    # An admin made in chat administers this chat's workspace only; an overlord is global.
     try:
-        row, ident = await store.approve(token.upper(), who, role, "")
+        row, ident = await store.approve(
+            token.upper(), who, "overlord" if role == "overlord" else "member", ""
+        )
     except NotFound:
         return NOT_FOUND
     except (FailedPrecondition, InvalidArgument) as exc:
         return f"Pairing not approved: {exc.message}"
-    return f"Pairing approved for `{row.display_name}` ({ident.user_id}) as {role}."
+    where = ""
+    if role == "admin":
+        await contexts.set_workspace_role(ident.user_id, call.context.workspace_id, "admin")
+        where = " of this workspace"
+    return f"Pairing approved for `{row.display_name}` ({ident.user_id}) as {role}{where}."
 
 
 async def deny(call: Call) -> str:

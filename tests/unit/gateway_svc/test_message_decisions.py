@@ -11,7 +11,9 @@ import pytest
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
+from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
+from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.unit.gateway_svc.messages_kit import Chat, chat_stack
@@ -24,11 +26,11 @@ async def chat(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[Chat]:
         yield c
 
 
-async def _approval(chat: Chat, summary: str) -> str:
+async def _approval(chat: Chat, summary: str, workspace: str = "ws-x") -> str:
     async with testing.client_channel(chat.pki, chat.store, "svc:orchestrator") as ch:
         reply = await ApprovalServiceStub(ch).CreateApproval(
             arpc.CreateApprovalRequest(
-                workspace_id="ws-x", context_id="ctx-x", connector="telegram",
+                workspace_id=workspace, context_id="ctx-x", connector="telegram",
                 external_id="chat-1", requester_user_id="u-1", action_type="webhook",
                 action_summary=summary, payload_json="{}",
             ),
@@ -62,7 +64,7 @@ async def test_pending_approve_and_deny_actions_in_chat(chat: Chat) -> None:
     assert approved.reply.startswith(f"I approved action `{first}`; it runs once as task `")
     again = await chat.say(f"/approve-action {first}", user="boss", mid="again")
     assert again.reply == approved.reply  # approved already: the same task
-    tasks = await _action_tasks(chat)
+    tasks = [t for t in await _action_tasks(chat) if t.run_key.startswith("approval:")]
     assert [t.run_key for t in tasks] == [f"approval:{first}"]
     no = await chat.say(f"/deny-action {second} too risky", user="boss")
     assert no.reply == f"Action `{second}` denied."
@@ -89,3 +91,35 @@ async def test_pairing_decided_in_chat(chat: Chat) -> None:
     assert refused.reply == "Pairing denied for `User spammer`."
     overlord = await chat.say(f"/approve {other} overlord", user="boss", mid="ov")
     assert overlord.reply == "Access denied: only an overlord can grant the overlord role."
+
+
+async def _workspace_of(chat: Chat, chat_id: str) -> str:
+    async with testing.client_channel(chat.pki, chat.store, "svc:gateway") as ch:
+        reply = await WorkspaceServiceStub(ch).EnsureContext(
+            wrpc.EnsureContextRequest(connector="telegram", external_id=chat_id), timeout=10
+        )
+    return str(reply.context.workspace_id)
+
+
+async def test_an_admin_made_in_a_chat_decides_only_in_its_workspace(chat: Chat) -> None:
+    token = (await chat.say("pair", user="lead")).reply.split("`/approve ")[1].split("`")[0]
+    made = await chat.say(f"/approve {token} admin", user="boss", chat="team-a")
+    assert made.reply.endswith("as admin of this workspace.")
+    ws_a = await _workspace_of(chat, "team-a")
+    mine = await _approval(chat, "deploy team a", workspace=ws_a)
+    theirs = await _approval(chat, "deploy elsewhere")  # ws-x
+    listed = (await chat.say("/pending-actions", user="lead", chat="team-a")).reply
+    assert mine in listed and theirs not in listed
+    elsewhere = await chat.say(f"/approve-action {theirs}", user="lead", chat="team-a")
+    assert elsewhere.reply == "Access denied: admin role required in that workspace."
+    assert (await chat.say(f"/deny-action {theirs}", user="lead", chat="team-a")).reply == (
+        "Access denied: admin role required in that workspace."
+    )
+    ok = await chat.say(f"/approve-action {mine}", user="lead", chat="team-a")
+    assert ok.reply.startswith(f"I approved action `{mine}`")
+    # a member in another chat's workspace: its admin commands are refused there
+    there = await chat.say("/admin-channel enable", user="lead", chat="team-b")
+    assert there.reply == "Access denied: admin role required."
+    # the global admin still decides anywhere
+    boss = await chat.say(f"/deny-action {theirs} not now", user="boss", chat="team-a")
+    assert boss.reply == f"Action `{theirs}` denied."
