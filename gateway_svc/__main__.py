@@ -19,12 +19,12 @@ from gateway_svc.clients import (
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.message_clients import (
-    ConnectorsOutbox,
     OrchestratorTurns,
     QmdIndex,
     SchedulerObjectives,
     StoreContexts,
     StoreJournal,
+    StoreOutbox,
 )
 from gateway_svc.server import build_server
 from svckit.channels import open_channel
@@ -67,7 +67,7 @@ def main() -> None:
             turns=OrchestratorTurns(channels["orchestrator"]),
             qmd=QmdIndex(channels["qmd"]),
             scheduler=SchedulerObjectives(channels["scheduler"]),
-            outbox=ConnectorsOutbox(channels["connectors"]),
+            outbox=StoreOutbox(store),
             turn_wait_ms=int(settings.turn_wait_seconds * 1000),
         )
         service = build_server(settings, deps)

@@ -1,6 +1,7 @@
 """A conversation message is an agent turn (the orchestrator's RunTurn), awaited up to the
-turn wait; a turn still running then is answered "still working" and its reply is published
-through the connectors' outbox (idempotency key `turn:<task id>`) once it finishes."""
+turn wait; a turn still running then is answered "still working", and once it finishes its
+reply is written to the store's delivery ledger (the outbox the connectors send from),
+keyed `turn:<task id>` so it is recorded once."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from agent_runtime.connectors.v1 import service_pb2 as cpb
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
-from gateway_svc.message_clients import ConnectorsOutbox, OrchestratorTurns
+from gateway_svc.message_clients import OrchestratorTurns, StoreOutbox
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,7 @@ def reply_of(answer: orpc.RunTurnResponse) -> str:
 class Conversation:
     """Runs turns and follows the ones that outlive the wait."""
 
-    def __init__(
-        self, turns: OrchestratorTurns, outbox: ConnectorsOutbox | None, wait_ms: int
-    ) -> None:
+    def __init__(self, turns: OrchestratorTurns, outbox: StoreOutbox | None, wait_ms: int) -> None:
         self._turns, self._outbox, self._wait_ms = turns, outbox, wait_ms
         self._followers: set[asyncio.Task[None]] = set()
 
@@ -75,15 +73,8 @@ class Conversation:
                 answer = await self._turns.run_turn(follow)
                 if answer.completed:
                     break
-            await self._outbox.publish(
-                cpb.PublishRequest(
-                    connector=request.connector,
-                    external_id=request.external_id,
-                    text=reply_of(answer),
-                    idempotency_key=f"turn:{answer.task_id}",
-                    workspace_id=request.workspace_id,
-                    context_id=request.context_id,
-                )
+            await self._outbox.deliver(
+                f"turn:{answer.task_id}", request.connector, request.external_id, reply_of(answer)
             )
         except asyncio.CancelledError:
             raise

@@ -10,12 +10,12 @@ from typing import Protocol, TypeVar
 
 from agent_runtime.store.v1 import approval_pb2, identity_pb2, pairing_pb2
 from gateway_svc.message_clients import (
-    ConnectorsOutbox,
     OrchestratorTurns,
     QmdIndex,
     SchedulerObjectives,
     StoreContexts,
     StoreJournal,
+    StoreOutbox,
 )
 from svckit import errors
 
@@ -112,7 +112,7 @@ class Deps:
     turns: OrchestratorTurns | None = None
     qmd: QmdIndex | None = None
     scheduler: SchedulerObjectives | None = None
-    outbox: ConnectorsOutbox | None = None
+    outbox: StoreOutbox | None = None
     # How long a conversation message waits for its turn (AGENT_RUNTIME_TURN_WAIT_SECONDS).
     turn_wait_ms: int = 30_000
 

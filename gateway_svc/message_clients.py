@@ -1,13 +1,13 @@
-"""Typed facades over the calls a chat message makes: the store's journal, contexts and
-identities, the orchestrator's turns and tasks, qmd, the scheduler and the connectors'
-Publish. Failures come back as the domain error the callee raised."""
+"""Typed facades over the calls a chat message makes: the store's journal, contexts,
+identities and delivery ledger, the orchestrator's turns and tasks, qmd and the scheduler.
+Failures come back as the domain error the callee raised."""
 
 from __future__ import annotations
 
+import contextlib
+
 import grpc
 
-from agent_runtime.connectors.v1 import service_pb2 as cpb
-from agent_runtime.connectors.v1.service_pb2_grpc import ConnectorsServiceStub
 from agent_runtime.orchestrator.v1 import resources_pb2 as ores
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
@@ -16,15 +16,17 @@ from agent_runtime.qmd.v1 import service_pb2 as qpb
 from agent_runtime.qmd.v1.service_pb2_grpc import QmdServiceStub
 from agent_runtime.scheduler.v1 import service_pb2 as spb
 from agent_runtime.scheduler.v1.service_pb2_grpc import SchedulerServiceStub
+from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import identity_pb2, journal_pb2, workspace_pb2
 from agent_runtime.store.v1 import identity_service_pb2 as irpc
 from agent_runtime.store.v1 import journal_service_pb2 as jrpc
 from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
+from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from gateway_svc.clients import _call
-from svckit.errors import NotFound
+from svckit.errors import AlreadyExists, NotFound
 
 
 class StoreJournal:
@@ -153,11 +155,16 @@ class SchedulerObjectives:
         return reply.objective.id
 
 
-class ConnectorsOutbox:
-    """The connectors' Publish (the delivery ledger keeps each key sent once)."""
+class StoreOutbox:
+    """The store's delivery ledger: a pending delivery row per reply, sent by the connectors;
+    one row per idempotency key (a repeat is already recorded)."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
-        self._stub = ConnectorsServiceStub(channel)
+        self._stub = DeliveryServiceStub(channel)
 
-    async def publish(self, request: cpb.PublishRequest) -> None:
-        await _call(self._stub.Publish(request))
+    async def deliver(self, key: str, connector: str, chat_id: str, text: str) -> None:
+        request = drpc.CreateDeliveryRequest(
+            idempotency_key=key, connector=connector, chat_id=chat_id, text=text
+        )
+        with contextlib.suppress(AlreadyExists):  # recorded by an earlier attempt
+            await _call(self._stub.CreateDelivery(request))

@@ -87,7 +87,7 @@ RULES: dict[str, list[str]] = {
     "CompleteInbound": [GW],
     "CheckImapIngested": [CONN, ADMIN],
     "MarkImapIngested": [CONN],
-    "CreateDelivery": [CONN],
+    "CreateDelivery": [CONN, GW],  # the gateway: replies of turns that outlived the wait
     "GetDelivery": [CONN, GW, ADMIN],
     "UpdateDelivery": [CONN],
     "ListDeliveries": [CONN, GW, ADMIN],

@@ -16,11 +16,18 @@ import grpc
 
 from agent_runtime.gateway.v1 import service_pb2 as pb
 from agent_runtime.gateway.v1 import service_pb2_grpc
+from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import task_pb2 as store
+from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from gateway_svc.clients import OrchestratorTasks, StoreApprovals, StoreIdentities, StorePairings
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
-from gateway_svc.message_clients import OrchestratorTurns, StoreContexts, StoreJournal
+from gateway_svc.message_clients import (
+    OrchestratorTurns,
+    StoreContexts,
+    StoreJournal,
+    StoreOutbox,
+)
 from gateway_svc.server import build_server
 from orchestrator_svc.clients import StoreApprovals as OrchApprovals
 from orchestrator_svc.clients import StoreLeases, StoreTasks, open_store_channel
@@ -88,6 +95,14 @@ class Chat:
         reply: pb.HandleMessageResponse = await self.call("HandleMessage", request)
         return reply
 
+    async def deliveries(self) -> list[Any]:
+        """The store's delivery ledger (the outbox the connectors send from)."""
+        async with testing.client_channel(self.pki, self.store, "svc:gateway") as ch:
+            reply = await DeliveryServiceStub(ch).ListDeliveries(
+                drpc.ListDeliveriesRequest(limit=100), timeout=10
+            )
+        return list(reply.items)
+
     async def link(self, user: str, role: str) -> None:
         """`pair` in a DM, then an admin approves the token with `role`."""
         reply = await self.say("pair", user=user, mid=f"pair-{user}")
@@ -142,6 +157,7 @@ async def chat_stack(pki: PkiPaths, tmp_path: Path, turn_wait_ms: int) -> AsyncI
                 journal=StoreJournal(store_ch),
                 contexts=StoreContexts(store_ch),
                 turns=OrchestratorTurns(orch_ch),
+                outbox=StoreOutbox(store_ch),
                 turn_wait_ms=turn_wait_ms,
             )
             server = build_server(GatewaySettings(pki_dir=pki.root, **PORTS0), deps)

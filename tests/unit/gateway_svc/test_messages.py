@@ -58,7 +58,17 @@ async def test_a_redelivery_mid_handling_says_still_working_and_runs_once(chat: 
     assert (out.pending, out.reply) == (True, STILL_WORKING) and out.task_id
     later = await chat.say("think hard", mid="7")
     assert later.duplicate and later.pending and later.task_id == out.task_id
+    assert await chat.deliveries() == []
     gate.set()
+
+    async def delivered() -> list[tuple[str, str, str, str]]:
+        return [
+            (d.idempotency_key, d.connector, d.chat_id, d.text) for d in await chat.deliveries()
+        ]
+
+    # the reply follows through the outbox, once
+    expected = [(f"turn:{out.task_id}", "telegram", "chat-1", "echo: think hard")]
+    assert await testing.eventually(delivered, "the reply is in the outbox") == expected
 
     async def answered() -> bool:
         r = await chat.say("think hard", mid="7")
