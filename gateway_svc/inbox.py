@@ -87,7 +87,7 @@ class Inbox:
 
     async def _run(self, msg: Message, sender: Sender | None, run_key: str) -> Outcome:
         context = await self._contexts.ensure(msg.connector, msg.external_id, msg.display_name)
-        if sender is None:
+        if sender is None:  # the role it has depends on the chat's workspace
             sender = await self._sender(msg, context.workspace_id)
         parsed = split_command(msg.text, msg.direct)
         if parsed is None:

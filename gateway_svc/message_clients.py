@@ -61,6 +61,17 @@ class StoreContexts:
         self._ids = IdentityServiceStub(channel)
 
     async def ensure(self, connector: str, external_id: str, name: str) -> workspace_pb2.Context:
+        """The chat's context, created (with its workspace) on its first message. A read
+        first: the known chat, the common case, costs no write."""
+        try:
+            found = await _call(
+                self._ws.FindContext(
+                    wrpc.FindContextRequest(connector=connector, external_id=external_id)
+                )
+            )
+            return found.context
+        except NotFound:
+            pass
         request = wrpc.EnsureContextRequest(
             connector=connector, external_id=external_id, display_name=name
         )
