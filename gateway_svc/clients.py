@@ -6,8 +6,7 @@ the store's NOT_FOUND stays a 404 on /api/v1, its INVALID_ARGUMENT keeps its `fi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
-from typing import TypeVar
+from collections.abc import Mapping
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -21,10 +20,9 @@ from agent_runtime.store.v1 import pairing_service_pb2 as prpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
-from svckit import errors
+from svckit.calls import call
 from svckit.interceptors import ACTING_ADMIN
 
-T = TypeVar("T")
 _STORE = "/agent_runtime.store.v1."
 
 # Store reads the gateway may retry when the store is briefly UNAVAILABLE (open_channel).
@@ -44,15 +42,9 @@ class GrpcHealthProbe:
         self._timeout = timeout
 
     async def check(self) -> str:
-        reply = await self._stub.Check(health_pb2.HealthCheckRequest(), timeout=self._timeout)
+        request = health_pb2.HealthCheckRequest()
+        reply = await call(self._stub.Check, request, deadline_s=self._timeout)
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
-
-
-async def _call(reply: Awaitable[T]) -> T:
-    try:
-        return await reply
-    except grpc.aio.AioRpcError as exc:
-        raise errors.from_rpc_error(exc) from None
 
 
 class StorePairings:
@@ -65,21 +57,18 @@ class StorePairings:
         self, connector: str, connector_user_id: str, display_name: str, expires_in_sec: int
     ) -> tuple[pairing_pb2.PairingRequest, str]:
         """The new pending request and its plaintext token (the only time it is known)."""
-        reply = await _call(
-            self._stub.CreatePairing(
-                prpc.CreatePairingRequest(
-                    connector=connector,
-                    connector_user_id=connector_user_id,
-                    display_name=display_name,
-                    expires_in_sec=expires_in_sec,
-                )
-            )
+        request = prpc.CreatePairingRequest(
+            connector=connector,
+            connector_user_id=connector_user_id,
+            display_name=display_name,
+            expires_in_sec=expires_in_sec,
         )
+        reply: prpc.CreatePairingResponse = await call(self._stub.CreatePairing, request)
         return reply.pairing, reply.token
 
     async def lookup(self, token: str) -> pairing_pb2.PairingRequest:
         request = prpc.LookupPairingRequest(token=token)
-        reply: prpc.LookupPairingResponse = await _call(self._stub.LookupPairing(request))
+        reply: prpc.LookupPairingResponse = await call(self._stub.LookupPairing, request)
         return reply.pairing
 
     async def approve(
@@ -88,12 +77,12 @@ class StorePairings:
         request = prpc.ApprovePairingRequest(
             token=token, approver_user_id=approver, role=role, target_user_id=target_user_id
         )
-        reply = await _call(self._stub.ApprovePairing(request))
+        reply: prpc.ApprovePairingResponse = await call(self._stub.ApprovePairing, request)
         return reply.pairing, reply.identity
 
     async def deny(self, token: str, approver: str, reason: str) -> pairing_pb2.PairingRequest:
         request = prpc.DenyPairingRequest(token=token, approver_user_id=approver, reason=reason)
-        reply: prpc.DenyPairingResponse = await _call(self._stub.DenyPairing(request))
+        reply: prpc.DenyPairingResponse = await call(self._stub.DenyPairing, request)
         return reply.pairing
 
 
@@ -121,18 +110,18 @@ class StoreIdentities:
             page_size=page_size,
             page_token=page_token,
         )
-        reply = await _call(self._stub.ListIdentities(request))
+        reply: irpc.ListIdentitiesResponse = await call(self._stub.ListIdentities, request)
         return list(reply.items), reply.next_page_token
 
     async def set_role(self, identity_id: str, role: str, actor: str) -> identity_pb2.Identity:
         request = irpc.SetUserRoleRequest(identity_id=identity_id, role=role, actor=actor)
-        reply: irpc.SetUserRoleResponse = await _call(self._stub.SetUserRole(request))
+        reply: irpc.SetUserRoleResponse = await call(self._stub.SetUserRole, request)
         return reply.identity
 
     async def revoke(self, identity_id: str, actor: str, reason: str) -> identity_pb2.Identity:
         """The identity, revoked (status, time and reason as the store recorded them)."""
         request = irpc.RevokeIdentityRequest(identity_id=identity_id, actor=actor, reason=reason)
-        reply: irpc.RevokeIdentityResponse = await _call(self._stub.RevokeIdentity(request))
+        reply: irpc.RevokeIdentityResponse = await call(self._stub.RevokeIdentity, request)
         return reply.identity
 
 
@@ -144,7 +133,7 @@ class StoreApprovals:
 
     async def get(self, approval_id: str) -> approval_pb2.ActionApproval:
         request = arpc.GetApprovalRequest(id=approval_id)
-        reply: arpc.GetApprovalResponse = await _call(self._stub.GetApproval(request))
+        reply: arpc.GetApprovalResponse = await call(self._stub.GetApproval, request)
         return reply.approval
 
     async def list(
@@ -152,7 +141,7 @@ class StoreApprovals:
     ) -> tuple[list[approval_pb2.ActionApproval], str]:
         """One page, oldest first, and the next page's token; status "" means every status."""
         request = arpc.ListApprovalsRequest(**filters, limit=limit, page_token=page_token)
-        reply = await _call(self._stub.ListApprovals(request))
+        reply: arpc.ListApprovalsResponse = await call(self._stub.ListApprovals, request)
         return list(reply.items), reply.next_page_token
 
     async def decide(
@@ -161,7 +150,7 @@ class StoreApprovals:
         request = arpc.DecideApprovalRequest(
             id=approval_id, approve=approve, approver_user_id=approver, reason=reason
         )
-        reply: arpc.DecideApprovalResponse = await _call(self._stub.DecideApproval(request))
+        reply: arpc.DecideApprovalResponse = await call(self._stub.DecideApproval, request)
         return reply.approval
 
 
@@ -186,8 +175,8 @@ class OrchestratorTasks:
         )
         # The orchestrator records the admin behind it as the actor of the queueing.
         metadata = ((ACTING_ADMIN, acting_admin),)
-        reply: orpc.EnqueueTaskResponse = await _call(
-            self._stub.EnqueueTask(request, metadata=metadata)
+        reply: orpc.EnqueueTaskResponse = await call(
+            self._stub.EnqueueTask, request, metadata=metadata
         )
         return reply.task.id
 

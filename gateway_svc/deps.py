@@ -18,7 +18,8 @@ class HealthProbe(Protocol):
     """Asks one backend for its gRPC Health status."""
 
     async def check(self) -> str:
-        """The status name (SERVING, NOT_SERVING, …); raises on an RPC failure."""
+        """The status name (SERVING, NOT_SERVING, …); raises svckit.errors on an RPC
+        failure (OSError or TimeoutError when there was no answer at all)."""
         ...
 
 

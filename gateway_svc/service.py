@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import grpc
-
 from agent_runtime.gateway.v1 import resources_pb2, service_pb2, service_pb2_grpc
 from gateway_svc import heartbeat
 from gateway_svc.approvals import Approvals
@@ -138,8 +136,8 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
 async def _probe(name: str, probe: HealthProbe) -> heartbeat.Probe:
     try:
         return heartbeat.Probe(name, status=await probe.check())
-    except grpc.aio.AioRpcError as exc:
-        return heartbeat.Probe(name, error=f"{exc.code().name}: {exc.details() or ''}".strip())
+    except errors.DomainError as exc:
+        return heartbeat.Probe(name, error=f"{exc.code}: {exc.message}".strip())
     except (TimeoutError, OSError) as exc:
         return heartbeat.Probe(name, error=f"{type(exc).__name__}: {exc}")
 

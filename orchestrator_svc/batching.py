@@ -1,24 +1,27 @@
 """Enqueues that arrive together reach the store together: the creates requested within one
 event-loop iteration go out as one CreateTasks call (the store commits them in one
-transaction), and each caller still gets its own task or its own error."""
+transaction), and each caller still gets its own task or its own error. The call itself is
+the store facade's (`clients.StoreTasks`)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
-from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from svckit import errors
 
 MAX_BATCH = 100
 
 _Pending = tuple[rpc.CreateTaskRequest, "asyncio.Future[store.Task]"]
+# The store's CreateTasks; raises svckit.errors when the whole call fails.
+SendBatch = Callable[[rpc.CreateTasksRequest], Awaitable[rpc.CreateTasksResponse]]
 
 
 class CreateBatcher:
-    def __init__(self, stub: TaskServiceStub) -> None:
-        self._stub = stub
+    def __init__(self, send: SendBatch) -> None:
+        self._send_batch = send
         self._pending: list[_Pending] = []
         self._sending: set[asyncio.Task[None]] = set()
 
@@ -42,11 +45,9 @@ class CreateBatcher:
 
     async def _send(self, batch: list[_Pending]) -> None:
         try:
-            reply: rpc.CreateTasksResponse = await self._stub.CreateTasks(
-                rpc.CreateTasksRequest(tasks=[req for req, _ in batch])
-            )
+            reply = await self._send_batch(rpc.CreateTasksRequest(tasks=[req for req, _ in batch]))
         except Exception as exc:  # the whole call failed: every caller hears it
-            err = errors.from_rpc_error(exc)
+            err = exc if isinstance(exc, errors.DomainError) else errors.from_rpc_error(exc)
             for _, fut in batch:
                 if not fut.done():
                     fut.set_exception(err)

@@ -3,9 +3,7 @@ errors they stand for (`svckit.errors`), drafts go in as CreateTaskRequests."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import grpc
 
@@ -18,10 +16,10 @@ from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from orchestrator_svc.batching import CreateBatcher
 from orchestrator_svc.drafts import TaskDraft
 from svckit import errors
+from svckit.calls import call
 from svckit.channels import open_channel
 from svckit.config import ServiceSettings
 
-T = TypeVar("T")
 _SVC = "/agent_runtime.store.v1.TaskService/"
 # Reads are safe to repeat when the store was unreachable; writes are not.
 READS = (
@@ -43,13 +41,6 @@ def open_store_channel(settings: ServiceSettings) -> grpc.aio.Channel:
     )
 
 
-async def _call(call: Awaitable[T]) -> T:
-    try:
-        return await call
-    except grpc.aio.AioRpcError as exc:
-        raise errors.from_rpc_error(exc) from None
-
-
 @dataclass(frozen=True, slots=True)
 class Created:
     """The stored task; `created` is False when its run_key already existed."""
@@ -63,7 +54,7 @@ class StoreTasks:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = TaskServiceStub(channel)
-        self._creates = CreateBatcher(self._stub)
+        self._creates = CreateBatcher(self._create_batch)
 
     async def create(self, draft: TaskDraft) -> Created:
         """Persist a queued task; an existing run_key returns that task instead."""
@@ -97,8 +88,12 @@ class StoreTasks:
             return Created(await self.get(exc.existing_id), created=False)
         return Created(task, created=True)
 
+    async def _create_batch(self, request: rpc.CreateTasksRequest) -> rpc.CreateTasksResponse:
+        reply: rpc.CreateTasksResponse = await call(self._stub.CreateTasks, request)
+        return reply
+
     async def get(self, task_id: str) -> store.Task:
-        reply: rpc.GetTaskResponse = await _call(self._stub.GetTask(rpc.GetTaskRequest(id=task_id)))
+        reply: rpc.GetTaskResponse = await call(self._stub.GetTask, rpc.GetTaskRequest(id=task_id))
         return reply.task
 
     async def list(
@@ -120,15 +115,15 @@ class StoreTasks:
             limit=limit,
             page_token=page_token,
         )
-        return await _call(self._stub.ListTasks(req))
+        return await call(self._stub.ListTasks, req)
 
     async def cancel(self, task_id: str, actor: str, reason: str) -> store.Task:
         req = rpc.CancelTaskRequest(id=task_id, actor=actor, reason=reason)
-        reply: rpc.CancelTaskResponse = await _call(self._stub.CancelTask(req))
+        reply: rpc.CancelTaskResponse = await call(self._stub.CancelTask, req)
         return reply.task
 
     async def stats(self, workspace_id: str) -> rpc.QueueStatsResponse:
-        return await _call(self._stub.QueueStats(rpc.QueueStatsRequest(workspace_id=workspace_id)))
+        return await call(self._stub.QueueStats, rpc.QueueStatsRequest(workspace_id=workspace_id))
 
     async def dead_letters(
         self, workspace_id: str, include_replayed: bool, limit: int, page_token: str, kind: str = ""
@@ -140,12 +135,12 @@ class StoreTasks:
             page_token=page_token,
             subject_kind=kind,
         )
-        return await _call(self._stub.ListDeadLetters(req))
+        return await call(self._stub.ListDeadLetters, req)
 
     async def replay(self, dead_letter_id: str, actor: str) -> tuple[store.Task, store.DeadLetter]:
         """Queue the dead task again: (the task, the dead letter now replayed)."""
         req = rpc.ReplayDeadLetterRequest(id=dead_letter_id, actor=actor)
-        reply: rpc.ReplayDeadLetterResponse = await _call(self._stub.ReplayDeadLetter(req))
+        reply: rpc.ReplayDeadLetterResponse = await call(self._stub.ReplayDeadLetter, req)
         return reply.task, reply.dead_letter
 
 
@@ -157,7 +152,7 @@ class StoreApprovals:
 
     async def get(self, approval_id: str) -> approval_pb2.ActionApproval:
         request = arpc.GetApprovalRequest(id=approval_id)
-        reply: arpc.GetApprovalResponse = await _call(self._stub.GetApproval(request))
+        reply: arpc.GetApprovalResponse = await call(self._stub.GetApproval, request)
         return reply.approval
 
     async def queue(
@@ -166,5 +161,5 @@ class StoreApprovals:
         """Mark the approval queued with its executing task (once; the same task again is a
         no-op)."""
         request = arpc.QueueExecutionRequest(id=approval_id, task_id=task_id, actor=actor)
-        reply: arpc.QueueExecutionResponse = await _call(self._stub.QueueExecution(request))
+        reply: arpc.QueueExecutionResponse = await call(self._stub.QueueExecution, request)
         return reply.approval
