@@ -2,11 +2,11 @@
 
 The store facades turn a failed call back into the domain error the store raised
 (`svckit.errors.from_rpc_error`), so its code and details reach our own callers unchanged:
-the store's NOT_FOUND stays a 404 on /api/v1, its INVALID_ARGUMENT keeps its `field`."""
+the store's NOT_FOUND stays a 404 on /api/v1, its INVALID_ARGUMENT keeps its `field`.
+The store's ApprovalService facade is shared with the orchestrator
+(`store_svc.client.StoreApprovals`)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -14,10 +14,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
 from agent_runtime.store.v1 import approval_pb2, identity_pb2, pairing_pb2
-from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1 import identity_service_pb2 as irpc
 from agent_runtime.store.v1 import pairing_service_pb2 as prpc
-from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
 from svckit.calls import call
@@ -123,35 +121,6 @@ class StoreIdentities:
         request = irpc.RevokeIdentityRequest(identity_id=identity_id, actor=actor, reason=reason)
         reply: irpc.RevokeIdentityResponse = await call(self._stub.RevokeIdentity, request)
         return reply.identity
-
-
-class StoreApprovals:
-    """The store's ApprovalService: reads and decisions."""
-
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        self._stub = ApprovalServiceStub(channel)
-
-    async def get(self, approval_id: str) -> approval_pb2.ActionApproval:
-        request = arpc.GetApprovalRequest(id=approval_id)
-        reply: arpc.GetApprovalResponse = await call(self._stub.GetApproval, request)
-        return reply.approval
-
-    async def list(
-        self, filters: Mapping[str, str], limit: int, page_token: str
-    ) -> tuple[list[approval_pb2.ActionApproval], str]:
-        """One page, oldest first, and the next page's token; status "" means every status."""
-        request = arpc.ListApprovalsRequest(**filters, limit=limit, page_token=page_token)
-        reply: arpc.ListApprovalsResponse = await call(self._stub.ListApprovals, request)
-        return list(reply.items), reply.next_page_token
-
-    async def decide(
-        self, approval_id: str, approve: bool, approver: str, reason: str
-    ) -> approval_pb2.ActionApproval:
-        request = arpc.DecideApprovalRequest(
-            id=approval_id, approve=approve, approver_user_id=approver, reason=reason
-        )
-        reply: arpc.DecideApprovalResponse = await call(self._stub.DecideApproval, request)
-        return reply.approval
 
 
 class OrchestratorTasks:

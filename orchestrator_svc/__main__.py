@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from orchestrator_svc.clients import StoreApprovals, StoreTasks, open_store_channel
+from orchestrator_svc.clients import StoreTasks, open_store_channel
 from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.deps import Deps
 from orchestrator_svc.server import build_server
+from store_svc.client import StoreApprovals
 from svckit.config import load_settings
 from svckit.serve import Service, run
 

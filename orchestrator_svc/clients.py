@@ -1,5 +1,6 @@
 """Typed async facade over the store's TaskService: store errors come back as the domain
-errors they stand for (`svckit.errors`), drafts go in as CreateTaskRequests."""
+errors they stand for (`svckit.errors`), drafts go in as CreateTaskRequests. The store's
+ApprovalService facade is shared with the gateway (`store_svc.client.StoreApprovals`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,8 @@ from dataclasses import dataclass
 
 import grpc
 
-from agent_runtime.store.v1 import approval_pb2
-from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
-from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from orchestrator_svc.batching import CreateBatcher
 from orchestrator_svc.drafts import TaskDraft
@@ -142,24 +140,3 @@ class StoreTasks:
         req = rpc.ReplayDeadLetterRequest(id=dead_letter_id, actor=actor)
         reply: rpc.ReplayDeadLetterResponse = await call(self._stub.ReplayDeadLetter, req)
         return reply.task, reply.dead_letter
-
-
-class StoreApprovals:
-    """The store's ApprovalService as the orchestrator uses it."""
-
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        self._stub = ApprovalServiceStub(channel)
-
-    async def get(self, approval_id: str) -> approval_pb2.ActionApproval:
-        request = arpc.GetApprovalRequest(id=approval_id)
-        reply: arpc.GetApprovalResponse = await call(self._stub.GetApproval, request)
-        return reply.approval
-
-    async def queue(
-        self, approval_id: str, task_id: str, actor: str
-    ) -> approval_pb2.ActionApproval:
-        """Mark the approval queued with its executing task (once; the same task again is a
-        no-op)."""
-        request = arpc.QueueExecutionRequest(id=approval_id, task_id=task_id, actor=actor)
-        reply: arpc.QueueExecutionResponse = await call(self._stub.QueueExecution, request)
-        return reply.approval

@@ -48,7 +48,7 @@ class TaskStore(Protocol):
 
 
 class ApprovalStore(Protocol):
-    """The store's action approvals (`clients.StoreApprovals`); raises `svckit.errors`."""
+    """The store's action approvals (`store_svc.client.StoreApprovals`); raises `svckit.errors`."""
 
     async def get(self, approval_id: str) -> approval_pb2.ActionApproval: ...
 

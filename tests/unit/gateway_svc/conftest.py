@@ -13,10 +13,11 @@ import grpc
 import pytest
 
 from agent_runtime.gateway.v1 import service_pb2_grpc
-from gateway_svc.clients import StoreApprovals, StoreIdentities, StorePairings
+from gateway_svc.clients import StoreIdentities, StorePairings
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
+from store_svc.client import StoreApprovals
 from svckit import errors, testing
 from svckit.pki import PkiPaths
 from tests.stores import serving_store

@@ -18,15 +18,15 @@ from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
-from gateway_svc.clients import OrchestratorTasks, StoreApprovals
+from gateway_svc.clients import OrchestratorTasks
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps as GatewayDeps
 from gateway_svc.server import build_server as build_gateway
-from orchestrator_svc.clients import StoreApprovals as OrchApprovals
 from orchestrator_svc.clients import StoreTasks, open_store_channel
 from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.deps import Deps as OrchDeps
 from orchestrator_svc.server import build_server as build_orchestrator
+from store_svc.client import StoreApprovals
 from svckit import errors, testing
 from svckit.pki import PkiPaths
 from tests.stores import serving_store
@@ -94,7 +94,7 @@ async def stack(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[Stack]:
         ostore = open_store_channel(osettings)
         odeps = OrchDeps(
             tasks=StoreTasks(ostore),
-            approvals=OrchApprovals(ostore),
+            approvals=StoreApprovals(ostore),
             clock=lambda: clock.ms / 1000,
         )
         gstore = testing.client_channel(pki, store_ports.grpc, "svc:gateway")
