@@ -1,14 +1,11 @@
-"""Small helpers every aggregate uses: clock, ids, validation, paging."""
+"""Small helpers every aggregate uses: clock, validation, paging. (Ids and creation-order
+keys are per store instance: `store_svc.keys`.)"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import os
-import random
-import threading
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -25,33 +22,6 @@ class Clock(Protocol):
 class SystemClock:
     def now_ms(self) -> int:
         return time.time_ns() // 1_000_000
-
-
-# Record ids are unique names, not secrets (tokens use `secrets`): a PRNG seeded once from
-# the OS avoids a getrandom() call per id, which releases the GIL to the writer thread and
-# makes the event loop wait to get it back.
-_ids = random.Random(int.from_bytes(os.urandom(32), "big"))
-
-
-def new_id(prefix: str = "") -> str:
-    """`prefix` + a random (version 4) UUID."""
-    return f"{prefix}{uuid.UUID(int=_ids.getrandbits(128), version=4)}"
-
-
-_seq_lock = threading.Lock()
-_last_seq = 0
-
-
-def next_seq() -> int:
-    """The creation-order key of a new row (its `seq` column): unix microseconds, bumped
-    past the previous key so that it strictly increases within this process even when rows
-    are made in the same microsecond or the clock steps back. Listings order by it (then
-    id) instead of by a seconds timestamp, which ties within a second. Keys of different
-    store replicas interleave by wall time."""
-    global _last_seq
-    with _seq_lock:
-        _last_seq = max(time.time_ns() // 1000, _last_seq + 1)
-        return _last_seq
 
 
 def key_token(row: Row) -> str:

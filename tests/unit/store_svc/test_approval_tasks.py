@@ -7,6 +7,7 @@ import pytest
 
 from store_svc.approvals import Approvals
 from store_svc.db import Database
+from store_svc.keys import Keys
 from store_svc.tasks import Tasks
 from svckit.errors import FailedPrecondition
 
@@ -30,7 +31,8 @@ def _req(context: str) -> dict[str, object]:
 
 
 async def test_context_filter_and_stable_pages(db: Database) -> None:
-    approvals = Approvals(db, FrozenClock(), 3600)
+    clock = FrozenClock()
+    approvals = Approvals(db, clock, Keys(clock), 3600)
     mine = [(await approvals.create(_req("c1")))["id"] for _ in range(3)]
     await approvals.create(_req("c2"))
     first, token = await approvals.page({"context_id": "c1"}, 2, "")
@@ -42,7 +44,8 @@ async def test_context_filter_and_stable_pages(db: Database) -> None:
 
 async def test_queue_execution_once_with_its_task(db: Database) -> None:
     clock = FrozenClock()
-    approvals, tasks = Approvals(db, clock, 3600), Tasks(db, clock)
+    keys = Keys(clock)
+    approvals, tasks = Approvals(db, clock, keys, 3600), Tasks(db, clock, keys)
     aid = (await approvals.create(_req("c1")))["id"]
     task = await tasks.create(
         {

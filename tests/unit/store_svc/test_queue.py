@@ -9,6 +9,7 @@ import pytest
 from store_svc.common import SystemClock
 from store_svc.db import Database
 from store_svc.dead_letters import DeadLetters
+from store_svc.keys import Keys
 from store_svc.queue import Backoff, Queue
 from store_svc.tasks import Tasks
 from svckit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument
@@ -19,7 +20,12 @@ BASE = {"workspace_id": "ws1", "context_id": "ctx1", "title": "t", "prompt": "do
 
 def parts(db: Database) -> tuple[Tasks, Queue, DeadLetters]:
     clock = SystemClock()
-    return Tasks(db, clock), Queue(db, clock, Backoff(base_ms=1, cap_ms=5)), DeadLetters(db, clock)
+    keys = Keys(clock)
+    return (
+        Tasks(db, clock, keys),
+        Queue(db, clock, keys, Backoff(base_ms=1, cap_ms=5)),
+        DeadLetters(db, clock, keys),
+    )
 
 
 async def test_eight_concurrent_claimers_never_share_a_task(db: Database) -> None:
@@ -87,7 +93,8 @@ class SteppedClock:
 
 async def test_heartbeat_keeps_the_lease(db: Database) -> None:
     clock = SteppedClock()
-    tasks, queue = Tasks(db, clock), Queue(db, clock, Backoff(base_ms=1, cap_ms=5))
+    keys = Keys(clock)
+    tasks, queue = Tasks(db, clock, keys), Queue(db, clock, keys, Backoff(base_ms=1, cap_ms=5))
     await tasks.create(BASE)
     (t,) = await queue.claim("w", 1, 200)
     await queue.heartbeat(t["id"], t["lease_token"], 60_000)
