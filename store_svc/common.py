@@ -31,9 +31,26 @@ def key_token(row: Row) -> str:
     return "k" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# Page positions are database integers (BIGINT); a larger one could only fail in the driver.
+_MAX_POSITION = 2**63 - 1
+
+
+def _position(text: str) -> int:
+    """A page token's position: a non-negative integer that fits in a BIGINT; ValueError for
+    anything else."""
+    value = int(text)
+    if not 0 <= value <= _MAX_POSITION:
+        raise ValueError(text)
+    return value
+
+
+def _malformed() -> InvalidArgument:
+    return InvalidArgument("page_token is malformed", field="page_token")
+
+
 def after_key(token: str) -> tuple[int, str] | None:
     """The (seq, id) a `key_token` points past; None for the first page; INVALID_ARGUMENT
-    naming page_token for anything else."""
+    naming page_token for anything else (out of range included)."""
     if not token:
         return None
     try:
@@ -44,9 +61,9 @@ def after_key(token: str) -> tuple[int, str] | None:
         seq, _, rid = raw.partition(":")
         if not rid:
             raise ValueError(token)
-        return int(seq), rid
+        return _position(seq), rid
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidArgument("page_token is malformed", field="page_token") from None
+        raise _malformed() from None
 
 
 class Reader(Protocol):
@@ -102,15 +119,14 @@ def clamp(value: int, default: int, maximum: int) -> int:
 
 
 def offset_of(token: str) -> int:
+    """The offset an offset page token names; 0 for the first page; INVALID_ARGUMENT naming
+    page_token for anything else (negative or out of range included)."""
     if not token:
         return 0
     try:
-        off = int(token)
+        return _position(token)
     except ValueError:
-        raise InvalidArgument("page_token is malformed", field="page_token") from None
-    if off < 0:
-        raise InvalidArgument("page_token is malformed", field="page_token")
-    return off
+        raise _malformed() from None
 
 
 def next_token(offset: int, limit: int, got: int) -> str:
