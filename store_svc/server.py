@@ -30,11 +30,11 @@ from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from store_svc.pairing import Pairings
 from store_svc.queue import Backoff, Queue
-from store_svc.service_ledgers import AuditService, DeliveryService, JournalService, LeaseService
-from store_svc.service_people import IdentityService, PairingService
-from store_svc.service_tasks import TaskService
-from store_svc.service_work import ApprovalService, ObjectiveService
-from store_svc.service_workspaces import WorkspaceService
+from store_svc.service.ledgers import AuditService, DeliveryService, JournalService, LeaseService
+from store_svc.service.people import IdentityService, PairingService
+from store_svc.service.tasks import TaskService
+from store_svc.service.work import ApprovalService, ObjectiveService
+from store_svc.service.workspaces import WorkspaceService
 from store_svc.tasks import Tasks
 from store_svc.wakeups import Wakeups
 from store_svc.workspaces import Workspaces
