@@ -1,4 +1,5 @@
-"""build_service(settings, db) -> Service: wires domain objects into servicers; starts nothing."""
+"""build_server(settings, deps) -> Service: wires domain objects into servicers; starts
+nothing, opens nothing."""
 
 from __future__ import annotations
 
@@ -17,11 +18,10 @@ from agent_runtime.store.v1 import (
 from store_svc.approvals import Approvals
 from store_svc.audit import Audit
 from store_svc.authz import ALLOW
-from store_svc.common import Clock, SystemClock
 from store_svc.config import StoreSettings
-from store_svc.db import Database
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
+from store_svc.deps import Deps
 from store_svc.identities import Identities
 from store_svc.journal import Journal
 from store_svc.keys import Keys
@@ -43,8 +43,9 @@ from svckit.serve import Service, ServiceDef
 PKG = "agent_runtime.store.v1."
 
 
-def build_service(settings: StoreSettings, db: Database, clock: Clock | None = None) -> Service:
-    clock = clock or SystemClock()
+def build_server(settings: StoreSettings, deps: Deps) -> Service:
+    """The store's gRPC services with their allow list, ready for `start()`."""
+    db, clock = deps.db, deps.clock
     keys = Keys(clock)  # shared by every aggregate: one creation order per store
     backoff = Backoff(settings.task_retry_base_ms, settings.task_retry_cap_ms)
     wake = Wakeups()  # new tasks wake long-polling claimers
@@ -104,6 +105,4 @@ def build_service(settings: StoreSettings, db: Database, clock: Clock | None = N
             PKG + "AuditService",
         ),
     ]
-    service = Service("store", settings, defs, allow=ALLOW)
-    service.on_stop.append(db.close)
-    return service
+    return Service("store", settings, defs, allow=ALLOW)
