@@ -164,22 +164,26 @@ def page_size(limit: int) -> int:
 
 
 async def list_page(
-    store: ObjectiveStore, req: rpc.ListObjectivesRequest
+    store: ObjectiveStore,
+    workspace_id: str,
+    active_only: bool | None,
+    limit: int,
+    page_token: str,
 ) -> tuple[list[api.Objective], str]:
     """One page of a workspace's objectives, oldest first (in creation order), and the next
     page's token.
 
     The original's query semantics: `workspace_id` is required, `active_only` is
-    absent-means-true and `limit` defaults to 50. The page token is the store's, passed
-    through untouched: opaque, and pointing past the last objective returned, so pages reach
-    every objective of a workspace and objectives created meanwhile do not shift them."""
-    if not req.workspace_id.strip():
+    absent-means-true (None: absent) and `limit` defaults to 50. The page token is the
+    store's, passed through untouched: opaque, and pointing past the last objective
+    returned, so pages reach every objective of a workspace and objectives created meanwhile
+    do not shift them."""
+    if not workspace_id.strip():
         raise InvalidArgument("workspace_id is required", field="workspace_id")
-    active_only = req.active_only if req.HasField("active_only") else True
     items, token = await store.list(
-        req.workspace_id,
-        active_only=active_only,
-        limit=page_size(req.limit),
-        page_token=req.page_token,
+        workspace_id,
+        active_only=True if active_only is None else active_only,
+        limit=page_size(limit),
+        page_token=page_token,
     )
     return [to_api(o) for o in items], token

@@ -47,7 +47,10 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     async def ListObjectives(
         self, request: service_pb2.ListObjectivesRequest, context: Any
     ) -> service_pb2.ListObjectivesResponse:
-        items, token = await objectives.list_page(self._store, request)
+        active_only = request.active_only if request.HasField("active_only") else None
+        items, token = await objectives.list_page(
+            self._store, request.workspace_id, active_only, request.limit, request.page_token
+        )
         return service_pb2.ListObjectivesResponse(
             items=items, count=len(items), next_page_token=token
         )
