@@ -29,8 +29,9 @@ from orchestrator_svc.server import build_server as build_orchestrator
 from store_svc.client import StoreApprovals
 from svckit import errors, testing
 from svckit.pki import PkiPaths
+from tests.fakes import FrozenClock
 from tests.stores import serving_store
-from tests.unit.gateway_svc.conftest import PORTS0, StoreClock
+from tests.unit.gateway_svc.conftest import PORTS0, START
 
 WS = "ws-act"
 
@@ -41,7 +42,7 @@ class Stack:
     gateway: int
     orchestrator: int
     store: int
-    clock: StoreClock
+    clock: FrozenClock
 
     async def call(
         self, rpc: str, request: Any, *, acting_admin: str | None = "admin:alice"
@@ -86,7 +87,7 @@ class Stack:
 
 @pytest.fixture
 async def stack(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[Stack]:
-    clock = StoreClock()
+    clock = FrozenClock(START)
     async with serving_store(pki, tmp_path, clock) as store_ports:
         osettings = OrchestratorSettings(
             pki_dir=pki.root, store_addr=f"127.0.0.1:{store_ports.grpc}", **PORTS0

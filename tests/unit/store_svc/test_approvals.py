@@ -11,17 +11,10 @@ from store_svc.approvals import Approvals
 from store_svc.db import Database
 from store_svc.keys import Keys
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
 TTL = 3600
-
-
-class FrozenClock:
-    def __init__(self, unix: int) -> None:
-        self.ms = unix * 1000
-
-    def now_ms(self) -> int:
-        return self.ms
 
 
 def _req(**kw: object) -> dict[str, object]:

@@ -14,16 +14,12 @@ from store_svc.identities import Identities
 from store_svc.keys import Keys
 from store_svc.pairing import Pairings
 from svckit.errors import AlreadyExists, InvalidArgument, NotFound
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
 
 
-class FrozenClock:
-    def now_ms(self) -> int:
-        return NOW * 1000
-
-
-CLOCK = FrozenClock()
+CLOCK = FrozenClock(NOW)
 KEYS = Keys(CLOCK)
 
 

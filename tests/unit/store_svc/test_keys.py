@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from store_svc.keys import Keys
-
-
-class SettableClock:
-    def __init__(self, ms: int) -> None:
-        self.ms = ms
-
-    def now_ms(self) -> int:
-        return self.ms
+from tests.fakes import FrozenClock
 
 
 def test_seq_follows_the_injected_clock_and_never_repeats() -> None:
-    clock = SettableClock(1_800_000_000_000)
+    clock = FrozenClock(1_800_000_000)
     keys = Keys(clock)
     first, second = keys.next_seq(), keys.next_seq()
     assert first == 1_800_000_000_000_000 and second == first + 1  # a frozen clock still orders
@@ -25,7 +18,7 @@ def test_seq_follows_the_injected_clock_and_never_repeats() -> None:
 
 
 def test_each_store_instance_has_its_own_keys() -> None:
-    clock = SettableClock(5_000)
+    clock = FrozenClock(5)
     one, other = Keys(clock), Keys(clock)
     assert [one.next_seq(), one.next_seq()] == [5_000_000, 5_000_001]
     assert other.next_seq() == 5_000_000  # not advanced by the other store's rows

@@ -14,17 +14,10 @@ from store_svc.keys import Keys
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
+from tests.fakes import FrozenClock
 
 # 2026-01-05 12:00:00 UTC, a Monday
 NOW = int(datetime(2026, 1, 5, 12, 0, tzinfo=ZoneInfo("UTC")).timestamp())
-
-
-class FrozenClock:
-    def __init__(self, unix: int) -> None:
-        self.ms = unix * 1000
-
-    def now_ms(self) -> int:
-        return self.ms
 
 
 def _obj(**kw: object) -> dict[str, object]:

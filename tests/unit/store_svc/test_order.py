@@ -18,17 +18,13 @@ from store_svc.pairing import Pairings
 from store_svc.tasks import Tasks
 from store_svc.workspaces import Workspaces
 from svckit.errors import InvalidArgument
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
 N = 12
 
 
-class FrozenClock:
-    def now_ms(self) -> int:
-        return NOW * 1000
-
-
-CLOCK = FrozenClock()
+CLOCK = FrozenClock(NOW)
 KEYS = Keys(CLOCK)
 
 

@@ -15,14 +15,7 @@ from store_svc.keys import Keys
 from store_svc.leases import Leases
 from store_svc.pairing import Pairings, token_hash
 from svckit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-
-
-class FrozenClock:
-    def __init__(self, ms: int) -> None:
-        self.ms = ms
-
-    def now_ms(self) -> int:
-        return self.ms
+from tests.fakes import FrozenClock
 
 
 async def test_pairing_stores_only_a_hash_and_links_a_verified_identity(db: Database) -> None:
@@ -46,7 +39,7 @@ async def test_pairing_stores_only_a_hash_and_links_a_verified_identity(db: Data
 
 
 async def test_new_request_expires_older_and_expiry_is_persisted(db: Database) -> None:
-    clock = FrozenClock(1_000_000_000)
+    clock = FrozenClock(1_000_000)
     pairings = Pairings(db, clock, Keys(clock))
     _, old = await pairings.create("discord", "u9", "Eve", 60)
     _, new = await pairings.create("discord", "u9", "Eve", 60)
@@ -88,7 +81,7 @@ async def test_concurrent_duplicate_inbound_messages_share_one_entry(db: Databas
 
 
 async def test_leader_lease_has_one_holder_until_expiry(db: Database) -> None:
-    clock = FrozenClock(5_000_000)
+    clock = FrozenClock(5_000)
     leases = Leases(db, clock)
     first = await leases.acquire("scheduler", "a", 1000)
     with pytest.raises(Aborted):

@@ -14,6 +14,7 @@ from store_svc.queue import Backoff, Queue
 from store_svc.tasks import Tasks
 from svckit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument
 from svckit.testing import eventually
+from tests.fakes import SteppedClock
 
 BASE = {"workspace_id": "ws1", "context_id": "ctx1", "title": "t", "prompt": "do it"}
 
@@ -79,16 +80,6 @@ async def test_dead_worker_task_is_reclaimed_and_completed_once(db: Database) ->
     with pytest.raises(Aborted):
         await queue.complete(lost["id"], lost["lease_token"], "zombie", "")
     assert (await tasks.get(task["id"]))["result_summary"] == "done"
-
-
-class SteppedClock:
-    """Real time plus whatever a test adds: lets time pass without sleeping."""
-
-    def __init__(self) -> None:
-        self.offset_ms = 0
-
-    def now_ms(self) -> int:
-        return SystemClock().now_ms() + self.offset_ms
 
 
 async def test_heartbeat_keeps_the_lease(db: Database) -> None:
