@@ -13,6 +13,7 @@ from agent_runtime.store.v1 import task_service_pb2 as rpc
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from orchestrator_svc.batching import CreateBatcher
 from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.listing import TaskQuery
 from svckit import errors
 from svckit.calls import call
 from svckit.channels import open_channel
@@ -94,26 +95,18 @@ class StoreTasks:
         reply: rpc.GetTaskResponse = await call(self._stub.GetTask, rpc.GetTaskRequest(id=task_id))
         return reply.task
 
-    async def list(
-        self,
-        *,
-        workspace_id: str = "",
-        context_id: str = "",
-        kind: str = "",
-        status: str = "",
-        limit: int = 0,
-        page_token: str = "",
-    ) -> rpc.ListTasksResponse:
+    async def list(self, query: TaskQuery) -> rpc.ListTasksResponse:
         """One page, most recently updated first."""
         req = rpc.ListTasksRequest(
-            workspace_id=workspace_id,
-            context_id=context_id,
-            kind=kind,
-            status=status,
-            limit=limit,
-            page_token=page_token,
+            workspace_id=query.workspace_id,
+            context_id=query.context_id,
+            kind=query.kind,
+            status=query.status,
+            limit=query.limit,
+            page_token=query.page_token,
         )
-        return await call(self._stub.ListTasks, req)
+        reply: rpc.ListTasksResponse = await call(self._stub.ListTasks, req)
+        return reply
 
     async def cancel(self, task_id: str, actor: str, reason: str) -> store.Task:
         req = rpc.CancelTaskRequest(id=task_id, actor=actor, reason=reason)

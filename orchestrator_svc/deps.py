@@ -13,6 +13,7 @@ from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as store_rpc
 from orchestrator_svc.clients import Created
 from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.listing import TaskQuery
 from orchestrator_svc.watch import Pulse
 
 
@@ -23,16 +24,9 @@ class TaskStore(Protocol):
 
     async def get(self, task_id: str) -> store.Task: ...
 
-    async def list(
-        self,
-        *,
-        workspace_id: str = "",
-        context_id: str = "",
-        kind: str = "",
-        status: str = "",
-        limit: int = 0,
-        page_token: str = "",
-    ) -> store_rpc.ListTasksResponse: ...
+    async def list(self, query: TaskQuery) -> store_rpc.ListTasksResponse:
+        """One page, most recently updated first."""
+        ...
 
     async def cancel(self, task_id: str, actor: str, reason: str) -> store.Task: ...
 
