@@ -18,6 +18,7 @@ from agent_runtime.store.v1 import identity_service_pb2 as irpc
 from agent_runtime.store.v1 import pairing_service_pb2 as prpc
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
+from gateway_svc.deps import IdentityQuery
 from svckit.calls import call
 from svckit.interceptors import ACTING_ADMIN
 
@@ -91,20 +92,14 @@ class StoreIdentities:
         self._stub = IdentityServiceStub(channel)
 
     async def list(
-        self,
-        connector: str,
-        user_id: str,
-        role: str,
-        include_revoked: bool,
-        page_size: int,
-        page_token: str,
+        self, query: IdentityQuery, page_size: int, page_token: str
     ) -> tuple[list[identity_pb2.Identity], str]:
         """One page, oldest first, and the token of the next page ("" on the last)."""
         request = irpc.ListIdentitiesRequest(
-            connector=connector,
-            user_id=user_id,
-            role=role,
-            include_revoked=include_revoked,
+            connector=query.connector,
+            user_id=query.user_id,
+            role=query.role,
+            include_revoked=query.include_revoked,
             page_size=page_size,
             page_token=page_token,
         )

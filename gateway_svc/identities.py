@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 
 from agent_runtime.store.v1 import identity_pb2
-from gateway_svc.deps import IdentityStore
+from gateway_svc.deps import IdentityQuery, IdentityStore
 from svckit import callctx
 from svckit.errors import InvalidArgument
 
@@ -26,27 +26,20 @@ class Identities:
         self._store = store
 
     async def list(
-        self,
-        connector: str,
-        user_id: str,
-        role: str,
-        include_revoked: bool,
-        limit: int,
-        page_token: str,
+        self, query: IdentityQuery, limit: int, page_token: str
     ) -> tuple[builtins.list[identity_pb2.Identity], str]:
         """One page and the next page's token ("" on the last)."""
         callctx.require_admin()
         if limit < 0:
             raise InvalidArgument("limit must not be negative", field="limit")
         # The store filters (connector, user, role, active or also revoked) and pages.
-        return await self._store.list(
-            connector.strip(),
-            user_id.strip(),
-            role.strip().lower(),
-            include_revoked,
-            limit,
-            page_token,
+        wanted = IdentityQuery(
+            connector=query.connector.strip(),
+            user_id=query.user_id.strip(),
+            role=query.role.strip().lower(),
+            include_revoked=query.include_revoked,
         )
+        return await self._store.list(wanted, limit, page_token)
 
     async def set_role(self, identity_id: str, role: str) -> identity_pb2.Identity:
         who = callctx.require_admin()

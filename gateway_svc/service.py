@@ -12,7 +12,7 @@ from typing import Any
 from agent_runtime.gateway.v1 import resources_pb2, service_pb2, service_pb2_grpc
 from gateway_svc import convert, heartbeat
 from gateway_svc.approvals import Approvals
-from gateway_svc.deps import Deps, HealthProbe, need
+from gateway_svc.deps import Deps, HealthProbe, IdentityQuery, need
 from gateway_svc.identities import Identities
 from gateway_svc.pairing import Pairings
 from svckit import errors
@@ -170,13 +170,14 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
     async def ListIdentities(
         self, request: service_pb2.ListIdentitiesRequest, context: Any
     ) -> service_pb2.ListIdentitiesResponse:
+        query = IdentityQuery(
+            connector=request.connector,
+            user_id=request.user_id,
+            role=request.role,
+            include_revoked=request.include_revoked,
+        )
         rows, token = await need(self._identities, _IDENTITIES).list(
-            request.connector,
-            request.user_id,
-            request.role,
-            request.include_revoked,
-            request.limit,
-            request.page_token,
+            query, request.limit, request.page_token
         )
         items = [convert.identity(r) for r in rows]
         return service_pb2.ListIdentitiesResponse(
