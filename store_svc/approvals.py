@@ -220,18 +220,7 @@ class Approvals:
                 raise FailedPrecondition(
                     "execution was already recorded", execution_status=old["execution_status"]
                 )
-            audit.append(
-                c,
-                self._keys,
-                now,
-                actor,
-                "approval.executed",
-                "approval",
-                aid,
-                row["workspace_id"],
-                before={"execution_status": "not_executed"},
-                after=_summary(row),
-            )
+            _audit_execution(c, self._keys, now, actor, "approval.executed", row)
             return row
 
         return await self._db.write(run)
@@ -253,21 +242,26 @@ class Approvals:
             )
             if row is None:
                 return _queue_refusal(c, p, now)
-            audit.append(
-                c,
-                self._keys,
-                now,
-                actor,
-                "approval.queued",
-                "approval",
-                aid,
-                row["workspace_id"],
-                before={"execution_status": "not_executed"},
-                after=_summary(row),
-            )
+            _audit_execution(c, self._keys, now, actor, "approval.queued", row)
             return row
 
         return await self._db.write(run)
+
+
+def _audit_execution(c: Conn, keys: Keys, now: int, actor: str, action: str, row: Row) -> None:
+    """Audit a step of an approved action's execution (queued with its task, executed)."""
+    audit.append(
+        c,
+        keys,
+        now,
+        actor,
+        action,
+        "approval",
+        row["id"],
+        row["workspace_id"],
+        before={"execution_status": "not_executed"},
+        after=_summary(row),
+    )
 
 
 def _queue_refusal(c: Conn, p: Mapping[str, Any], now: int) -> Row:
