@@ -17,6 +17,15 @@ UPCOMING = 5
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
+# When an objective fires, and what it does when a run overlaps, is missed or keeps failing.
+_TRIGGER = ("trigger_type", "event_key", "cron_expr", "timezone")
+_POLICY = (
+    "overlap_policy",
+    "catchup_window_seconds",
+    "max_consecutive_failures",
+    "failure_backoff_seconds",
+    "failure_backoff_max_seconds",
+)
 # Fields that mean the same in both messages and are always set.
 _SAME = (
     "id",
@@ -24,10 +33,7 @@ _SAME = (
     "context_id",
     "title",
     "prompt",
-    "trigger_type",
-    "event_key",
-    "cron_expr",
-    "timezone",
+    *_TRIGGER,
     "active",
     "last_error",
     "run_count",
@@ -36,11 +42,7 @@ _SAME = (
     "consecutive_failures",
     "consecutive_successes",
     "total_run_duration_ms",
-    "overlap_policy",
-    "catchup_window_seconds",
-    "max_consecutive_failures",
-    "failure_backoff_seconds",
-    "failure_backoff_max_seconds",
+    *_POLICY,
     "created_at_unix",
     "updated_at_unix",
 )
@@ -65,37 +67,9 @@ DERIVED = (
 MAPPED = (*_SAME, *_OPTIONAL, *DERIVED)
 
 # Fields a create request passes through unchanged.
-_CREATE = (
-    "workspace_id",
-    "context_id",
-    "title",
-    "prompt",
-    "trigger_type",
-    "event_key",
-    "cron_expr",
-    "timezone",
-    "overlap_policy",
-    "catchup_window_seconds",
-    "max_consecutive_failures",
-    "failure_backoff_seconds",
-    "failure_backoff_max_seconds",
-)
+_CREATE = ("workspace_id", "context_id", "title", "prompt", *_TRIGGER, *_POLICY)
 # Optional fields of an update, passed through when set (`next_run_unix` is handled apart).
-_UPDATE = (
-    "title",
-    "prompt",
-    "trigger_type",
-    "event_key",
-    "cron_expr",
-    "timezone",
-    "active",
-    "run_at_unix",
-    "overlap_policy",
-    "catchup_window_seconds",
-    "max_consecutive_failures",
-    "failure_backoff_seconds",
-    "failure_backoff_max_seconds",
-)
+_UPDATE = ("title", "prompt", *_TRIGGER, "active", "run_at_unix", *_POLICY)
 
 
 def health_state(active: bool, auto_paused_reason: str, consecutive_failures: int) -> str:
