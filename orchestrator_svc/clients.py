@@ -4,15 +4,13 @@ ApprovalService facade is shared with the gateway (`store_svc.client.StoreApprov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import grpc
 
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from orchestrator_svc.batching import CreateBatcher
-from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.drafts import Created, TaskDraft
 from orchestrator_svc.listing import TaskQuery
 from svckit import errors
 from svckit.calls import call
@@ -38,14 +36,6 @@ def open_store_channel(settings: ServiceSettings) -> grpc.aio.Channel:
         retry_methods=READS,
         default_timeout=settings.rpc_timeout_seconds,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Created:
-    """The stored task; `created` is False when its run_key already existed."""
-
-    task: store.Task
-    created: bool
 
 
 class StoreTasks:

@@ -11,8 +11,7 @@ from typing import Protocol
 from agent_runtime.store.v1 import approval_pb2
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as store_rpc
-from orchestrator_svc.clients import Created
-from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.drafts import Created, TaskDraft
 from orchestrator_svc.listing import TaskQuery
 from orchestrator_svc.watch import Pulse
 

@@ -43,6 +43,14 @@ class TaskDraft:
     objective_run_id: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    """The stored task; `created` is False when its run_key already existed."""
+
+    task: StoredTask
+    created: bool
+
+
 def _text(fields: Mapping[str, object], name: str) -> str:
     return str(fields.get(name) or "").strip()
 
