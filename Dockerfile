@@ -12,14 +12,18 @@ ENV PYTHONUNBUFFERED=1 \
 
 WORKDIR /src
 COPY . .
-# Installed into site-packages with its bytecode compiled at build time, so the container runs
-# with a read-only root filesystem; the source tree is not kept. protos/ goes beside the
-# packages, where gateway_svc.rest.comments looks for the RPC comments of the OpenAPI document.
-RUN pip install . \
+# Exactly the runtime packages uv.lock pins, hash-checked, then the project itself; installed
+# into site-packages with its bytecode compiled at build time, so the container runs with a
+# read-only root filesystem; the source tree is not kept. The OpenAPI prose ships in the
+# generated package (agent_runtime/comments.json): protos/ and protoc are build-time only.
+RUN pip install uv==0.13.9 \
+ && uv export --locked --no-emit-project --format requirements-txt -o /tmp/requirements.txt \
+ && pip uninstall -y uv \
+ && pip install --require-hashes -r /tmp/requirements.txt \
+ && pip install --no-deps . \
  && site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
- && cp -r protos "$site/protos" \
  && python -m compileall -q "$site" \
- && cd / && rm -rf /src \
+ && cd / && rm -rf /src /tmp/requirements.txt \
  && groupadd --system --gid 10001 agent-runtime \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/agent-runtime \
       --no-create-home --shell /usr/sbin/nologin agent-runtime \

@@ -17,6 +17,8 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_ARGS ?=
+# make lock LOCK_ARGS=--upgrade moves every pin to the newest version pyproject.toml allows.
+LOCK_ARGS ?=
 
 .PHONY: help install lock run test gen gen-check lint fmt typecheck breaking openapi bench bench-smoke k8s-check check clean
 
@@ -37,13 +39,15 @@ $(BUF):
 
 install: $(STAMP) $(BUF) ## create .venv from uv.lock (the project and its test tools), and buf (idempotent)
 
-lock: | $(UV) ## re-resolve uv.lock after a change to pyproject.toml's dependencies (then make install)
-	$(UV) lock
+lock: | $(UV) ## after editing pyproject.toml's dependencies: re-resolve uv.lock and install it
+	$(UV) lock $(LOCK_ARGS)
+	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
+	@touch $(STAMP)
 
 run: $(STAMP) ## the whole system on SQLite with a dev PKI (Ctrl-C stops it)
 	$(BIN)/agent-runtime up
 
-test: install gen-check lint ## everything CI runs: generated-code drift, lint, all tests
+test: install gen-check lint typecheck ## everything CI runs: generated-code drift, lint, mypy, all tests (benchmark smoke runs too)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 gen: $(STAMP) ## regenerate Python code from protos/
@@ -63,8 +67,8 @@ fmt: $(STAMP) $(BUF) ## format protos and Python in place
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-typecheck: $(STAMP) ## mypy --strict over the hand-written code
-	$(BIN)/mypy svckit store_svc orchestrator_svc gateway_svc scheduler_svc qmd_svc connectors_svc admin_tui runtime_cli
+typecheck: $(STAMP) ## mypy --strict over the hand-written code (services, svckit, bench/, scripts/)
+	$(BIN)/mypy svckit store_svc orchestrator_svc gateway_svc scheduler_svc qmd_svc connectors_svc admin_tui runtime_cli bench scripts
 
 breaking: $(BUF) ## buf breaking against main
 	$(BUF) breaking --against '.git#branch=main'
@@ -72,13 +76,16 @@ breaking: $(BUF) ## buf breaking against main
 openapi: $(STAMP) ## write the OpenAPI 3.1 document of /api/v1 to openapi.json
 	$(PY) -m gateway_svc.openapi > openapi.json
 
-bench: $(STAMP) ## every benchmark, each printing ratios against its baseline
+bench: $(STAMP) ## every benchmark (bench/[!_]*.py), each printing ratios against its baseline
 	for b in bench/[!_]*.py; do $(PY) -m bench.$$(basename $$b .py); done
+
+bench-smoke: $(STAMP) ## every benchmark with --smoke: seconds each, figures meaningless (make test runs them too)
+	for b in bench/[!_]*.py; do $(PY) -m bench.$$(basename $$b .py) --smoke; done
 
 k8s-check: $(STAMP) ## render k8s/overlays/* with kubectl kustomize and validate every object
 	$(PY) scripts/k8s_check.py
 
-check: test typecheck breaking k8s-check ## everything
+check: test breaking k8s-check ## everything
 
 clean: ## remove caches (keeps .venv and data/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

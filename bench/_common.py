@@ -1,8 +1,15 @@
-"""Helpers every benchmark can reuse: the mTLS echo server in its own process, a closed-loop
-load generator, latency statistics and the `key=value` result line.
+"""Helpers every benchmark can reuse: the command line (with ``--smoke``), the mTLS echo
+server in its own process, a closed-loop load generator, latency statistics and the
+`key=value` result line.
+
+A benchmark is a module ``bench/<name>.py`` (no leading underscore) with a
+``main(argv) -> int``, a ``KEYS`` tuple naming the keys of its last line, and a parser read
+through `parse_args`, so ``python -m bench.<name> --smoke`` runs it small enough to take
+seconds; tests/bench/test_smoke.py runs every one that way. Modules whose name starts with
+``_`` are helpers, not benchmarks.
 
 ``python -m bench._common echo-server --pki DIR`` runs the echo server (prints ``port=N``);
-with no arguments this module does nothing, so `make bench` can loop over bench/*.py.
+with no arguments this module does nothing.
 """
 
 from __future__ import annotations
@@ -15,9 +22,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -25,8 +33,32 @@ from agent_runtime.echo.v1 import echo_pb2, echo_pb2_grpc
 from svckit import loop
 from svckit.pki import CertPair, PkiPaths
 
+if TYPE_CHECKING:
+    from agent_runtime.echo.v1.echo_pb2_grpc import EchoServiceAsyncStub
+
 ECHO_METHOD = "/agent_runtime.echo.v1.EchoService/Echo"
 _OPTIONS = [("grpc.so_reuseport", 0)]
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def parse_args(
+    parser: argparse.ArgumentParser, argv: Sequence[str], smoke: Mapping[str, object]
+) -> argparse.Namespace:
+    """`parser.parse_args(argv)` plus ``--smoke``: a run of a few seconds that proves the
+    benchmark works end to end (its figures mean nothing). With it, `smoke` replaces the
+    parser's defaults; options given on the command line still win."""
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="run small (seconds): checks that the benchmark works, its figures mean nothing",
+    )
+    args = parser.parse_args(argv)
+    if args.smoke:
+        parser.set_defaults(**smoke)
+        args = parser.parse_args(argv)
+    return args
 
 
 # --- the server side ------------------------------------------------------------------------
@@ -34,7 +66,9 @@ _OPTIONS = [("grpc.so_reuseport", 0)]
 
 class _Echo(echo_pb2_grpc.EchoServiceServicer):
     async def Echo(
-        self, request: echo_pb2.EchoRequest, context: grpc.aio.ServicerContext
+        self,
+        request: echo_pb2.EchoRequest,
+        context: grpc.aio.ServicerContext[echo_pb2.EchoRequest, echo_pb2.EchoResponse],
     ) -> echo_pb2.EchoResponse:
         return echo_pb2.EchoResponse(payload=request.payload)
 
@@ -114,7 +148,7 @@ def stop_process(proc: subprocess.Popen[str]) -> None:
         proc.wait()
 
 
-def echo_stub(pki: PkiPaths, port: int) -> tuple[grpc.aio.Channel, echo_pb2_grpc.EchoServiceStub]:
+def echo_stub(pki: PkiPaths, port: int) -> tuple[grpc.aio.Channel, EchoServiceAsyncStub]:
     """An mTLS channel to the echo server as the gateway (call inside a running loop)."""
     creds = channel_credentials(pki, pki.service("gateway"))
     channel = grpc.aio.secure_channel(f"127.0.0.1:{port}", creds, options=_OPTIONS)

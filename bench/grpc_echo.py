@@ -12,11 +12,12 @@ import tempfile
 from pathlib import Path
 
 from agent_runtime.echo.v1 import echo_pb2
-from bench._common import closed_loop, echo_server, echo_stub, figures
+from bench._common import closed_loop, echo_server, echo_stub, figures, parse_args
 from svckit import loop
 from svckit.pki import PkiPaths
 from svckit.testing import make_pki
 
+KEYS = ("calls_per_s", "p50_ms", "p99_ms", "single_p50_ms")
 PAYLOAD = b"x" * 64
 
 
@@ -51,7 +52,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.grpc_echo", description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0, help="64-in-flight phase")
     parser.add_argument("--single-seconds", type=float, default=5.0, help="1-in-flight phase")
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv, smoke={"seconds": 0.3, "single_seconds": 0.2})
     with tempfile.TemporaryDirectory(prefix="bench-echo-") as tmp:
         pki = make_pki(Path(tmp) / "pki")
         with echo_server(pki) as port:

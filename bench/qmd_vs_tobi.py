@@ -5,6 +5,10 @@ seed), starts `python -m qmd_svc` as its own process over mTLS, times a full ind
 (Reindex full=true) and searches against the warm service over gRPC; then installs tobi/qmd
 under a scratch folder (Node 22 from npm, then @tobilu/qmd) and times `qmd collection add` and
 `qmd search` on the same files. Never runs the peer's embed/vsearch/query (they fetch models).
+Without npm or the network (or with ``--no-peer``, as ``--smoke`` implies) the peer is skipped,
+said so, and its figures are ``n/a``.
+Last line: ``docs=… build_s=… peer_build_s=… search_p50_ms=… search_p95_ms=… peer_search_ms=…
+hit_at_1=…``.
 
 The corpus generator is also what the qmd tests use: Zipf-distributed synthetic words,
 headings, paragraphs, code fences, a share of CJK documents, and planted terms that each
@@ -20,16 +24,28 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench._common import parse_args
 from svckit import loop
 
 if TYPE_CHECKING:
     from svckit.pki import PkiPaths
+
+KEYS = (
+    "docs",
+    "build_s",
+    "peer_build_s",
+    "search_p50_ms",
+    "search_p95_ms",
+    "peer_search_ms",
+    "hit_at_1",
+)
 
 _SYL = [
     "ka",
@@ -298,14 +314,14 @@ def _peer(
     return {"build_s": build_s, "search_ms": _pct(lat, 0.5), "hit_at_1": hits / max(total, 1)}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.qmd_vs_tobi", description=__doc__)
     ap.add_argument("--docs", type=int, default=10_000)
     ap.add_argument("--queries", type=int, default=200, help="our queries (half planted)")
     ap.add_argument("--peer-queries", type=int, default=40, help="peer queries (CLI is slow)")
     ap.add_argument("--peer-dir", type=Path, default=Path(tempfile.gettempdir()) / "qmd-peer")
     ap.add_argument("--no-peer", action="store_true")
-    args = ap.parse_args()
+    args = parse_args(ap, argv, smoke={"docs": 200, "queries": 20, "no_peer": True})
     with tempfile.TemporaryDirectory(prefix="qmd-bench-") as tmp_name:
         tmp = Path(tmp_name)
         root = tmp / "workspaces"
@@ -325,22 +341,28 @@ def main() -> None:
             f"{ours['p50']:.2f} ms p95 {ours['p95']:.2f} ms, hit@1 {ours['hit_at_1']:.2f}"
         )
         peer: dict[str, float] | None = None
+        if args.no_peer:
+            print("peer: skipped (--no-peer); reporting ours alone")
         env = None if args.no_peer else _peer_env(args.peer_dir)
         if env is not None:
             # The peer indexes a copy without our .qmd folder, so both see the same files.
             corpus = tmp / "peer-corpus"
             shutil.copytree(root / ws, corpus, ignore=shutil.ignore_patterns(".qmd"))
             subset = queries[: args.peer_queries]
-            peer = _peer(env, corpus, subset)
-            print(
-                f"peer (tobi/qmd CLI): build {peer['build_s']:.2f}s, search p50 "
-                f"{peer['search_ms']:.0f} ms per query over {len(subset)} queries, "
-                f"hit@1 {peer['hit_at_1']:.2f}"
-            )
-            print(
-                f"ratios: search {peer['search_ms'] / ours['p50']:.0f}x faster (p50 vs p50), "
-                f"build {peer['build_s'] / ours['build_s']:.2f}x the peer's speed"
-            )
+            try:
+                peer = _peer(env, corpus, subset)
+            except (OSError, subprocess.SubprocessError) as exc:
+                print(f"peer: tobi/qmd failed ({exc}); reporting ours alone")
+            else:
+                print(
+                    f"peer (tobi/qmd CLI): build {peer['build_s']:.2f}s, search p50 "
+                    f"{peer['search_ms']:.0f} ms per query over {len(subset)} queries, "
+                    f"hit@1 {peer['hit_at_1']:.2f}"
+                )
+                print(
+                    f"ratios: search {peer['search_ms'] / ours['p50']:.0f}x faster (p50 vs p50), "
+                    f"build {peer['build_s'] / ours['build_s']:.2f}x the peer's speed"
+                )
         peer_build = f"{peer['build_s']:.2f}" if peer else "n/a"
         peer_search = f"{peer['search_ms']:.0f}" if peer else "n/a"
         print(
@@ -348,7 +370,8 @@ def main() -> None:
             f"search_p50_ms={ours['p50']:.2f} search_p95_ms={ours['p95']:.2f} "
             f"peer_search_ms={peer_search} hit_at_1={ours['hit_at_1']:.2f}"
         )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -9,7 +9,8 @@ workers claim up to 8 per call, run them, and acknowledge the finished ones toge
 one CompleteTasks call; an idle worker long-polls (ClaimTasks with wait_ms). The same run on
 SQLite with one CreateTask and one CompleteTask call per task is reported as
 ``sqlite_one_call_per_task_lifecycles_per_s``.
-Last line: ``sqlite_lifecycles_per_s=… postgres_lifecycles_per_s=… echo_calls_per_s=…``.
+Last line: ``sqlite_lifecycles_per_s=… postgres_lifecycles_per_s=… echo_calls_per_s=…``;
+postgres is 0 when skipped (``--no-postgres``, as ``--smoke`` implies, or no PostgreSQL here).
 """
 
 from __future__ import annotations
@@ -22,16 +23,27 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 
 from agent_runtime.echo.v1 import echo_pb2, echo_pb2_grpc
 from agent_runtime.store.v1 import task_service_pb2 as trpc
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
-from bench._common import closed_loop, figures
+from bench._common import closed_loop, figures, parse_args
 from svckit import loop, testing
 from svckit.pki import PkiPaths
 
+if TYPE_CHECKING:
+    from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceAsyncStub
+
+KEYS = (
+    "sqlite_lifecycles_per_s",
+    "postgres_lifecycles_per_s",
+    "echo_calls_per_s",
+    "sqlite_ratio_to_echo",
+    "sqlite_one_call_per_task_lifecycles_per_s",
+)
 IN_FLIGHT = 64
 
 
@@ -39,14 +51,14 @@ class Enqueuer:
     """Coalesces the creates requested in one event-loop iteration into one CreateTasks
     call, as the orchestrator's enqueue path does; each caller still waits for its own row."""
 
-    def __init__(self, stub: TaskServiceStub) -> None:
+    def __init__(self, stub: TaskServiceAsyncStub) -> None:
         self._stub = stub
         self._pending: list[tuple[trpc.CreateTaskRequest, asyncio.Future[None]]] = []
         self._sending: set[asyncio.Task[None]] = set()
 
     async def create(self, req: trpc.CreateTaskRequest) -> None:
         running = asyncio.get_running_loop()
-        fut: asyncio.Future[None] = loop.create_future()
+        fut: asyncio.Future[None] = running.create_future()
         if not self._pending:
             running.call_soon(self._flush)
         self._pending.append((req, fut))
@@ -148,14 +160,38 @@ def process(module: str, pki: PkiPaths, data: Path, db_url: str | None = None) -
         yield served.grpc
 
 
+def on_postgres(pki: PkiPaths, tmp: Path, seconds: float) -> float:
+    """Lifecycles per second on a throwaway PostgreSQL cluster; 0 (and why) without one."""
+    from tests import pg
+
+    try:
+        cluster = pg.start_cluster()
+    except pg.PostgresUnavailable as exc:
+        print(f"postgres: skipped ({exc})")
+        return 0.0
+    try:
+        with process("store_svc", pki, tmp, cluster.url) as port:
+            postgres = loop.run(lifecycles(pki, port, seconds))
+        print(f"postgres: {postgres:.0f} lifecycles/s")
+        return postgres
+    finally:
+        cluster.stop()
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.store_tasks", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=8.0)
-    args = parser.parse_args(argv)
+    parser.add_argument("--seconds", type=float, default=8.0, help="each measured phase")
+    parser.add_argument(
+        "--postgres",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure on a throwaway PostgreSQL cluster when one can be started",
+    )
+    args = parse_args(parser, argv, smoke={"seconds": 0.3, "postgres": False})
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp_name:
         tmp = Path(tmp_name)
         pki = testing.make_pki(tmp / "pki")
-        with process("bench.store_echo_server", pki, tmp) as port:
+        with process("bench._store_echo_server", pki, tmp) as port:
             echo = loop.run(echo_rate(pki, port, args.seconds))
         print(f"echo (svckit, mTLS, {IN_FLIGHT} in flight): {echo:.0f} calls/s")
         with process("store_svc", pki, tmp) as port:
@@ -165,19 +201,10 @@ def main(argv: list[str]) -> int:
             single = loop.run(lifecycles(pki, port, args.seconds, batched=False))
         print(f"sqlite, one CreateTask and one CompleteTask per task: {single:.0f} lifecycles/s")
         postgres = 0.0
-        try:
-            from tests import pg
-
-            cluster = pg.start_cluster()
-        except Exception as exc:  # no PostgreSQL here: report 0 and say why
-            print(f"postgres: skipped ({exc})")
+        if args.postgres:
+            postgres = on_postgres(pki, tmp, args.seconds)
         else:
-            try:
-                with process("store_svc", pki, tmp, cluster.url) as port:
-                    postgres = loop.run(lifecycles(pki, port, args.seconds))
-                print(f"postgres: {postgres:.0f} lifecycles/s")
-            finally:
-                cluster.stop()
+            print("postgres: skipped (--no-postgres)")
     print(
         figures(
             sqlite_lifecycles_per_s=sqlite,

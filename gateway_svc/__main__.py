@@ -39,6 +39,8 @@ def main() -> None:
                 cert,
                 retry_methods=STORE_RETRY_METHODS if name == "store" else (),
                 default_timeout=settings.rpc_timeout_seconds,
+                # the store's audit log names the admin we act for (the REST caller)
+                relay_admin=name == "store",
             )
             for name in BACKENDS
         }

@@ -9,7 +9,7 @@ The store's ApprovalService facade is shared with the orchestrator
 from __future__ import annotations
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
@@ -20,6 +20,7 @@ from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
 from gateway_svc.deps import IdentityQuery
 from svckit.calls import call
+from svckit.healthcheck import health_stub
 from svckit.interceptors import ACTING_ADMIN
 
 _STORE = "/agent_runtime.store.v1."
@@ -37,7 +38,7 @@ class GrpcHealthProbe:
     """Checks a backend's overall gRPC Health (service "") over an mTLS channel."""
 
     def __init__(self, channel: grpc.aio.Channel, timeout: float) -> None:
-        self._stub = health_pb2_grpc.HealthStub(channel)
+        self._stub = health_stub(channel)
         self._timeout = timeout
 
     async def check(self) -> str:

@@ -19,6 +19,12 @@ class GatewaySettings(ServiceSettings):
     # only. Kept out of repr so it never reaches a log line.
     admin_token: str | None = Field(None, repr=False, min_length=16)
     rest_max_body_bytes: int = Field(1 << 20, ge=1024)
+    # The REST listener's limits: open connections beyond the cap are closed at once (before
+    # TLS); a TLS handshake has this long; a request head (on a new connection or between
+    # requests) and a request body each have the idle timeout.
+    rest_max_connections: int = Field(1000, ge=1)
+    rest_handshake_timeout_seconds: float = Field(10.0, gt=0)
+    rest_idle_timeout_seconds: float = Field(15.0, gt=0)
     # Reported by /api/v1/info, as the original (AGENT_RUNTIME_ENV, …_PUBLIC_HOST, …_ADMIN_HOST).
     env: str = "development"
     public_host: str = "localhost"

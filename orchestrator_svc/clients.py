@@ -28,13 +28,15 @@ READS = (
 
 
 def open_store_channel(settings: ServiceSettings) -> grpc.aio.Channel:
-    """An mTLS channel to the store presenting the orchestrator's certificate."""
+    """An mTLS channel to the store presenting the orchestrator's certificate; it carries the
+    admin behind a call we serve along, so the store's audit log names that admin (via us)."""
     return open_channel(
         settings.store_addr,
         settings.pki,
         settings.pki.service("orchestrator"),
         retry_methods=READS,
         default_timeout=settings.rpc_timeout_seconds,
+        relay_admin=True,
     )
 
 

@@ -6,20 +6,18 @@ The servicer translates protos to these calls and back; nothing here knows about
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from qmd_svc.documents import DEFAULT_MAX_BYTES, OpenedDocument, read_document
 from qmd_svc.paths import check_workspace_id, clean_md_path
+from qmd_svc.placement import check_target, write_document
 from qmd_svc.query import Query
 from qmd_svc.reader import Hit
 from qmd_svc.scanner import ScanReport
 from qmd_svc.workspaces import Workspaces
-from qmd_svc.writer import Stat, docid_of
+from qmd_svc.writer import docid_of
 from svckit.errors import InvalidArgument, NotFound
 
 _DOCID = re.compile(r"^#?([0-9a-fA-F]{6})$")
@@ -124,9 +122,11 @@ class Library:
         data = content.encode("utf-8")
         if len(data) > MAX_INGEST_BYTES:
             raise InvalidArgument("content is larger than 8 MiB", field="content")
+        # checked before anything is created, the workspace's own folder included
+        await asyncio.to_thread(check_target, self._ws.folder(workspace_id), rel)
         index = await self._ws.get(workspace_id, create=True)
         assert index is not None
-        changed, stat = await asyncio.to_thread(_write_atomically, index.root, rel, data)
+        changed, stat = await asyncio.to_thread(write_document, index.root, rel, data)
         report = await index.put(rel, data, stat)
         self._ws.announce(index.workspace_id, report)
         return rel, docid_of(data), changed
@@ -140,20 +140,3 @@ class Library:
                 raise InvalidArgument("a docid is '#' and 6 hex characters", field="target")
             return None, m.group(1).lower()
         return clean_md_path(t, field="target"), None
-
-
-def _write_atomically(folder: Path, rel: str, data: bytes) -> tuple[bool, Stat]:
-    full = folder / rel
-    try:
-        if full.read_bytes() == data:
-            return False, Stat.of(full.stat())
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        pass
-    full.parent.mkdir(parents=True, exist_ok=True)
-    if not full.parent.resolve().is_relative_to(folder.resolve()):
-        raise InvalidArgument("path leaves the workspace", field="path")
-    fd, tmp = tempfile.mkstemp(dir=full.parent, prefix=".ingest-", suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, full)
-    return True, Stat.of(full.stat())

@@ -13,6 +13,7 @@ from typing import Protocol
 from qmd_svc.paths import PathFilter, check_workspace_id
 from qmd_svc.scanner import ScanReport
 from qmd_svc.workspace_index import WorkspaceIndex
+from svckit.errors import FailedPrecondition
 
 log = logging.getLogger("qmd_svc.workspaces")
 
@@ -36,13 +37,27 @@ class Workspaces:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def folder(self, workspace_id: str) -> Path:
-        return self.root / check_workspace_id(workspace_id)
+        """The workspace's folder under the root. A folder that is a symbolic link is refused
+        (FAILED_PRECONDITION: the id is fine, the disk is not; see qmd_svc.placement): qmd
+        would otherwise index and write wherever it points."""
+        folder = self.root / check_workspace_id(workspace_id)
+        if folder.is_symlink():
+            raise FailedPrecondition(
+                f"workspace folder {folder.name} is a symbolic link; qmd only serves real "
+                "folders under the workspace root",
+                workspace_id=folder.name,
+            )
+        return folder
 
     async def start(self) -> None:
         """Open every existing workspace and catch up with what changed while we were down."""
         self.root.mkdir(parents=True, exist_ok=True)
         for entry in sorted(self.root.iterdir()):
-            if entry.is_dir() and not entry.name.startswith("."):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                log.warning("skipping workspace %s: its folder is a symbolic link", entry.name)
+            elif entry.is_dir():
                 await self.get(entry.name)
 
     async def get(self, workspace_id: str, *, create: bool = False) -> WorkspaceIndex | None:

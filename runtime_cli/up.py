@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from runtime_cli import endpoints
+from runtime_cli import endpoints, service_pki
+from runtime_cli.child_env import child_environment
 from runtime_cli.ports import SERVICES, PortError, StackPorts, free_ports, ports_from_env
 from runtime_cli.process import ChildSpec
 from runtime_cli.supervisor import StartupError, Supervisor
@@ -30,28 +31,29 @@ class UpOptions:
 
 
 def child_specs(
-    env: Mapping[str, str], ports: StackPorts, data_dir: Path, pki_dir: Path, host: str
+    env: Mapping[str, str],
+    ports: StackPorts,
+    data_dir: Path,
+    pki_dirs: Mapping[str, Path],
+    host: str,
 ) -> list[ChildSpec]:
-    """One spec per service: its own ports, every peer's address, shared data and PKI."""
-    base = {
-        k: v
-        for k, v in env.items()
-        # Per-service overrides are the supervisor's business; a child reads its own ports.
-        if not (
-            k.startswith(_PREFIX) and k.endswith(("_GRPC_PORT", "_HEALTH_PORT", "_METRICS_PORT"))
-        )
-    }
-    base |= {
+    """One spec per service: its own ports, every peer's address, the shared data folder, its
+    own PKI folder (`pki_dirs`, see runtime_cli.service_pki) and, of `env`, only what its
+    settings class reads (runtime_cli.child_env)."""
+    shared = {
+        **env,
         _PREFIX + "DATA_DIR": str(data_dir),
-        _PREFIX + "PKI_DIR": str(pki_dir),
         _PREFIX + "REST_PORT": str(ports.rest),
         "PYTHONUNBUFFERED": "1",
     }
-    base |= {f"{_PREFIX}{n.upper()}_ADDR": f"{host}:{p.grpc}" for n, p in ports.services.items()}
+    shared |= {f"{_PREFIX}{n.upper()}_ADDR": f"{host}:{p.grpc}" for n, p in ports.services.items()}
     specs = []
     for name in SERVICES:
         p = ports.services[name]
+        # Per-service port overrides (AGENT_RUNTIME_<SVC>_GRPC_PORT …) are the supervisor's
+        # business: no settings class reads them, so a child only sees its own ports.
         own = {
+            _PREFIX + "PKI_DIR": str(pki_dirs[name]),
             _PREFIX + "GRPC_PORT": str(p.grpc),
             _PREFIX + "HEALTH_PORT": str(p.health),
             _PREFIX + "METRICS_PORT": str(p.metrics),
@@ -60,7 +62,7 @@ def child_specs(
             ChildSpec(
                 name=name,
                 argv=[sys.executable, "-m", f"{name}_svc"],
-                env=base | own,
+                env=child_environment(shared | own, name),
                 health_addr=f"{host}:{p.health}",
             )
         )
@@ -120,7 +122,9 @@ def plan(options: UpOptions, env: Mapping[str, str]) -> Plan:
     if not PkiPaths(pki_dir).exists():
         print(f"Generating the dev PKI in {pki_dir}", flush=True)
     pki = init_pki(pki_dir)
-    specs = child_specs(env, ports, data_dir, pki_dir, host)
+    own_pki = data_dir / service_pki.FOLDER
+    pki_dirs = {name: service_pki.prepare(pki, own_pki, name).root for name in SERVICES}
+    specs = child_specs(env, ports, data_dir, pki_dirs, host)
     return Plan(data_dir=data_dir, pki=pki, ports=ports, host=host, specs=specs)
 
 

@@ -21,6 +21,7 @@ def main() -> None:
             settings.pki.service("scheduler"),
             retry_methods=RETRY_METHODS,
             default_timeout=settings.rpc_timeout_seconds,
+            relay_admin=True,  # the store's audit log names the admin behind a call, via us
         )
         service = build_server(settings, Deps(objectives=StoreObjectives(store)))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
 
 import grpc
 
@@ -12,9 +11,6 @@ from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
 from svckit.calls import call
-
-if TYPE_CHECKING:
-    from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceAsyncStub
 
 OBJECTIVE_SERVICE = "/agent_runtime.store.v1.ObjectiveService/"
 # Reads are safe to retry on UNAVAILABLE; writes are not (a create could land twice).
@@ -31,8 +27,7 @@ class StoreObjectives:
     """The store's ObjectiveService as the scheduler uses it."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
-        # grpc's own types do not tell an aio channel apart, so pick the async stub's overload
-        self._stub = cast("ObjectiveServiceAsyncStub", ObjectiveServiceStub(channel))
+        self._stub = ObjectiveServiceStub(channel)  # an aio channel: the async stub
 
     async def create(self, request: store_rpc.CreateObjectiveRequest) -> stored.Objective:
         reply: store_rpc.CreateObjectiveResponse = await call(

@@ -129,9 +129,10 @@ def check_certificate(spec: dict[str, Any]) -> Iterator[str]:
             yield f"spec.{key}: {spec[key]!r} is not a duration like 2160h"
     if "isCA" in spec and not isinstance(spec["isCA"], bool):
         yield "spec.isCA must be a boolean"
-    key = spec.get("privateKey") or {}
-    if "algorithm" in key and key["algorithm"] not in KEY_ALGORITHMS:
-        yield f"spec.privateKey.algorithm: {key['algorithm']!r} not in {sorted(KEY_ALGORITHMS)}"
+    private_key = spec.get("privateKey") or {}
+    algorithm = private_key.get("algorithm")
+    if "algorithm" in private_key and algorithm not in KEY_ALGORITHMS:
+        yield f"spec.privateKey.algorithm: {algorithm!r} not in {sorted(KEY_ALGORITHMS)}"
 
 
 def check_custom(obj: dict[str, Any]) -> Iterator[str]:
@@ -155,7 +156,7 @@ def check_custom(obj: dict[str, Any]) -> Iterator[str]:
 
 
 def check_schema(obj: dict[str, Any], version: str) -> Iterator[str]:
-    import kubernetes_validate as kv
+    import kubernetes_validate.utils as kv
 
     try:
         kv.validate(obj, version, strict=True)
@@ -178,11 +179,12 @@ def check_references(objs: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
     """Secrets, claims and issuers named by one object exist in the render (or by hand)."""
     names: dict[str, set[str]] = {}
     for o in objs:
-        names.setdefault(str(o.get("kind")), set()).add((o.get("metadata") or {}).get("name"))
+        if name := (o.get("metadata") or {}).get("name"):
+            names.setdefault(str(o.get("kind")), set()).add(name)
     secrets = set(names.get("Secret", set()))
     for o in objs:
-        if o.get("kind") == "Certificate":
-            secrets.add((o.get("spec") or {}).get("secretName"))
+        if o.get("kind") == "Certificate" and (made := (o.get("spec") or {}).get("secretName")):
+            secrets.add(made)
     for o in objs:
         spec = o.get("spec") or {}
         if o.get("kind") == "Certificate":

@@ -6,7 +6,13 @@ identities, pairing, approval decisions, admin reads for REST) and the scheduler
 (objectives and their runs, its leader lease); connectors keep the outbound delivery
 ledger, the IMAP ingestion marks and their leader leases. qmd never calls the store.
 Admin certificates (grpcurl, TUI) may read everything and make the admin decisions:
-approve/deny, pause/resume/delete objectives, cancel and replay, roles and revocation."""
+approve/deny, pause/resume/delete objectives, cancel and replay, roles and revocation.
+
+Audit entries name the verified caller (`svckit.callctx.audit_actor`), never a request's
+`actor` field. The admin behind a relayed call is believed from the gateway, which
+authenticates admins, and from the orchestrator and the scheduler, which pass on what the
+gateway asserted to them (`open_channel(relay_admin=True)`); the entry then names the relay
+too: `admin:alice via svc:orchestrator`."""
 
 from __future__ import annotations
 
@@ -93,5 +99,8 @@ RULES: dict[str, list[str]] = {
     "ListAgentAuditEvents": [GW, ADMIN],
 }
 
+# Who may tell the store which admin is behind a call (see the module docstring).
+ADMIN_RELAYS = (GW, ORCH, SCHED)
+
 # no "*" rule: a method nobody listed is denied to everyone (a test keeps the list complete)
-ALLOW = AllowList(RULES)
+ALLOW = AllowList(RULES, admin_relays=ADMIN_RELAYS)

@@ -47,13 +47,27 @@ ANONYMOUS = Identity("anonymous", "-")
 
 class AllowList:
     """Per-method allow lists. Keys are RPC short names or "*" (every other method);
-    values are patterns `svc:<name>`, `svc:*`, `admin:<name>`, `admin:*`."""
+    values are patterns `svc:<name>`, `svc:*`, `admin:<name>`, `admin:*`.
 
-    def __init__(self, rules: Mapping[str, Iterable[str]]) -> None:
+    `admin_relays` are the services whose assertion of the admin behind a call
+    (`x-acting-admin`) this service believes: the gateway, which authenticates admins on
+    REST, and, where a service says so, services that relay what the gateway asserted to
+    them. Anyone else's assertion is ignored."""
+
+    def __init__(
+        self, rules: Mapping[str, Iterable[str]], *, admin_relays: Iterable[str] = ("svc:gateway",)
+    ) -> None:
         self._rules = {method: frozenset(patterns) for method, patterns in rules.items()}
         for patterns in self._rules.values():
             for p in patterns:
                 Identity.parse(p)
+        self._relays = frozenset(Identity.parse(r) for r in admin_relays)
+        if any(r.is_admin for r in self._relays):
+            raise ValueError("only services relay an admin; an admin certificate acts itself")
+
+    def relays_admin(self, who: Identity) -> bool:
+        """True when `who` may tell this service which admin stands behind a call."""
+        return who in self._relays
 
     def allows(self, method: str, who: Identity) -> bool:
         patterns = self._rules.get(method, self._rules.get("*", frozenset()))

@@ -16,7 +16,8 @@ class CallContext:
     method: str = ""
     # "connector:user_id" asserted by the gateway; None when not asserted or not trusted.
     end_user: str | None = None
-    # The admin behind a REST call, asserted by the gateway ("admin:<name>" or "admin:token").
+    # The admin behind the call ("admin:<name>" or "admin:token"), asserted in metadata by a
+    # caller this service believes on that (the gateway; see AllowList.admin_relays).
     acting_admin: str | None = None
 
 
@@ -58,3 +59,14 @@ def require_admin() -> str:
     if who is None:
         raise PermissionDenied(f"{current().caller} is not acting for an admin")
     return who
+
+
+def audit_actor() -> str:
+    """Who an audit entry names for this call, from the verified call chain only (never from
+    a request field): an admin certificate as itself (`admin:alice`); an admin asserted by a
+    believed relay, with the relay (`admin:alice via svc:orchestrator`); else the calling
+    identity (`svc:scheduler`)."""
+    ctx = current()
+    if ctx.caller.is_admin or ctx.acting_admin is None:
+        return str(ctx.caller)
+    return f"{ctx.acting_admin} via {ctx.caller}"

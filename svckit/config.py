@@ -3,11 +3,12 @@ bind, where the peers are. Each service subclasses `ServiceSettings` in its own 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretBytes, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from svckit.pki import PkiPaths
@@ -44,12 +45,54 @@ class ServiceSettings(BaseSettings):
 S = TypeVar("S", bound=BaseSettings)
 
 
-def describe_error(exc: ValidationError, prefix: str = PREFIX) -> str:
-    """One line per bad value, naming the environment variable."""
+# A field whose name has one of these words holds a secret: its value is never printed.
+SECRET_WORDS = frozenset({"token", "password", "passwd", "secret", "key", "apikey", "credentials"})
+# The password of a URL (scheme://user:password@host) or of a `password=` parameter.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:)[^/?#\s]*@")
+_PARAM_PASSWORD = re.compile(r"(?P<head>\b(?:password|passwd|pwd)=)[^\s&;'\"]+", re.IGNORECASE)
+HIDDEN = "***"
+
+
+def is_secret_field(name: str, cls: type[BaseSettings] | None = None) -> bool:
+    """True when the value of setting `name` must never be shown: a SecretStr/SecretBytes
+    field of `cls`, or a name with a word such as token, password, secret or key."""
+    if SECRET_WORDS.intersection(name.lower().split("_")):
+        return True
+    field = cls.model_fields.get(name) if cls is not None else None
+    return field is not None and _is_secret_type(field.annotation)
+
+
+def _is_secret_type(annotation: Any) -> bool:
+    if annotation in (SecretStr, SecretBytes):
+        return True
+    return any(_is_secret_type(arg) for arg in getattr(annotation, "__args__", ()))
+
+
+def redact_urls(text: str) -> str:
+    """`text` with the password of every URL replaced (postgresql://app:***@db/x)."""
+    text = _URL_PASSWORD.sub(lambda m: m["head"] + HIDDEN + "@", text)
+    return _PARAM_PASSWORD.sub(lambda m: m["head"] + HIDDEN, text)
+
+
+def describe_error(
+    exc: ValidationError, prefix: str = PREFIX, cls: type[BaseSettings] | None = None
+) -> str:
+    """One line per bad value, naming the environment variable. The value is shown to help
+    fix a typo, except a secret's (`is_secret_field`: only "value hidden") and the password
+    inside a URL."""
     lines = []
     for err in exc.errors():
-        field = "_".join(str(p) for p in err["loc"]).upper()
-        lines.append(f"invalid setting {prefix}{field}: {err['msg']} (got {err.get('input')!r})")
+        loc = [str(p) for p in err["loc"]]
+        field = "_".join(loc).upper()
+        given = err.get("input")
+        msg = redact_urls(err["msg"])
+        if loc and is_secret_field(loc[0], cls):
+            if isinstance(given, str) and given:
+                msg = msg.replace(given, HIDDEN)
+            lines.append(f"invalid setting {prefix}{field}: {msg} (value hidden)")
+        else:
+            shown = redact_urls(repr(given))
+            lines.append(f"invalid setting {prefix}{field}: {msg} (got {shown})")
     return "\n".join(lines)
 
 
@@ -58,5 +101,5 @@ def load_settings(cls: type[S]) -> S:
     try:
         return cls()
     except ValidationError as exc:
-        print(describe_error(exc), file=sys.stderr)
+        print(describe_error(exc, cls=cls), file=sys.stderr)
         raise SystemExit(2) from None

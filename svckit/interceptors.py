@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf import any_pb2
@@ -28,6 +28,10 @@ REQUEST_ID = "x-request-id"
 END_USER = "x-end-user"
 ACTING_ADMIN = "x-acting-admin"
 STATUS_DETAILS = "grpc-status-details-bin"
+# The wrapper serves every service's methods, whatever their message types (a string: grpc's
+# class is generic only in typeshed).
+_Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
+
 # Services open to any certificate of our CA, so operators can use grpcurl.
 OPEN_SERVICES = (
     "grpc.health.v1.Health",
@@ -35,6 +39,19 @@ OPEN_SERVICES = (
     "grpc.reflection.v1.ServerReflection",
 )
 GATEWAY = Identity("svc", "gateway")
+
+
+def asserted_admin(value: str | None) -> str | None:
+    """An `x-acting-admin` value if it names an admin (`admin:<name>`, the characters an
+    admin certificate's name may have), else None: a malformed assertion asserts nobody."""
+    if not value:
+        return None
+    kind, _, name = value.partition(":")
+    if kind != "admin" or not name or len(name) > 128:
+        return None
+    if not all(c.isalnum() or c in "-_." for c in name):
+        return None
+    return value
 
 
 def status_metadata(err: errors.DomainError) -> tuple[tuple[str, bytes], ...]:
@@ -80,7 +97,7 @@ class ServerWrapper:
             )
             server.add_registered_method_handlers(service, wrapped)
 
-    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    def _wrap(self, method: str, handler: _Handler) -> _Handler:
         service, _, short = method.rpartition("/")
         open_to_all = service.lstrip("/") in OPEN_SERVICES
         kw = {
@@ -103,13 +120,14 @@ class ServerWrapper:
         md = dict(context.invocation_metadata() or ())
         rid = md.get(REQUEST_ID) or self._request_ids()
         caller = peer_identity(context)
-        trusted = caller == GATEWAY
         ctx = callctx.CallContext(
             request_id=rid,
             caller=caller,
             method=method,
-            end_user=md.get(END_USER) if trusted else None,
-            acting_admin=md.get(ACTING_ADMIN) if trusted else None,
+            end_user=md.get(END_USER) if caller == GATEWAY else None,
+            acting_admin=(
+                asserted_admin(md.get(ACTING_ADMIN)) if self._allow.relays_admin(caller) else None
+            ),
         )
         call = _Call(ctx, short)
         if not open_to_all and not self._allow.allows(short, caller):
@@ -189,14 +207,12 @@ class _Capture:
     """Stands in for the server while generated code registers its method handlers."""
 
     def __init__(self) -> None:
-        self.services: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+        self.services: dict[str, dict[str, _Handler]] = {}
 
     def add_generic_rpc_handlers(self, handlers: Any) -> None:
         pass  # the same handlers also arrive through add_registered_method_handlers
 
-    def add_registered_method_handlers(
-        self, service: str, handlers: dict[str, grpc.RpcMethodHandler]
-    ) -> None:
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, _Handler]) -> None:
         self.services[service] = handlers
 
 

@@ -58,7 +58,7 @@ class Rebinding:
             self._call = getattr(ch.inner, self._kind)(*self._args, **self._kw)
 
 
-class RotatingChannel(grpc.aio.Channel):  # type: ignore[misc]
+class RotatingChannel(grpc.aio.Channel):
     """An mTLS grpc.aio channel to `target` with the certificates `watch` follows."""
 
     def __init__(

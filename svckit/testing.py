@@ -20,10 +20,11 @@ from typing import IO, Any
 
 import grpc
 from cryptography import x509
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from svckit.authz import Identity
 from svckit.channels import open_channel
+from svckit.healthcheck import health_stub
 from svckit.pki import CertPair, PkiPaths, init_pki, issue_admin
 from svckit.serve import Ports, Service
 
@@ -112,7 +113,7 @@ async def status_of(
 async def health_of(pki: PkiPaths, port: int, services: list[str]) -> dict[str, str]:
     """Health status name of each service (use "" for the server as a whole)."""
     async with client_channel(pki, port, "admin:admin") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
+        stub = health_stub(channel)
         out = {}
         for name in services:
             reply = await stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=5)
@@ -172,7 +173,7 @@ def _wait_serving(
 ) -> None:
     end = time.monotonic() + deadline
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
+        stub = health_stub(channel)
         while time.monotonic() < end:
             if proc.poll() is not None:
                 log.seek(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+from typing import Any
 
 import grpc
 from cryptography import x509
@@ -22,7 +23,8 @@ def server_credentials(
     watch = CertWatch(pki.ca_cert, pair)
     return grpc.dynamic_ssl_server_credentials(
         _server_config(watch.current),
-        _ServerFetcher(watch, recheck),
+        # typeshed wants a configuration back every time; grpc reads None as "no change"
+        _ServerFetcher(watch, recheck),  # type: ignore[arg-type]
         require_client_authentication=True,
     )
 
@@ -80,7 +82,6 @@ def identity_from_pem(pem: bytes) -> Identity:
     return ANONYMOUS
 
 
-def peer_identity(context: grpc.aio.ServicerContext) -> Identity:
-    auth = context.auth_context()
-    pems = auth.get("x509_pem_cert")
-    return identity_from_pem(pems[0]) if pems else ANONYMOUS
+def peer_identity(context: grpc.aio.ServicerContext[Any, Any]) -> Identity:
+    pem = next(iter(context.auth_context().get("x509_pem_cert", ())), None)
+    return identity_from_pem(pem) if pem else ANONYMOUS

@@ -23,12 +23,13 @@ from gateway_svc.rest.codec import JsonCodec
 from gateway_svc.rest.ready import BackendProbe
 from gateway_svc.rest.router import Router
 from gateway_svc.rest.server import RestServer
+from gateway_svc.rest.settings import RestSettings, admin_token, backend_addresses, limits
 from svckit.certfiles import CertWatch
+from svckit.pki import PkiPaths
 from svckit.rotating import RotatingChannel
 
-__all__ = ["RestApp", "RestServer", "build_app", "openapi_document", "serve"]
+__all__ = ["RestApp", "RestServer", "RestSettings", "build_app", "openapi_document", "serve"]
 
-DEFAULT_PORT = 8443
 EXCLUDED = ("agent_runtime.testing.",)
 
 
@@ -38,7 +39,7 @@ def openapi_document(
     """The OpenAPI 3.1 document of these services' annotated RPCs."""
     svcs = list(services)
     routes = mount.compile_routes(svcs, JsonCodec(), success_status)
-    notes = comments.load(comments.default_root(), {s.file.name for s in svcs})
+    notes = comments.load({s.file.package for s in svcs})
     return openapi.build(routes, notes)
 
 
@@ -50,6 +51,7 @@ def build_app(
     probe: Mapping[str, grpc.aio.Channel] | None = None,
     timeout: float = 10.0,
     max_body: int = 1 << 20,
+    body_timeout: float = 15.0,
     success_status: Mapping[str, int] | None = None,
 ) -> RestApp:
     """The ASGI app for `services`; `channels` maps a service full name to its backend
@@ -57,7 +59,7 @@ def build_app(
     `success_status` maps an RPC path to the status of its successful answer (default 200)."""
     svcs = list(services)
     routes = mount.compile_routes(svcs, JsonCodec(), success_status)
-    notes = comments.load(comments.default_root(), {s.file.name for s in svcs})
+    notes = comments.load({s.file.package for s in svcs})
     doc = openapi.dumps(openapi.build(routes, notes))
     return RestApp(
         Router(routes),
@@ -67,18 +69,11 @@ def build_app(
         openapi=doc,
         timeout=timeout,
         max_body=max_body,
+        body_timeout=body_timeout,
     )
 
 
-def _secret(value: Any) -> str | None:
-    """A plain string from a str or a pydantic SecretStr setting."""
-    if value is None:
-        return None
-    text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
-    return text or None
-
-
-def backend_channel(addr: str, pki: Any, *, reload_interval: float = 30.0) -> grpc.aio.Channel:
+def backend_channel(addr: str, pki: PkiPaths, *, reload_interval: float = 30.0) -> grpc.aio.Channel:
     """An mTLS channel with the gateway's certificate. Unlike svckit.channels.open_channel it
     has no client interceptor (about 150 us per call): every REST call sets its own deadline
     and request id and passes the caller in metadata. It does follow certificate renewals
@@ -93,7 +88,7 @@ def backend_channel(addr: str, pki: Any, *, reload_interval: float = 30.0) -> gr
 
 
 def serve(
-    settings: Any,
+    settings: RestSettings,
     *,
     services: Iterable[ServiceDescriptor] | None = None,
     port: int | None = None,
@@ -107,24 +102,26 @@ def serve(
     served by `settings.<backend>_addr`, unless `addresses` names its backend."""
     svcs = list(services) if services is not None else mount.discover(exclude=EXCLUDED)
     pki = settings.pki
+    known = {**backend_addresses(settings), **(addresses or {})}
     by_backend: dict[str, grpc.aio.Channel] = {}
     by_service: dict[str, grpc.aio.Channel] = {}
     for service in svcs:
         key = mount.backend_key(service)
-        addr = (addresses or {}).get(key) or getattr(settings, f"{key}_addr", None)
+        addr = known.get(key)
         if not addr:
             continue
         if key not in by_backend:
             by_backend[key] = backend_channel(addr, pki)
         by_service[service.full_name] = by_backend[key]
-    max_body = int(getattr(settings, "rest_max_body_bytes", 1 << 20))
+    edge = limits(settings)
     app = build_app(
         svcs,
         by_service,
-        token=token if token is not None else _secret(getattr(settings, "admin_token", None)),
+        token=token if token is not None else admin_token(settings),
         probe=by_backend,
         timeout=settings.rpc_timeout_seconds,
-        max_body=max_body,
+        max_body=settings.rest_max_body_bytes,
+        body_timeout=edge.idle_timeout,
         success_status=success_status,
     )
 
@@ -135,9 +132,10 @@ def serve(
     return RestServer(
         app,
         host=settings.bind_host,
-        port=port if port is not None else int(getattr(settings, "rest_port", DEFAULT_PORT)),
+        port=port if port is not None else settings.rest_port,
         cert=pki.rest,
         ca_cert=pki.ca_cert,
-        max_body=max_body,
+        limits=edge,
+        on_stopping=app.shutdown,
         on_stop=close,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -16,7 +17,7 @@ from gateway_svc.rest import streaming
 from gateway_svc.rest.auth import Authenticator
 from gateway_svc.rest.errors import RestError, from_rpc_error
 from gateway_svc.rest.router import Router
-from gateway_svc.rest.transcode import Route, too_large
+from gateway_svc.rest.transcode import too_large
 from svckit.ids import RequestIds
 
 Scope = MutableMapping[str, Any]
@@ -28,12 +29,22 @@ log = logging.getLogger("gateway_svc.rest")
 REQUEST_ID = "x-request-id"
 ACTING_ADMIN = "x-acting-admin"
 _JSON = [(b"content-type", b"application/json")]
+_CLOSE = (b"connection", b"close")
 _RID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
+# Methods a browser may send cross-site without asking first (a CORS preflight) are GET, HEAD
+# and POST with a form or text/plain body. Every method but GET and HEAD must say it sends JSON,
+# which a cross-site form cannot, so a page elsewhere cannot make an admin's browser (with its
+# client certificate) change anything here: CSRF.
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def _json_type(content_type: bytes) -> bool:
     media = content_type.split(b";", 1)[0].strip().lower()
     return media == b"application/json" or media.endswith(b"+json")
+
+
+def _declares_body(headers: Mapping[bytes, bytes]) -> bool:
+    return b"transfer-encoding" in headers or headers.get(b"content-length", b"0") != b"0"
 
 
 class RestApp:
@@ -50,6 +61,7 @@ class RestApp:
         openapi: bytes,
         timeout: float = 10.0,
         max_body: int = 1 << 20,
+        body_timeout: float = 15.0,
     ) -> None:
         self._router = router
         self._calls = dict(calls)
@@ -58,7 +70,14 @@ class RestApp:
         self._openapi = openapi
         self._timeout = timeout
         self._max_body = max_body
+        self._body_timeout = body_timeout
         self._request_ids = RequestIds()
+        self._stopping = asyncio.Event()
+
+    def shutdown(self) -> None:
+        """The server is stopping: open streams end (with an UNAVAILABLE error event), new ones
+        are refused; other requests are unaffected."""
+        self._stopping.set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -73,6 +92,7 @@ class RestApp:
         extra = [(b"x-request-id", rid_s.encode())]
         started = time.perf_counter()
         status = 0
+        body_read = False
 
         async def tracked(message: MutableMapping[str, Any]) -> None:
             nonlocal status
@@ -80,10 +100,25 @@ class RestApp:
                 status = message["status"]
             await send(message)
 
+        async def reading() -> MutableMapping[str, Any]:
+            nonlocal body_read
+            message = await receive()
+            body_read = body_read or not message.get("more_body", False)
+            return message
+
         try:
-            await self._handle(scope, headers, rid_s, extra, receive, tracked)
+            await self._handle(scope, headers, rid_s, extra, reading, tracked)
         except RestError as err:
-            await _respond(tracked, err.status, err.body(), [*_JSON, *err.headers, *extra])
+            answer = [*_JSON, *err.headers, *extra]
+            if not body_read and _declares_body(headers):  # the body's rest is not worth reading
+                answer.append(_CLOSE)
+            await _respond(tracked, err.status, err.body(), answer)
+        except Exception:
+            log.exception("REST request failed", extra={"request_id": rid_s})
+            if status:
+                return  # the answer has begun: the server closes the connection
+            failure = RestError("INTERNAL", "internal error")
+            await _respond(tracked, failure.status, failure.body(), [*_JSON, *extra, _CLOSE])
         finally:
             log.info(
                 "http",
@@ -118,10 +153,19 @@ class RestApp:
             return
         raw = scope.get("raw_path")
         raw_path = raw.decode("latin-1") if raw else path
-        route, captures = self._router.match(scope["method"], raw_path.split("?", 1)[0])
-        body = await self._body(route, headers, receive) if route.wants_body else None
+        method: str = scope["method"]
+        route, captures = self._router.match(method, raw_path.split("?", 1)[0])
+        if method not in _SAFE_METHODS and not _json_type(headers.get(b"content-type", b"")):
+            raise RestError(
+                "INVALID_ARGUMENT",
+                f"{method} requests must be sent with Content-Type: application/json",
+                status=415,
+            )
+        # The whole request is read before anything is called: a request whose framing breaks
+        # off (the server answers 400) never reaches a backend, with a body or without one.
+        body = await self._body(headers, receive)
         query = _query(scope.get("query_string", b""))
-        request = route.build_request(captures, query, body)
+        request = route.build_request(captures, query, body if route.wants_body else None)
         call = self._calls.get(route.binding.rpc_path)
         if call is None:
             service = route.binding.method.containing_service.full_name
@@ -129,8 +173,10 @@ class RestApp:
         metadata = ((REQUEST_ID, rid), (ACTING_ADMIN, who))
         if route.binding.server_streaming:
             fmt = streaming.pick_format(headers.get(b"accept", b""))
+            if self._stopping.is_set():
+                raise RestError("UNAVAILABLE", "the server is stopping")
             stream = call(request, metadata=metadata)
-            await streaming.stream(stream, route, fmt, extra, send, receive)
+            await streaming.stream(stream, route, fmt, extra, send, receive, self._stopping)
             return
         try:
             response = await call(request, metadata=metadata, timeout=self._timeout)
@@ -151,14 +197,34 @@ class RestApp:
         else:
             await _respond(send, 200, b'{"status":"ready"}', [*_JSON, *extra])
 
-    async def _body(self, route: Route, headers: dict[bytes, bytes], receive: Receive) -> bytes:
+    async def _body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
+        """The whole request body: 413 past the limit, 408 when it stops coming."""
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self._max_body:
             raise too_large(self._max_body)
+        message = await receive()
+        if not message.get("more_body", False) and message["type"] == "http.request":
+            body: bytes = message.get("body", b"")  # all of it came with the head: no timer
+            if len(body) > self._max_body:
+                raise too_large(self._max_body)
+        else:
+            try:
+                async with asyncio.timeout(self._body_timeout):
+                    body = await self._rest_of_body(message, receive)
+            except TimeoutError:
+                raise RestError(
+                    "DEADLINE_EXCEEDED", "the request body did not arrive in time", status=408
+                ) from None
+        if body.strip() and not _json_type(headers.get(b"content-type", b"")):
+            raise RestError(
+                "INVALID_ARGUMENT", "the request body must be application/json", status=415
+            )
+        return body
+
+    async def _rest_of_body(self, message: MutableMapping[str, Any], receive: Receive) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
             if message["type"] == "http.disconnect":
                 raise RestError("CANCELLED", "client went away")
             chunk = message.get("body", b"")
@@ -167,13 +233,8 @@ class RestApp:
                 raise too_large(self._max_body)
             chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        if body.strip() and not _json_type(headers.get(b"content-type", b"")):
-            raise RestError(
-                "INVALID_ARGUMENT", "the request body must be application/json", status=415
-            )
-        return body
+                return b"".join(chunks)
+            message = await receive()
 
 
 def _dumps(obj: Any) -> bytes:

@@ -133,12 +133,50 @@ def _make(specs: tuple[tuple[str, int, Encoder | None], ...]) -> Encoder:
     return encode
 
 
+def _no_constant(name: str) -> Any:
+    raise BodyError(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise BodyError(f"number out of range: {text[:40]}")
+    return value
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise BodyError(f"duplicate key {key[:40]!r} in the JSON body")
+            seen.add(key)
+    return obj
+
+
 def parse_body(raw: bytes, message: Message, field: str) -> None:
-    """Merge a JSON body into `message` (field "*" = whole message) or raise BodyError."""
+    """Merge a JSON body into `message` (field "*" = whole message) or raise BodyError.
+
+    Strict where parsers differ: UTF-8 only, no NaN/Infinity, no numbers that overflow a
+    double, no duplicate keys (which one would win differs between parsers)."""
     try:
-        obj = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        obj = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_no_constant,
+            parse_float=_finite,
+            object_pairs_hook=_unique,
+        )
+    except BodyError:
+        raise
+    except UnicodeDecodeError:
+        raise BodyError("the JSON body is not UTF-8") from None
+    except json.JSONDecodeError as exc:
         raise BodyError(f"malformed JSON body: {exc}") from None
+    except RecursionError:
+        raise BodyError("the JSON body is nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise BodyError(f"invalid number in the JSON body: {str(exc)[:80]}") from None
     if field == "*":
         if not isinstance(obj, dict):
             raise BodyError("the JSON body must be an object")

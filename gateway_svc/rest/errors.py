@@ -50,11 +50,11 @@ def _details(trailing: Mapping[str, str | bytes]) -> dict[str, str]:
     out: dict[str, str] = {}
     for any_ in status.details:
         info = error_details_pb2.ErrorInfo()
-        if any_.Is(info.DESCRIPTOR) and any_.Unpack(info):
+        if any_.Unpack(info):  # False for another message type
             out.update(info.metadata)
             continue
         bad = error_details_pb2.BadRequest()
-        if any_.Is(bad.DESCRIPTOR) and any_.Unpack(bad) and bad.field_violations:
+        if any_.Unpack(bad) and bad.field_violations:
             out["field"] = bad.field_violations[0].field
     return out
 

@@ -61,7 +61,8 @@ def bind_calls(routes: Iterable[Route], channels: Mapping[str, grpc.aio.Channel]
         if channel is None or b.rpc_path in calls:
             continue
         factory = channel.unary_stream if b.server_streaming else channel.unary_unary
-        calls[b.rpc_path] = factory(
+        # _registered_method is grpc's private keyword, which typeshed leaves out
+        calls[b.rpc_path] = factory(  # type: ignore[call-arg]
             b.rpc_path,
             request_serializer=route.request_cls.SerializeToString,
             response_deserializer=route.response_cls.FromString,

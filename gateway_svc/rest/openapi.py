@@ -79,8 +79,13 @@ def _operation(
             body_schema = builder.message(method.input_type)
         else:
             body_schema = builder.field(method.input_type.fields_by_name[b.body])
+    else:
+        body_schema = {"type": "object", "description": "ignored"}
+    if b.http_method not in ("GET", "HEAD"):
+        # Required: every method but GET and HEAD must be sent as application/json (CSRF),
+        # so a client sends at least `{}`.
         op["requestBody"] = {
-            "required": False,
+            "required": True,
             "content": {"application/json": {"schema": body_schema}},
         }
     if b.response_body:
@@ -133,7 +138,9 @@ def build(
             "title": title,
             "version": version,
             "description": "The REST API of agent-runtime, transcoded to gRPC from the "
-            "services' google.api.http annotations.",
+            "services' google.api.http annotations. Every request other than GET and HEAD "
+            "must carry `Content-Type: application/json`, with a body or without one "
+            "(else 415).",
         },
         "tags": [{"name": n, **({"description": d} if d else {})} for n, d in tags.items()],
         "security": [{"bearerAuth": []}, {"adminCertificate": []}],

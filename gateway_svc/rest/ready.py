@@ -6,17 +6,19 @@ import asyncio
 from collections.abc import Mapping
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
+
+from svckit.healthcheck import HealthStub, health_stub
 
 
 class BackendProbe:
     """Checks the backends in parallel; `__call__` returns the names that are not SERVING."""
 
     def __init__(self, channels: Mapping[str, grpc.aio.Channel], timeout: float = 2.0) -> None:
-        self._stubs = {name: health_pb2_grpc.HealthStub(ch) for name, ch in channels.items()}
+        self._stubs = {name: health_stub(ch) for name, ch in channels.items()}
         self._timeout = timeout
 
-    async def _serving(self, stub: health_pb2_grpc.HealthStub) -> bool:
+    async def _serving(self, stub: HealthStub) -> bool:
         try:
             reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=self._timeout)
         except grpc.aio.AioRpcError:

@@ -1,6 +1,7 @@
-"""The HTTPS listener: our HTTP/1.1 server (http1.py) on a socket we bind, TLS from the dev
-PKI, client certificates optional (an admin certificate authenticates; so does the bearer
-token). Renewed certificate files are loaded into the live context: new handshakes use them."""
+"""The HTTPS listener: uvicorn's HTTP/1.1 protocol behind our listener (listener.py) on a
+socket we bind, TLS from the dev PKI, client certificates optional (an admin certificate
+authenticates; so does the bearer token). Renewed certificate files are loaded into the live
+context: new handshakes use them."""
 
 from __future__ import annotations
 
@@ -11,27 +12,13 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
-from gateway_svc.rest.auth import PEER_IDENTITY
-from gateway_svc.rest.http1 import App, Http1Server
-from svckit.authz import Identity
+from gateway_svc.rest.limits import Limits
+from gateway_svc.rest.listener import App, Listener
 from svckit.certfiles import CertWatch
 from svckit.pki import CertPair
 
 log = logging.getLogger("gateway_svc.rest.server")
-
-
-def _peer_state(transport: asyncio.BaseTransport) -> dict[str, Any]:
-    """The verified client certificate's identity, for every request's scope state."""
-    ssl_object = transport.get_extra_info("ssl_object")
-    cert = ssl_object.getpeercert() if ssl_object is not None else None
-    for kind, value in (cert or {}).get("subjectAltName", ()):
-        if kind == "URI":
-            who = Identity.from_uri(value)
-            if who is not None:
-                return {PEER_IDENTITY: str(who)}
-    return {}
 
 
 def server_context(cert: CertPair, ca_cert: Path) -> ssl.SSLContext:
@@ -45,7 +32,9 @@ def server_context(cert: CertPair, ca_cert: Path) -> ssl.SSLContext:
 
 
 class RestServer:
-    """Build, then `await start()` (returns the bound port; 0 picks one), `await stop()`."""
+    """Build, then `await start()` (returns the bound port; 0 picks one), `await stop()`.
+    `on_stopping` runs when stop begins (the app ends its streams); `on_stop` after the last
+    connection is gone."""
 
     def __init__(
         self,
@@ -55,38 +44,40 @@ class RestServer:
         port: int,
         cert: CertPair,
         ca_cert: Path,
-        max_body: int = 1 << 20,
+        limits: Limits | None = None,
+        on_stopping: Callable[[], None] | None = None,
         on_stop: Callable[[], Awaitable[None]] | None = None,
         reload_interval: float = 5.0,
+        grace: float = 5.0,
     ) -> None:
         self._app = app
         self._host, self._port = host, port
         self._cert = cert
         self._watch = CertWatch(ca_cert, cert)
         self._tls = server_context(cert, ca_cert)
+        self._limits = limits or Limits()
         self._reload_interval = reload_interval
+        self._grace = grace
         self._reloader: asyncio.Task[None] | None = None
-        self._max_body = max_body
-        self._server: Http1Server | None = None
+        self._listener: Listener | None = None
+        self._on_stopping = on_stopping
         self._on_stop = on_stop
         self.port = 0
 
+    @property
+    def open_connections(self) -> int:
+        """Connections accepted and not yet closed (TLS handshakes included)."""
+        return self._listener.open_connections if self._listener is not None else 0
+
     async def start(self) -> int:
         family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
-        # proto IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets that say so, and
-        # without it every response pays Nagle + delayed ACK (~40 ms).
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
         self.port = int(sock.getsockname()[1])
-        server = Http1Server(
-            self._app,
-            ssl_context=self._tls,
-            connection_state=_peer_state,
-            max_body=self._max_body,
-        )
-        await server.start(sock)
-        self._server = server
+        listener = Listener(self._app, self._tls, self._limits, on_stopping=self._on_stopping)
+        await listener.start(sock)
+        self._listener = listener
         self._reloader = asyncio.get_running_loop().create_task(self._reload_forever())
         return self.port
 
@@ -119,8 +110,8 @@ class RestServer:
             reloader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reloader
-        server, self._server = self._server, None
-        if server is not None:
-            await server.stop(grace=5.0)
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await listener.stop(grace=self._grace)
         if self._on_stop is not None:
             await self._on_stop()

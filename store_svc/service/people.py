@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import grpc
 
@@ -14,8 +14,9 @@ from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceServic
 from store_svc.convert import to_msg
 from store_svc.identities import Identities
 from store_svc.pairing import Pairings
+from svckit.callctx import audit_actor
 
-Ctx: TypeAlias = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 Ident, User, Pairing = identity_pb2.Identity, identity_pb2.User, pairing_pb2.PairingRequest
 
 
@@ -41,7 +42,7 @@ class IdentityService(IdentityServiceServicer):
             request.email,
             request.connector,
             request.connector_user_id,
-            request.actor,
+            audit_actor(),
         )
         return irpc.CreateUserResponse(
             user=to_msg(User, user), identity=to_msg(Ident, ident) if ident else None
@@ -65,13 +66,13 @@ class IdentityService(IdentityServiceServicer):
     async def SetUserRole(
         self, request: irpc.SetUserRoleRequest, context: Ctx
     ) -> irpc.SetUserRoleResponse:
-        row = await self._i.set_role(request.identity_id, request.role, request.actor)
+        row = await self._i.set_role(request.identity_id, request.role, audit_actor())
         return irpc.SetUserRoleResponse(identity=to_msg(Ident, row))
 
     async def RevokeIdentity(
         self, request: irpc.RevokeIdentityRequest, context: Ctx
     ) -> irpc.RevokeIdentityResponse:
-        row = await self._i.revoke(request.identity_id, request.actor, request.reason)
+        row = await self._i.revoke(request.identity_id, audit_actor(), request.reason)
         return irpc.RevokeIdentityResponse(identity=to_msg(Ident, row))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import grpc
 
@@ -13,9 +13,10 @@ from store_svc.convert import fields_of, to_msg
 from store_svc.dead_letters import DeadLetters
 from store_svc.queue import Queue
 from store_svc.tasks import Tasks
+from svckit.callctx import audit_actor
 from svckit.errors import DomainError
 
-Ctx: TypeAlias = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 CLAIM_MARGIN_MS = 200
 
 
@@ -121,7 +122,7 @@ class TaskService(TaskServiceServicer):
     async def CancelTask(
         self, request: rpc.CancelTaskRequest, context: Ctx
     ) -> rpc.CancelTaskResponse:
-        row = await self._tasks.cancel(request.id, request.actor, request.reason)
+        row = await self._tasks.cancel(request.id, audit_actor(), request.reason)
         return rpc.CancelTaskResponse(task=to_msg(pb.Task, row))
 
     async def QueueStats(
@@ -152,7 +153,7 @@ class TaskService(TaskServiceServicer):
     async def ReplayDeadLetter(
         self, request: rpc.ReplayDeadLetterRequest, context: Ctx
     ) -> rpc.ReplayDeadLetterResponse:
-        task, dl = await self._dead.replay(request.id, request.actor)
+        task, dl = await self._dead.replay(request.id, audit_actor())
         return rpc.ReplayDeadLetterResponse(
             task=to_msg(pb.Task, task), dead_letter=to_msg(pb.DeadLetter, dl)
         )

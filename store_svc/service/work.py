@@ -17,9 +17,9 @@ from store_svc.convert import to_msg
 from store_svc.db import Row
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
-from svckit import callctx
+from svckit.callctx import audit_actor
 
-Ctx: TypeAlias = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 Approval, Run = approval_pb2.ActionApproval, objective_pb2.ObjectiveRun
 
 
@@ -35,11 +35,6 @@ def present(msg: Message) -> dict[str, Any]:
     return {f.name: v for f, v in msg.ListFields()}
 
 
-def actor_of(given: str) -> str:
-    """The named actor, else the calling identity (`svc:scheduler`, `admin:ops` …)."""
-    return given.strip() or str(callctx.current().caller)
-
-
 class ObjectiveService(ObjectiveServiceServicer):
     def __init__(self, objectives: Objectives, runs: ObjectiveRuns) -> None:
         self._o, self._runs = objectives, runs
@@ -49,7 +44,7 @@ class ObjectiveService(ObjectiveServiceServicer):
     ) -> orpc.CreateObjectiveResponse:
         req = present(request)
         req.setdefault("active", True)
-        row = await self._o.create(req, actor_of(request.actor))
+        row = await self._o.create(req, audit_actor())
         return orpc.CreateObjectiveResponse(objective=objective_msg(row))
 
     async def GetObjective(
@@ -83,25 +78,25 @@ class ObjectiveService(ObjectiveServiceServicer):
         changes = present(request)
         changes.pop("id", None)
         changes.pop("actor", None)
-        row = await self._o.update(request.id, changes, actor_of(request.actor))
+        row = await self._o.update(request.id, changes, audit_actor())
         return orpc.UpdateObjectiveResponse(objective=objective_msg(row))
 
     async def DeleteObjective(
         self, request: orpc.DeleteObjectiveRequest, context: Ctx
     ) -> orpc.DeleteObjectiveResponse:
-        oid = await self._o.delete(request.id, actor_of(request.actor))
+        oid = await self._o.delete(request.id, audit_actor())
         return orpc.DeleteObjectiveResponse(id=oid, deleted=True)
 
     async def RecordObjectiveRun(
         self, request: orpc.RecordObjectiveRunRequest, context: Ctx
     ) -> orpc.RecordObjectiveRunResponse:
-        obj, run = await self._runs.record(present(request), actor_of(""))
+        obj, run = await self._runs.record(present(request), audit_actor())
         return orpc.RecordObjectiveRunResponse(objective=objective_msg(obj), run=to_msg(Run, run))
 
     async def FinishObjectiveRun(
         self, request: orpc.FinishObjectiveRunRequest, context: Ctx
     ) -> orpc.FinishObjectiveRunResponse:
-        obj, run = await self._runs.finish(present(request), actor_of(""))
+        obj, run = await self._runs.finish(present(request), audit_actor())
         return orpc.FinishObjectiveRunResponse(objective=objective_msg(obj), run=to_msg(Run, run))
 
     async def ListObjectiveRuns(
@@ -141,7 +136,7 @@ class ApprovalService(ApprovalServiceServicer):
     async def QueueExecution(
         self, request: arpc.QueueExecutionRequest, context: Ctx
     ) -> arpc.QueueExecutionResponse:
-        row = await self._a.queue_execution(request.id, request.task_id, actor_of(request.actor))
+        row = await self._a.queue_execution(request.id, request.task_id, audit_actor())
         return arpc.QueueExecutionResponse(approval=to_msg(Approval, row))
 
     async def DecideApproval(
@@ -161,6 +156,6 @@ class ApprovalService(ApprovalServiceServicer):
             request.execution_message,
             request.executor_plugin,
             request.executed_at_unix,
-            actor_of(""),
+            audit_actor(),
         )
         return arpc.RecordExecutionResponse(approval=to_msg(Approval, row))

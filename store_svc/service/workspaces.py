@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import grpc
 
@@ -11,8 +11,9 @@ from agent_runtime.store.v1 import workspace_service_pb2 as rpc
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceServicer
 from store_svc.convert import to_msg
 from store_svc.workspaces import Workspaces
+from svckit.callctx import audit_actor
 
-Ctx: TypeAlias = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 
 
 class WorkspaceService(WorkspaceServiceServicer):
@@ -71,6 +72,6 @@ class WorkspaceService(WorkspaceServiceServicer):
             request.id,
             request.is_admin if request.HasField("is_admin") else None,
             request.system_prompt if request.HasField("system_prompt") else None,
-            request.actor,
+            audit_actor(),
         )
         return rpc.UpdateContextResponse(context=to_msg(pb.Context, row))

@@ -24,6 +24,8 @@ from svckit.testing import poll
 
 STARTUP_DEADLINE = 180.0  # six Python services on two shared cores
 STOP_DEADLINE = 15.0
+# The shared stack's REST bearer token (AGENT_RUNTIME_ADMIN_TOKEN): only the gateway gets it.
+STACK_ADMIN_TOKEN = "stack-admin-token-for-tests"
 
 
 @dataclass
@@ -118,7 +120,9 @@ class _Stacks:
 
     def get(self) -> Stack:
         if self._current is None or self._current.proc.poll() is not None:
-            self._current = start_stack(self._tmp.mktemp("stack"))
+            self._current = start_stack(
+                self._tmp.mktemp("stack"), env={"AGENT_RUNTIME_ADMIN_TOKEN": STACK_ADMIN_TOKEN}
+            )
         return self._current
 
     def close(self) -> None:

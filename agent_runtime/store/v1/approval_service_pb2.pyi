@@ -365,7 +365,10 @@ class QueueExecutionRequest(_message.Message):
     task_id: _builtins.str
     """The executing task's id; required."""
     actor: _builtins.str
-    """Who queues it, for the audit log; default the calling identity."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     def __init__(
         self,
         *,

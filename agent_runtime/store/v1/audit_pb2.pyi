@@ -34,7 +34,9 @@ class AuditEvent(_message.Message):
     id: _builtins.str
     """Event id."""
     actor: _builtins.str
-    """Who did it (identity or user id)."""
+    """Who did it: the verified caller (`svc:<name>`, `admin:<name>`, `admin:<name> via
+    svc:<relay>`); for approval and pairing events the requesting or deciding user's id.
+    """
     action: _builtins.str
     """What happened, e.g. pairing.approved, task.canceled."""
     subject_kind: _builtins.str

@@ -33,7 +33,10 @@ class AppendAuditEventRequest(_message.Message):
     BEFORE_JSON_FIELD_NUMBER: _builtins.int
     AFTER_JSON_FIELD_NUMBER: _builtins.int
     actor: _builtins.str
-    """Who; required."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     action: _builtins.str
     """What; required."""
     subject_kind: _builtins.str

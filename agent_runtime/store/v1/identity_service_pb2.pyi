@@ -138,7 +138,10 @@ class CreateUserRequest(_message.Message):
     connector_user_id: _builtins.str
     """Account id on that connector; required when connector is set."""
     actor: _builtins.str
-    """Who created the user, for the audit log."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     def __init__(
         self,
         *,
@@ -275,7 +278,10 @@ class SetUserRoleRequest(_message.Message):
     role: _builtins.str
     """New role: overlord, admin, operator, member or viewer."""
     actor: _builtins.str
-    """Who made the change, for the audit log."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     def __init__(
         self,
         *,
@@ -327,7 +333,10 @@ class RevokeIdentityRequest(_message.Message):
     identity_id: _builtins.str
     """Identity id."""
     actor: _builtins.str
-    """Who revoked it, for the audit log."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     reason: _builtins.str
     """Why, for the identity and the audit log; optional."""
     def __init__(

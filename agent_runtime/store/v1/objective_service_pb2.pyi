@@ -75,7 +75,10 @@ class CreateObjectiveRequest(_message.Message):
     failure_backoff_max_seconds: _builtins.int
     """Longest retry delay, seconds; 0 for the default."""
     actor: _builtins.str
-    """Who creates it, for the audit log; default the calling identity."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     def __init__(
         self,
         *,
@@ -355,7 +358,10 @@ class UpdateObjectiveRequest(_message.Message):
     failure_backoff_max_seconds: _builtins.int
     """New longest retry delay, seconds."""
     actor: _builtins.str
-    """Who changes it, for the audit log; default the calling identity."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     def __init__(
         self,
         *,
@@ -479,7 +485,10 @@ class DeleteObjectiveRequest(_message.Message):
     id: _builtins.str
     """Objective id."""
     actor: _builtins.str
-    """Who deletes it, for the audit log; default the calling identity."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     def __init__(
         self,
         *,

@@ -791,7 +791,10 @@ class CancelTaskRequest(_message.Message):
     id: _builtins.str
     """Task id."""
     actor: _builtins.str
-    """Who canceled, for the audit log."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     reason: _builtins.str
     """Why it is canceled; recorded on the task."""
     def __init__(
@@ -1002,7 +1005,10 @@ class ReplayDeadLetterRequest(_message.Message):
     id: _builtins.str
     """Dead letter id."""
     actor: _builtins.str
-    """Who replayed, for the audit log."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     def __init__(
         self,
         *,

@@ -360,7 +360,10 @@ class UpdateContextRequest(_message.Message):
     system_prompt: _builtins.str
     """New system prompt (trimmed; empty clears), when set."""
     actor: _builtins.str
-    """Who made the change, for the audit log."""
+    """Ignored (kept for compatibility; informational only): the audit log names the
+    verified caller, an admin certificate as itself or the admin a trusted relay asserts
+    with the relay (`admin:alice via svc:orchestrator`).
+    """
     def __init__(
         self,
         *,

@@ -65,7 +65,7 @@ class Gateway:
 async def gw(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[Gateway]:
     clock = FrozenClock(START)
     async with serving_store(pki, tmp_path, clock) as store_ports:
-        store = testing.client_channel(pki, store_ports.grpc, "svc:gateway")
+        store = testing.client_channel(pki, store_ports.grpc, "svc:gateway", relay_admin=True)
         deps = Deps(
             version="test",
             clock=lambda: clock.ms / 1000,

@@ -68,7 +68,7 @@ async def test_a_role_change_is_stored_and_audited_with_the_acting_admin(gw: Gat
     assert changed.identity.role == "admin" and changed.identity.status == "active"
     listed = await gw.call("ListIdentities", pb.ListIdentitiesRequest())
     assert [i.role for i in listed.items] == ["admin"]
-    assert ("identity.role_changed", "admin:ops") in await _audit(gw, ident)
+    assert ("identity.role_changed", "admin:ops via svc:gateway") in await _audit(gw, ident)
 
 
 async def test_role_changes_are_checked(gw: Gateway) -> None:
@@ -107,7 +107,7 @@ async def test_a_revoked_identity_is_gone_and_can_pair_again(gw: Gateway) -> Non
     assert revoked.identity.id == ident and revoked.identity.status == "revoked"
     assert revoked.identity.revoked_at_unix > 0
     assert (await gw.call("ListIdentities", pb.ListIdentitiesRequest())).items == []
-    assert ("identity.revoked", "admin:admin") in await _audit(gw, ident)
+    assert ("identity.revoked", "admin:admin via svc:gateway") in await _audit(gw, ident)
     again = await _failure(gw.call("RevokeIdentity", pb.RevokeIdentityRequest(id=ident)))
     assert again.code == "NOT_FOUND"
     await _paired(gw, "ann")  # the account is unknown again, so it may pair anew

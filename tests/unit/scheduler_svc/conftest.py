@@ -61,7 +61,7 @@ async def stack(tmp_path: Path, pki: PkiPaths) -> AsyncIterator[Stack]:
             store_addr=f"127.0.0.1:{store_ports.grpc}",
         )
         channel = testing.client_channel(
-            pki, store_ports.grpc, "svc:scheduler", retry_methods=RETRY_METHODS
+            pki, store_ports.grpc, "svc:scheduler", retry_methods=RETRY_METHODS, relay_admin=True
         )
         service = build_server(settings, Deps(objectives=StoreObjectives(channel)))
         async with testing.serving(service) as ports:

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gateway_svc.rest.http1 import Http1Server
+from gateway_svc.rest.limits import Limits
+from gateway_svc.rest.server import RestServer
 from svckit import testing
 from svckit.pki import PkiPaths
-from tests.unit.gateway_svc.rest.http1_kit import EchoApp, Serve, Served
 from tests.unit.gateway_svc.rest.stack import Stack, running_stack
+from tests.unit.gateway_svc.rest.wire import EchoApp, Serve, Served
 
 
 @pytest.fixture(scope="session")
@@ -26,18 +26,24 @@ async def stack(pki: PkiPaths) -> AsyncIterator[Stack]:
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Serve]:
-    """Start an Http1Server (no TLS) on 127.0.0.1:0 with the given options; all are stopped."""
+async def serve(pki: PkiPaths) -> AsyncIterator[Serve]:
+    """Start a RestServer (HTTPS) over an EchoApp on 127.0.0.1:0; keyword arguments are its
+    Limits' fields, and `grace`. All are stopped at the end."""
     started: list[Served] = []
 
-    async def start(**options: Any) -> Served:
+    async def start(grace: float = 1.0, **limits: Any) -> Served:
         app = EchoApp()
-        server = Http1Server(app, **options)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-        await server.start(sock)
-        started.append(Served(server, port, app))
+        server = RestServer(
+            app,
+            host="127.0.0.1",
+            port=0,
+            cert=pki.rest,
+            ca_cert=pki.ca_cert,
+            limits=Limits(**limits),
+            grace=grace,
+        )
+        port = await server.start()
+        started.append(Served(server, port, app, pki))
         return started[-1]
 
     try:
@@ -45,7 +51,7 @@ async def serve() -> AsyncIterator[Serve]:
     finally:
         for served in started:
             served.app.release.set()
-            await served.server.stop(grace=1.0)
+            await served.server.stop()
 
 
 @pytest.fixture

@@ -6,13 +6,14 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from agent_runtime.testing.v1 import testing_pb2
 from gateway_svc import rest
+from gateway_svc.config import GatewaySettings
 from svckit import testing
-from svckit.config import ServiceSettings
 from svckit.pki import PkiPaths
 from tests.unit.gateway_svc.rest.backend import backend_service
 
@@ -35,17 +36,20 @@ class Stack:
         return httpx.AsyncClient(base_url=self.base_url, verify=ctx, headers=headers)
 
 
-def settings_for(pki: PkiPaths, **kw: object) -> ServiceSettings:
-    return ServiceSettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0, **kw)
+def settings_for(pki: PkiPaths, **kw: Any) -> GatewaySettings:
+    return GatewaySettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0, **kw)
 
 
 @asynccontextmanager
-async def running_stack(pki: PkiPaths, *, backend: bool = True) -> AsyncIterator[Stack]:
-    """Backend (optional: without it every call is UNAVAILABLE) plus REST on port 0."""
+async def running_stack(
+    pki: PkiPaths, *, backend: bool = True, **settings: Any
+) -> AsyncIterator[Stack]:
+    """Backend (optional: without it every call is UNAVAILABLE) plus REST on port 0;
+    `settings` are GatewaySettings fields of the REST side."""
     service = backend_service(settings_for(pki)) if backend else None
     port = (await service.start()).grpc if service else testing.free_port()
     server = rest.serve(
-        settings_for(pki),
+        settings_for(pki, **settings),
         services=[TESTING],
         port=0,
         token=TOKEN,

@@ -48,11 +48,36 @@ def test_single_field_body() -> None:
         b'{"item": {"kind": "BAD"}}',
         b"\xff\xfe",
         b'{"item": {"size": 1e100}}',
+        # what parsers disagree on, or what used to escape as a 500
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"item": ' * 50_000 + b"{}" + b"}" * 50_000,
+        b'{"item": {"size": ' + b"9" * 5000 + b"}}",
+        b'{"item": {"size": 99999999999999999999999}}',
+        b'{"item": {"score": 1e999}}',
+        b'{"item": {"score": -1e999}}',
+        b'{"item": {"score": NaN}}',
+        b'{"item": {"score": Infinity}}',
+        b'{"item": {"title": "a"}, "item": {"title": "b"}}',
+        b'{"item": {"title": "\\ud800"}}',
+        '{"item": {"title": "t"}}'.encode("utf-16"),
+        b"",
     ],
+    ids=lambda raw: repr(raw[:24]),
 )
 def test_bad_bodies_are_body_errors(raw: bytes) -> None:
     with pytest.raises(BodyError):
         parse_body(raw, pb.CreateItemRequest(), "*")
+
+
+def test_deep_nesting_is_named_in_the_error() -> None:
+    with pytest.raises(BodyError, match="nested too deeply"):
+        parse_body(b"[" * 100_000 + b"]" * 100_000, pb.CreateItemRequest(), "*")
+
+
+def test_large_but_finite_numbers_pass() -> None:
+    msg = pb.CreateItemRequest()
+    parse_body(b'{"item": {"score": 1.5e308, "size": 9223372036854775807}}', msg, "*")
+    assert msg.item.score == 1.5e308 and msg.item.size == 2**63 - 1
 
 
 def test_query_setters_cover_unbound_scalars_with_dot_notation() -> None:

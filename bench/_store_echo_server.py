@@ -1,6 +1,6 @@
 """A trivial Echo servicer served by svckit (the same stack as store_svc): the bench ceiling.
 
-Run by bench.store_tasks as ``python -m bench.store_echo_server``; ports from the usual
+Run by bench.store_tasks as ``python -m bench._store_echo_server``; ports from the usual
 AGENT_RUNTIME_* variables. Does nothing when imported."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from svckit.serve import Service, ServiceDef, run
 
 class Echo(echo_pb2_grpc.EchoServiceServicer):
     async def Echo(
-        self, request: echo_pb2.EchoRequest, context: grpc.aio.ServicerContext
+        self,
+        request: echo_pb2.EchoRequest,
+        context: grpc.aio.ServicerContext[echo_pb2.EchoRequest, echo_pb2.EchoResponse],
     ) -> echo_pb2.EchoResponse:
         return echo_pb2.EchoResponse(payload=request.payload)
 

@@ -1,17 +1,22 @@
-"""The pieces of the HTTP/1.1 server tests (test_http1*.py): an ASGI app with one behaviour
-per path, a raw-bytes client, and the running server they meet on."""
+"""The pieces of the HTTPS edge tests (test_edge_*.py): an ASGI app with one behaviour per
+path, a raw-bytes client over TLS, and the running server they meet on."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway_svc.rest.exchange import Message, Receive, Scope, Send
-from gateway_svc.rest.http1 import Http1Server
+from gateway_svc.rest.server import RestServer
+from svckit.pki import PkiPaths
+
+Message = MutableMapping[str, Any]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 TIMEOUT = 5.0
 STREAM_CHUNKS = (b"one", b"two", b"three")
@@ -24,8 +29,8 @@ class EchoApp:
     /boom    raises before answering
     /early   answers 200 at once, never reads the body
     /watch   starts a streaming answer, then records what `receive()` returns next
+    /late    reads the body, then waits for `release` before answering
     /slow    waits for `release` before answering
-    /limit   records its first body message; 413 if the body went on past the limit
     /sized   a fixed body with its own content-length (like app.py does)
     /inject  a header value with CRLF in it
     /state   the scope's state and scheme
@@ -37,7 +42,7 @@ class EchoApp:
         self.started = asyncio.Event()  # /slow or /watch is under way
         self.release = asyncio.Event()  # /slow may answer
         self.watched = asyncio.Event()  # /watch's receive() returned
-        self.received: list[Message] = []  # what /watch and /limit received
+        self.received: list[Message] = []  # what /watch received
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
@@ -46,11 +51,6 @@ class EchoApp:
             raise RuntimeError("boom")
         if path == "/early":
             await _answer(send, 200, b"early")
-            return
-        if path == "/limit":
-            message = await receive()
-            self.received.append(message)
-            await _answer(send, 413 if message["more_body"] else 200, b"")
             return
         body = await _read_body(receive)
         if path == "/stream":
@@ -64,7 +64,7 @@ class EchoApp:
             self.started.set()
             self.received.append(await receive())
             self.watched.set()
-        elif path == "/slow":
+        elif path in ("/slow", "/late"):
             self.started.set()
             await self.release.wait()
             await _answer(send, 200, b"slow done")
@@ -132,8 +132,10 @@ class Client:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def open(cls, port: int, tls: ssl.SSLContext | None = None) -> Client:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=tls)
+    async def open(cls, port: int, tls: ssl.SSLContext | None) -> Client:
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1", port, ssl=tls, server_hostname="localhost" if tls else None
+        )
         return cls(reader, writer)
 
     async def send(self, raw: bytes) -> None:
@@ -180,7 +182,10 @@ class Client:
 
     async def closed(self) -> bool:
         """True when the server closes the connection with nothing more to send."""
-        return await self.rest() == b""
+        try:
+            return await self.rest() == b""
+        except ConnectionResetError:
+            return True
 
     def close(self) -> None:
         self.writer.close()
@@ -196,24 +201,33 @@ def post(path: str, body: bytes, *headers: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def request(port: int, raw: bytes) -> Response:
-    """`raw` on a fresh connection; its response."""
-    client = await Client.open(port)
-    try:
-        await client.send(raw)
-        return await client.response()
-    finally:
-        client.close()
+def client_tls(pki: PkiPaths, *, cert: bool = False) -> ssl.SSLContext:
+    """Trusts our CA; `cert`: presents the admin certificate."""
+    ctx = ssl.create_default_context(cafile=str(pki.ca_cert))
+    if cert:
+        pair = pki.admin("admin")
+        ctx.load_cert_chain(str(pair.cert), str(pair.key))
+    return ctx
 
 
 @dataclass
 class Served:
-    server: Http1Server
+    server: RestServer
     port: int
     app: EchoApp
+    pki: PkiPaths
 
-    async def client(self) -> Client:
-        return await Client.open(self.port)
+    async def client(self, *, cert: bool = False) -> Client:
+        return await Client.open(self.port, client_tls(self.pki, cert=cert))
+
+    async def request(self, raw: bytes) -> Response:
+        """`raw` on a fresh connection; its response."""
+        client = await self.client()
+        try:
+            await client.send(raw)
+            return await client.response()
+        finally:
+            client.close()
 
 
 Serve = Callable[..., Awaitable[Served]]
