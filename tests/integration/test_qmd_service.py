@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -17,11 +16,10 @@ from agent_runtime.qmd.v1 import service_pb2 as pb
 from agent_runtime.qmd.v1 import service_pb2_grpc
 from bench.qmd_vs_tobi import Planted, generate
 from qmd_svc.config import QmdSettings
-from qmd_svc.deps import Deps
-from qmd_svc.server import build_server
 from svckit import testing
 from svckit.pki import PkiPaths
 from svckit.testing import eventually
+from tests.qmds import serving_qmd
 
 WS = "acme"
 T = TypeVar("T")
@@ -66,8 +64,7 @@ async def qmd(tmp_path: Path) -> AsyncIterator[Qmd]:
         workspace_root=root,
         qmd_watch_debounce_ms=50,
     )
-    readers = ThreadPoolExecutor(settings.qmd_reader_threads, thread_name_prefix="qmd-r")
-    async with testing.serving(build_server(settings, Deps(events=sink, readers=readers))) as ports:
+    async with serving_qmd(settings, sink) as ports:
         q = Qmd(pki, ports.grpc, root, planted, sink, {})
         stub = q.stub()
 
@@ -79,7 +76,6 @@ async def qmd(tmp_path: Path) -> AsyncIterator[Qmd]:
         yield q
         for channel in q.channels.values():
             await channel.close()
-    readers.shutdown(wait=True)
 
 
 async def search(stub: service_pb2_grpc.QmdServiceStub, query: str, **kw: object) -> list[str]:
