@@ -2,30 +2,98 @@
 
 from __future__ import annotations
 
-from orchestrator_svc.clients import StoreTasks, open_store_channel
+import time
+from collections.abc import Awaitable, Callable, Mapping
+
+from prometheus_client import Gauge
+
+from orchestrator_svc.agent import NoModelAgent
+from orchestrator_svc.agent_tasks import AgentTaskExecutor, TurnExecutor
+from orchestrator_svc.clients import (
+    QmdClient,
+    StoreLeases,
+    StoreTasks,
+    open_qmd_channel,
+    open_store_channel,
+)
 from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.deps import Deps
+from orchestrator_svc.executors import Executor, Executors
+from orchestrator_svc.reindex import ReindexExecutor
 from orchestrator_svc.server import build_server
+from orchestrator_svc.watch import Pulse
+from orchestrator_svc.workers import WorkerPool
 from store_svc.client import StoreApprovals
 from svckit.config import load_settings
 from svckit.serve import Service, run
 
 
-def main() -> None:
-    settings = load_settings(OrchestratorSettings)
+def compose(
+    settings: OrchestratorSettings, extra: Mapping[str, Executor] | None = None
+) -> Callable[[], Awaitable[Service]]:
+    """The service factory. `extra` adds executors by kind (benchmarks and tests register
+    their own kinds here; production runs the kinds below)."""
 
     async def build() -> Service:
         store = open_store_channel(settings)
+        qmd_channel = open_qmd_channel(settings)
+        qmd = QmdClient(qmd_channel)
+        agent = NoModelAgent(qmd)  # the LLM loop (issue #10 part 2) replaces this
+        agent_task = AgentTaskExecutor(agent, settings.workspaces, time.time)
+        executors = Executors(
+            {
+                "turn": TurnExecutor(agent),
+                "general": agent_task,
+                "objective": agent_task,
+                "reindex_markdown": ReindexExecutor(qmd),
+                # `action` waits for the approved-action executors (issue #10 part 3)
+                **(extra or {}),
+            }
+        )
+        pulse = Pulse()
+        pool = WorkerPool(
+            StoreLeases(store, settings.rpc_timeout_seconds),
+            executors,
+            size=settings.default_concurrency,
+            lease_ms=settings.task_lease_ms,
+            wait_ms=settings.task_claim_wait_ms,
+            drain_seconds=settings.worker_drain_seconds,
+            on_change=pulse.fire,
+        )
         deps = Deps(
             tasks=StoreTasks(store),
             watch_poll_seconds=settings.watch_poll_ms / 1000,
+            pulse=pulse,
             approvals=StoreApprovals(store),
+            workers=pool,
         )
         service = build_server(settings, deps)
+        _worker_gauges(service, pool)
+        service.on_start.append(pool.start)
+        # on_stop runs in reverse: drain the workers first, then close the channels
         service.on_stop.append(store.close)
+        service.on_stop.append(qmd_channel.close)
+        service.on_stop.append(pool.stop)
         return service
 
-    run("orchestrator", settings, build)
+    return build
+
+
+def _worker_gauges(service: Service, pool: WorkerPool) -> None:
+    """`/metrics`: how many workers this process has and how many are busy."""
+    busy = Gauge(
+        "orchestrator_workers_busy",
+        "Workers of this process executing a task now.",
+        registry=service.registry,
+    )
+    busy.set_function(lambda: pool.busy)
+    total = Gauge("orchestrator_workers", "Workers of this process.", registry=service.registry)
+    total.set_function(lambda: pool.size)
+
+
+def main(extra: Mapping[str, Executor] | None = None) -> None:
+    settings = load_settings(OrchestratorSettings)
+    run("orchestrator", settings, compose(settings, extra))
 
 
 if __name__ == "__main__":

@@ -4,14 +4,22 @@ ApprovalService facade is shared with the gateway (`store_svc.client.StoreApprov
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import grpc
 
+from agent_runtime.qmd.v1 import service_pb2 as qmd_rpc
+from agent_runtime.qmd.v1.service_pb2_grpc import QmdServiceStub
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
+from orchestrator_svc.acks import CompleteBatcher
+from orchestrator_svc.agent import Hit
 from orchestrator_svc.batching import CreateBatcher
 from orchestrator_svc.drafts import Created, TaskDraft
+from orchestrator_svc.executors import Outcome
 from orchestrator_svc.listing import TaskQuery
+from orchestrator_svc.reindex import ReindexCounts
 from svckit import errors
 from svckit.calls import call
 from svckit.channels import open_channel
@@ -125,3 +133,94 @@ class StoreTasks:
         req = rpc.ReplayDeadLetterRequest(id=dead_letter_id, actor=actor)
         reply: rpc.ReplayDeadLetterResponse = await call(self._stub.ReplayDeadLetter, req)
         return reply.task, reply.dead_letter
+
+
+class StoreLeases:
+    """The store's queue as the orchestrator's workers use it (claim, heartbeat, complete,
+    fail, release); completions of one event-loop iteration travel as one CompleteTasks."""
+
+    def __init__(self, channel: grpc.aio.Channel, rpc_timeout_seconds: float = 10.0) -> None:
+        self._stub = TaskServiceStub(channel)
+        self._timeout = rpc_timeout_seconds
+        self._acks = CompleteBatcher(self._complete_many)
+
+    async def claim(
+        self,
+        worker_id: str,
+        max_tasks: int,
+        lease_ms: int,
+        kinds: Sequence[str],
+        wait_ms: int,
+        lanes: Sequence[str] = (),
+    ) -> list[store.Task]:
+        req = rpc.ClaimTasksRequest(
+            worker_id=worker_id, max_tasks=max_tasks, lease_ms=lease_ms, kinds=kinds,
+            wait_ms=wait_ms, lanes=lanes,
+        )  # fmt: skip
+        # the store answers a long poll before this deadline (it keeps a margin)
+        timeout = wait_ms / 1000 + self._timeout
+        reply: rpc.ClaimTasksResponse = await call(self._stub.ClaimTasks, req, deadline_s=timeout)
+        return list(reply.tasks)
+
+    async def heartbeat(self, task_id: str, token: int, lease_ms: int) -> bool:
+        req = rpc.HeartbeatTaskRequest(id=task_id, lease_token=token, lease_ms=lease_ms)
+        reply: rpc.HeartbeatTaskResponse = await call(self._stub.HeartbeatTask, req)
+        return reply.cancel_requested
+
+    async def complete(self, task_id: str, token: int, outcome: Outcome) -> None:
+        await self._acks.complete(
+            rpc.TaskCompletion(
+                id=task_id,
+                lease_token=token,
+                result_summary=outcome.summary,
+                result_path=outcome.path,
+                result_text=outcome.text,
+            )
+        )
+
+    async def _complete_many(self, req: rpc.CompleteTasksRequest) -> rpc.CompleteTasksResponse:
+        reply: rpc.CompleteTasksResponse = await call(self._stub.CompleteTasks, req)
+        return reply
+
+    async def fail(self, task_id: str, token: int, error: str, retryable: bool) -> None:
+        req = rpc.FailTaskRequest(
+            id=task_id, lease_token=token, error_message=error, retryable=retryable
+        )
+        await call(self._stub.FailTask, req)
+
+    async def release(self, leases: Sequence[tuple[str, int]]) -> None:
+        req = rpc.ReleaseTasksRequest(
+            releases=[rpc.TaskRelease(id=tid, lease_token=token) for tid, token in leases]
+        )
+        await call(self._stub.ReleaseTasks, req)
+
+
+def open_qmd_channel(settings: ServiceSettings) -> grpc.aio.Channel:
+    """An mTLS channel to qmd presenting the orchestrator's certificate."""
+    return open_channel(
+        settings.qmd_addr,
+        settings.pki,
+        settings.pki.service("orchestrator"),
+        retry_methods=("/agent_runtime.qmd.v1.QmdService/Search",),
+        default_timeout=settings.rpc_timeout_seconds,
+    )
+
+
+class QmdClient:
+    """qmd as the orchestrator uses it: search for grounding, reindex for reindex tasks."""
+
+    def __init__(self, channel: grpc.aio.Channel, reindex_timeout_seconds: float = 300.0) -> None:
+        self._stub = QmdServiceStub(channel)
+        self._reindex_timeout = reindex_timeout_seconds
+
+    async def search(self, workspace_id: str, query: str, limit: int) -> list[Hit]:
+        req = qmd_rpc.SearchRequest(workspace_id=workspace_id, query=query, limit=limit)
+        reply: qmd_rpc.SearchResponse = await call(self._stub.Search, req)
+        return [Hit(uri=h.uri, title=h.title, snippet=h.snippet) for h in reply.hits]
+
+    async def reindex(self, workspace_id: str) -> ReindexCounts:
+        req = qmd_rpc.ReindexRequest(workspace_id=workspace_id)
+        reply: qmd_rpc.ReindexResponse = await call(
+            self._stub.Reindex, req, deadline_s=self._reindex_timeout
+        )
+        return ReindexCounts(reply.added, reply.updated, reply.removed, reply.unchanged)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from svckit.config import ServiceSettings
@@ -15,3 +17,18 @@ class OrchestratorSettings(ServiceSettings):
     metrics_port: int = Field(7302, ge=0, le=65535)
     # How often a WatchTasks stream asks the store for changes made by other replicas.
     watch_poll_ms: int = Field(500, ge=20, le=60_000)
+    # Workers of this process (the original's name); 0 runs no tasks (an API-only replica).
+    default_concurrency: int = Field(5, ge=0, le=256)
+    # Folder holding one sub-folder per workspace id, shared with qmd_svc (same name and
+    # default as qmd_svc's setting).
+    workspace_root: Path | None = None
+    # Lease of a claimed task; a worker heartbeats every third of it.
+    task_lease_ms: int = Field(30_000, ge=300, le=3_600_000)
+    # How long an idle worker's claim waits in the store for new work (long poll).
+    task_claim_wait_ms: int = Field(10_000, ge=0, le=30_000)
+    # On SIGTERM, running tasks get this long to finish before their leases are released.
+    worker_drain_seconds: float = Field(10.0, ge=0, le=600)
+
+    @property
+    def workspaces(self) -> Path:
+        return self.workspace_root or self.data_dir / "workspaces"

@@ -66,22 +66,17 @@ def queue_stats(
     """Totals and per-lane figures; every lane is listed, in claim order."""
     by_lane: Mapping[str, store_rpc.LaneStats] = {lane.lane: lane for lane in stats.lanes}
     names = [*vocab.LANES, *sorted(set(by_lane) - set(vocab.LANES))]
+    empty = store_rpc.LaneStats()
     lanes = [
         api.LaneStats(
             queue_lane=name,
-            queued=by_lane[name].queued if name in by_lane else 0,
-            running=by_lane[name].running if name in by_lane else 0,
+            queued=by_lane.get(name, empty).queued,
+            running=by_lane.get(name, empty).running,
+            oldest_queued_age_ms=by_lane.get(name, empty).oldest_queued_age_ms,
+            oldest_lease_age_ms=by_lane.get(name, empty).oldest_lease_age_ms,
         )
         for name in names
     ]
-    # The store reports the oldest ages over all lanes; they belong to a lane when it is the
-    # only one with such tasks.
-    queued_in = [lane for lane in lanes if lane.queued]
-    running_in = [lane for lane in lanes if lane.running]
-    if len(queued_in) == 1:
-        queued_in[0].oldest_queued_age_ms = stats.oldest_queued_age_ms
-    if len(running_in) == 1:
-        running_in[0].oldest_lease_age_ms = stats.oldest_lease_age_ms
     return rpc.GetQueueStatsResponse(
         queued=sum(lane.queued for lane in lanes),
         running=sum(lane.running for lane in lanes),

@@ -1,5 +1,6 @@
-"""What the orchestrator is built from, each typed as a small Protocol. Later issues add the
-qmd and connectors clients, the LLM client and the worker pool here."""
+"""What the orchestrator is built from, each typed as a small Protocol. The executors (and
+through them qmd and the agent) hang off the worker pool; later issues add the connectors
+client here."""
 
 from __future__ import annotations
 
@@ -50,6 +51,18 @@ class ApprovalStore(Protocol):
     ) -> approval_pb2.ActionApproval: ...
 
 
+class Workers(Protocol):
+    """The worker pool of this replica (`workers.WorkerPool`)."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def busy(self) -> int: ...
+
+    def stop_task(self, task_id: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Deps:
     """The orchestrator's collaborators."""
@@ -63,3 +76,5 @@ class Deps:
     pulse: Pulse = field(default_factory=lambda: Pulse())
     # Approvals executed by `approval:<id>` tasks; without it such tasks are UNAVAILABLE.
     approvals: ApprovalStore | None = None
+    # This replica's workers; without them GetQueueStats reports none and nothing runs here.
+    workers: Workers | None = None

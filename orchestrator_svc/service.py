@@ -1,9 +1,7 @@
 """The OrchestratorService servicer: one thin async method per RPC (proto -> domain -> proto).
 
 The task RPCs are a typed layer over the store's queue: every task is persisted by the store
-before anything can claim it. RunTurn answers UNIMPLEMENTED until the agent loop lands, never
-a fake success; it is spelled out rather than inherited because the generated base raises
-NotImplementedError, which the server wrapper reports as INTERNAL."""
+before anything can claim it; this replica's worker pool (deps.workers) runs them."""
 
 from __future__ import annotations
 
@@ -14,14 +12,14 @@ from agent_runtime.orchestrator.v1 import resources_pb2 as api
 from agent_runtime.orchestrator.v1 import service_pb2 as rpc
 from agent_runtime.orchestrator.v1 import service_pb2_grpc
 from agent_runtime.store.v1 import task_pb2 as store
-from orchestrator_svc import convert, listing
+from orchestrator_svc import convert, listing, turns
 from orchestrator_svc.approvals import ActionApprovals, approval_id_of
 from orchestrator_svc.deps import Deps
 from orchestrator_svc.drafts import draft_retry, draft_task
 from orchestrator_svc.watch import Filter, Watch
 from svckit import callctx, errors
 
-# Workers of this replica (busy, total); the worker pool is a later issue.
+# Workers of this replica (busy, total) when it runs none.
 NO_WORKERS = (0, 0)
 
 
@@ -89,6 +87,10 @@ class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
         actor = callctx.require_admin()
         task_id = _required("task_id", request.task_id)
         row = await self._tasks.cancel(task_id, actor, request.reason.strip())
+        if row.status == "running" and self._deps.workers is not None:
+            # Running here: stop it now rather than at its next heartbeat. It stays running
+            # until the worker has stopped; then the store records canceled.
+            self._deps.workers.stop_task(row.id)
         self._deps.pulse.fire()
         return rpc.CancelTaskResponse(task=self._out(row))
 
@@ -119,13 +121,16 @@ class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
             await changes.aclose()
 
     async def RunTurn(self, request: rpc.RunTurnRequest, context: Any) -> rpc.RunTurnResponse:
-        raise errors.Unimplemented("RunTurn is not implemented yet")
+        poll = self._deps.watch_poll_seconds
+        return await turns.run_turn(self._tasks, self._deps.pulse, poll, request)
 
     async def GetQueueStats(
         self, request: rpc.GetQueueStatsRequest, context: Any
     ) -> rpc.GetQueueStatsResponse:
         stats = await self._tasks.stats(request.workspace_id.strip())
-        return convert.queue_stats(stats, int(self._deps.clock()), NO_WORKERS)
+        pool = self._deps.workers
+        workers = (pool.busy, pool.size) if pool is not None else NO_WORKERS
+        return convert.queue_stats(stats, int(self._deps.clock()), workers)
 
     async def ListDeadLetters(
         self, request: rpc.ListDeadLettersRequest, context: Any

@@ -42,6 +42,10 @@ def child_specs(
     settings class reads (runtime_cli.child_env)."""
     shared = {
         **env,
+        # qmd indexes the workspaces the orchestrator writes task artifacts into: one folder
+        # for both, named once here (each service's own default is <data dir>/workspaces).
+        _PREFIX + "WORKSPACE_ROOT": env.get(_PREFIX + "WORKSPACE_ROOT")
+        or str(data_dir / "workspaces"),
         _PREFIX + "DATA_DIR": str(data_dir),
         _PREFIX + "REST_PORT": str(ports.rest),
         "PYTHONUNBUFFERED": "1",

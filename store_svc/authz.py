@@ -38,6 +38,7 @@ RULES: dict[str, list[str]] = {
     "CompleteTask": [ORCH],
     "CompleteTasks": [ORCH],
     "FailTask": [ORCH],
+    "ReleaseTasks": [ORCH],
     "CancelTask": [ORCH, ADMIN],
     "QueueStats": [ORCH, ADMIN],
     "ListDeadLetters": [ORCH, ADMIN],

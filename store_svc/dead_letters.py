@@ -95,15 +95,22 @@ class DeadLetters:
             return {"counts": counts, "dead": int(dead["n"]) if dead else 0}
 
         raw = await self._db.read(run)
-        lanes = {lane: {"lane": lane, "queued": 0, "running": 0} for lane in LANES}
+
+        def empty(lane: str) -> dict[str, Any]:
+            return {"lane": lane, "queued": 0, "running": 0, "oldest_queued_age_ms": 0,
+                    "oldest_lease_age_ms": 0}  # fmt: skip
+
+        lanes = {lane: empty(lane) for lane in LANES}
         oldest_q = oldest_l = 0
         for r in raw["counts"]:
-            lanes.setdefault(r["lane"], {"lane": r["lane"], "queued": 0, "running": 0})
-            lanes[r["lane"]][r["status"]] = int(r["n"])
+            lane = lanes.setdefault(r["lane"], empty(r["lane"]))
+            lane[r["status"]] = int(r["n"])
             if r["status"] == "queued" and r["oldest"]:
-                oldest_q = max(oldest_q, now - int(r["oldest"]))
+                lane["oldest_queued_age_ms"] = max(0, now - int(r["oldest"]))
+                oldest_q = max(oldest_q, lane["oldest_queued_age_ms"])
             if r["status"] == "running" and r["started"]:
-                oldest_l = max(oldest_l, now - int(r["started"]) * 1000)
+                lane["oldest_lease_age_ms"] = max(0, now - int(r["started"]) * 1000)
+                oldest_l = max(oldest_l, lane["oldest_lease_age_ms"])
         return {
             "lanes": list(lanes.values()),
             "oldest_queued_age_ms": oldest_q,

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from store_svc.common import Clock, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
-from store_svc.tasks import get
+from store_svc.tasks import LANES, get
 from store_svc.wakeups import RECHECK_S, Wakeups
 from svckit.errors import Aborted, DomainError, FailedPrecondition, InvalidArgument, NotFound
 
@@ -69,8 +69,28 @@ SWEEP_EVERY_MS = 200
 _COMPLETE = (
     "UPDATE tasks SET status = 'succeeded', finished_at_unix = :now,"
     " updated_at_unix = :now, result_summary = :summary, result_path = :path,"
-    " error_message = NULL, lease_expires_at_ms = 0"
+    " result_text = :text, error_message = NULL, lease_expires_at_ms = 0"
     " WHERE id = :id AND status = 'running' AND lease_token = :t"
+)
+# One turn per conversation: a context's turn is claimable only when none of its turns is
+# running and no older turn of it is still queued (later messages wait, in order; "older"
+# by creation order, `seq`, which unlike created_at_ms never ties). On
+# PostgreSQL an older turn locked by a concurrent claim is still queued in this snapshot,
+# so a newer one is not handed out beside it.
+_ONE_TURN = (
+    " AND (kind <> 'turn' OR NOT EXISTS (SELECT 1 FROM tasks o WHERE"
+    " o.context_id = tasks.context_id AND o.kind = 'turn' AND (o.status = 'running'"
+    " OR (o.status = 'queued' AND o.seq < tasks.seq))))"
+)
+# A released lease goes back to the queue without spending its attempt, or ends the task
+# when a cancel was asked for it.
+_RELEASE = (
+    "UPDATE tasks SET status = CASE WHEN cancel_requested_at_unix IS NULL THEN 'queued'"
+    " ELSE 'canceled' END,"
+    " attempts = CASE WHEN cancel_requested_at_unix IS NULL THEN attempts - 1 ELSE attempts END,"
+    " finished_at_unix = CASE WHEN cancel_requested_at_unix IS NULL THEN NULL ELSE :now_s END,"
+    " lease_expires_at_ms = 0, next_attempt_at_ms = :now, updated_at_unix = :now_s"
+    " WHERE id = :id AND status = 'running' AND lease_token = :t RETURNING status"
 )
 
 
@@ -115,12 +135,16 @@ class Queue:
             raise InvalidArgument(f"{field} must not be negative", field=field)
         params: dict[str, Any] = {"w": worker, "n": min(max_tasks or 1, 100)}
         extra = ""
-        for col, values in (("lane", lanes), ("kind", kinds)):
+        # lanes by rank: the claim index leads with (status, lane_rank), so a claim for one
+        # lane seeks to it instead of scanning every queued task of the lanes before it
+        ranks = [LANES[lane] for lane in lanes if lane in LANES] or ([-1] if lanes else [])
+        for col, values in (("lane_rank", ranks), ("kind", kinds)):
             if values:
                 names = [f"{col}{i}" for i in range(len(values))]
                 params.update(zip(names, values, strict=True))
                 extra += f" AND {col} IN ({', '.join(':' + n for n in names)})"
         backoff, keys, lease = self._backoff, self._keys, lease_ms or 30_000
+        watched = frozenset(ranks) if lanes else None
 
         def run(c: Conn) -> list[Row]:
             now = self._clock.now_ms()
@@ -133,7 +157,7 @@ class Queue:
                 " lease_token = lease_token + 1, lease_expires_at_ms = :exp,"
                 " started_at_unix = :now_s, updated_at_unix = :now_s, finished_at_unix = NULL"
                 " WHERE id IN (SELECT id FROM tasks WHERE status = 'queued'"
-                f" AND next_attempt_at_ms <= :now{extra}"
+                f" AND next_attempt_at_ms <= :now{extra}{_ONE_TURN}"
                 " ORDER BY lane_rank, priority_rank, created_at_ms"
                 f" LIMIT :n {c.skip_locked}) RETURNING *",
                 p,
@@ -144,33 +168,47 @@ class Queue:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(wait_ms, MAX_WAIT_MS) / 1000
         while True:
-            seen = self._wake.generation
-            rows = await self._db.write(run)
+            seen = self._wake.generation(watched)
+            rows = await self._leased(run)
             left = deadline - loop.time()
             if rows or left <= 0:
                 return rows
-            if self._wake.generation == seen:  # nothing arrived while we looked
-                await self._wake.wait(min(left, RECHECK_S))
+            if self._wake.generation(watched) == seen:  # nothing arrived while we looked
+                await self._wake.wait(min(left, RECHECK_S), watched)
 
-    async def heartbeat(self, task_id: str, token: int, lease_ms: int) -> int:
+    async def _leased(self, run: Callable[[Conn], list[Row]]) -> list[Row]:
+        """Run a claim; when the caller goes away while it commits (a worker shutting down
+        cancels its long poll), give its leases straight back instead of leaving them to
+        nobody until they expire."""
+        write = asyncio.ensure_future(self._db.write(run))
+        try:
+            return await asyncio.shield(write)
+        except asyncio.CancelledError:
+            rows = await write
+            if rows:
+                await self.release([(r["id"], r["lease_token"]) for r in rows])
+            raise
+
+    async def heartbeat(self, task_id: str, token: int, lease_ms: int) -> tuple[int, bool]:
+        """Extend the lease: (new expiry, whether a cancel of the task was asked)."""
         tid = required("id", task_id)
         exp = self._clock.now_ms() + (lease_ms or 30_000)
 
-        def run(c: Conn) -> int:
-            if (
-                c.run(
-                    "UPDATE tasks SET lease_expires_at_ms = :exp WHERE id = :id"
-                    " AND status = 'running' AND lease_token = :t",
-                    {"exp": exp, "id": tid, "t": token},
-                )
-                != 1
-            ):
+        def run(c: Conn) -> tuple[int, bool]:
+            row = c.one(
+                "UPDATE tasks SET lease_expires_at_ms = :exp WHERE id = :id"
+                " AND status = 'running' AND lease_token = :t RETURNING cancel_requested_at_unix",
+                {"exp": exp, "id": tid, "t": token},
+            )
+            if row is None:
                 raise _refused(c, tid, token)
-            return exp
+            return exp, row["cancel_requested_at_unix"] is not None
 
         return await self._db.write(run)
 
-    async def complete(self, task_id: str, token: int, summary: str, path: str) -> Row:
+    async def complete(
+        self, task_id: str, token: int, summary: str, path: str, text: str = ""
+    ) -> Row:
         tid = required("id", task_id)
         params = {
             "id": tid,
@@ -178,6 +216,7 @@ class Queue:
             "now": self._clock.now_ms() // 1000,
             "summary": summary or None,
             "path": path or None,
+            "text": text or None,
         }
 
         def run(c: Conn) -> Row:
@@ -186,10 +225,13 @@ class Queue:
                 raise _refused(c, tid, token)
             return row
 
-        return await self._db.write(run)
+        row = await self._db.write(run)
+        if row["kind"] == "turn":
+            self._wake.notify(1, [LANES["turn"]])  # the context's next turn may be claimed now
+        return row
 
     async def complete_many(
-        self, completions: Sequence[tuple[str, int, str, str]]
+        self, completions: Sequence[tuple[str, int, str, str, str]]
     ) -> list[tuple[str, DomainError | None]]:
         """Complete several leased tasks in one transaction; each is applied or refused on
         its own (a stale token refuses that task only). Returns (id, refusal or None)."""
@@ -200,15 +242,19 @@ class Queue:
         now = self._clock.now_ms() // 1000
         params: list[dict[str, Any]] = [
             {"id": required("id", tid), "t": token, "now": now, "summary": summary or None,
-             "path": path or None}
-            for tid, token, summary, path in completions
+             "path": path or None, "text": text or None}
+            for tid, token, summary, path, text in completions
         ]  # fmt: skip
+        turns = 0
 
         def run(c: Conn) -> list[tuple[str, DomainError | None]]:
+            nonlocal turns
             out: list[tuple[str, DomainError | None]] = []
             for p in params:
                 tid: str = p["id"]
-                if c.run(_COMPLETE, p) == 1:
+                done = c.one(_COMPLETE + " RETURNING kind", p)
+                if done is not None:
+                    turns += done["kind"] == "turn"
                     out.append((tid, None))
                     continue
                 try:
@@ -218,7 +264,39 @@ class Queue:
                 out.append((tid, refusal))
             return out
 
-        return await self._db.write(run)
+        results = await self._db.write(run)
+        if turns:
+            self._wake.notify(turns, [LANES["turn"]])  # those contexts' next turns may be claimed
+        return results
+
+    async def release(
+        self, leases: Sequence[tuple[str, int]]
+    ) -> list[tuple[str, str | DomainError]]:
+        """Give leased tasks back unfinished, each on its own: (id, new status or refusal).
+        The status is queued (the attempt is not spent) or canceled (a cancel was asked)."""
+        if not leases:
+            raise InvalidArgument("releases must not be empty", field="releases")
+        if len(leases) > 100:
+            raise InvalidArgument("at most 100 releases per call", field="releases")
+        now = self._clock.now_ms()
+        checked = [(required("id", tid), token) for tid, token in leases]
+
+        def run(c: Conn) -> list[tuple[str, str | DomainError]]:
+            out: list[tuple[str, str | DomainError]] = []
+            for tid, token in checked:
+                row = c.one(_RELEASE, {"id": tid, "t": token, "now": now, "now_s": now // 1000})
+                if row is not None:
+                    out.append((tid, str(row["status"])))
+                    continue
+                try:
+                    out.append((tid, _refused(c, tid, token)))
+                except NotFound as exc:
+                    out.append((tid, exc))
+            return out
+
+        results = await self._db.write(run)
+        self._wake.notify(sum(status == "queued" for _, status in results))
+        return results
 
     async def fail(
         self, task_id: str, token: int, error: str, retryable: bool
@@ -251,13 +329,17 @@ class Queue:
 
 
 def _expire_leases(c: Conn, keys: Keys, now: int, backoff: Backoff) -> None:
-    """Running tasks whose lease ran out go back to the queue (or die after their last try)."""
+    """Running tasks whose lease ran out go back to the queue (or die after their last try);
+    one whose cancel was asked is canceled: its worker is gone, so nothing runs it now."""
     rows = c.all(
-        "UPDATE tasks SET status = CASE WHEN attempts < max_attempts THEN 'queued'"
-        " ELSE 'dead' END, error_message = 'lease expired', lease_expires_at_ms = 0,"
+        "UPDATE tasks SET status = CASE WHEN cancel_requested_at_unix IS NOT NULL THEN"
+        " 'canceled' WHEN attempts < max_attempts THEN 'queued' ELSE 'dead' END,"
+        " finished_at_unix = CASE WHEN cancel_requested_at_unix IS NOT NULL THEN :now_s"
+        " ELSE finished_at_unix END,"
+        " error_message = 'lease expired', lease_expires_at_ms = 0, updated_at_unix = :now_s,"
         " next_attempt_at_ms = :now WHERE status = 'running' AND lease_expires_at_ms < :now"
         " RETURNING *",
-        {"now": now},
+        {"now": now, "now_s": now // 1000},
     )
     for row in rows:
         if row["status"] == "dead":

@@ -18,6 +18,8 @@ class Task(SQLModel, table=True):
         Index("idx_tasks_run_key", "run_key", unique=True),
         Index("idx_tasks_claim", "status", "lane_rank", "priority_rank", "created_at_ms"),
         Index("idx_tasks_workspace", "workspace_id", "updated_at_unix"),
+        # one turn per conversation: a claim looks for the context's running or older turns
+        Index("idx_tasks_context_kind", "context_id", "kind", "status"),
     )
     id: str = Field(primary_key=True)
     workspace_id: str
@@ -58,6 +60,10 @@ class Task(SQLModel, table=True):
     cancel_reason: str | None = None
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+    # the whole output (a turn's reply); result_summary is a cut of it
+    result_text: str | None = None
+    # a cancel of the running task was asked; its worker stops it, then it is canceled
+    cancel_requested_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
 
 
 class DeadLetter(SQLModel, table=True):

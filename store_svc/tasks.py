@@ -130,7 +130,7 @@ class Tasks:
     async def create(self, req: Mapping[str, Any]) -> Row:
         row = build_row(req, self._clock.now_ms(), self._keys)
         out = await self._db.write(lambda c: insert(c, row))
-        self._wake.notify(1)
+        self._wake.notify(1, [row["lane_rank"]])
         return out
 
     async def create_many(
@@ -163,7 +163,8 @@ class Tasks:
             return out
 
         results = await self._db.write(run)
-        self._wake.notify(sum(not isinstance(r, DomainError) for r in results))
+        made = [r for r in results if not isinstance(r, DomainError)]
+        self._wake.notify(len(made), {r["lane_rank"] for r in made})
         return results
 
     async def get(self, task_id: str) -> Row:
@@ -220,6 +221,9 @@ class Tasks:
         return await self._db.write(run)
 
     async def cancel(self, task_id: str, actor: str, reason: str = "") -> Row:
+        """A queued task is canceled at once. A running one is marked cancel-requested and
+        stays running: its worker learns it from its next heartbeat, stops, and releases it
+        (ReleaseTasks), which records canceled. Asking again for a running task is a no-op."""
         tid, now = required("id", task_id), self._clock.now_ms() // 1000
         why = reason.strip() or None
 
@@ -227,11 +231,23 @@ class Tasks:
             row = c.one(
                 "UPDATE tasks SET status = 'canceled', finished_at_unix = :now,"
                 " updated_at_unix = :now, lease_expires_at_ms = 0, cancel_reason = :why"
-                " WHERE id = :id AND status IN ('queued', 'running') RETURNING *",
+                " WHERE id = :id AND status = 'queued' RETURNING *",
                 {"id": tid, "now": now, "why": why},
             )
+            event = "task.canceled"
             if row is None:
-                status = get(c, tid)["status"]
+                row = c.one(
+                    "UPDATE tasks SET cancel_requested_at_unix = :now, updated_at_unix = :now,"
+                    " cancel_reason = COALESCE(:why, cancel_reason) WHERE id = :id"
+                    " AND status = 'running' AND cancel_requested_at_unix IS NULL RETURNING *",
+                    {"id": tid, "now": now, "why": why},
+                )
+                event = "task.cancel_requested"
+            if row is None:
+                current = get(c, tid)
+                if current["status"] == "running":
+                    return current  # already asked
+                status = current["status"]
                 raise FailedPrecondition(
                     f"task is {status}, only queued or running tasks can be canceled", status=status
                 )
@@ -240,11 +256,11 @@ class Tasks:
                 self._keys,
                 now,
                 actor,
-                "task.canceled",
+                event,
                 "task",
                 tid,
                 row["workspace_id"],
-                after={"status": "canceled", "cancel_reason": why},
+                after={"status": row["status"], "cancel_reason": why},
             )
             return row
 

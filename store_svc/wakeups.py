@@ -1,38 +1,66 @@
-"""Claimers waiting for work (long-poll ClaimTasks), woken one per new task.
+"""Claimers waiting for work (long-poll ClaimTasks), woken by new work in their lanes.
 
-A wake-up only reaches waiters in this process; tasks created through another store
-replica (PostgreSQL) are found by the waiters' periodic re-check instead."""
+A claimer may wait for some lanes only (an orchestrator keeps a claimer for turns alone);
+new work wakes every waiter whose lanes it is in, not just one: the one woken might filter
+by kind and find nothing while another that could take it sleeps on (a claimer that finds
+nothing simply waits again). A wake-up only reaches waiters in this process; tasks created
+through another store replica (PostgreSQL) are found by the waiters' periodic re-check."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
+from collections.abc import Iterable
 
 # how often a waiting claimer looks again without a wake-up (delayed retries, other replicas)
 RECHECK_S = 0.25
+_RANKS = 3  # lane ranks: turn, task, background (store_svc.tasks.LANES)
+
+Lanes = frozenset[int] | None  # lane ranks; None for every lane
+_Waiter = tuple["asyncio.Future[bool]", Lanes]
+
+
+def _overlap(a: Lanes, b: Lanes) -> bool:
+    return a is None or b is None or bool(a & b)
 
 
 class Wakeups:
     def __init__(self) -> None:
-        self._waiters: deque[asyncio.Future[bool]] = deque()
-        #: grows on every notify, so a claimer can tell it missed one while it was claiming
-        self.generation = 0
+        self._waiters: list[_Waiter] = []
+        # per lane rank, grows on every notify, so a claimer can tell it missed one while it
+        # was claiming
+        self._generations = [0] * _RANKS
 
-    def notify(self, n: int = 1) -> None:
-        """Wake up to `n` waiting claimers, oldest first."""
-        self.generation += 1
-        while n > 0 and self._waiters:
-            fut = self._waiters.popleft()
-            if not fut.done():
+    def generation(self, lanes: Lanes = None) -> int:
+        """A counter that grows whenever work appears in `lanes`."""
+        ranks = range(_RANKS) if lanes is None else [r for r in lanes if 0 <= r < _RANKS]
+        return sum(self._generations[r] for r in ranks)
+
+    def notify(self, n: int = 1, lanes: Iterable[int] | None = None) -> None:
+        """`n` (> 0) tasks became claimable in `lanes` (lane ranks; None when unknown):
+        wake every waiter of those lanes."""
+        if n <= 0:
+            return
+        ranks = None if lanes is None else frozenset(lanes)
+        for r in range(_RANKS) if ranks is None else ranks:
+            if 0 <= r < _RANKS:
+                self._generations[r] += 1
+        keep: list[_Waiter] = []
+        for fut, only in self._waiters:
+            if fut.done():
+                continue
+            if _overlap(ranks, only):
                 fut.set_result(True)
-                n -= 1
+            else:
+                keep.append((fut, only))
+        self._waiters = keep
 
-    async def wait(self, timeout_s: float) -> None:
-        """Until notified or `timeout_s` passes."""
+    async def wait(self, timeout_s: float, lanes: Lanes = None) -> None:
+        """Until work appears in `lanes` or `timeout_s` passes."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[bool] = loop.create_future()
-        self._waiters.append(fut)
+        waiter: _Waiter = (fut, lanes)
+        self._waiters.append(waiter)
         timer = loop.call_later(timeout_s, _expire, fut)
         notified = False
         try:
@@ -42,7 +70,7 @@ class Wakeups:
             if not notified:  # timed out or cancelled: leave no stale waiter behind
                 fut.cancel()
                 with contextlib.suppress(ValueError):  # notify() may have dropped it
-                    self._waiters.remove(fut)
+                    self._waiters.remove(waiter)
 
 
 def _expire(fut: asyncio.Future[bool]) -> None:

@@ -85,14 +85,18 @@ class TaskService(TaskServiceServicer):
     async def HeartbeatTask(
         self, request: rpc.HeartbeatTaskRequest, context: Ctx
     ) -> rpc.HeartbeatTaskResponse:
-        exp = await self._queue.heartbeat(request.id, request.lease_token, request.lease_ms)
-        return rpc.HeartbeatTaskResponse(lease_expires_at_ms=exp)
+        exp, cancel = await self._queue.heartbeat(request.id, request.lease_token, request.lease_ms)
+        return rpc.HeartbeatTaskResponse(lease_expires_at_ms=exp, cancel_requested=cancel)
 
     async def CompleteTask(
         self, request: rpc.CompleteTaskRequest, context: Ctx
     ) -> rpc.CompleteTaskResponse:
         row = await self._queue.complete(
-            request.id, request.lease_token, request.result_summary, request.result_path
+            request.id,
+            request.lease_token,
+            request.result_summary,
+            request.result_path,
+            request.result_text,
         )
         return rpc.CompleteTaskResponse(task=to_msg(pb.Task, row))
 
@@ -100,7 +104,10 @@ class TaskService(TaskServiceServicer):
         self, request: rpc.CompleteTasksRequest, context: Ctx
     ) -> rpc.CompleteTasksResponse:
         done = await self._queue.complete_many(
-            [(c.id, c.lease_token, c.result_summary, c.result_path) for c in request.completions]
+            [
+                (c.id, c.lease_token, c.result_summary, c.result_path, c.result_text)
+                for c in request.completions
+            ]
         )
         return rpc.CompleteTasksResponse(
             results=[
@@ -108,6 +115,19 @@ class TaskService(TaskServiceServicer):
                 if err is None
                 else rpc.TaskCompletionResult(id=tid, code=err.code, message=err.message)
                 for tid, err in done
+            ]
+        )
+
+    async def ReleaseTasks(
+        self, request: rpc.ReleaseTasksRequest, context: Ctx
+    ) -> rpc.ReleaseTasksResponse:
+        done = await self._queue.release([(r.id, r.lease_token) for r in request.releases])
+        return rpc.ReleaseTasksResponse(
+            results=[
+                rpc.TaskReleaseResult(id=tid, status=out)
+                if isinstance(out, str)
+                else rpc.TaskReleaseResult(id=tid, code=out.code, message=out.message)
+                for tid, out in done
             ]
         )
 

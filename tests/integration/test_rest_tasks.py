@@ -39,6 +39,11 @@ def workspace() -> str:
     return f"ws-{uuid.uuid4().hex[:8]}"
 
 
+def _later() -> int:
+    """A start time an hour away: the stack's workers leave such a task queued."""
+    return int(time.time()) + 3600
+
+
 def _create(http: httpx.Client, workspace: str, **extra: object) -> httpx.Response:
     body = {"workspace_id": workspace, "context_id": "ctx-1", "title": "Report", "prompt": "do"}
     return http.post("/api/v1/tasks", json={**body, **extra})
@@ -77,7 +82,8 @@ def test_create_answers_202_with_the_task_record(http: httpx.Client, workspace: 
 
 
 def test_get_and_list_return_what_was_created(http: httpx.Client, workspace: str) -> None:
-    first = _create(http, workspace, title="first").json()
+    # held back, so that GET shows the record exactly as created (workers leave it queued)
+    first = _create(http, workspace, title="first", not_before_unix=_later()).json()
     second = _create(http, workspace, title="second", context_id="ctx-2").json()
 
     got = http.get(f"/api/v1/tasks/{first['id']}")
@@ -135,7 +141,9 @@ def test_retry_refuses_a_task_that_did_not_fail(http: httpx.Client, workspace: s
 
 
 def test_retry_of_a_canceled_task_queues_a_copy(http: httpx.Client, workspace: str) -> None:
-    task = _create(http, workspace, kind="turn", route_class="question").json()
+    task = _create(
+        http, workspace, kind="turn", route_class="question", not_before_unix=_later()
+    ).json()
     canceled = http.post(f"/api/v1/tasks/{task['id']}:cancel", json={"reason": "by test"})
     assert canceled.status_code == 200, canceled.text
     assert canceled.json()["task"]["status"] == "canceled"
@@ -161,22 +169,22 @@ def test_retry_of_a_canceled_task_queues_a_copy(http: httpx.Client, workspace: s
 
 
 def test_watch_streams_changes_as_ndjson(http: httpx.Client, workspace: str) -> None:
-    existing = _create(http, workspace, title="existing").json()
+    existing = _create(http, workspace, title="existing", not_before_unix=_later()).json()
     params = {"workspace_id": workspace, "include_existing": "true"}
     with http.stream("GET", "/api/v1/tasks:watch", params=params) as stream:
         assert stream.status_code == 200
         lines = (line for line in stream.iter_lines() if line.strip())
         first = json.loads(next(lines))["event"]
         assert (first["event"], first["task"]["id"]) == ("snapshot", existing["id"])
-        new = _create(http, workspace, title="new").json()
+        new = _create(http, workspace, title="new", not_before_unix=_later()).json()
         change = json.loads(next(lines))["event"]
         assert (change["event"], change["task"]["id"]) == ("queued", new["id"])
         assert type(change["occurred_at_unix_ms"]) is int
 
 
 def test_queue_stats_count_what_is_queued(http: httpx.Client, workspace: str) -> None:
-    _create(http, workspace, kind="turn")
-    _create(http, workspace, kind="reindex_markdown")
+    _create(http, workspace, kind="turn", not_before_unix=_later())
+    _create(http, workspace, kind="reindex_markdown", not_before_unix=_later())
     reply = http.get("/api/v1/queue/stats", params={"workspace_id": workspace})
     assert reply.status_code == 200, reply.text
     doc = reply.json()

@@ -59,6 +59,8 @@ class Task(_message.Message):
     OBJECTIVE_ID_FIELD_NUMBER: _builtins.int
     OBJECTIVE_RUN_ID_FIELD_NUMBER: _builtins.int
     CANCEL_REASON_FIELD_NUMBER: _builtins.int
+    RESULT_TEXT_FIELD_NUMBER: _builtins.int
+    CANCEL_REQUESTED_AT_UNIX_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Task id."""
     workspace_id: _builtins.str
@@ -127,6 +129,14 @@ class Task(_message.Message):
     """Objective run this task executes; empty otherwise."""
     cancel_reason: _builtins.str
     """Reason given when the task was canceled; empty otherwise."""
+    result_text: _builtins.str
+    """The whole output of the task (a turn's reply, an agent task's final answer); the
+    summary is a short cut of it. Empty until the task succeeded.
+    """
+    cancel_requested_at_unix: _builtins.int
+    """When a cancel of the running task was asked, unix seconds; the task stays running until
+    its worker stops and releases it (then canceled). 0 when no cancel is pending.
+    """
     def __init__(
         self,
         *,
@@ -164,10 +174,12 @@ class Task(_message.Message):
         objective_id: _builtins.str = ...,
         objective_run_id: _builtins.str = ...,
         cancel_reason: _builtins.str = ...,
+        result_text: _builtins.str = ...,
+        cancel_requested_at_unix: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assigned_lane", b"assigned_lane", "attempts", b"attempts", "cancel_reason", b"cancel_reason", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "due_at_unix", b"due_at_unix", "error_message", b"error_message", "finished_at_unix", b"finished_at_unix", "id", b"id", "kind", b"kind", "lane", b"lane", "lease_expires_at_ms", b"lease_expires_at_ms", "lease_token", b"lease_token", "max_attempts", b"max_attempts", "next_attempt_at_ms", b"next_attempt_at_ms", "objective_id", b"objective_id", "objective_run_id", b"objective_run_id", "priority", b"priority", "prompt", b"prompt", "result_path", b"result_path", "result_summary", b"result_summary", "retry_of_task", b"retry_of_task", "route_class", b"route_class", "run_key", b"run_key", "source_connector", b"source_connector", "source_external_id", b"source_external_id", "source_text", b"source_text", "source_user_id", b"source_user_id", "started_at_unix", b"started_at_unix", "status", b"status", "title", b"title", "updated_at_unix", b"updated_at_unix", "worker_id", b"worker_id", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assigned_lane", b"assigned_lane", "attempts", b"attempts", "cancel_reason", b"cancel_reason", "cancel_requested_at_unix", b"cancel_requested_at_unix", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "due_at_unix", b"due_at_unix", "error_message", b"error_message", "finished_at_unix", b"finished_at_unix", "id", b"id", "kind", b"kind", "lane", b"lane", "lease_expires_at_ms", b"lease_expires_at_ms", "lease_token", b"lease_token", "max_attempts", b"max_attempts", "next_attempt_at_ms", b"next_attempt_at_ms", "objective_id", b"objective_id", "objective_run_id", b"objective_run_id", "priority", b"priority", "prompt", b"prompt", "result_path", b"result_path", "result_summary", b"result_summary", "result_text", b"result_text", "retry_of_task", b"retry_of_task", "route_class", b"route_class", "run_key", b"run_key", "source_connector", b"source_connector", "source_external_id", b"source_external_id", "source_text", b"source_text", "source_user_id", b"source_user_id", "started_at_unix", b"started_at_unix", "status", b"status", "title", b"title", "updated_at_unix", b"updated_at_unix", "worker_id", b"worker_id", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -436,16 +436,20 @@ class HeartbeatTaskResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     LEASE_EXPIRES_AT_MS_FIELD_NUMBER: _builtins.int
+    CANCEL_REQUESTED_FIELD_NUMBER: _builtins.int
     lease_expires_at_ms: _builtins.int
     """Lease expiry, unix milliseconds."""
+    cancel_requested: _builtins.bool
+    """True when a cancel of the task was asked: the worker should stop it and release it."""
     def __init__(
         self,
         *,
         lease_expires_at_ms: _builtins.int = ...,
+        cancel_requested: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["lease_expires_at_ms", b"lease_expires_at_ms"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_requested", b"cancel_requested", "lease_expires_at_ms", b"lease_expires_at_ms"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -461,6 +465,7 @@ class CompleteTaskRequest(_message.Message):
     LEASE_TOKEN_FIELD_NUMBER: _builtins.int
     RESULT_SUMMARY_FIELD_NUMBER: _builtins.int
     RESULT_PATH_FIELD_NUMBER: _builtins.int
+    RESULT_TEXT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Task id."""
     lease_token: _builtins.int
@@ -469,6 +474,8 @@ class CompleteTaskRequest(_message.Message):
     """Result summary."""
     result_path: _builtins.str
     """Workspace-relative path of the result artifact."""
+    result_text: _builtins.str
+    """The whole output (a turn's reply); optional."""
     def __init__(
         self,
         *,
@@ -476,10 +483,11 @@ class CompleteTaskRequest(_message.Message):
         lease_token: _builtins.int = ...,
         result_summary: _builtins.str = ...,
         result_path: _builtins.str = ...,
+        result_text: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "lease_token", b"lease_token", "result_path", b"result_path", "result_summary", b"result_summary"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "lease_token", b"lease_token", "result_path", b"result_path", "result_summary", b"result_summary", "result_text", b"result_text"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -631,6 +639,7 @@ class TaskCompletion(_message.Message):
     LEASE_TOKEN_FIELD_NUMBER: _builtins.int
     RESULT_SUMMARY_FIELD_NUMBER: _builtins.int
     RESULT_PATH_FIELD_NUMBER: _builtins.int
+    RESULT_TEXT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Task id."""
     lease_token: _builtins.int
@@ -639,6 +648,8 @@ class TaskCompletion(_message.Message):
     """Short result summary."""
     result_path: _builtins.str
     """Workspace-relative path of the result artifact."""
+    result_text: _builtins.str
+    """The whole output (a turn's reply); optional."""
     def __init__(
         self,
         *,
@@ -646,10 +657,11 @@ class TaskCompletion(_message.Message):
         lease_token: _builtins.int = ...,
         result_summary: _builtins.str = ...,
         result_path: _builtins.str = ...,
+        result_text: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "lease_token", b"lease_token", "result_path", b"result_path", "result_summary", b"result_summary"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "lease_token", b"lease_token", "result_path", b"result_path", "result_summary", b"result_summary", "result_text", b"result_text"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -714,6 +726,118 @@ class TaskCompletionResult(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___TaskCompletionResult: _TypeAlias = TaskCompletionResult  # noqa: Y015
+
+@_typing.final
+class ReleaseTasksRequest(_message.Message):
+    """ReleaseTasksRequest carries up to 100 leases to give back."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RELEASES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def releases(self) -> _containers.RepeatedCompositeFieldContainer[Global___TaskRelease]:
+        """The leases, each with its fencing token."""
+
+    def __init__(
+        self,
+        *,
+        releases: _abc.Iterable[Global___TaskRelease] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["releases", b"releases"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReleaseTasksRequest: _TypeAlias = ReleaseTasksRequest  # noqa: Y015
+
+@_typing.final
+class TaskRelease(_message.Message):
+    """TaskRelease is one lease given back unfinished."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LEASE_TOKEN_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Task id."""
+    lease_token: _builtins.int
+    """Fencing token from the claim."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        lease_token: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "lease_token", b"lease_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TaskRelease: _TypeAlias = TaskRelease  # noqa: Y015
+
+@_typing.final
+class ReleaseTasksResponse(_message.Message):
+    """ReleaseTasksResponse has one result per release, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___TaskReleaseResult]:
+        """The results."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___TaskReleaseResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReleaseTasksResponse: _TypeAlias = ReleaseTasksResponse  # noqa: Y015
+
+@_typing.final
+class TaskReleaseResult(_message.Message):
+    """TaskReleaseResult says what became of one released task."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Task id."""
+    status: _builtins.str
+    """The task's status after the release: queued, or canceled when a cancel was requested;
+    empty when refused.
+    """
+    code: _builtins.str
+    """Why it was refused: ABORTED (stale token), FAILED_PRECONDITION (not running) or
+    NOT_FOUND; empty when released.
+    """
+    message: _builtins.str
+    """Human-readable reason; empty when released."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        status: _builtins.str = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "id", b"id", "message", b"message", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TaskReleaseResult: _TypeAlias = TaskReleaseResult  # noqa: Y015
 
 @_typing.final
 class FailTaskRequest(_message.Message):
@@ -867,22 +991,32 @@ class LaneStats(_message.Message):
     LANE_FIELD_NUMBER: _builtins.int
     QUEUED_FIELD_NUMBER: _builtins.int
     RUNNING_FIELD_NUMBER: _builtins.int
+    OLDEST_QUEUED_AGE_MS_FIELD_NUMBER: _builtins.int
+    OLDEST_LEASE_AGE_MS_FIELD_NUMBER: _builtins.int
     lane: _builtins.str
     """Lane name."""
     queued: _builtins.int
     """Queued tasks."""
     running: _builtins.int
     """Running tasks."""
+    oldest_queued_age_ms: _builtins.int
+    """Age of the oldest queued task of this lane, milliseconds; 0 when none."""
+    oldest_lease_age_ms: _builtins.int
+    """Age of the oldest running lease of this lane (since its start), milliseconds; 0 when
+    none.
+    """
     def __init__(
         self,
         *,
         lane: _builtins.str = ...,
         queued: _builtins.int = ...,
         running: _builtins.int = ...,
+        oldest_queued_age_ms: _builtins.int = ...,
+        oldest_lease_age_ms: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["lane", b"lane", "queued", b"queued", "running", b"running"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lane", b"lane", "oldest_lease_age_ms", b"oldest_lease_age_ms", "oldest_queued_age_ms", b"oldest_queued_age_ms", "queued", b"queued", "running", b"running"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -91,6 +91,11 @@ class TaskServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CancelTaskRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CancelTaskResponse.FromString,
                 _registered_method=True)
+        self.ReleaseTasks = channel.unary_unary(
+                '/agent_runtime.store.v1.TaskService/ReleaseTasks',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.ReleaseTasksRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.ReleaseTasksResponse.FromString,
+                _registered_method=True)
         self.QueueStats = channel.unary_unary(
                 '/agent_runtime.store.v1.TaskService/QueueStats',
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.QueueStatsRequest.SerializeToString,
@@ -188,7 +193,19 @@ class TaskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CancelTask(self, request, context):
-        """CancelTask cancels a queued or running task.
+        """CancelTask cancels a queued task at once; a running task is marked cancel-requested and
+        stays running until its worker stops it and releases it (ReleaseTasks), or its lease
+        runs out; then it is canceled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseTasks(self, request, context):
+        """ReleaseTasks gives leased tasks back without finishing them (a worker shutting down, or
+        stopping a task whose cancel was asked): each goes back to queued without spending an
+        attempt, or to canceled when a cancel was requested. Fenced by the lease token; each
+        release is applied or refused on its own.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -272,6 +289,11 @@ def add_TaskServiceServicer_to_server(servicer, server):
                     servicer.CancelTask,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CancelTaskRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CancelTaskResponse.SerializeToString,
+            ),
+            'ReleaseTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseTasks,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.ReleaseTasksRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_task__service__pb2.ReleaseTasksResponse.SerializeToString,
             ),
             'QueueStats': grpc.unary_unary_rpc_method_handler(
                     servicer.QueueStats,
@@ -588,6 +610,33 @@ class TaskService:
             '/agent_runtime.store.v1.TaskService/CancelTask',
             agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CancelTaskRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_task__service__pb2.CancelTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.TaskService/ReleaseTasks',
+            agent__runtime_dot_store_dot_v1_dot_task__service__pb2.ReleaseTasksRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_task__service__pb2.ReleaseTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -64,7 +64,16 @@ class TaskServiceStub:
     ABORTED when the token is stale.
     """
     CancelTask: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.CancelTaskRequest, _task_service_pb2.CancelTaskResponse]
-    """CancelTask cancels a queued or running task."""
+    """CancelTask cancels a queued task at once; a running task is marked cancel-requested and
+    stays running until its worker stops it and releases it (ReleaseTasks), or its lease
+    runs out; then it is canceled.
+    """
+    ReleaseTasks: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.ReleaseTasksRequest, _task_service_pb2.ReleaseTasksResponse]
+    """ReleaseTasks gives leased tasks back without finishing them (a worker shutting down, or
+    stopping a task whose cancel was asked): each goes back to queued without spending an
+    attempt, or to canceled when a cancel was requested. Fenced by the lease token; each
+    release is applied or refused on its own.
+    """
     QueueStats: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.QueueStatsRequest, _task_service_pb2.QueueStatsResponse]
     """QueueStats reports depth per lane, oldest queued age and oldest lease age."""
     ListDeadLetters: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.ListDeadLettersRequest, _task_service_pb2.ListDeadLettersResponse]
@@ -108,7 +117,16 @@ class TaskServiceAsyncStub(TaskServiceStub):
     ABORTED when the token is stale.
     """
     CancelTask: _aio.UnaryUnaryMultiCallable[_task_service_pb2.CancelTaskRequest, _task_service_pb2.CancelTaskResponse]  # type: ignore[assignment]
-    """CancelTask cancels a queued or running task."""
+    """CancelTask cancels a queued task at once; a running task is marked cancel-requested and
+    stays running until its worker stops it and releases it (ReleaseTasks), or its lease
+    runs out; then it is canceled.
+    """
+    ReleaseTasks: _aio.UnaryUnaryMultiCallable[_task_service_pb2.ReleaseTasksRequest, _task_service_pb2.ReleaseTasksResponse]  # type: ignore[assignment]
+    """ReleaseTasks gives leased tasks back without finishing them (a worker shutting down, or
+    stopping a task whose cancel was asked): each goes back to queued without spending an
+    attempt, or to canceled when a cancel was requested. Fenced by the lease token; each
+    release is applied or refused on its own.
+    """
     QueueStats: _aio.UnaryUnaryMultiCallable[_task_service_pb2.QueueStatsRequest, _task_service_pb2.QueueStatsResponse]  # type: ignore[assignment]
     """QueueStats reports depth per lane, oldest queued age and oldest lease age."""
     ListDeadLetters: _aio.UnaryUnaryMultiCallable[_task_service_pb2.ListDeadLettersRequest, _task_service_pb2.ListDeadLettersResponse]  # type: ignore[assignment]
@@ -215,7 +233,22 @@ class TaskServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _task_service_pb2.CancelTaskRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_task_service_pb2.CancelTaskResponse, _abc.Awaitable[_task_service_pb2.CancelTaskResponse]]:
-        """CancelTask cancels a queued or running task."""
+        """CancelTask cancels a queued task at once; a running task is marked cancel-requested and
+        stays running until its worker stops it and releases it (ReleaseTasks), or its lease
+        runs out; then it is canceled.
+        """
+
+    @_abc_1.abstractmethod
+    def ReleaseTasks(
+        self,
+        request: _task_service_pb2.ReleaseTasksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_task_service_pb2.ReleaseTasksResponse, _abc.Awaitable[_task_service_pb2.ReleaseTasksResponse]]:
+        """ReleaseTasks gives leased tasks back without finishing them (a worker shutting down, or
+        stopping a task whose cancel was asked): each goes back to queued without spending an
+        attempt, or to canceled when a cancel was requested. Fenced by the lease token; each
+        release is applied or refused on its own.
+        """
 
     @_abc_1.abstractmethod
     def QueueStats(

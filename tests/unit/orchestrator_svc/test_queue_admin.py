@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from agent_runtime.orchestrator.v1 import service_pb2 as rpc
-from tests.unit.orchestrator_svc.conftest import ACTING_ADMIN, Client, Connect, refused
+from tests.unit.orchestrator_svc.conftest import (
+    ACTING_ADMIN,
+    Client,
+    Connect,
+    StoreClock,
+    refused,
+)
 
 
-async def test_queue_stats_count_per_lane(admin: Client) -> None:
+async def test_queue_stats_count_per_lane(admin: Client, store_clock: StoreClock) -> None:
     await admin.enqueue(workspace_id="qs", kind="turn")
     await admin.enqueue(workspace_id="qs", kind="reindex_markdown")
     running = (await admin.enqueue(workspace_id="qs")).task
@@ -21,6 +27,13 @@ async def test_queue_stats_count_per_lane(admin: Client) -> None:
     assert stats.generated_at_unix > 0 and stats.workers_total == 0
     everything = await admin.orch.GetQueueStats(rpc.GetQueueStatsRequest())
     assert everything.queued == 3
+
+    store_clock.advance(5)  # every task is 5 s older now: each lane shows its own ages
+    aged = await admin.orch.GetQueueStats(rpc.GetQueueStatsRequest(workspace_id="qs"))
+    ages = {x.queue_lane: (x.oldest_queued_age_ms, x.oldest_lease_age_ms) for x in aged.lanes}
+    assert ages["turn"][0] >= 5000 and ages["background"][0] >= 5000
+    assert ages["task"][0] == 0 and ages["task"][1] >= 5000
+    assert ages["turn"][1] == 0 and ages["background"][1] == 0
 
 
 async def test_dead_letters_are_listed_and_replayed_once(admin: Client) -> None:

@@ -29,10 +29,10 @@ async def test_health_is_serving(pki: PkiPaths, ports: Ports) -> None:
     assert health == {"": "SERVING", SERVICE_NAME: "SERVING"}
 
 
-async def test_run_turn_says_it_is_not_implemented(pki: PkiPaths, ports: Ports) -> None:
+async def test_run_turn_without_a_message_is_invalid(pki: PkiPaths, ports: Ports) -> None:
     stub = service_pb2_grpc.OrchestratorServiceStub
     code = await testing.status_of(pki, ports.grpc, "svc:gateway", stub, "RunTurn")
-    assert code == grpc.StatusCode.UNIMPLEMENTED
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_caller_not_on_the_allow_list_is_denied(pki: PkiPaths, ports: Ports) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 
 from agent_runtime.orchestrator.v1 import service_pb2 as rpc
+from agent_runtime.store.v1 import task_service_pb2 as store_rpc
 from tests.unit.orchestrator_svc.conftest import Client, Connect, refused
 
 DEADLINE = 15.0
@@ -39,10 +40,13 @@ async def test_watch_sends_existing_tasks_then_changes_as_they_happen(admin: Cli
     assert (queued.event, queued.task.id, queued.task.status) == ("queued", new.id, "queued")
     assert queued.cursor and queued.occurred_at_unix_ms > 0
 
-    await admin.claim(new.id)
+    token = await admin.claim(new.id)
     started = (await next_event(call)).event
     assert (started.event, started.task.id, started.task.attempts) == ("started", new.id, 1)
     await admin.orch.CancelTask(rpc.CancelTaskRequest(task_id=new.id, reason="enough"))
+    # the worker (here: the test) stops and gives the lease back: now it is canceled
+    release = store_rpc.TaskRelease(id=new.id, lease_token=token)
+    await admin.worker.ReleaseTasks(store_rpc.ReleaseTasksRequest(releases=[release]))
     canceled = (await next_event(call)).event
     assert (canceled.event, canceled.task.cancel_reason) == ("canceled", "enough")
     call.cancel()

@@ -46,17 +46,18 @@ async def test_complete_many_applies_each_with_its_own_token(db: Database) -> No
     a, b, c = await queue.claim("w", 3, 60_000)
     done = await queue.complete_many(
         [
-            (a["id"], a["lease_token"], "ok", ""),
-            (b["id"], b["lease_token"] + 7, "stale", ""),
-            ("nope", 1, "", ""),
-            (c["id"], c["lease_token"], "ok", "tasks/c.md"),
+            (a["id"], a["lease_token"], "ok", "", ""),
+            (b["id"], b["lease_token"] + 7, "stale", "", ""),
+            ("nope", 1, "", "", ""),
+            (c["id"], c["lease_token"], "ok", "tasks/c.md", "the whole answer"),
         ]
     )
     codes = [(tid, err.code if err else None) for tid, err in done]
     assert codes == [(a["id"], None), (b["id"], "ABORTED"), ("nope", "NOT_FOUND"), (c["id"], None)]
-    assert (await tasks.get(c["id"]))["result_path"] == "tasks/c.md"
+    finished = await tasks.get(c["id"])
+    assert (finished["result_path"], finished["result_text"]) == ("tasks/c.md", "the whole answer")
     assert (await tasks.get(b["id"]))["status"] == "running"
-    again = await queue.complete_many([(a["id"], a["lease_token"], "twice", "")])
+    again = await queue.complete_many([(a["id"], a["lease_token"], "twice", "", "")])
     assert again[0][1] is not None and again[0][1].code == "FAILED_PRECONDITION"
 
 
