@@ -64,7 +64,9 @@ def parse_args(
 # --- the server side ------------------------------------------------------------------------
 
 
-class _Echo(echo_pb2_grpc.EchoServiceServicer):
+class Echo(echo_pb2_grpc.EchoServiceServicer):
+    """Answers every Echo with its payload: the cheapest RPC there is."""
+
     async def Echo(
         self,
         request: echo_pb2.EchoRequest,
@@ -104,7 +106,7 @@ async def serve_until_signal(
 
 async def _serve_echo(pki: PkiPaths) -> None:
     server = grpc.aio.server(options=_OPTIONS)
-    echo_pb2_grpc.add_EchoServiceServicer_to_server(_Echo(), server)
+    echo_pb2_grpc.add_EchoServiceServicer_to_server(Echo(), server)
     port = server.add_secure_port("127.0.0.1:0", server_credentials(pki, pki.service("store")))
 
     async def start() -> int:
