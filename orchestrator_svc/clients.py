@@ -20,6 +20,7 @@ from orchestrator_svc.drafts import Created, TaskDraft
 from orchestrator_svc.executors import Outcome
 from orchestrator_svc.listing import TaskQuery
 from orchestrator_svc.reindex import ReindexCounts
+from orchestrator_svc.workers import Claim
 from svckit import errors
 from svckit.calls import call
 from svckit.channels import open_channel
@@ -144,21 +145,13 @@ class StoreLeases:
         self._timeout = rpc_timeout_seconds
         self._acks = CompleteBatcher(self._complete_many)
 
-    async def claim(
-        self,
-        worker_id: str,
-        max_tasks: int,
-        lease_ms: int,
-        kinds: Sequence[str],
-        wait_ms: int,
-        lanes: Sequence[str] = (),
-    ) -> list[store.Task]:
+    async def claim(self, claim: Claim) -> list[store.Task]:
         req = rpc.ClaimTasksRequest(
-            worker_id=worker_id, max_tasks=max_tasks, lease_ms=lease_ms, kinds=kinds,
-            wait_ms=wait_ms, lanes=lanes,
+            worker_id=claim.worker_id, max_tasks=claim.max_tasks, lease_ms=claim.lease_ms,
+            kinds=claim.kinds, wait_ms=claim.wait_ms, lanes=claim.lanes,
         )  # fmt: skip
         # the store answers a long poll before this deadline (it keeps a margin)
-        timeout = wait_ms / 1000 + self._timeout
+        timeout = claim.wait_ms / 1000 + self._timeout
         reply: rpc.ClaimTasksResponse = await call(self._stub.ClaimTasks, req, deadline_s=timeout)
         return list(reply.tasks)
 
