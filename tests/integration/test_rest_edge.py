@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 
@@ -49,7 +50,14 @@ def _exchange(stack: Stack, tls: ssl.SSLContext, writes: Sequence[bytes]) -> byt
 
 
 def _task_body(workspace: str) -> bytes:
-    doc = {"workspace_id": workspace, "context_id": "edge", "title": "t", "prompt": "p"}
+    # Held back an hour (not_before_unix) so that the stack's workers leave it queued.
+    doc = {
+        "workspace_id": workspace,
+        "context_id": "edge",
+        "title": "t",
+        "prompt": "p",
+        "not_before_unix": int(time.time()) + 3600,
+    }
     return json.dumps(doc).encode()
 
 

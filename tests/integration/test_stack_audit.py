@@ -4,6 +4,7 @@ store's audit log as that admin, relayed by the service that called the store.""
 from __future__ import annotations
 
 import ssl
+import time
 from typing import Any
 
 import httpx
@@ -24,16 +25,22 @@ def _audit(http: httpx.Client, subject_id: str) -> list[dict[str, Any]]:
     return items
 
 
+def _held_task() -> dict[str, Any]:
+    """A task held back an hour, so that the stack's workers leave it queued to cancel."""
+    return {
+        "workspace_id": "audit-e2e",
+        "context_id": "cli",
+        "title": "t",
+        "prompt": "p",
+        "not_before_unix": int(time.time()) + 3600,
+    }
+
+
 def test_a_cancel_over_rest_is_audited_as_the_admin_behind_it(stack: Stack) -> None:
     with _admin_client(stack) as http:
         made = http.post(
             "/api/v1/tasks",
-            json={
-                "workspace_id": "audit-e2e",
-                "context_id": "cli",
-                "title": "t",
-                "prompt": "p",
-            },
+            json=_held_task(),
         )
         assert made.status_code in (200, 201, 202), made.text
         task_id = made.json()["id"]
@@ -53,7 +60,7 @@ def test_a_cancel_with_the_bearer_token_is_audited_as_the_token_admin(stack: Sta
     ) as http:
         made = http.post(
             "/api/v1/tasks",
-            json={"workspace_id": "audit-e2e", "context_id": "cli", "title": "t", "prompt": "p"},
+            json=_held_task(),
         )
         assert made.status_code in (200, 201, 202), made.text
         task_id = made.json()["id"]
