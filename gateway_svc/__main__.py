@@ -12,7 +12,6 @@ from gateway_svc.clients import (
     STORE_RETRY_METHODS,
     GrpcHealthProbe,
     OrchestratorTasks,
-    StoreApprovals,
     StoreIdentities,
     StorePairings,
 )
@@ -27,6 +26,7 @@ from gateway_svc.message_clients import (
     StoreOutbox,
 )
 from gateway_svc.server import build_server
+from store_svc.client import StoreApprovals
 from svckit.channels import open_channel
 from svckit.config import load_settings
 from svckit.serve import Service, run

@@ -25,7 +25,7 @@ from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
-from gateway_svc.clients import _call
+from svckit.calls import call
 from svckit.errors import AlreadyExists, NotFound
 
 
@@ -45,12 +45,12 @@ class StoreJournal:
             sender_id=sender,
             text=text,
         )
-        reply = await _call(self._stub.RecordInbound(request))
+        reply = await call(self._stub.RecordInbound, request)
         return reply.entry, reply.duplicate
 
     async def complete(self, entry_id: str, status: str, outcome: str) -> None:
         request = jrpc.CompleteInboundRequest(id=entry_id, status=status, outcome=outcome)
-        await _call(self._stub.CompleteInbound(request))
+        await call(self._stub.CompleteInbound, request)
 
 
 class StoreContexts:
@@ -64,10 +64,9 @@ class StoreContexts:
         """The chat's context, created (with its workspace) on its first message. A read
         first: the known chat, the common case, costs no write."""
         try:
-            found = await _call(
-                self._ws.FindContext(
-                    wrpc.FindContextRequest(connector=connector, external_id=external_id)
-                )
+            found = await call(
+                self._ws.FindContext,
+                wrpc.FindContextRequest(connector=connector, external_id=external_id),
             )
             return found.context
         except NotFound:
@@ -75,7 +74,7 @@ class StoreContexts:
         request = wrpc.EnsureContextRequest(
             connector=connector, external_id=external_id, display_name=name
         )
-        reply = await _call(self._ws.EnsureContext(request))
+        reply = await call(self._ws.EnsureContext, request)
         return reply.context
 
     async def update(
@@ -86,7 +85,7 @@ class StoreContexts:
             request.is_admin = is_admin
         if prompt is not None:
             request.system_prompt = prompt
-        reply = await _call(self._ws.UpdateContext(request))
+        reply = await call(self._ws.UpdateContext, request)
         return reply.context
 
     async def identity(self, connector: str, user_id: str) -> identity_pb2.Identity | None:
@@ -95,7 +94,7 @@ class StoreContexts:
             return None
         request = irpc.LookupIdentityRequest(connector=connector, connector_user_id=user_id)
         try:
-            reply = await _call(self._ids.LookupIdentity(request))
+            reply = await call(self._ids.LookupIdentity, request)
         except NotFound:
             return None
         return reply.identity
@@ -104,14 +103,14 @@ class StoreContexts:
         """The user's role in that workspace (set there, else the user's own; overlord
         everywhere)."""
         request = irpc.GetWorkspaceRoleRequest(user_id=user_id, workspace_id=workspace_id)
-        reply = await _call(self._ids.GetWorkspaceRole(request))
+        reply = await call(self._ids.GetWorkspaceRole, request)
         return str(reply.role)
 
     async def set_workspace_role(self, user_id: str, workspace_id: str, role: str) -> str:
         request = irpc.SetWorkspaceRoleRequest(
             user_id=user_id, workspace_id=workspace_id, role=role
         )
-        reply = await _call(self._ids.SetWorkspaceRole(request))
+        reply = await call(self._ids.SetWorkspaceRole, request)
         return str(reply.role)
 
 
@@ -124,11 +123,11 @@ class OrchestratorTurns:
     async def run_turn(self, request: orpc.RunTurnRequest) -> orpc.RunTurnResponse:
         # A turn's wait is its own deadline; the channel's default would cut it short.
         timeout = request.wait_ms / 1000 + 30
-        reply: orpc.RunTurnResponse = await _call(self._stub.RunTurn(request, timeout=timeout))
+        reply: orpc.RunTurnResponse = await call(self._stub.RunTurn, request, deadline_s=timeout)
         return reply
 
     async def enqueue(self, request: orpc.EnqueueTaskRequest) -> ores.Task:
-        reply: orpc.EnqueueTaskResponse = await _call(self._stub.EnqueueTask(request))
+        reply: orpc.EnqueueTaskResponse = await call(self._stub.EnqueueTask, request)
         return reply.task
 
 
@@ -140,18 +139,17 @@ class QmdIndex:
 
     async def search(self, workspace_id: str, query: str, limit: int) -> list[qres.SearchHit]:
         request = qpb.SearchRequest(workspace_id=workspace_id, query=query, limit=limit)
-        reply = await _call(self._stub.Search(request))
+        reply = await call(self._stub.Search, request)
         return list(reply.hits)
 
     async def open(self, workspace_id: str, target: str) -> qres.Document:
         request = qpb.GetDocumentRequest(workspace_id=workspace_id, target=target)
-        reply = await _call(self._stub.GetDocument(request))
+        reply = await call(self._stub.GetDocument, request)
         return reply.document
 
     async def status(self, workspace_id: str) -> qres.IndexStatus:
-        reply = await _call(
-            self._stub.GetIndexStatus(qpb.GetIndexStatusRequest(workspace_id=workspace_id))
-        )
+        request = qpb.GetIndexStatusRequest(workspace_id=workspace_id)
+        reply = await call(self._stub.GetIndexStatus, request)
         return reply.status
 
 
@@ -162,7 +160,7 @@ class SchedulerObjectives:
         self._stub = SchedulerServiceStub(channel)
 
     async def create(self, request: spb.CreateObjectiveRequest) -> str:
-        reply: spb.CreateObjectiveResponse = await _call(self._stub.CreateObjective(request))
+        reply: spb.CreateObjectiveResponse = await call(self._stub.CreateObjective, request)
         return reply.objective.id
 
 
@@ -178,4 +176,4 @@ class StoreOutbox:
             idempotency_key=key, connector=connector, chat_id=chat_id, text=text
         )
         with contextlib.suppress(AlreadyExists):  # recorded by an earlier attempt
-            await _call(self._stub.CreateDelivery(request))
+            await call(self._stub.CreateDelivery, request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from store_svc import audit
 from store_svc.common import Clock, required
 from store_svc.db import Conn, Database
+from store_svc.keys import Keys
 from svckit.errors import InvalidArgument, NotFound
 
 WORKSPACE_ROLES = ("member", "admin")
@@ -13,8 +14,8 @@ OVERLORD = "overlord"
 
 
 class WorkspaceRoles:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     async def effective(self, user_id: str, workspace_id: str) -> tuple[str, bool]:
         """(role, set for this workspace) of a user in a workspace; NOT_FOUND for no user."""
@@ -58,6 +59,7 @@ class WorkspaceRoles:
                 )
             audit.append(
                 c,
+                self._keys,
                 now,
                 actor,
                 "user.workspace_role_changed",

@@ -19,7 +19,7 @@ from agent_runtime.gateway.v1 import service_pb2_grpc
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
-from gateway_svc.clients import OrchestratorTasks, StoreApprovals, StoreIdentities, StorePairings
+from gateway_svc.clients import OrchestratorTasks, StoreIdentities, StorePairings
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.message_clients import (
@@ -29,17 +29,18 @@ from gateway_svc.message_clients import (
     StoreOutbox,
 )
 from gateway_svc.server import build_server
-from orchestrator_svc.clients import StoreApprovals as OrchApprovals
 from orchestrator_svc.clients import StoreLeases, StoreTasks, open_store_channel
 from orchestrator_svc.deps import Deps as OrchDeps
 from orchestrator_svc.executors import Executor, Executors, Outcome
 from orchestrator_svc.server import build_server as build_orchestrator
 from orchestrator_svc.watch import Pulse
 from orchestrator_svc.workers import WorkerPool
+from store_svc.client import StoreApprovals
 from svckit import errors, testing
 from svckit.pki import PkiPaths
+from tests.fakes import FrozenClock
 from tests.stores import serving_store
-from tests.unit.gateway_svc.conftest import PORTS0, StoreClock
+from tests.unit.gateway_svc.conftest import PORTS0, START
 from tests.unit.orchestrator_svc.conftest import orchestrator_settings
 
 
@@ -125,7 +126,7 @@ async def _orchestrator(
         drain_seconds=0.2, on_change=pulse.fire, worker_id="test-replica",
     )  # fmt: skip
     deps = OrchDeps(
-        tasks=StoreTasks(channel), approvals=OrchApprovals(channel), watch_poll_seconds=0.05,
+        tasks=StoreTasks(channel), approvals=StoreApprovals(channel), watch_poll_seconds=0.05,
         pulse=pulse, workers=pool,
     )  # fmt: skip
     service = build_orchestrator(settings, deps)
@@ -140,7 +141,7 @@ async def _orchestrator(
 
 @asynccontextmanager
 async def chat_stack(pki: PkiPaths, tmp_path: Path, turn_wait_ms: int) -> AsyncIterator[Chat]:
-    clock = StoreClock()
+    clock = FrozenClock(START)
     turns = Turns()
     async with serving_store(pki, tmp_path, clock) as sp:
         executors: dict[str, Executor] = {"turn": turns, "general": turns, "action": turns}

@@ -9,27 +9,28 @@ import pytest
 
 from store_svc.audit import Audit
 from store_svc.db import Database
+from store_svc.keys import Keys
 from store_svc.pairing import Pairings
 from store_svc.workspace_roles import WorkspaceRoles
 from svckit.errors import InvalidArgument, NotFound
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
 
 
-class FrozenClock:
-    def now_ms(self) -> int:
-        return NOW * 1000
+CLOCK = FrozenClock(NOW)
+KEYS = Keys(CLOCK)
 
 
 async def _user(db: Database, cuid: str, role: str) -> str:
-    pairings = Pairings(db, FrozenClock())
+    pairings = Pairings(db, CLOCK, KEYS)
     _, token = await pairings.create("telegram", cuid, "Ada", 0)
     _, ident = await pairings.approve(token, "admin-1", role, "")
     return str(ident["user_id"])
 
 
 async def test_admin_of_one_workspace_member_elsewhere(db: Database) -> None:
-    roles = WorkspaceRoles(db, FrozenClock())
+    roles = WorkspaceRoles(db, CLOCK, KEYS)
     ada = await _user(db, "u1", "member")
     assert await roles.effective(ada, "ws-a") == ("member", False)
     assert await roles.set(ada, "ws-a", "admin", "admin:ops") == "admin"
@@ -37,7 +38,7 @@ async def test_admin_of_one_workspace_member_elsewhere(db: Database) -> None:
     assert await roles.effective(ada, "ws-b") == ("member", False)
     assert await roles.set(ada, "ws-a", "", "admin:ops") == "member"
     assert await roles.effective(ada, "ws-a") == ("member", False)
-    entries, _ = await Audit(db, FrozenClock()).list({"subject_id": ada}, 10, "")
+    entries, _ = await Audit(db, CLOCK, KEYS).list({"subject_id": ada}, 10, "")
     changes = [json.loads(e["after_json"]) for e in entries]  # newest first
     assert changes == [
         {"workspace_id": "ws-a", "role": ""},
@@ -46,7 +47,7 @@ async def test_admin_of_one_workspace_member_elsewhere(db: Database) -> None:
 
 
 async def test_overlord_is_global_and_bad_input_changes_nothing(db: Database) -> None:
-    roles = WorkspaceRoles(db, FrozenClock())
+    roles = WorkspaceRoles(db, CLOCK, KEYS)
     boss = await _user(db, "u2", "overlord")
     await roles.set(boss, "ws-a", "member", "admin:ops")
     assert await roles.effective(boss, "ws-a") == ("overlord", False)
