@@ -12,19 +12,17 @@ from gateway_svc.clients import (
     STORE_RETRY_METHODS,
     GrpcHealthProbe,
     OrchestratorTasks,
-    StoreIdentities,
-    StorePairings,
-)
-from gateway_svc.config import GatewaySettings
-from gateway_svc.deps import Deps
-from gateway_svc.message_clients import (
     OrchestratorTurns,
     QmdIndex,
     SchedulerObjectives,
     StoreContexts,
+    StoreIdentities,
     StoreJournal,
     StoreOutbox,
+    StorePairings,
 )
+from gateway_svc.config import GatewaySettings
+from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
 from store_svc.client import StoreApprovals
 from svckit.channels import open_channel

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
-from gateway_svc.message_clients import OrchestratorTurns, StoreOutbox
+from gateway_svc.deps import Outbox, Turns
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def reply_of(answer: orpc.RunTurnResponse) -> str:
 class Conversation:
     """Runs turns and follows the ones that outlive the wait."""
 
-    def __init__(self, turns: OrchestratorTurns, outbox: StoreOutbox | None, wait_ms: int) -> None:
+    def __init__(self, turns: Turns, outbox: Outbox | None, wait_ms: int) -> None:
         self._turns, self._outbox, self._wait_ms = turns, outbox, wait_ms
         self._followers: set[asyncio.Task[None]] = set()
 

@@ -18,8 +18,8 @@ from gateway_svc.commands import PAIR, REGISTRY
 from gateway_svc.commands.base import Call, Denied, Message, Sender, Tools
 from gateway_svc.commands.parse import split_command
 from gateway_svc.conversation import STILL_WORKING, Conversation
-from gateway_svc.message_clients import StoreContexts, StoreJournal
-from svckit.errors import Unavailable
+from gateway_svc.deps import Contexts, Deps, Journal
+from svckit.errors import InvalidArgument, Unavailable
 
 IN_PROGRESS = "Still working on that message; I'll answer once."
 FAILED = "I hit an error while handling that message."
@@ -45,8 +45,8 @@ class Inbox:
 
     def __init__(
         self,
-        journal: StoreJournal,
-        contexts: StoreContexts,
+        journal: Journal,
+        contexts: Contexts,
         tools: Tools,
         conversation: Conversation | None,
     ) -> None:
@@ -57,9 +57,12 @@ class Inbox:
         if self._conversation is not None:
             await self._conversation.stop()
 
-    async def handle(self, msg: Message, message_id: str, sender: Sender | None) -> Outcome:
+    async def handle(self, msg: Message, message_id: str, sender: Sender | None = None) -> Outcome:
         """`sender` given: the caller is known (an admin certificate); None: look the chat
         account up among the verified identities."""
+        for name in ("connector", "external_id"):
+            if not getattr(msg, name):
+                raise InvalidArgument(f"{name} is required", field=name)
         if not msg.text.strip():
             return Outcome()
         mid = message_id.strip() or f"gen:{uuid.uuid4().hex}"
@@ -123,6 +126,24 @@ class Inbox:
         where = Outcome(workspace_id=context.workspace_id, context_id=context.id)
         result = await self._conversation.turn(_turn_request(msg, where, run_key))
         return Outcome(True, result.reply, result.task_id, result.pending, False, *_where(where))
+
+
+def build_inbox(deps: Deps) -> Inbox | None:
+    """The inbox over `deps`; None without the store's journal and contexts."""
+    if deps.journal is None or deps.contexts is None:
+        return None
+    tools = Tools(
+        contexts=deps.contexts,
+        turns=deps.turns,
+        qmd=deps.qmd,
+        scheduler=deps.scheduler,
+        approvals=deps.approvals,
+        tasks=deps.tasks,
+        pairings=deps.pairings,
+        clock=deps.clock,
+    )
+    talk = Conversation(deps.turns, deps.outbox, deps.turn_wait_ms) if deps.turns else None
+    return Inbox(deps.journal, deps.contexts, tools, talk)
 
 
 def _where(out: Outcome) -> tuple[str, str]:

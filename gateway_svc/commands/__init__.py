@@ -39,3 +39,8 @@ REGISTRY = {
     )
 }
 PAIR = pairing.PAIR
+
+
+def catalogue() -> list[Command]:
+    """Every command, in /help order, then `pair`."""
+    return [*REGISTRY.values(), PAIR]

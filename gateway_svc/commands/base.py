@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from agent_runtime.store.v1 import workspace_pb2
-from gateway_svc.deps import ApprovalStore, PairingStore, TaskQueue
-from gateway_svc.message_clients import (
-    OrchestratorTurns,
-    QmdIndex,
-    SchedulerObjectives,
-    StoreContexts,
+from gateway_svc.deps import (
+    ApprovalStore,
+    Contexts,
+    Knowledge,
+    Objectives,
+    PairingStore,
+    TaskQueue,
+    Turns,
 )
 
 ADMIN_ROLES = ("admin", "overlord")
@@ -66,10 +68,10 @@ class Sender:
 class Tools:
     """The collaborators commands use; a missing one makes its commands say so."""
 
-    contexts: StoreContexts | None = None
-    turns: OrchestratorTurns | None = None
-    qmd: QmdIndex | None = None
-    scheduler: SchedulerObjectives | None = None
+    contexts: Contexts | None = None
+    turns: Turns | None = None
+    qmd: Knowledge | None = None
+    scheduler: Objectives | None = None
     approvals: ApprovalStore | None = None
     tasks: TaskQueue | None = None
     pairings: PairingStore | None = None

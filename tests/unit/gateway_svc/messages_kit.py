@@ -19,15 +19,17 @@ from agent_runtime.gateway.v1 import service_pb2_grpc
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
-from gateway_svc.clients import OrchestratorTasks, StoreIdentities, StorePairings
-from gateway_svc.config import GatewaySettings
-from gateway_svc.deps import Deps
-from gateway_svc.message_clients import (
+from gateway_svc.clients import (
+    OrchestratorTasks,
     OrchestratorTurns,
     StoreContexts,
+    StoreIdentities,
     StoreJournal,
     StoreOutbox,
+    StorePairings,
 )
+from gateway_svc.config import GatewaySettings
+from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
 from orchestrator_svc.clients import StoreLeases, StoreTasks, open_store_channel
 from orchestrator_svc.deps import Deps as OrchDeps
