@@ -20,6 +20,7 @@ from gateway_svc.clients import (
     StoreJournal,
     StoreOutbox,
     StorePairings,
+    StoreRouting,
 )
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
@@ -66,6 +67,7 @@ def main() -> None:
             qmd=QmdIndex(channels["qmd"]),
             scheduler=SchedulerObjectives(channels["scheduler"]),
             outbox=StoreOutbox(store),
+            routing=StoreRouting(store),
             turn_wait_ms=int(settings.turn_wait_seconds * 1000),
         )
         service = build_server(settings, deps)

@@ -33,11 +33,13 @@ from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import identity_service_pb2 as irpc
 from agent_runtime.store.v1 import journal_service_pb2 as jrpc
 from agent_runtime.store.v1 import pairing_service_pb2 as prpc
+from agent_runtime.store.v1 import task_service_pb2 as trpc
 from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceStub
 from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
+from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from gateway_svc.deps import IdentityQuery
 from svckit.calls import call
@@ -289,6 +291,28 @@ class OrchestratorTurns:
     async def enqueue(self, request: orpc.EnqueueTaskRequest) -> ores.Task:
         reply: orpc.EnqueueTaskResponse = await call(self._stub.EnqueueTask, request)
         return reply.task
+
+    async def get_task(self, task_id: str) -> ores.Task:
+        reply: orpc.GetTaskResponse = await call(
+            self._stub.GetTask, orpc.GetTaskRequest(id=task_id)
+        )
+        return reply.task
+
+
+class StoreRouting:
+    """The store's UpdateTaskRouting (a /route override)."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = TaskServiceStub(channel)
+
+    async def update(
+        self, task_id: str, route_class: str, priority: str, due: int, lane: str
+    ) -> None:
+        request = trpc.UpdateTaskRoutingRequest(
+            id=task_id, route_class=route_class, priority=priority, due_at_unix=due,
+            assigned_lane=lane,
+        )  # fmt: skip
+        await call(self._stub.UpdateTaskRouting, request)
 
 
 class QmdIndex:

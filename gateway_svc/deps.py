@@ -140,6 +140,16 @@ class Turns(Protocol):
 
     async def enqueue(self, request: orpc.EnqueueTaskRequest) -> ores.Task: ...
 
+    async def get_task(self, task_id: str) -> ores.Task: ...
+
+
+class Routing(Protocol):
+    """The store's task routing override (class, priority, due time, lane)."""
+
+    async def update(
+        self, task_id: str, route_class: str, priority: str, due: int, lane: str
+    ) -> None: ...
+
 
 class Knowledge(Protocol):
     """qmd over one workspace."""
@@ -184,6 +194,7 @@ class Deps:
     qmd: Knowledge | None = None
     scheduler: Objectives | None = None
     outbox: Outbox | None = None
+    routing: Routing | None = None
     # How long a conversation message waits for its turn (AGENT_RUNTIME_TURN_WAIT_SECONDS).
     turn_wait_ms: int = 30_000
 

@@ -140,6 +140,7 @@ def build_inbox(deps: Deps) -> Inbox | None:
         approvals=deps.approvals,
         tasks=deps.tasks,
         pairings=deps.pairings,
+        routing=deps.routing,
         clock=deps.clock,
     )
     talk = Conversation(deps.turns, deps.outbox, deps.turn_wait_ms) if deps.turns else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway_svc.commands import actions, channel, knowledge, pairing, work
+from gateway_svc.commands import actions, channel, knowledge, pairing, route, work
 from gateway_svc.commands.base import Call, Command
 
 REGISTRY: Mapping[str, Command]
@@ -34,6 +34,7 @@ REGISTRY = {
         *knowledge.COMMANDS,
         HELP,
         *channel.COMMANDS,
+        *route.COMMANDS,
         *pairing.COMMANDS,
         *actions.COMMANDS,
     )

@@ -13,6 +13,7 @@ from gateway_svc.deps import (
     Knowledge,
     Objectives,
     PairingStore,
+    Routing,
     TaskQueue,
     Turns,
 )
@@ -75,6 +76,7 @@ class Tools:
     approvals: ApprovalStore | None = None
     tasks: TaskQueue | None = None
     pairings: PairingStore | None = None
+    routing: Routing | None = None
     clock: Callable[[], float] = field(default=lambda: 0.0)
 
 

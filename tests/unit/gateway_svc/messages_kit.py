@@ -27,6 +27,7 @@ from gateway_svc.clients import (
     StoreJournal,
     StoreOutbox,
     StorePairings,
+    StoreRouting,
 )
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
@@ -161,6 +162,7 @@ async def chat_stack(pki: PkiPaths, tmp_path: Path, turn_wait_ms: int) -> AsyncI
                 contexts=StoreContexts(store_ch),
                 turns=OrchestratorTurns(orch_ch),
                 outbox=StoreOutbox(store_ch),
+                routing=StoreRouting(store_ch),
                 turn_wait_ms=turn_wait_ms,
             )
             server = build_server(GatewaySettings(pki_dir=pki.root, **PORTS0), deps)

@@ -123,3 +123,36 @@ async def test_an_admin_made_in_a_chat_decides_only_in_its_workspace(chat: Chat)
     # the global admin still decides anywhere
     boss = await chat.say(f"/deny-action {theirs} not now", user="boss", chat="team-a")
     assert boss.reply == f"Action `{theirs}` denied."
+
+
+async def test_route_overrides_a_tasks_routing_in_an_admin_channel(chat: Chat) -> None:
+    queued = (await chat.say("/task tidy the wiki", user="boss", chat="ops")).reply
+    task_id = queued.split("`")[1]
+    outside = await chat.say(f"/route {task_id} issue", user="boss", chat="ops")
+    assert outside.reply == "Access denied: route overrides are only allowed in admin channels."
+    await chat.say("/admin-channel enable", user="boss", chat="ops")
+    assert (await chat.say("/route x", user="boss", chat="ops")).reply.startswith("Usage: /route")
+    bad = await chat.say(f"/route {task_id} chores", user="boss", chat="ops")
+    assert bad.reply.startswith("Invalid route class.")
+    window = await chat.say(f"/route {task_id} issue p1 soon", user="boss", chat="ops")
+    assert window.reply == "Invalid due window. Examples: `2h`, `8h`, `1d`, `2d`."
+    routed = await chat.say(f"/route {task_id} issue p1 2h", user="boss", chat="ops", mid="r1")
+    lines = routed.reply.splitlines()
+    assert lines[:4] == [
+        f"Routing updated for `{task_id}`:",
+        "- class: `issue`",
+        "- priority: `p1`",
+        "- lane: `operations`",
+    ]
+    assert lines[4].startswith("- due: `") and lines[4].endswith("Z`")
+    async with testing.client_channel(chat.pki, chat.orchestrator, "admin:admin") as ch:
+        task = (
+            await OrchestratorServiceStub(ch).GetTask(orpc.GetTaskRequest(id=task_id), timeout=10)
+        ).task
+    assert (task.route_class, task.priority, task.assigned_lane) == ("issue", "p1", "operations")
+    noise = await chat.say(f"/route {task_id} noise p1", user="boss", chat="ops", mid="r2")
+    assert noise.reply.endswith("- due: `(none)`") and "- priority: `p3`" in noise.reply
+    other = await chat.say(f"/route {task_id} issue", user="boss", chat="ops-2", mid="r3")
+    assert other.reply == "Access denied: route overrides are only allowed in admin channels."
+    missing = await chat.say("/route nope issue", user="boss", chat="ops", mid="r4")
+    assert missing.reply == "Task not found."

@@ -11,6 +11,7 @@ import pytest
 
 from agent_runtime.gateway.v1 import service_pb2 as pb
 from gateway_svc.commands.parse import split_command
+from gateway_svc.commands.route import due_window
 from gateway_svc.conversation import STILL_WORKING
 from gateway_svc.inbox import IN_PROGRESS
 from svckit import errors, testing
@@ -141,3 +142,14 @@ async def test_list_commands_is_the_catalogue(chat: Chat) -> None:
     assert by_name["task"].argument == "prompt" and by_name["task"].permission == "anyone"
     assert by_name["approve-action"].permission == "admin"
     assert {"help", "status", "monitor", "pending-actions", "deny-action", "pair"} <= set(by_name)
+
+
+def test_due_windows() -> None:
+    assert [due_window(t) for t in ("2h", "1d", "90m", "2h30m", "45s")] == [
+        7200,
+        86400,
+        5400,
+        9000,
+        45,
+    ]
+    assert [due_window(t) for t in ("0d", "0h", "soon", "2x", "h", "1d2h")] == [None] * 6
