@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--connector", choices=("codex", "cline", "gemini"), default="codex")
     chat.add_argument("--session", help="conversation id (default <connector>-cli)")
     chat.add_argument("--endpoints", type=Path, help="path of endpoints.json")
+    from runtime_cli import chat_pairing
+
+    chat_pairing.add_parser(chat.add_subparsers(dest="chat_command", metavar="ACTION"))
 
     sub.add_parser("version", help="print the version")
     return parser
@@ -76,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.pki_command == "init":
             return pki_cmd.init(args.dir)
         return pki_cmd.add_admin(args.name, args.dir)
+    if args.command == "chat" and args.chat_command == "pairing":
+        from runtime_cli import chat_pairing
+
+        return chat_pairing.run(args, args.endpoints)
     if args.command == "chat":
         from runtime_cli import chat
 

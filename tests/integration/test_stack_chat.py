@@ -5,6 +5,7 @@ note; a repeated message id returns the first outcome."""
 
 from __future__ import annotations
 
+import json
 import os
 import ssl
 import subprocess
@@ -118,3 +119,37 @@ def test_agent_runtime_chat_without_a_stack(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert out.returncode == 2 and "no running stack" in out.stderr
+
+
+def test_agent_runtime_chat_pairing_links_an_account(stack: Stack) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+    started = _cli(stack, "pairing", "start", "--connector", "telegram", "--user", user,
+                   "--name", "Ann")  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    token = json.loads(started.stdout)["token"]
+    looked = json.loads(_cli(stack, "pairing", "lookup", token.lower()).stdout)["pairing"]
+    assert (looked["status"], looked["connector_user_id"]) == ("pending", user)
+    approved = _cli(stack, "pairing", "approve", token, "--role", "admin")
+    assert approved.returncode == 0 and json.loads(approved.stdout)["status"] == "approved"
+    again = _cli(stack, "pairing", "approve", token)
+    assert again.returncode == 1 and "FAILED_PRECONDITION" in again.stderr
+    other = json.loads(
+        _cli(stack, "pairing", "start", "--user", f"{user}-2", "--name", "Bob").stdout
+    )["token"]
+    denied = _cli(stack, "pairing", "deny", other, "--reason", "unknown person")
+    assert json.loads(denied.stdout)["status"] == "denied"
+    cert = stack.pki.service("connectors")
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=Path(stack.pki.ca_cert).read_bytes(),
+        private_key=cert.key.read_bytes(),
+        certificate_chain=cert.cert.read_bytes(),
+    )
+    with grpc.secure_channel(stack.grpc("gateway"), creds) as channel:
+        reply = GatewayServiceStub(channel).HandleMessage(
+            pb.HandleMessageRequest(
+                connector="telegram", external_id=f"dm-{user}", from_user_id=user,
+                text="/pending-actions", message_id="1", direct_message=True,
+            ),
+            timeout=60,
+        )  # fmt: skip
+    assert reply.reply == "No pending actions."
