@@ -8,6 +8,7 @@ context and the sender's verified identity are resolved, and the message is a co
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from dataclasses import asdict, dataclass
@@ -23,6 +24,7 @@ from svckit.errors import InvalidArgument, Unavailable
 
 IN_PROGRESS = "Still working on that message; I'll answer once."
 FAILED = "I hit an error while handling that message."
+STOP_WAIT_SECONDS = 5.0
 UNKNOWN = "Unknown command /{name}. Send /help for the commands you can run."
 
 
@@ -52,8 +54,13 @@ class Inbox:
     ) -> None:
         self._journal, self._contexts, self._tools = journal, contexts, tools
         self._conversation = conversation
+        self._working: set[asyncio.Future[Outcome]] = set()
 
     async def stop(self) -> None:
+        """Lets messages in hand finish (their outcomes are journaled), then stops following
+        pending turns."""
+        if self._working:
+            await asyncio.wait(self._working, timeout=STOP_WAIT_SECONDS)
         if self._conversation is not None:
             await self._conversation.stop()
 
@@ -71,12 +78,20 @@ class Inbox:
         )
         if duplicate:
             return await self._replay(entry.status, entry.outcome, msg, entry.id)
+        # A caller that goes away (a connector's deadline) does not stop the handling: its
+        # outcome is journaled all the same, for the redelivery to find.
+        work = asyncio.ensure_future(self._process(entry.id, msg, sender))
+        self._working.add(work)
+        work.add_done_callback(self._working.discard)
+        return await asyncio.shield(work)
+
+    async def _process(self, entry_id: str, msg: Message, sender: Sender | None) -> Outcome:
         try:
-            out = await self._run(msg, sender, run_key=f"inbound:{entry.id}")
+            out = await self._run(msg, sender, run_key=f"inbound:{entry_id}")
         except BaseException:
-            await self._journal.complete(entry.id, "failed", _dump(Outcome(True, FAILED)))
+            await self._journal.complete(entry_id, "failed", _dump(Outcome(True, FAILED)))
             raise
-        await self._journal.complete(entry.id, "handled", _dump(out))
+        await self._journal.complete(entry_id, "handled", _dump(out))
         return out
 
     async def _replay(self, status: str, stored: str, msg: Message, entry_id: str) -> Outcome:

@@ -7,9 +7,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import grpc
 import pytest
 
 from agent_runtime.gateway.v1 import service_pb2 as pb
+from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
 from gateway_svc.commands.parse import split_command
 from gateway_svc.commands.route import due_window
 from gateway_svc.conversation import STILL_WORKING
@@ -153,3 +155,25 @@ def test_due_windows() -> None:
         45,
     ]
     assert [due_window(t) for t in ("0d", "0h", "soon", "2x", "h", "1d2h")] == [None] * 6
+
+
+async def test_a_caller_that_gives_up_still_gets_its_outcome_journaled(chat: Chat) -> None:
+    gate = chat.turns.hold("slow one")
+    request = pb.HandleMessageRequest(
+        connector="telegram", external_id="chat-1", from_user_id="u-1", text="slow one",
+        message_id="gone-1", direct_message=True,
+    )  # fmt: skip
+    async with testing.client_channel(chat.pki, chat.gateway, "svc:connectors") as ch:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await GatewayServiceStub(ch).HandleMessage(request, timeout=0.3)
+    assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+    async def journaled() -> pb.HandleMessageResponse | None:
+        r = await chat.say("slow one", mid="gone-1")
+        return r if r.reply != IN_PROGRESS else None
+
+    stored = await testing.eventually(journaled, "the outcome is journaled")
+    assert (stored.reply, stored.pending) == (STILL_WORKING, True) and stored.task_id
+    gate.set()
+    await testing.eventually(chat.deliveries, "the reply reaches the outbox")
+    assert chat.turns.runs["slow one"] == 1
