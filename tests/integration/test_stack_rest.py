@@ -51,7 +51,6 @@ def test_store_routes_answer_from_the_store(stack: Stack) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("POST", "/api/v1/chat", {"text": "hello"}),
         ("POST", "/api/v1/events", {"workspace_id": "w", "event_key": "custom.ping"}),
     ],
 )
