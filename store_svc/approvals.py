@@ -16,6 +16,7 @@ from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotF
 
 STATUSES = ("pending", "approved", "denied", "expired")
 EXECUTION = ("succeeded", "failed", "skipped")
+KEY_MAX = 200
 _REQUIRED = (
     "workspace_id",
     "context_id",
@@ -65,11 +66,21 @@ class Approvals:
         return self._clock.now_ms() // 1000
 
     async def create(self, req: Mapping[str, Any]) -> Row:
+        """A pending approval (see `create_once`)."""
+        return (await self.create_once(req))[0]
+
+    async def create_once(self, req: Mapping[str, Any]) -> tuple[Row, bool]:
+        """A pending approval and True; with an `idempotency_key` that already created one,
+        that approval (as it is now) and False: nothing is created twice, concurrent
+        requests included."""
         row: Row = {k: required(k, str(req.get(k, ""))) for k in _REQUIRED}
         row["connector"] = row["connector"].lower()
         ttl = int(req.get("ttl_seconds") or 0)
         if ttl < 0:
             raise InvalidArgument("ttl_seconds must not be negative", field="ttl_seconds")
+        key = str(req.get("idempotency_key", "")).strip()
+        if len(key) > KEY_MAX:
+            raise InvalidArgument("idempotency_key is too long", field="idempotency_key")
         now = self._now()
         row.update(
             id=new_id("act_"),
@@ -82,13 +93,26 @@ class Approvals:
             updated_at_unix=now,
             # the configured TTL is the ceiling: a caller may only ask for less
             expires_at_unix=now + (min(ttl, self._ttl) if ttl else self._ttl),
+            idempotency_key=key or None,
             seq=next_seq(),
         )
         cols = ", ".join(row)
-        sql = f"INSERT INTO action_approvals ({cols}) VALUES ({', '.join(':' + k for k in row)})"
+        sql = (
+            f"INSERT INTO action_approvals ({cols}) VALUES ({', '.join(':' + k for k in row)})"
+            " ON CONFLICT DO NOTHING"
+        )
+        by_key = "SELECT * FROM action_approvals WHERE idempotency_key = :k"
 
-        def run(c: Conn) -> Row:
-            c.run(sql, row)
+        def run(c: Conn) -> tuple[Row, bool]:
+            if key:
+                hit = c.one(by_key, {"k": key})
+                if hit is not None:
+                    return hit, False
+            if c.run(sql, row) != 1:
+                hit = c.one(by_key, {"k": key}) if key else None
+                if hit is None:
+                    raise FailedPrecondition("action approval could not be created")
+                return hit, False
             audit.append(
                 c,
                 now,
@@ -103,9 +127,10 @@ class Approvals:
                     "expires_at_unix": row["expires_at_unix"],
                 },
             )
-            return row
+            return row, True
 
-        return await self._db.write(run)
+        found, created = await self._db.write(run)
+        return view(found, now), created
 
     async def get(self, approval_id: str) -> Row:
         aid = required("id", approval_id)

@@ -148,7 +148,10 @@ class ObjectiveRun(SQLModel, table=True):
 
 class ActionApproval(SQLModel, table=True):
     __tablename__ = "action_approvals"
-    __table_args__ = (Index("idx_action_approvals_status", "status", "created_at_unix"),)
+    __table_args__ = (
+        Index("idx_action_approvals_status", "status", "created_at_unix"),
+        Index("idx_action_approvals_idempotency", "idempotency_key", unique=True),
+    )
     id: str = Field(primary_key=True)
     workspace_id: str
     context_id: str
@@ -172,5 +175,7 @@ class ActionApproval(SQLModel, table=True):
     updated_at_unix: int = Field(sa_column=_big())
     expires_at_unix: int = Field(default=0, sa_column=_big(0))
     task_id: str | None = None
+    # the caller's key (CreateApproval is idempotent by it); NULL when none was given
+    idempotency_key: str | None = None
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
