@@ -42,7 +42,7 @@ async def _rows(db: Database) -> list[dict[str, object]]:
 
 
 async def _audits(db: Database) -> list[dict[str, object]]:
-    sql = "SELECT id FROM agent_audit_events WHERE event_type = 'approval.requested'"
+    sql = "SELECT id FROM audit_log WHERE action = 'approval.requested'"
     return await db.read(lambda c: c.all(sql))
 
 
