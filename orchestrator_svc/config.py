@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from svckit.config import ServiceSettings
 
@@ -28,6 +28,28 @@ class OrchestratorSettings(ServiceSettings):
     task_claim_wait_ms: int = Field(10_000, ge=0, le=30_000)
     # On SIGTERM, running tasks get this long to finish before their leases are released.
     worker_drain_seconds: float = Field(10.0, ge=0, le=600)
+
+    # The agent's model (the original's names): provider `openai` (any OpenAI-compatible
+    # server at llm_base_url: Ollama, vLLM, llama.cpp) or `anthropic`; unset answers from
+    # workspace retrieval alone and says no model is configured.
+    llm_provider: str = ""
+    llm_model: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    # Empty: the provider's own API. A loopback URL needs no key.
+    llm_base_url: str = ""
+    llm_timeout_seconds: float = Field(60.0, gt=0, le=600)
+    # False for models without native tool calling: the JSON-in-text protocol instead.
+    llm_native_tools: bool = True
+    # The reasoning prompt file (the original's name); "%s" in it places the tool catalogue.
+    reasoning_prompt_file: Path | None = None
+    # Policy limits of one agent turn (REFERENCE.md §2.3).
+    agent_max_loop_steps: int = Field(6, ge=1, le=50)
+    agent_max_tool_calls: int = Field(6, ge=1, le=50)
+    agent_max_turn_duration_seconds: float = Field(120.0, gt=0, le=3600)
+    agent_max_input_chars: int = Field(12_000, ge=100, le=1_000_000)
+    # Tasks the agent may create per context (create_task), counted from the store.
+    agent_max_autonomous_tasks_per_hour: int = Field(5, ge=0, le=10_000)
+    agent_max_autonomous_tasks_per_day: int = Field(25, ge=0, le=100_000)
 
     @property
     def workspaces(self) -> Path:

@@ -1,0 +1,120 @@
+"""The store and qmd calls the agent's tools make beyond `clients.py`: documents (qmd
+GetDocument), approvals the agent asks for (CreateApproval, idempotent by key) and task
+routing (UpdateTaskRouting)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import grpc
+
+from agent_runtime.qmd.v1 import service_pb2 as qmd_rpc
+from agent_runtime.qmd.v1.service_pb2_grpc import QmdServiceStub
+from agent_runtime.store.v1 import approval_service_pb2 as arpc
+from agent_runtime.store.v1 import task_pb2 as store
+from agent_runtime.store.v1 import task_service_pb2 as rpc
+from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
+from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
+from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
+from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
+from orchestrator_svc.prompt import ContextPolicy
+from svckit import errors
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    path: str
+    content: str
+    truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalAsk:
+    """An approval the agent asks for; `key` makes asking again create nothing."""
+
+    workspace_id: str
+    context_id: str
+    connector: str
+    external_id: str
+    requester_user_id: str
+    action_type: str
+    action_target: str
+    action_summary: str
+    payload_json: str
+    key: str
+
+
+async def _call(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except grpc.aio.AioRpcError as exc:
+        raise errors.from_rpc_error(exc) from None
+
+
+class QmdDocuments:
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = QmdServiceStub(channel)
+
+    async def open(self, workspace_id: str, target: str, max_bytes: int) -> Document:
+        req = qmd_rpc.GetDocumentRequest(
+            workspace_id=workspace_id, target=target, max_bytes=max_bytes
+        )
+        reply: qmd_rpc.GetDocumentResponse = await _call(self._stub.GetDocument(req))
+        doc = reply.document
+        return Document(doc.path or doc.uri, doc.content, doc.truncated)
+
+
+class StoreApprovalRequests:
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = ApprovalServiceStub(channel)
+
+    async def ask(self, ask: ApprovalAsk) -> tuple[str, bool]:
+        """The approval's id, and whether this call created it."""
+        req = arpc.CreateApprovalRequest(
+            workspace_id=ask.workspace_id,
+            context_id=ask.context_id,
+            connector=ask.connector,
+            external_id=ask.external_id,
+            requester_user_id=ask.requester_user_id,
+            action_type=ask.action_type,
+            action_target=ask.action_target,
+            action_summary=ask.action_summary,
+            payload_json=ask.payload_json,
+            idempotency_key=ask.key,
+        )
+        reply: arpc.CreateApprovalResponse = await _call(self._stub.CreateApproval(req))
+        return reply.approval.id, reply.created
+
+
+class StoreRouting:
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = TaskServiceStub(channel)
+
+    async def route(
+        self, task_id: str, route_class: str, priority: str, due_at_unix: int, lane: str
+    ) -> store.Task:
+        req = rpc.UpdateTaskRoutingRequest(
+            id=task_id,
+            route_class=route_class,
+            priority=priority,
+            due_at_unix=due_at_unix,
+            assigned_lane=lane,
+        )
+        reply: rpc.UpdateTaskRoutingResponse = await _call(self._stub.UpdateTaskRouting(req))
+        return reply.task
+
+
+class StoreContexts:
+    """A context's policy for the system prompt: admin or not, its `/prompt set` text."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = WorkspaceServiceStub(channel)
+
+    async def policy(self, context_id: str) -> ContextPolicy:
+        req = wrpc.GetContextRequest(id=context_id)
+        reply: wrpc.GetContextResponse = await _call(self._stub.GetContext(req))
+        return ContextPolicy(reply.context.is_admin, reply.context.system_prompt)
