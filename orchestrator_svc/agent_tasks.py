@@ -41,10 +41,10 @@ class TurnExecutor:
         try:
             reply = await self._agent.respond(_request(task, task.prompt))
         except errors.DomainError as exc:
-            if exc.code not in _TRANSIENT:
-                raise
+            # the turn fails at once with a reason a person can read (never "internal error")
+            later = " Please try again in a moment." if exc.code in _TRANSIENT else ""
             raise FailedPrecondition(
-                f"I could not answer this time: {exc.message}. Please try again in a moment."
+                f"I could not answer this time: {exc.message}.{later}"
             ) from None
         return Outcome(summary=summary_of(reply.text), text=reply.text)
 
