@@ -18,9 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("action_approvals", schema=None) as batch_op:
         batch_op.add_column(sa.Column("idempotency_key", sa.String(), nullable=True))
-        batch_op.create_index(
-            "idx_action_approvals_idempotency", ["idempotency_key"], unique=True
-        )
+        batch_op.create_index("idx_action_approvals_idempotency", ["idempotency_key"], unique=True)
 
 
 def downgrade() -> None:

@@ -22,7 +22,6 @@ from tests.fake_llm import Call, Seen
 from tests.unit.orchestrator_svc.agent_kit import WS, fake_llm, workspace
 from tests.unit.orchestrator_svc.conftest import StoreClock, orchestrator_settings
 
-
 _ids = itertools.count(1)
 
 
