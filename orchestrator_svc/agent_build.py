@@ -48,7 +48,7 @@ def build_agent(
             *knowledge_tools(qmd, QmdDocuments(qmd_channel)),
             *tasking_tools(StoreTasks(store), StoreRouting(store), time.time, quota),
             *files.TOOLS,
-            *sensitive_tools(StoreApprovalRequests(store)),
+            *sensitive_tools(StoreApprovalRequests(store), StoreTasks(store)),
         ]
     )
     reasoning = ""

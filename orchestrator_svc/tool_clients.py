@@ -46,6 +46,17 @@ class ApprovalAsk:
     action_summary: str
     payload_json: str
     key: str
+    # approved at once when the context holds a sensitive-tool grant
+    use_grant: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """The approval an ask found or created: its id and status (`approved` by a grant)."""
+
+    id: str
+    status: str
+    task_id: str = ""
 
 
 async def _call(call: Awaitable[T]) -> T:
@@ -72,8 +83,8 @@ class StoreApprovalRequests:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = ApprovalServiceStub(channel)
 
-    async def ask(self, ask: ApprovalAsk) -> tuple[str, bool]:
-        """The approval's id, and whether this call created it."""
+    async def ask(self, ask: ApprovalAsk) -> Asked:
+        """The approval this ask created, or the one its key created before."""
         req = arpc.CreateApprovalRequest(
             workspace_id=ask.workspace_id,
             context_id=ask.context_id,
@@ -85,9 +96,16 @@ class StoreApprovalRequests:
             action_summary=ask.action_summary,
             payload_json=ask.payload_json,
             idempotency_key=ask.key,
+            use_grant=ask.use_grant,
         )
         reply: arpc.CreateApprovalResponse = await _call(self._stub.CreateApproval(req))
-        return reply.approval.id, reply.created
+        a = reply.approval
+        return Asked(a.id, a.status, a.task_id)
+
+    async def queue(self, approval_id: str, task_id: str) -> None:
+        """Mark the approval queued with the task that executes it (repeatable)."""
+        req = arpc.QueueExecutionRequest(id=approval_id, task_id=task_id)
+        await _call(self._stub.QueueExecution(req))
 
 
 class StoreRouting:

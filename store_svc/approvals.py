@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc import audit
+from store_svc import audit, grants
 from store_svc.common import Clock, clamp, key_page, new_id, next_seq, or_none, required
 from store_svc.db import Conn, Database, Row
 from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
@@ -94,6 +94,7 @@ class Approvals:
             # the configured TTL is the ceiling: a caller may only ask for less
             expires_at_unix=now + (min(ttl, self._ttl) if ttl else self._ttl),
             idempotency_key=key or None,
+            approver_user_id=None,
             seq=next_seq(),
         )
         cols = ", ".join(row)
@@ -103,11 +104,18 @@ class Approvals:
         )
         by_key = "SELECT * FROM action_approvals WHERE idempotency_key = :k"
 
+        use_grant = bool(req.get("use_grant"))
+
         def run(c: Conn) -> tuple[Row, bool]:
             if key:
                 hit = c.one(by_key, {"k": key})
                 if hit is not None:
                     return hit, False
+            grant = (
+                grants.active(c, row["workspace_id"], row["context_id"], now) if use_grant else None
+            )
+            if grant is not None:
+                row.update(status="approved", approver_user_id=f"grant:{grant['granted_by']}")
             if c.run(sql, row) != 1:
                 hit = c.one(by_key, {"k": key}) if key else None
                 if hit is None:
@@ -127,6 +135,11 @@ class Approvals:
                     "expires_at_unix": row["expires_at_unix"],
                 },
             )
+            if grant is not None:
+                audit.append(
+                    c, now, str(row["approver_user_id"]), "approval.approved", "approval",
+                    row["id"], row["workspace_id"], after=_summary(row),
+                )  # fmt: skip
             return row, True
 
         found, created = await self._db.write(run)

@@ -6,6 +6,7 @@ from agent_runtime.store.v1 import (
     approval_service_pb2_grpc,
     audit_service_pb2_grpc,
     delivery_service_pb2_grpc,
+    grant_service_pb2_grpc,
     identity_service_pb2_grpc,
     journal_service_pb2_grpc,
     lease_service_pb2_grpc,
@@ -22,6 +23,7 @@ from store_svc.config import StoreSettings
 from store_svc.db import Database
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
+from store_svc.grants import Grants
 from store_svc.identities import Identities
 from store_svc.journal import Journal
 from store_svc.leases import Leases
@@ -29,6 +31,7 @@ from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from store_svc.pairing import Pairings
 from store_svc.queue import Backoff, Queue
+from store_svc.service_grants import GrantService
 from store_svc.service_ledgers import AuditService, DeliveryService, JournalService, LeaseService
 from store_svc.service_people import IdentityService, PairingService
 from store_svc.service_tasks import TaskService
@@ -93,6 +96,11 @@ def build_service(settings: StoreSettings, db: Database, clock: Clock | None = N
             approval_service_pb2_grpc.add_ApprovalServiceServicer_to_server,
             ApprovalService(Approvals(db, clock, settings.approval_ttl_seconds)),
             PKG + "ApprovalService",
+        ),
+        ServiceDef(
+            grant_service_pb2_grpc.add_GrantServiceServicer_to_server,
+            GrantService(Grants(db, clock)),
+            PKG + "GrantService",
         ),
         ServiceDef(
             audit_service_pb2_grpc.add_AuditServiceServicer_to_server,

@@ -179,3 +179,14 @@ class ActionApproval(SQLModel, table=True):
     idempotency_key: str | None = None
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+
+
+class SensitiveGrant(SQLModel, table=True):
+    """A context's standing grant for the agent's sensitive tools (one per context)."""
+
+    __tablename__ = "sensitive_grants"
+    workspace_id: str = Field(primary_key=True)
+    context_id: str = Field(primary_key=True)
+    granted_by: str
+    created_at_unix: int = Field(sa_column=_big())
+    expires_at_unix: int = Field(sa_column=_big())

@@ -1,7 +1,10 @@
 """run_action, fetch_url, web_search: actions that leave the system. Each asks an admin: it
 creates a pending approval (once per call of a turn: the key is the turn's task id and a
 hash of the call, so a reclaimed turn asking again finds the same approval) and tells the
-model so; the approved action runs later as its own task (`approval:<id>`)."""
+model so; the approved action runs later as its own task (`approval:<id>`). When the context
+holds a sensitive-tool grant the store approves it at once (the granting admin is the
+approver of record) and the tool queues that task itself: the action runs, once, without
+anyone asking."""
 
 from __future__ import annotations
 
@@ -11,14 +14,22 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import quote_plus
 
-from orchestrator_svc.tool_clients import ApprovalAsk
+from orchestrator_svc.clients import Created
+from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.tool_clients import ApprovalAsk, Asked
 from orchestrator_svc.tools.base import Tool, ToolContext, ToolResult, obj, text
 
 URL = {"type": "string", "minLength": 8, "maxLength": 2000, "pattern": "^https?://"}
 
 
 class Approvals(Protocol):
-    async def ask(self, ask: ApprovalAsk) -> tuple[str, bool]: ...
+    async def ask(self, ask: ApprovalAsk) -> Asked: ...
+
+    async def queue(self, approval_id: str, task_id: str) -> None: ...
+
+
+class TaskCreator(Protocol):
+    async def create(self, draft: TaskDraft) -> Created: ...
 
 
 def call_key(task_id: str, tool: str, args: Mapping[str, Any]) -> str:
@@ -28,13 +39,13 @@ def call_key(task_id: str, tool: str, args: Mapping[str, Any]) -> str:
     return f"agent:{task_id}:{digest[:24]}"
 
 
-def sensitive_tools(approvals: Approvals) -> list[Tool]:
+def sensitive_tools(approvals: Approvals, tasks: TaskCreator) -> list[Tool]:
     async def ask(
         ctx: ToolContext, tool: str, args: Mapping[str, Any], kind: str, target: str, summary: str,
         payload: Mapping[str, Any],
     ) -> ToolResult:  # fmt: skip
         req = ctx.request
-        approval_id, _ = await approvals.ask(
+        asked = await approvals.ask(
             ApprovalAsk(
                 workspace_id=req.workspace_id,
                 context_id=req.context_id,
@@ -48,10 +59,32 @@ def sensitive_tools(approvals: Approvals) -> list[Tool]:
                 key=call_key(req.task.id, tool, args),
             )
         )
+        if asked.status == "approved":
+            made = await tasks.create(
+                TaskDraft(
+                    workspace_id=req.workspace_id,
+                    context_id=req.context_id,
+                    title=f"Approved action: {summary or kind}"[:120],
+                    prompt=summary or kind,
+                    kind="action",
+                    lane="task",
+                    source_connector=req.connector,
+                    source_external_id=req.external_id,
+                    source_user_id=req.from_user_id,
+                    run_key=f"approval:{asked.id}",
+                )
+            )
+            await approvals.queue(asked.id, made.task.id)
+            return ToolResult(
+                f"Action {asked.id} is approved by this conversation's standing grant and "
+                f"queued as task {made.task.id}; its outcome is posted here when it runs."
+            )
+        if asked.status != "pending":
+            return ToolResult(f"Action request {asked.id} is {asked.status}.")
         return ToolResult(
-            f"Action request created: {approval_id}. I need an admin to approve this before "
+            f"Action request created: {asked.id}. I need an admin to approve this before "
             "I can continue.",
-            approval_id=approval_id,
+            approval_id=asked.id,
         )
 
     async def run_action(ctx: ToolContext, args: Mapping[str, Any]) -> ToolResult:
