@@ -17,7 +17,7 @@ from orchestrator_svc.tool_clients import (
     StoreContexts,
     StoreRouting,
 )
-from orchestrator_svc.tools import files
+from orchestrator_svc.tools import drafting, files
 from orchestrator_svc.tools.base import Toolbox
 from orchestrator_svc.tools.knowledge import knowledge_tools
 from orchestrator_svc.tools.sensitive import sensitive_tools
@@ -48,6 +48,7 @@ def build_agent(
             *knowledge_tools(qmd, QmdDocuments(qmd_channel)),
             *tasking_tools(StoreTasks(store), StoreRouting(store), time.time, quota),
             *files.TOOLS,
+            *drafting.TOOLS,
             *sensitive_tools(StoreApprovalRequests(store), StoreTasks(store)),
         ]
     )

@@ -43,9 +43,15 @@ async def _write(ctx: ToolContext, args: Mapping[str, Any]) -> ToolResult:
 
 async def _read(ctx: ToolContext, args: Mapping[str, Any]) -> ToolResult:
     target = _resolve(ctx, args["path"])
-    if not target.is_file():
+
+    def get() -> str | None:
+        if not target.is_file():
+            return None
+        return target.read_text(encoding="utf-8", errors="replace")
+
+    content = await asyncio.to_thread(get)
+    if content is None:
         raise ToolError(f"file not found: {args['path']}")
-    content = await asyncio.to_thread(target.read_text, encoding="utf-8", errors="replace")
     if len(content) > READ_MAX:
         content = content[:READ_MAX] + "\n\n[truncated]"
     return ToolResult(content)
@@ -53,15 +59,17 @@ async def _read(ctx: ToolContext, args: Mapping[str, Any]) -> ToolResult:
 
 async def _list(ctx: ToolContext, args: Mapping[str, Any]) -> ToolResult:
     folder = _resolve(ctx, args.get("path", "") or ".")
-    if not folder.is_dir():
-        return ToolResult("Directory not found.")
-    lines = []
-    for entry in sorted(folder.iterdir()):
-        if entry.is_dir():
-            lines.append(f"{entry.name}/")
-        else:
-            lines.append(f"{entry.name} ({entry.stat().st_size} bytes)")
-    return ToolResult("\n".join(lines) or "No files found.")
+
+    def listing() -> str:
+        if not folder.is_dir():
+            return "Directory not found."
+        lines = [
+            f"{e.name}/" if e.is_dir() else f"{e.name} ({e.stat().st_size} bytes)"
+            for e in sorted(folder.iterdir())
+        ]
+        return "\n".join(lines) or "No files found."
+
+    return ToolResult(await asyncio.to_thread(listing))
 
 
 TOOLS = [
