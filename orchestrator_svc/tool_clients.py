@@ -4,9 +4,7 @@ routing (UpdateTaskRouting)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import grpc
 
@@ -20,9 +18,7 @@ from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from orchestrator_svc.prompt import ContextPolicy
-from svckit import errors
-
-T = TypeVar("T")
+from svckit.calls import call
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +55,6 @@ class Asked:
     task_id: str = ""
 
 
-async def _call(call: Awaitable[T]) -> T:
-    try:
-        return await call
-    except grpc.aio.AioRpcError as exc:
-        raise errors.from_rpc_error(exc) from None
-
-
 class QmdDocuments:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = QmdServiceStub(channel)
@@ -74,7 +63,7 @@ class QmdDocuments:
         req = qmd_rpc.GetDocumentRequest(
             workspace_id=workspace_id, target=target, max_bytes=max_bytes
         )
-        reply: qmd_rpc.GetDocumentResponse = await _call(self._stub.GetDocument(req))
+        reply: qmd_rpc.GetDocumentResponse = await call(self._stub.GetDocument, req)
         doc = reply.document
         return Document(doc.path or doc.uri, doc.content, doc.truncated)
 
@@ -98,14 +87,14 @@ class StoreApprovalRequests:
             idempotency_key=ask.key,
             use_grant=ask.use_grant,
         )
-        reply: arpc.CreateApprovalResponse = await _call(self._stub.CreateApproval(req))
+        reply: arpc.CreateApprovalResponse = await call(self._stub.CreateApproval, req)
         a = reply.approval
         return Asked(a.id, a.status, a.task_id)
 
     async def queue(self, approval_id: str, task_id: str) -> None:
         """Mark the approval queued with the task that executes it (repeatable)."""
         req = arpc.QueueExecutionRequest(id=approval_id, task_id=task_id)
-        await _call(self._stub.QueueExecution(req))
+        await call(self._stub.QueueExecution, req)
 
 
 class StoreRouting:
@@ -122,7 +111,7 @@ class StoreRouting:
             due_at_unix=due_at_unix,
             assigned_lane=lane,
         )
-        reply: rpc.UpdateTaskRoutingResponse = await _call(self._stub.UpdateTaskRouting(req))
+        reply: rpc.UpdateTaskRoutingResponse = await call(self._stub.UpdateTaskRouting, req)
         return reply.task
 
 
@@ -134,5 +123,5 @@ class StoreContexts:
 
     async def policy(self, context_id: str) -> ContextPolicy:
         req = wrpc.GetContextRequest(id=context_id)
-        reply: wrpc.GetContextResponse = await _call(self._stub.GetContext(req))
+        reply: wrpc.GetContextResponse = await call(self._stub.GetContext, req)
         return ContextPolicy(reply.context.is_admin, reply.context.system_prompt)

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit, grants
-from store_svc.common import Clock, clamp, key_page, new_id, next_seq, or_none, required
+from store_svc.common import Clock, clamp, key_page, or_none, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 
 STATUSES = ("pending", "approved", "denied", "expired")
@@ -59,8 +60,8 @@ def _summary(row: Row) -> Row:
 
 
 class Approvals:
-    def __init__(self, db: Database, clock: Clock, ttl_seconds: int) -> None:
-        self._db, self._clock, self._ttl = db, clock, ttl_seconds
+    def __init__(self, db: Database, clock: Clock, keys: Keys, ttl_seconds: int) -> None:
+        self._db, self._clock, self._keys, self._ttl = db, clock, keys, ttl_seconds
 
     def _now(self) -> int:
         return self._clock.now_ms() // 1000
@@ -83,7 +84,7 @@ class Approvals:
             raise InvalidArgument("idempotency_key is too long", field="idempotency_key")
         now = self._now()
         row.update(
-            id=new_id("act_"),
+            id=self._keys.new_id("act_"),
             action_target=or_none(str(req.get("action_target", ""))),
             action_summary=or_none(str(req.get("action_summary", ""))),
             payload_json=_payload(str(req.get("payload_json", ""))),
@@ -95,7 +96,7 @@ class Approvals:
             expires_at_unix=now + (min(ttl, self._ttl) if ttl else self._ttl),
             idempotency_key=key or None,
             approver_user_id=None,
-            seq=next_seq(),
+            seq=self._keys.next_seq(),
         )
         cols = ", ".join(row)
         sql = (
@@ -123,6 +124,7 @@ class Approvals:
                 return hit, False
             audit.append(
                 c,
+                self._keys,
                 now,
                 row["requester_user_id"],
                 "approval.requested",
@@ -136,8 +138,9 @@ class Approvals:
                 },
             )
             if grant is not None:
+                approver = str(row["approver_user_id"])
                 audit.append(
-                    c, now, str(row["approver_user_id"]), "approval.approved", "approval",
+                    c, self._keys, now, approver, "approval.approved", "approval",
                     row["id"], row["workspace_id"], after=_summary(row),
                 )  # fmt: skip
             return row, True
@@ -204,6 +207,7 @@ class Approvals:
                 action = "approval.approved" if approve else "approval.denied"
                 audit.append(
                     c,
+                    self._keys,
                     now,
                     who,
                     action,
@@ -214,7 +218,7 @@ class Approvals:
                     after=_summary(row),
                 )
                 return row
-            return _refusal(c, aid, now)
+            return _refusal(c, self._keys, aid, now)
 
         # a refusal is returned, not raised, so that marking an expiry is committed
         out = await self._db.write(run)
@@ -255,17 +259,7 @@ class Approvals:
                 raise FailedPrecondition(
                     "execution was already recorded", execution_status=old["execution_status"]
                 )
-            audit.append(
-                c,
-                now,
-                actor,
-                "approval.executed",
-                "approval",
-                aid,
-                row["workspace_id"],
-                before={"execution_status": "not_executed"},
-                after=_summary(row),
-            )
+            _audit_execution(c, self._keys, now, actor, "approval.executed", row)
             return row
 
         return await self._db.write(run)
@@ -287,20 +281,26 @@ class Approvals:
             )
             if row is None:
                 return _queue_refusal(c, p, now)
-            audit.append(
-                c,
-                now,
-                actor,
-                "approval.queued",
-                "approval",
-                aid,
-                row["workspace_id"],
-                before={"execution_status": "not_executed"},
-                after=_summary(row),
-            )
+            _audit_execution(c, self._keys, now, actor, "approval.queued", row)
             return row
 
         return await self._db.write(run)
+
+
+def _audit_execution(c: Conn, keys: Keys, now: int, actor: str, action: str, row: Row) -> None:
+    """Audit a step of an approved action's execution (queued with its task, executed)."""
+    audit.append(
+        c,
+        keys,
+        now,
+        actor,
+        action,
+        "approval",
+        row["id"],
+        row["workspace_id"],
+        before={"execution_status": "not_executed"},
+        after=_summary(row),
+    )
 
 
 def _queue_refusal(c: Conn, p: Mapping[str, Any], now: int) -> Row:
@@ -324,7 +324,7 @@ def _queue_refusal(c: Conn, p: Mapping[str, Any], now: int) -> Row:
     )
 
 
-def _refusal(c: Conn, aid: str, now: int) -> DomainError:
+def _refusal(c: Conn, keys: Keys, aid: str, now: int) -> DomainError:
     """Why a decision was refused; a lapsed pending approval is marked expired (audited)."""
     old = c.one("SELECT * FROM action_approvals WHERE id = :id", {"id": aid})
     if old is None:
@@ -337,6 +337,7 @@ def _refusal(c: Conn, aid: str, now: int) -> DomainError:
         ):
             audit.append(
                 c,
+                keys,
                 now,
                 "store",
                 "approval.expired",

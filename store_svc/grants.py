@@ -5,6 +5,7 @@ from __future__ import annotations
 from store_svc import audit
 from store_svc.common import Clock, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from svckit.errors import InvalidArgument, NotFound
 
 TTL_DEFAULT, TTL_MAX = 3600, 7 * 86400
@@ -21,8 +22,8 @@ def active(c: Conn, workspace_id: str, context_id: str, now: int) -> Row | None:
 
 
 class Grants:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     def _now(self) -> int:
         return self._clock.now_ms() // 1000
@@ -53,7 +54,7 @@ class Grants:
             subject = f"{key['workspace_id']}/{key['context_id']}"
             after = {"expires_at_unix": row["expires_at_unix"]}
             audit.append(
-                c, now, actor, "grant.sensitive_tools", "context", subject,
+                c, self._keys, now, actor, "grant.sensitive_tools", "context", subject,
                 key["workspace_id"], after=after,
             )  # fmt: skip
             return row
@@ -76,7 +77,9 @@ class Grants:
         def run(c: Conn) -> Row:
             c.run(f"DELETE FROM sensitive_grants WHERE {_KEY}", key)
             subject = f"{key['workspace_id']}/{key['context_id']}"
-            audit.append(c, now, actor, "grant.revoked", "context", subject, key["workspace_id"])
+            audit.append(
+                c, self._keys, now, actor, "grant.revoked", "context", subject, key["workspace_id"]
+            )
             return row
 
         return await self._db.write(run)

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import quote_plus
 
-from orchestrator_svc.clients import Created
-from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.drafts import Created, TaskDraft
 from orchestrator_svc.tool_clients import ApprovalAsk, Asked
 from orchestrator_svc.tools.base import Tool, ToolContext, ToolResult, obj, text
 

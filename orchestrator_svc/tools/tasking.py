@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as store_rpc
 from orchestrator_svc import vocab
-from orchestrator_svc.clients import Created
-from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.drafts import Created, TaskDraft
+from orchestrator_svc.listing import TaskQuery
 from orchestrator_svc.tools.base import Tool, ToolContext, ToolError, ToolResult, obj, text
 from orchestrator_svc.tools.sensitive import call_key
 from svckit import errors
@@ -31,9 +31,7 @@ class Tasks(Protocol):
 
     async def get(self, task_id: str) -> store.Task: ...
 
-    async def list(
-        self, *, context_id: str = "", kind: str = "", limit: int = 0
-    ) -> store_rpc.ListTasksResponse: ...
+    async def list(self, query: TaskQuery) -> store_rpc.ListTasksResponse: ...
 
 
 class Routing(Protocol):
@@ -61,7 +59,8 @@ def tasking_tools(
         return task
 
     async def check_quota(ctx: ToolContext) -> None:
-        page = await tasks.list(context_id=ctx.request.context_id, kind="general", limit=200)
+        query = TaskQuery(context_id=ctx.request.context_id, kind="general", limit=200)
+        page = await tasks.list(query)
         now = clock()
         mine = [t.created_at_unix for t in page.items if t.run_key.startswith("agent:")]
         if sum(1 for at in mine if at > now - 86400) >= quota.per_day:

@@ -10,18 +10,15 @@ import pytest
 
 from store_svc.approvals import Approvals
 from store_svc.db import Database
+from store_svc.keys import Keys
 from svckit.errors import InvalidArgument
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
 TTL = 3600
 
 
-class FrozenClock:
-    def __init__(self, unix: int) -> None:
-        self.ms = unix * 1000
-
-    def now_ms(self) -> int:
-        return self.ms
+CLOCK = FrozenClock(NOW)
 
 
 def _req(**kw: object) -> dict[str, object]:
@@ -47,7 +44,7 @@ async def _audits(db: Database) -> list[dict[str, object]]:
 
 
 async def test_a_repeated_key_answers_the_first_approval(db: Database) -> None:
-    approvals = Approvals(db, FrozenClock(NOW), TTL)
+    approvals = Approvals(db, CLOCK, Keys(CLOCK), TTL)
     first, created = await approvals.create_once(_req(idempotency_key="turn:t1:call_1"))
     again, created_again = await approvals.create_once(
         _req(idempotency_key="turn:t1:call_1", action_summary="asked again")
@@ -64,7 +61,7 @@ async def test_a_repeated_key_answers_the_first_approval(db: Database) -> None:
 
 
 async def test_concurrent_requests_with_one_key_create_one(db: Database) -> None:
-    approvals = Approvals(db, FrozenClock(NOW), TTL)
+    approvals = Approvals(db, CLOCK, Keys(CLOCK), TTL)
     made = await asyncio.gather(
         *(approvals.create_once(_req(idempotency_key="turn:t9:c")) for _ in range(8))
     )
@@ -74,7 +71,7 @@ async def test_concurrent_requests_with_one_key_create_one(db: Database) -> None
 
 
 async def test_a_key_too_long_is_refused_and_creates_nothing(db: Database) -> None:
-    approvals = Approvals(db, FrozenClock(NOW), TTL)
+    approvals = Approvals(db, CLOCK, Keys(CLOCK), TTL)
     with pytest.raises(InvalidArgument) as bad:
         await approvals.create_once(_req(idempotency_key="k" * 201))
     assert bad.value.field == "idempotency_key"

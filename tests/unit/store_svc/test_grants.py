@@ -9,17 +9,11 @@ import pytest
 from store_svc.approvals import Approvals
 from store_svc.db import Database
 from store_svc.grants import Grants
+from store_svc.keys import Keys
 from svckit.errors import InvalidArgument, NotFound
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.ms = NOW * 1000
-
-    def now_ms(self) -> int:
-        return self.ms
 
 
 def _req(**kw: object) -> dict[str, object]:
@@ -32,8 +26,8 @@ def _req(**kw: object) -> dict[str, object]:
 
 
 async def test_a_grant_approves_what_the_agent_asks_in_its_context_only(db: Database) -> None:
-    clock = Clock()
-    grants, approvals = Grants(db, clock), Approvals(db, clock, 3600)
+    clock = FrozenClock(NOW)
+    grants, approvals = Grants(db, clock, Keys(clock)), Approvals(db, clock, Keys(clock), 3600)
     before, _ = await approvals.create_once(_req())
     assert before["status"] == "pending"
     grant = await grants.grant("ws", "ctx", 600, "admin:alice")
@@ -51,15 +45,15 @@ async def test_a_grant_approves_what_the_agent_asks_in_its_context_only(db: Data
         ("approval.requested", "u1"),
         ("approval.approved", "grant:admin:alice"),
     }
-    clock.ms += 601_000  # expired: approves nothing, and is not found
+    clock.advance(601)  # expired: approves nothing, and is not found
     assert (await approvals.create_once(_req()))[0]["status"] == "pending"
     with pytest.raises(NotFound):
         await grants.get("ws", "ctx")
 
 
 async def test_revoke_ends_a_grant_and_bad_ttls_change_nothing(db: Database) -> None:
-    clock = Clock()
-    grants, approvals = Grants(db, clock), Approvals(db, clock, 3600)
+    clock = FrozenClock(NOW)
+    grants, approvals = Grants(db, clock, Keys(clock)), Approvals(db, clock, Keys(clock), 3600)
     for ttl in (-1, 7 * 86400 + 1):
         with pytest.raises(InvalidArgument) as bad:
             await grants.grant("ws", "ctx", ttl, "admin:alice")

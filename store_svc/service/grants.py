@@ -7,7 +7,7 @@ from agent_runtime.store.v1 import grant_service_pb2 as grpb
 from agent_runtime.store.v1.grant_service_pb2_grpc import GrantServiceServicer
 from store_svc.convert import to_msg
 from store_svc.grants import Grants
-from store_svc.service_work import Ctx
+from store_svc.service.work import Ctx
 from svckit.callctx import audit_actor, require_admin
 
 
