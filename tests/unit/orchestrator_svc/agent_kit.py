@@ -15,10 +15,10 @@ from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from orchestrator_svc.__main__ import compose
 from qmd_svc.config import QmdSettings
-from qmd_svc.server import build_server as build_qmd
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fake_llm import Brain, FakeLlm
+from tests.qmds import serving_qmd
 from tests.unit.orchestrator_svc.conftest import orchestrator_settings
 
 WS = "ws-agent"
@@ -74,7 +74,7 @@ async def orchestrator(
         pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0,
         workspace_root=root, qmd_watch=False, qmd_notify_scheduler=False,
     )  # fmt: skip
-    async with testing.serving(build_qmd(qmd_settings)) as qmd_ports:
+    async with serving_qmd(qmd_settings) as qmd_ports:
         base = orchestrator_settings(pki, store_port)
         settings = base.model_copy(
             update={

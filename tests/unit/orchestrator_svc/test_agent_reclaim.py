@@ -14,13 +14,15 @@ from orchestrator_svc.agent_build import build_agent
 from orchestrator_svc.agent_tasks import TurnExecutor
 from orchestrator_svc.clients import StoreLeases, StoreTasks, open_qmd_channel, open_store_channel
 from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.workers import Claim
 from qmd_svc.config import QmdSettings
-from qmd_svc.server import build_server as build_qmd
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fake_llm import Call, Seen
+from tests.fakes import SteppedClock
+from tests.qmds import serving_qmd
 from tests.unit.orchestrator_svc.agent_kit import WS, fake_llm, workspace
-from tests.unit.orchestrator_svc.conftest import StoreClock, orchestrator_settings
+from tests.unit.orchestrator_svc.conftest import orchestrator_settings
 
 _ids = itertools.count(1)
 
@@ -32,7 +34,7 @@ def always_post(seen: Seen) -> Call:
 
 
 async def test_a_reclaimed_turn_asks_for_its_approval_once(
-    pki: PkiPaths, store_port: int, store_clock: StoreClock, tmp_path: Path
+    pki: PkiPaths, store_port: int, store_clock: SteppedClock, tmp_path: Path
 ) -> None:
     root = workspace(tmp_path)
     qmd_settings = QmdSettings(
@@ -40,7 +42,7 @@ async def test_a_reclaimed_turn_asks_for_its_approval_once(
         workspace_root=root, qmd_watch=False, qmd_notify_scheduler=False,
     )  # fmt: skip
     with fake_llm(always_post) as fake:
-        async with testing.serving(build_qmd(qmd_settings)) as qmd_ports:
+        async with serving_qmd(qmd_settings) as qmd_ports:
             settings = orchestrator_settings(pki, store_port).model_copy(
                 update={
                     "qmd_addr": f"127.0.0.1:{qmd_ports.grpc}",
@@ -58,11 +60,11 @@ async def test_a_reclaimed_turn_asks_for_its_approval_once(
                 source_user_id="u1", run_key="in:telegram:42:reclaim",
             )  # fmt: skip
             made = (await StoreTasks(store).create(draft)).task
-            first = await leases.claim("worker-a", 1, 5_000, ["turn"], 0)
+            first = await leases.claim(Claim("worker-a", 1, 5_000, ["turn"], 0))
             assert [t.id for t in first] == [made.id]
             crashed = await turn.run(first[0])  # ...and worker-a dies before completing
             store_clock.advance(10)  # its lease expires
-            again = await leases.claim("worker-b", 1, 5_000, ["turn"], 0)
+            again = await leases.claim(Claim("worker-b", 1, 5_000, ["turn"], 0))
             assert [t.id for t in again] == [made.id] and again[0].attempts == 2
             outcome = await turn.run(again[0])
             await leases.complete(made.id, again[0].lease_token, outcome)
