@@ -52,9 +52,11 @@ class Orchestrator:
     approvals: ApprovalServiceStub
     root: Path
 
-    async def turn(self, text: str, key: str, wait_ms: int = 20_000) -> rpc.RunTurnResponse:
+    async def turn(
+        self, text: str, key: str, wait_ms: int = 20_000, context_id: str = "ctx-1"
+    ) -> rpc.RunTurnResponse:
         req = rpc.RunTurnRequest(
-            workspace_id=WS, context_id="ctx-1", connector="telegram", external_id="42",
+            workspace_id=WS, context_id=context_id, connector="telegram", external_id="42",
             from_user_id="u1", text=text, run_key=key, wait_ms=wait_ms,
         )  # fmt: skip
         reply: rpc.RunTurnResponse = await self.stub.RunTurn(req, timeout=60)
