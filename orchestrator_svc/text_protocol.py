@@ -10,10 +10,13 @@ from typing import Any
 
 from svckit.llm import Completion, Message, ToolUse
 
+_ACTION_KEYS = ("type", "target", "summary", "payload")
+MIN_CONFIDENCE = 0.35
+NEEDS_REVIEW = "I need a human review before taking action on this."
 PROTOCOL = (
     "To call a tool, answer with only a JSON object: "
     '{"tool": "<name>", "args": {...}}. To answer the user, answer '
-    '{"final": "<answer>"} or plain text.'
+    '{"final": "<answer>", "confidence": <0 to 1>} or plain text.'
 )
 
 
@@ -60,11 +63,36 @@ def decide(completion: Completion, step: int) -> Completion:
             raw=json.dumps(args),
         )
         return Completion("", (use,))
+    kind = obj.get("type")
+    if isinstance(kind, str) and kind.strip():  # the legacy action proposal: run_action
+        given = obj.get("payload")
+        payload: dict[str, Any] = given if isinstance(given, dict) else {}
+        extra = {k: obj[k] for k in sorted(obj) if k not in _ACTION_KEYS}
+        args = {
+            "type": kind.strip(),
+            "target": str(obj.get("target", "")),
+            "summary": str(obj.get("summary", "")),
+            "payload": {**payload, **extra},
+        }
+        use = ToolUse(id=f"text-{step}", name="run_action", args=args, raw=json.dumps(args))
+        return Completion("", (use,))
     for key in ("final", "reply", "answer"):
         value = obj.get(key)
         if isinstance(value, str) and value.strip():
+            if _confidence(obj) < MIN_CONFIDENCE:
+                return Completion(NEEDS_REVIEW)
             return Completion(value.strip())
     return completion
+
+
+def _confidence(obj: dict[str, Any]) -> float:
+    """The answer's `confidence` (a number or numeric string) clamped to [0, 1]; 1 if absent."""
+    raw = obj.get("confidence", 1.0)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return 1.0
+    return min(max(value, 0.0), 1.0)
 
 
 def as_text(messages: Sequence[Message]) -> list[Message]:
