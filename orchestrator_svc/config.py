@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from svckit.config import ServiceSettings
+from svckit.llm import factory as llm
 
 
 class OrchestratorSettings(ServiceSettings):
@@ -34,9 +35,9 @@ class OrchestratorSettings(ServiceSettings):
     # workspace retrieval alone and says no model is configured.
     llm_provider: str = ""
     llm_model: str = ""
-    llm_api_key: SecretStr = SecretStr("")
     # Empty: the provider's own API. A loopback URL needs no key.
     llm_base_url: str = ""
+    llm_api_key: SecretStr = SecretStr("")
     llm_timeout_seconds: float = Field(60.0, gt=0, le=600)
     # False for models without native tool calling: the JSON-in-text protocol instead.
     llm_native_tools: bool = True
@@ -50,6 +51,28 @@ class OrchestratorSettings(ServiceSettings):
     # Tasks the agent may create per context (create_task), counted from the store.
     agent_max_autonomous_tasks_per_hour: int = Field(5, ge=0, le=10_000)
     agent_max_autonomous_tasks_per_day: int = Field(25, ge=0, le=100_000)
+
+    @field_validator("llm_provider")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        name = value.strip().lower()
+        if name not in ("", "none", "claude", *llm.PROVIDERS):
+            raise ValueError(f"must be one of {', '.join(llm.PROVIDERS)} (or unset)")
+        return name
+
+    @field_validator("llm_api_key")
+    @classmethod
+    def _key_when_remote(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        provider = str(info.data.get("llm_provider", ""))
+        if provider in ("", "none") or value.get_secret_value():
+            return value
+        base = (
+            str(info.data.get("llm_base_url", ""))
+            or llm.DEFAULTS["anthropic" if provider == "claude" else provider][0]
+        )
+        if not llm.is_loopback(base):
+            raise ValueError(f"is required for {base} (only a loopback server needs no key)")
+        return value
 
     @property
     def workspaces(self) -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator_svc.config import OrchestratorSettings
+from svckit.config import load_settings
 from svckit.errors import InvalidArgument
 from svckit.llm import open_client
 
@@ -58,3 +59,22 @@ def test_the_original_names_configure_the_orchestrator(monkeypatch: pytest.Monke
     )
     assert s.llm_timeout_seconds == 7.5 and s.llm_api_key.get_secret_value() == "sk-secret"
     assert "sk-secret" not in repr(s)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"AGENT_RUNTIME_LLM_PROVIDER": "gemini"}, "AGENT_RUNTIME_LLM_PROVIDER"),
+        ({"AGENT_RUNTIME_LLM_PROVIDER": "openai"}, "AGENT_RUNTIME_LLM_API_KEY"),
+    ],
+)
+def test_a_setting_that_cannot_work_stops_the_process_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str],
+    variable: str,
+) -> None:  # fmt: skip
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(OrchestratorSettings)
+    assert stopped.value.code == 2
+    assert f"invalid setting {variable}:" in capsys.readouterr().err
