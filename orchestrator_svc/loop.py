@@ -114,7 +114,7 @@ class LlmAgent:
                     return AgentReply(TOO_MANY, tuple(calls))
                 args = dict(use.args or {})
                 signature = json.dumps([use.name.lower(), args], sort_keys=True)
-                ctx = ToolContext(request, ws, call_key=use.id)
+                ctx = ToolContext(request, ws)
                 output, error, approval = "", "", ""
                 tool = self._tools.get(use.name)
                 try:

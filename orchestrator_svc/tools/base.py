@@ -20,13 +20,11 @@ class ToolError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ToolContext:
-    """Who asked and where: the request, its workspace folder, the call's id in the turn."""
+    """Who asked and where: the request (its task is the turn) and its workspace folder.
+    (Whether a sensitive tool may act is the store's call: CreateApproval with use_grant.)"""
 
     request: AgentRequest
     workspace_dir: Path
-    call_key: str = ""
-    # the context holds a grant for sensitive tools: they act instead of asking for approval
-    granted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
