@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from store_svc import notices
 from store_svc.common import Clock, new_id, next_seq, required
 from store_svc.db import Conn, Database, Row
 from store_svc.tasks import LANES, get
@@ -218,6 +219,7 @@ class Queue:
             row = c.one(_COMPLETE + " RETURNING *", params)
             if row is None:
                 raise _refused(c, tid, token)
+            notices.task_finished(c, row, int(row["updated_at_unix"]))
             return row
 
         row = await self._db.write(run)
@@ -247,9 +249,10 @@ class Queue:
             out: list[tuple[str, DomainError | None]] = []
             for p in params:
                 tid: str = p["id"]
-                done = c.one(_COMPLETE + " RETURNING kind", p)
+                done = c.one(_COMPLETE + " RETURNING *", p)
                 if done is not None:
                     turns += done["kind"] == "turn"
+                    notices.task_finished(c, done, now)
                     out.append((tid, None))
                     continue
                 try:
@@ -318,6 +321,7 @@ class Queue:
             if row is None:
                 raise _refused(c, tid, token)
             dl = _dead_letter(c, row, now // 1000) if row["status"] == "dead" else None
+            notices.task_finished(c, row, now // 1000)
             return row, dl
 
         return await self._db.write(run)
@@ -339,3 +343,4 @@ def _expire_leases(c: Conn, now: int, backoff: Backoff) -> None:
     for row in rows:
         if row["status"] == "dead":
             _dead_letter(c, row, now // 1000)
+            notices.task_finished(c, row, now // 1000)
