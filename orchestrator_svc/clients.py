@@ -177,6 +177,19 @@ class StoreApprovals:
         reply: arpc.QueueExecutionResponse = await _call(self._stub.QueueExecution(request))
         return reply.approval
 
+    async def record(
+        self, approval_id: str, status: str, message: str, plugin: str
+    ) -> approval_pb2.ActionApproval:
+        """Record that the action is running (before its effect) or its outcome (after)."""
+        request = arpc.RecordExecutionRequest(
+            id=approval_id,
+            execution_status=status,
+            execution_message=message,
+            executor_plugin=plugin,
+        )
+        reply: arpc.RecordExecutionResponse = await _call(self._stub.RecordExecution(request))
+        return reply.approval
+
 
 class StoreLeases:
     """The store's queue as the orchestrator's workers use it (claim, heartbeat, complete,

@@ -85,14 +85,22 @@ async def test_routed_tasks_notify_admins_and_reindex_and_turns_are_silent(db: D
         await queue.complete(other["id"], other["lease_token"], "done", "")
     [row] = await _ledger(db)
     assert (row["idempotency_key"], row["chat_id"], row["text"]) == (
-        f"task:{t['id']}:succeeded", "ops", "fixed it"
+        f"task:{t['id']}:succeeded",
+        "ops",
+        "fixed it",
     )
 
 
 async def test_an_action_outcome_is_posted_to_the_requesting_chat(db: Database) -> None:
     approvals = Approvals(db, CLOCK, 3600)
-    req = {"workspace_id": "ws", "context_id": "c", "connector": "Telegram",
-           "external_id": "chat-9", "requester_user_id": "u", "action_type": "send_email"}  # fmt: skip
+    req = {
+        "workspace_id": "ws",
+        "context_id": "c",
+        "connector": "Telegram",
+        "external_id": "chat-9",
+        "requester_user_id": "u",
+        "action_type": "send_email",
+    }
     aid = (await approvals.create(req))["id"]
     await approvals.decide(aid, True, "admin", "")
     await approvals.record_execution(aid, "running", "", "smtp_email", 0, "svc:orchestrator")
@@ -100,6 +108,8 @@ async def test_an_action_outcome_is_posted_to_the_requesting_chat(db: Database) 
     await approvals.record_execution(aid, "unknown", "interrupted", "smtp_email", 0, "orch")
     [row] = await _ledger(db)
     assert (row["idempotency_key"], row["connector"], row["chat_id"]) == (
-        f"approval:{aid}:unknown", "telegram", "chat-9"
+        f"approval:{aid}:unknown",
+        "telegram",
+        "chat-9",
     )
     assert "will not be repeated" in row["text"]
