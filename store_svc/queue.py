@@ -110,8 +110,10 @@ class Queue:
         clock: Clock,
         backoff: Backoff | None = None,
         wake: Wakeups | None = None,
+        recheck_s: float = RECHECK_S,
     ) -> None:
         self._db, self._clock, self._backoff = db, clock, backoff or Backoff()
+        self._recheck_s = recheck_s
         self._wake = wake or Wakeups()
         self._next_sweep_ms = 0
 
@@ -170,7 +172,7 @@ class Queue:
             if rows or left <= 0:
                 return rows
             if self._wake.generation(watched) == seen:  # nothing arrived while we looked
-                await self._wake.wait(min(left, RECHECK_S), watched)
+                await self._wake.wait(min(left, self._recheck_s), watched)
 
     async def _leased(self, run: Callable[[Conn], list[Row]]) -> list[Row]:
         """Run a claim; when the caller goes away while it commits (a worker shutting down

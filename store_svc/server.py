@@ -20,6 +20,7 @@ from store_svc.authz import ALLOW
 from store_svc.common import Clock, SystemClock
 from store_svc.config import StoreSettings
 from store_svc.db import Database
+from store_svc.db.base import libpq_url
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
 from store_svc.identities import Identities
@@ -50,7 +51,9 @@ def build_service(settings: StoreSettings, db: Database, clock: Clock | None = N
         ServiceDef(
             task_service_pb2_grpc.add_TaskServiceServicer_to_server,
             TaskService(
-                Tasks(db, clock, wake), Queue(db, clock, backoff, wake), DeadLetters(db, clock)
+                Tasks(db, clock, wake),
+                Queue(db, clock, backoff, wake, settings.task_claim_recheck_ms / 1000),
+                DeadLetters(db, clock),
             ),
             PKG + "TaskService",
         ),
@@ -102,4 +105,11 @@ def build_service(settings: StoreSettings, db: Database, clock: Clock | None = N
     ]
     service = Service("store", settings, defs, allow=ALLOW)
     service.on_stop.append(db.close)
+    url = settings.database_url
+    if url.startswith("postgres"):  # other replicas may share the database: tell them
+        from store_svc.db.pg_wakeups import PgWakeRelay  # psycopg only with PostgreSQL
+
+        relay = PgWakeRelay(libpq_url(url), wake)
+        service.on_start.append(relay.start)
+        service.on_stop.append(relay.stop)
     return service
