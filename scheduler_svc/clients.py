@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
 import grpc
 
 from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
-from svckit import errors
-
-T = TypeVar("T")
+from svckit.calls import call
 
 OBJECTIVE_SERVICE = "/agent_runtime.store.v1.ObjectiveService/"
 # Reads are safe to retry on UNAVAILABLE; writes are not (a create could land twice).
@@ -23,18 +20,7 @@ RETRY_METHODS = tuple(
 
 # The store refusing the scheduler is a deployment fault, not the caller's: don't hand the
 # caller a PERMISSION_DENIED it can do nothing about.
-_OURS = (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED)
-
-
-async def _call(call: Awaitable[T]) -> T:
-    """The reply, or the store's error as the domain error it was raised as (field
-    details kept, so INVALID_ARGUMENT still names the field)."""
-    try:
-        return await call
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() in _OURS:
-            raise errors.Internal(f"the store refused the scheduler: {exc.details()}") from None
-        raise errors.from_rpc_error(exc) from None
+REFUSED = "the store refused the scheduler"
 
 
 class StoreObjectives:
@@ -44,12 +30,16 @@ class StoreObjectives:
         self._stub = ObjectiveServiceStub(channel)  # an aio channel: the async stub
 
     async def create(self, request: store_rpc.CreateObjectiveRequest) -> stored.Objective:
-        reply: store_rpc.CreateObjectiveResponse = await _call(self._stub.CreateObjective(request))
+        reply: store_rpc.CreateObjectiveResponse = await call(
+            self._stub.CreateObjective, request, refused=REFUSED
+        )
         return reply.objective
 
     async def get(self, objective_id: str) -> stored.Objective:
         request = store_rpc.GetObjectiveRequest(id=objective_id)
-        reply: store_rpc.GetObjectiveResponse = await _call(self._stub.GetObjective(request))
+        reply: store_rpc.GetObjectiveResponse = await call(
+            self._stub.GetObjective, request, refused=REFUSED
+        )
         return reply.objective
 
     async def list(
@@ -58,16 +48,22 @@ class StoreObjectives:
         request = store_rpc.ListObjectivesRequest(
             workspace_id=workspace_id, active_only=active_only, limit=limit, page_token=page_token
         )
-        reply: store_rpc.ListObjectivesResponse = await _call(self._stub.ListObjectives(request))
+        reply: store_rpc.ListObjectivesResponse = await call(
+            self._stub.ListObjectives, request, refused=REFUSED
+        )
         return list(reply.items), reply.next_page_token
 
     async def update(self, request: store_rpc.UpdateObjectiveRequest) -> stored.Objective:
-        reply: store_rpc.UpdateObjectiveResponse = await _call(self._stub.UpdateObjective(request))
+        reply: store_rpc.UpdateObjectiveResponse = await call(
+            self._stub.UpdateObjective, request, refused=REFUSED
+        )
         return reply.objective
 
     async def delete(self, objective_id: str, actor: str) -> str:
         request = store_rpc.DeleteObjectiveRequest(id=objective_id, actor=actor)
-        reply: store_rpc.DeleteObjectiveResponse = await _call(self._stub.DeleteObjective(request))
+        reply: store_rpc.DeleteObjectiveResponse = await call(
+            self._stub.DeleteObjective, request, refused=REFUSED
+        )
         return reply.id
 
     async def list_runs(
@@ -76,7 +72,7 @@ class StoreObjectives:
         request = store_rpc.ListObjectiveRunsRequest(
             objective_id=objective_id, limit=limit, page_token=page_token, outcomes=outcomes
         )
-        reply: store_rpc.ListObjectiveRunsResponse = await _call(
-            self._stub.ListObjectiveRuns(request)
+        reply: store_rpc.ListObjectiveRunsResponse = await call(
+            self._stub.ListObjectiveRuns, request, refused=REFUSED
         )
         return list(reply.items), reply.next_page_token

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit, notices
-from store_svc.common import Clock, clamp, key_page, new_id, next_seq, or_none, required
+from store_svc.common import Clock, clamp, key_page, or_none, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 
 STATUSES = ("pending", "approved", "denied", "expired")
@@ -61,8 +62,8 @@ def _summary(row: Row) -> Row:
 
 
 class Approvals:
-    def __init__(self, db: Database, clock: Clock, ttl_seconds: int) -> None:
-        self._db, self._clock, self._ttl = db, clock, ttl_seconds
+    def __init__(self, db: Database, clock: Clock, keys: Keys, ttl_seconds: int) -> None:
+        self._db, self._clock, self._keys, self._ttl = db, clock, keys, ttl_seconds
 
     def _now(self) -> int:
         return self._clock.now_ms() // 1000
@@ -75,7 +76,7 @@ class Approvals:
             raise InvalidArgument("ttl_seconds must not be negative", field="ttl_seconds")
         now = self._now()
         row.update(
-            id=new_id("act_"),
+            id=self._keys.new_id("act_"),
             action_target=or_none(str(req.get("action_target", ""))),
             action_summary=or_none(str(req.get("action_summary", ""))),
             payload_json=_payload(str(req.get("payload_json", ""))),
@@ -85,7 +86,7 @@ class Approvals:
             updated_at_unix=now,
             # the configured TTL is the ceiling: a caller may only ask for less
             expires_at_unix=now + (min(ttl, self._ttl) if ttl else self._ttl),
-            seq=next_seq(),
+            seq=self._keys.next_seq(),
         )
         cols = ", ".join(row)
         sql = f"INSERT INTO action_approvals ({cols}) VALUES ({', '.join(':' + k for k in row)})"
@@ -94,6 +95,7 @@ class Approvals:
             c.run(sql, row)
             audit.append(
                 c,
+                self._keys,
                 now,
                 row["requester_user_id"],
                 "approval.requested",
@@ -169,6 +171,7 @@ class Approvals:
                 action = "approval.approved" if approve else "approval.denied"
                 audit.append(
                     c,
+                    self._keys,
                     now,
                     who,
                     action,
@@ -179,7 +182,7 @@ class Approvals:
                     after=_summary(row),
                 )
                 return row
-            return _refusal(c, aid, now)
+            return _refusal(c, self._keys, aid, now)
 
         # a refusal is returned, not raised, so that marking an expiry is committed
         out = await self._db.write(run)
@@ -225,19 +228,11 @@ class Approvals:
                     f"execution is already {old['execution_status']}",
                     execution_status=old["execution_status"],
                 )
-            audit.append(
-                c,
-                now,
-                actor,
-                "approval.started" if start else "approval.executed",
-                "approval",
-                aid,
-                row["workspace_id"],
-                before={"execution_status": before["execution_status"] if before else ""},
-                after=_summary(row),
-            )
+            action = "approval.started" if start else "approval.executed"
+            was = before["execution_status"] if before else ""
+            _audit_execution(c, self._keys, now, actor, action, row, was)
             if not start:
-                notices.action_outcome(c, row, int(row["updated_at_unix"]))
+                notices.action_outcome(c, self._keys, row, int(row["updated_at_unix"]))
             return row
 
         return await self._db.write(run)
@@ -259,20 +254,29 @@ class Approvals:
             )
             if row is None:
                 return _queue_refusal(c, p, now)
-            audit.append(
-                c,
-                now,
-                actor,
-                "approval.queued",
-                "approval",
-                aid,
-                row["workspace_id"],
-                before={"execution_status": "not_executed"},
-                after=_summary(row),
-            )
+            _audit_execution(c, self._keys, now, actor, "approval.queued", row)
             return row
 
         return await self._db.write(run)
+
+
+def _audit_execution(
+    c: Conn, keys: Keys, now: int, actor: str, action: str, row: Row, was: str = "not_executed"
+) -> None:
+    """Audit a step of an approved action's execution (queued with its task, started,
+    executed); `was` is the execution status before it."""
+    audit.append(
+        c,
+        keys,
+        now,
+        actor,
+        action,
+        "approval",
+        row["id"],
+        row["workspace_id"],
+        before={"execution_status": was},
+        after=_summary(row),
+    )
 
 
 def _queue_refusal(c: Conn, p: Mapping[str, Any], now: int) -> Row:
@@ -296,7 +300,7 @@ def _queue_refusal(c: Conn, p: Mapping[str, Any], now: int) -> Row:
     )
 
 
-def _refusal(c: Conn, aid: str, now: int) -> DomainError:
+def _refusal(c: Conn, keys: Keys, aid: str, now: int) -> DomainError:
     """Why a decision was refused; a lapsed pending approval is marked expired (audited)."""
     old = c.one("SELECT * FROM action_approvals WHERE id = :id", {"id": aid})
     if old is None:
@@ -309,6 +313,7 @@ def _refusal(c: Conn, aid: str, now: int) -> DomainError:
         ):
             audit.append(
                 c,
+                keys,
                 now,
                 "store",
                 "approval.expired",

@@ -9,8 +9,8 @@ outcome notice, reindex tasks are silent. connectors_svc delivers the pending ro
 
 from __future__ import annotations
 
-from store_svc.common import new_id, next_seq
 from store_svc.db import Conn, Row
+from store_svc.keys import Keys
 
 SILENT_KINDS = frozenset({"turn", "action", "reindex_markdown"})
 FINISHED = frozenset({"succeeded", "failed", "dead"})
@@ -18,16 +18,18 @@ ADMIN_LIMIT = 50
 _TEXT_LIMIT = 1400
 
 
-def write(c: Conn, key: str, connector: str, chat_id: str, text: str, now_s: int) -> bool:
+def write(
+    c: Conn, keys: Keys, key: str, connector: str, chat_id: str, text: str, now_s: int
+) -> bool:
     """One pending delivery under `key`; False (and nothing written) when the key exists."""
     row: Row = {
-        "id": new_id("dlv_"),
+        "id": keys.new_id("dlv_"),
         "k": key,
         "c": connector.lower(),
         "chat": chat_id,
         "text": text,
         "now": now_s,
-        "seq": next_seq(),
+        "seq": keys.next_seq(),
     }
     n = c.run(
         "INSERT INTO deliveries (id, idempotency_key, connector, chat_id, text, status,"
@@ -77,7 +79,7 @@ def _targets(c: Conn, row: Row) -> list[Row]:
     return _admins(c, row["workspace_id"])
 
 
-def task_finished(c: Conn, row: Row, now_s: int) -> int:
+def task_finished(c: Conn, keys: Keys, row: Row, now_s: int) -> int:
     """Notices of a task that just finished (`row` as updated); how many were written. The
     first target's key is `task:<id>:<status>`, further ones add `:<context id>`."""
     if row["status"] not in FINISHED or row["kind"] in SILENT_KINDS:
@@ -90,11 +92,11 @@ def task_finished(c: Conn, row: Row, now_s: int) -> int:
             continue
         seen.add(where)
         key = f"task:{row['id']}:{row['status']}" + (f":{target['id']}" if i else "")
-        written += write(c, key, where[0], where[1], text, now_s)
+        written += write(c, keys, key, where[0], where[1], text, now_s)
     return written
 
 
-def action_outcome(c: Conn, approval: Row, now_s: int) -> bool:
+def action_outcome(c: Conn, keys: Keys, approval: Row, now_s: int) -> bool:
     """The outcome of an approved action, posted back to the chat that asked for it, keyed
     `approval:<id>:<execution status>`."""
     status = approval["execution_status"]
@@ -109,4 +111,4 @@ def action_outcome(c: Conn, approval: Row, now_s: int) -> bool:
     else:
         text = f"Action `{approval['id']}` failed: {message or status}"
     key = f"approval:{approval['id']}:{status}"
-    return write(c, key, approval["connector"], approval["external_id"], text, now_s)
+    return write(c, keys, key, approval["connector"], approval["external_id"], text, now_s)

@@ -11,23 +11,19 @@ from store_svc import notices
 from store_svc.approvals import Approvals
 from store_svc.db import Database, Row
 from store_svc.deliveries import Deliveries
+from store_svc.keys import Keys
 from store_svc.queue import Queue
 from store_svc.tasks import Tasks
 from store_svc.workspaces import Workspaces
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
-
-
-class FrozenClock:
-    def now_ms(self) -> int:
-        return NOW * 1000
-
-
-CLOCK = FrozenClock()
+CLOCK = FrozenClock(NOW)
+KEYS = Keys(CLOCK)
 
 
 async def _chat(db: Database, external_id: str, admin: bool = False) -> Row:
-    spaces = Workspaces(db, CLOCK)
+    spaces = Workspaces(db, CLOCK, KEYS)
     ctx, _ = await spaces.ensure_context("telegram", external_id, "")
     if admin:
         await spaces.update_context(ctx["id"], True, None, "admin:test")
@@ -37,15 +33,15 @@ async def _chat(db: Database, external_id: str, admin: bool = False) -> Row:
 async def _run(db: Database, ctx: Row, **extra: Any) -> tuple[Queue, Row]:
     req = {"workspace_id": ctx["workspace_id"], "context_id": ctx["id"], "title": "Weekly",
            "prompt": "p", **extra}  # fmt: skip
-    task = await Tasks(db, CLOCK).create(req)
-    queue = Queue(db, CLOCK)
+    task = await Tasks(db, CLOCK, KEYS).create(req)
+    queue = Queue(db, CLOCK, KEYS)
     [claimed] = await queue.claim("w", 1, 60_000, kinds=[task["kind"]])
     assert claimed["id"] == task["id"]
     return queue, claimed
 
 
 async def _ledger(db: Database) -> list[Row]:
-    return sorted(await Deliveries(db, CLOCK).list("", "", 500), key=lambda r: r["seq"])
+    return sorted(await Deliveries(db, CLOCK, KEYS).list("", "", 500), key=lambda r: r["seq"])
 
 
 async def test_a_completed_task_notifies_its_origin_chat_once(db: Database) -> None:
@@ -57,8 +53,8 @@ async def test_a_completed_task_notifies_its_origin_chat_once(db: Database) -> N
     assert (row["connector"], row["chat_id"]) == ("telegram", "chat-1")
     assert row["text"] == "Weekly (general): all green"
     # the same event written again (a retried completion, a second replica) is a no-op
-    done = await Tasks(db, CLOCK).get(t["id"])
-    assert await db.write(lambda c: notices.task_finished(c, done, NOW)) == 0
+    done = await Tasks(db, CLOCK, KEYS).get(t["id"])
+    assert await db.write(lambda c: notices.task_finished(c, KEYS, done, NOW)) == 0
     assert len(await _ledger(db)) == 1
 
 
@@ -92,7 +88,7 @@ async def test_routed_tasks_notify_admins_and_reindex_and_turns_are_silent(db: D
 
 
 async def test_an_action_outcome_is_posted_to_the_requesting_chat(db: Database) -> None:
-    approvals = Approvals(db, CLOCK, 3600)
+    approvals = Approvals(db, CLOCK, KEYS, 3600)
     req = {
         "workspace_id": "ws",
         "context_id": "c",

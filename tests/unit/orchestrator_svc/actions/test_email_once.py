@@ -28,7 +28,7 @@ from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from svckit import testing
 from svckit.pki import PkiPaths
-from tests.unit.orchestrator_svc.conftest import StoreClock
+from tests.fakes import SteppedClock
 from tests.unit.orchestrator_svc.test_worker_process import LEASE_MS, Orchestrators
 
 
@@ -157,7 +157,7 @@ async def test_an_approved_email_is_sent_once(
 async def test_killed_between_running_and_outcome_it_is_unknown_and_never_sent_twice(
     pki: PkiPaths,
     store_port: int,
-    store_clock: StoreClock,
+    store_clock: SteppedClock,
     tmp_path: Path,
     mailbox: tuple[Mailbox, int],
 ) -> None:
