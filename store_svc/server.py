@@ -56,7 +56,7 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
             TaskService(
                 Tasks(db, clock, keys, wake),
                 Queue(db, clock, keys, backoff, wake, settings.task_claim_recheck_ms / 1000),
-                DeadLetters(db, clock, keys),
+                DeadLetters(db, clock, keys, wake),
             ),
             PKG + "TaskService",
         ),
