@@ -52,8 +52,11 @@ class ActionExecutor:
             return _outcome(await self._record(approval, "failed", exc.message, plugin.key))
         try:  # before the effect: from here on it is never started again
             await self._approvals.record(approval.id, "running", "", plugin.key)
-        except errors.FailedPrecondition:  # another attempt got there first
-            return await self.run(task)
+        except errors.FailedPrecondition:  # another attempt got there first: never twice
+            now = await self._approvals.get(approval.id)
+            if now.execution_status == "running":
+                return _outcome(await self._record(now, "unknown", UNKNOWN_MESSAGE, plugin.key))
+            return _outcome(now)
         try:
             message = await plugin.execute(approval, payload)
         except asyncio.CancelledError:

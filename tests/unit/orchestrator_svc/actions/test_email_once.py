@@ -9,14 +9,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import threading
 from collections.abc import Iterator
 from email import message_from_bytes
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from agent_runtime.store.v1 import approval_pb2
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
@@ -29,33 +26,14 @@ from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fakes import SteppedClock
+from tests.smtps import Mailbox, serving_mailbox
 from tests.unit.orchestrator_svc.test_worker_process import LEASE_MS, Orchestrators
 
 
-class Mailbox:
-    """aiosmtpd's handler: keeps every message; with `hold`, answers DATA only once
-    `release` is set (the message is in the server's hands, the sender does not know)."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-        self.hold = False
-        self.release = threading.Event()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        if self.hold:
-            await asyncio.to_thread(self.release.wait, 60)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), testing.free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    box.release.set()
-    controller.stop()
+def mailbox() -> Iterator[Mailbox]:
+    with serving_mailbox() as box:
+        yield box
 
 
 async def _approved_action(pki: PkiPaths, store_port: int) -> tuple[str, str]:
@@ -115,9 +93,9 @@ def _smtp_env(port: int) -> dict[str, str]:
 
 
 async def test_an_approved_email_is_sent_once(
-    pki: PkiPaths, store_port: int, tmp_path: Path, mailbox: tuple[Mailbox, int]
+    pki: PkiPaths, store_port: int, tmp_path: Path, mailbox: Mailbox
 ) -> None:
-    box, smtp_port = mailbox
+    box, smtp_port = mailbox, mailbox.port
     procs, view = Orchestrators(pki, tmp_path, store_port), View(pki, store_port)
     try:
         await procs.start(**_smtp_env(smtp_port))
@@ -159,9 +137,9 @@ async def test_killed_between_running_and_outcome_it_is_unknown_and_never_sent_t
     store_port: int,
     store_clock: SteppedClock,
     tmp_path: Path,
-    mailbox: tuple[Mailbox, int],
+    mailbox: Mailbox,
 ) -> None:
-    box, smtp_port = mailbox
+    box, smtp_port = mailbox, mailbox.port
     box.hold = True
     procs, view = Orchestrators(pki, tmp_path, store_port), View(pki, store_port)
     try:
