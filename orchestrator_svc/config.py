@@ -38,6 +38,8 @@ class OrchestratorSettings(ServiceSettings):
     smtp_from: str = ""
     # Refuse to send when the server does not offer STARTTLS (else it is used when offered).
     smtp_require_tls: bool = False
+    # CA bundle that verifies the SMTP server's certificate (a private relay); "" = system's.
+    smtp_ca_file: str = ""
     # The `run_command` plugin: registered only when enabled; comma-separated allow list.
     sandbox_enabled: bool = True
     sandbox_allowed_commands: str = DEFAULT_ALLOWED

@@ -23,6 +23,7 @@ def plugins(settings: OrchestratorSettings) -> Registry:
                 password=settings.smtp_password,
                 sender=settings.smtp_from,
                 require_tls=settings.smtp_require_tls,
+                ca_file=settings.smtp_ca_file,
             )
         ),
     ]

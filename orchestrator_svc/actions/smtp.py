@@ -4,7 +4,7 @@ Recipients from the target and `payload.to`, plus `cc` and `bcc` (never written 
 header); subject, text or html body. The message is an `email.message.EmailMessage`, and a
 CR or LF in any header value is refused, so no header can be injected. STARTTLS when the
 server offers it (required with `AGENT_RUNTIME_SMTP_REQUIRE_TLS`), login when a username is
-set. The Message-ID is derived from the approval id, so a receiver can tell a copy."""
+set (AUTH PLAIN). The Message-ID is derived from the approval id, so a receiver can tell a copy."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ class SmtpConfig:
     sender: str = ""
     require_tls: bool = False
     timeout_s: float = 30.0
+    # CA bundle that verifies the server's STARTTLS certificate; "" trusts the system's
+    ca_file: str = ""
 
 
 def _clean(value: str, field: str) -> str:
@@ -118,12 +120,14 @@ class Smtp:
             with smtplib.SMTP(cfg.host, cfg.port or 587, timeout=cfg.timeout_s) as server:
                 server.ehlo()
                 if server.has_extn("starttls"):
-                    server.starttls(context=ssl.create_default_context())
+                    tls = ssl.create_default_context(cafile=cfg.ca_file or None)
+                    server.starttls(context=tls)
                     server.ehlo()
                 elif cfg.require_tls:
                     raise FailedPrecondition("the smtp server does not offer STARTTLS")
-                if cfg.username:
-                    server.login(cfg.username, cfg.password)
+                if cfg.username:  # AUTH PLAIN, as the original (and after STARTTLS)
+                    server.user, server.password = cfg.username, cfg.password
+                    server.auth("PLAIN", server.auth_plain)
                 server.send_message(msg, to_addrs=rcpts)
         except (smtplib.SMTPException, OSError) as exc:
             raise FailedPrecondition(f"smtp send failed: {exc}") from None
