@@ -1,7 +1,7 @@
 """Approvals created once: CreateApproval's idempotency key, unique (NULL when none).
 
-Revision ID: 0009_approval_idempotency
-Revises: 0008_task_results_cancel
+Revision ID: 0010_approval_idempotency
+Revises: 0009_replayed_as
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_approval_idempotency"
-down_revision = "0008_task_results_cancel"
+revision = "0010_approval_idempotency"
+down_revision = "0009_replayed_as"
 branch_labels = None
 depends_on = None
 
