@@ -8,32 +8,47 @@ from typing import TypeVar
 
 import grpc
 
+from agent_runtime.orchestrator.v1 import resources_pb2 as orch
+from agent_runtime.orchestrator.v1 import service_pb2 as orch_rpc
+from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
+from agent_runtime.store.v1 import lease_pb2
+from agent_runtime.store.v1 import lease_service_pb2 as lease_rpc
 from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
+from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceStub
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
 from svckit import errors
 
 T = TypeVar("T")
 
 OBJECTIVE_SERVICE = "/agent_runtime.store.v1.ObjectiveService/"
+LEASE_SERVICE = "/agent_runtime.store.v1.LeaseService/"
+ORCHESTRATOR_SERVICE = "/agent_runtime.orchestrator.v1.OrchestratorService/"
 # Reads are safe to retry on UNAVAILABLE; writes are not (a create could land twice).
-RETRY_METHODS = tuple(
-    OBJECTIVE_SERVICE + m for m in ("GetObjective", "ListObjectives", "ListObjectiveRuns")
+# Taking or renewing a lease one already holds is idempotent.
+RETRY_METHODS = (
+    *(
+        OBJECTIVE_SERVICE + m
+        for m in ("GetObjective", "ListObjectives", "ListObjectiveRuns", "ListDueObjectives")
+    ),
+    *(LEASE_SERVICE + m for m in ("AcquireLease", "RenewLease")),
 )
+# The scheduler always enqueues with a run_key, which makes EnqueueTask idempotent.
+ORCHESTRATOR_RETRY_METHODS = tuple(ORCHESTRATOR_SERVICE + m for m in ("EnqueueTask", "GetTask"))
 
 # The store refusing the scheduler is a deployment fault, not the caller's: don't hand the
 # caller a PERMISSION_DENIED it can do nothing about.
 _OURS = (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED)
 
 
-async def _call(call: Awaitable[T]) -> T:
-    """The reply, or the store's error as the domain error it was raised as (field
+async def _call(call: Awaitable[T], peer: str = "store") -> T:
+    """The reply, or the peer's error as the domain error it was raised as (field
     details kept, so INVALID_ARGUMENT still names the field)."""
     try:
         return await call
     except grpc.aio.AioRpcError as exc:
         if exc.code() in _OURS:
-            raise errors.Internal(f"the store refused the scheduler: {exc.details()}") from None
+            raise errors.Internal(f"the {peer} refused the scheduler: {exc.details()}") from None
         raise errors.from_rpc_error(exc) from None
 
 
@@ -53,10 +68,20 @@ class StoreObjectives:
         return reply.objective
 
     async def list(
-        self, workspace_id: str, *, active_only: bool, limit: int, page_token: str
+        self,
+        workspace_id: str,
+        *,
+        active_only: bool,
+        limit: int,
+        page_token: str,
+        event_key: str = "",
     ) -> tuple[builtins.list[stored.Objective], str]:
         request = store_rpc.ListObjectivesRequest(
-            workspace_id=workspace_id, active_only=active_only, limit=limit, page_token=page_token
+            workspace_id=workspace_id,
+            active_only=active_only,
+            limit=limit,
+            page_token=page_token,
+            event_key=event_key,
         )
         reply: store_rpc.ListObjectivesResponse = await _call(self._stub.ListObjectives(request))
         return list(reply.items), reply.next_page_token
@@ -80,3 +105,59 @@ class StoreObjectives:
             self._stub.ListObjectiveRuns(request)
         )
         return list(reply.items), reply.next_page_token
+
+    async def due(self, now_unix: int, limit: int) -> builtins.list[stored.Objective]:
+        request = store_rpc.ListDueObjectivesRequest(now_unix=now_unix, limit=limit)
+        reply: store_rpc.ListDueObjectivesResponse = await _call(
+            self._stub.ListDueObjectives(request)
+        )
+        return list(reply.items)
+
+    async def record(
+        self, request: store_rpc.RecordObjectiveRunRequest
+    ) -> tuple[stored.Objective, stored.ObjectiveRun]:
+        reply: store_rpc.RecordObjectiveRunResponse = await _call(
+            self._stub.RecordObjectiveRun(request)
+        )
+        return reply.objective, reply.run
+
+
+class StoreLease:
+    """The store's LeaseService: leader leases by name."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = LeaseServiceStub(channel)
+
+    async def acquire(self, name: str, holder: str, ttl_ms: int) -> lease_pb2.LeaderLease:
+        request = lease_rpc.AcquireLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
+        reply: lease_rpc.AcquireLeaseResponse = await _call(self._stub.AcquireLease(request))
+        return reply.lease
+
+    async def renew(self, name: str, holder: str, ttl_ms: int) -> lease_pb2.LeaderLease:
+        request = lease_rpc.RenewLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
+        reply: lease_rpc.RenewLeaseResponse = await _call(self._stub.RenewLease(request))
+        return reply.lease
+
+    async def release(self, name: str, holder: str) -> bool:
+        request = lease_rpc.ReleaseLeaseRequest(name=name, holder=holder)
+        reply: lease_rpc.ReleaseLeaseResponse = await _call(self._stub.ReleaseLease(request))
+        return reply.released
+
+
+class OrchestratorTasks:
+    """The orchestrator's EnqueueTask and GetTask, for the tasks objective runs execute."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = OrchestratorServiceStub(channel)
+
+    async def enqueue(self, request: orch_rpc.EnqueueTaskRequest) -> tuple[orch.Task, bool]:
+        """The task and whether it is new (False: its run_key already had one)."""
+        reply: orch_rpc.EnqueueTaskResponse = await _call(
+            self._stub.EnqueueTask(request), "orchestrator"
+        )
+        return reply.task, reply.created
+
+    async def get(self, task_id: str) -> orch.Task:
+        request = orch_rpc.GetTaskRequest(id=task_id)
+        reply: orch_rpc.GetTaskResponse = await _call(self._stub.GetTask(request), "orchestrator")
+        return reply.task

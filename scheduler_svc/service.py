@@ -3,20 +3,19 @@
 Objective CRUD is a typed layer over the store's ObjectiveService, which validates (cron,
 `@every`, `at`, events, IANA timezones), plans next runs and keeps statistics and run
 history; scheduler_svc.objectives maps its records into the original's objective map.
-
-RunObjectiveNow and NotifyEvent need the firing loop (a later issue) and answer
-UNIMPLEMENTED until then, never a fake success. They are spelled out rather than inherited:
-the generated base raises NotImplementedError, which the server wrapper reports as INTERNAL,
-and mypy-protobuf declares its methods abstract."""
+RunObjectiveNow and NotifyEvent fire through scheduler_svc.firing, as the firing loop does;
+a change of an objective wakes the loop so a new fire time is seen at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from agent_runtime.scheduler.v1 import service_pb2, service_pb2_grpc
-from scheduler_svc import objectives, runs
+from scheduler_svc import events, objectives, runs
 from scheduler_svc.deps import Deps
-from svckit import callctx, errors
+from scheduler_svc.firing import Firer
+from svckit import callctx
 
 
 def _actor() -> str:
@@ -29,13 +28,15 @@ def _actor() -> str:
 class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     """Serves agent_runtime.scheduler.v1.SchedulerService."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._store = deps.objectives
+    def __init__(self, deps: Deps, firer: Firer, wake: Callable[[], None]) -> None:
+        self._store, self._clock = deps.objectives, deps.clock
+        self._firer, self._wake = firer, wake
 
     async def CreateObjective(
         self, request: service_pb2.CreateObjectiveRequest, context: Any
     ) -> service_pb2.CreateObjectiveResponse:
         created = await self._store.create(objectives.create_request(request, _actor()))
+        self._wake()
         return service_pb2.CreateObjectiveResponse(objective=objectives.to_api(created))
 
     async def GetObjective(
@@ -58,6 +59,7 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
         if request.HasField("active"):
             callctx.require_admin()  # pausing or resuming is an admin's decision (SPEC.md)
         updated = await self._store.update(objectives.update_request(request, _actor()))
+        self._wake()
         return service_pb2.UpdateObjectiveResponse(objective=objectives.to_api(updated))
 
     async def SetObjectiveActive(
@@ -66,6 +68,7 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
         admin = callctx.require_admin()
         change = service_pb2.UpdateObjectiveRequest(id=request.id, active=request.active)
         updated = await self._store.update(objectives.update_request(change, admin))
+        self._wake()
         return service_pb2.SetObjectiveActiveResponse(objective=objectives.to_api(updated))
 
     async def DeleteObjective(
@@ -78,7 +81,9 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     async def RunObjectiveNow(
         self, request: service_pb2.RunObjectiveNowRequest, context: Any
     ) -> service_pb2.RunObjectiveNowResponse:
-        raise errors.Unimplemented("RunObjectiveNow is not implemented yet")
+        callctx.require_admin()  # firing outside the schedule is an admin's decision
+        fired = await self._firer.run_now(request.id, int(self._clock() * 1000))
+        return service_pb2.RunObjectiveNowResponse(run=runs.to_api(fired.run))
 
     async def ListObjectiveRuns(
         self, request: service_pb2.ListObjectiveRunsRequest, context: Any
@@ -93,4 +98,7 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     async def NotifyEvent(
         self, request: service_pb2.NotifyEventRequest, context: Any
     ) -> service_pb2.NotifyEventResponse:
-        raise errors.Unimplemented("NotifyEvent is not implemented yet")
+        event_id, fired = await events.notify(self._store, self._firer, request, int(self._clock()))
+        return service_pb2.NotifyEventResponse(
+            event_id=event_id, runs=[runs.to_api(f.run) for f in fired]
+        )

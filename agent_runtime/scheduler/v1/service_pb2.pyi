@@ -67,7 +67,9 @@ class CreateObjectiveRequest(_message.Message):
     overlap_policy: _builtins.str
     """New: overlap policy: skip (default), buffer-one or allow."""
     catchup_window_seconds: _builtins.int
-    """New: catch-up window in seconds; 0 means none."""
+    """New: catch-up window in seconds; 0 uses the service default
+    (AGENT_RUNTIME_SCHEDULER_CATCHUP_SECONDS, 3600).
+    """
     max_consecutive_failures: _builtins.int
     """New: auto-pause threshold; 0 uses the service default."""
     failure_backoff_seconds: _builtins.int
