@@ -22,3 +22,8 @@ class SchedulerSettings(ServiceSettings):
     scheduler_tick_seconds: float = Field(1.0, gt=0.0, le=60.0)
     # False serves the API without firing anything (a replica that never leads).
     scheduler_firing: bool = True
+    # Failure policy of objectives that set none of their own: auto-pause after this many
+    # failed runs in a row; the next run waits backoff x 2^(n-1), capped.
+    objective_max_consecutive_failures: int = Field(5, ge=1)
+    objective_failure_backoff_seconds: int = Field(60, ge=0)
+    objective_failure_backoff_max_seconds: int = Field(1800, ge=0)

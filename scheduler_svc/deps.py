@@ -59,6 +59,18 @@ class ObjectiveStore(Protocol):
         """Record a run; the store stores the request's `next_run_unix` (0 clears it)."""
         ...
 
+    async def open_runs(
+        self, limit: int, page_token: str
+    ) -> tuple[builtins.list[stored.ObjectiveRun], str]:
+        """One page of the queued and running runs of every objective, and the next page's
+        token ("" at the end)."""
+        ...
+
+    async def finish(self, request: store_rpc.FinishObjectiveRunRequest) -> stored.Objective:
+        """Close an open run with its outcome, once (FAILED_PRECONDITION naming the stored
+        `outcome` when it is closed already); the objective after the update."""
+        ...
+
 
 class TaskQueue(Protocol):
     """The orchestrator's tasks. Raises svckit.errors.* as the orchestrator raised them."""
@@ -68,6 +80,14 @@ class TaskQueue(Protocol):
         ...
 
     async def get(self, task_id: str) -> orch.Task: ...
+
+
+class Notifier(Protocol):
+    """Tells a workspace's admin channels about an objective (through the store's outbox)."""
+
+    async def auto_paused(self, obj: stored.Objective) -> int:
+        """Queue the auto-pause notice to each admin channel; how many were queued."""
+        ...
 
 
 class LeaseStore(Protocol):
@@ -88,5 +108,6 @@ class Deps:
     objectives: ObjectiveStore
     tasks: TaskQueue
     leases: LeaseStore
+    notifier: Notifier
     # Wall clock, unix seconds (a float): when slots are due.
     clock: Callable[[], float] = field(default=time.time)

@@ -16,6 +16,7 @@ from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
 from scheduler_svc import slots
 from scheduler_svc.deps import ObjectiveStore, TaskQueue
+from scheduler_svc.leader import LEASE_NAME
 from svckit import errors
 
 log = logging.getLogger("scheduler_svc.firing")
@@ -49,38 +50,61 @@ class Firer:
 
     def __init__(self, objectives: ObjectiveStore, tasks: TaskQueue, catchup_seconds: int) -> None:
         self._store, self._tasks, self._catchup = objectives, tasks, catchup_seconds
+        self.missed = 0  # slots recorded as missed (the scheduler_missed_slots metric)
 
     def window(self, obj: stored.Objective) -> int:
         """The objective's catch-up window, or the service's when it has none of its own."""
         return obj.catchup_window_seconds or self._catchup
 
-    async def fire_due(self, obj: stored.Objective, now: int) -> Fired | None:
+    async def fire_due(self, obj: stored.Objective, now: int, token: int = 0) -> Fired | None:
         """Fire a due schedule or `at` objective once, record older missed slots, and move
-        its next run past now. None when nothing fired (every slot was missed)."""
+        its next run past now. None when nothing fired (every slot was missed, or a
+        `buffer-one` objective holds its slot until the previous run ends). `token` is the
+        leader lease's fencing token the records carry."""
         plan = slots.plan(obj, now, self.window(obj))
+        buffered = plan.fire is not None and obj.overlap_policy == "buffer-one"
+        if buffered and await self._busy(obj) is not None:
+            return None  # the slot stays due: it fires once the previous run has ended
         keep = obj.next_run_unix  # until the last record, the objective stays due
         why = f"missed: outside the catch-up window of {self.window(obj)} s"
         on_time = "at" if obj.trigger_type == "at" else "schedule"
         for i, slot in enumerate(plan.missed):
             last = plan.fire is None and i == len(plan.missed) - 1
             await self._record(
-                obj, "missed", on_time, slot, plan.next_run if last else keep, error=why
+                obj,
+                "missed",
+                on_time,
+                slot,
+                plan.next_run if last else keep,
+                error=why,
+                token=token,
             )
+            self.missed += 1
         if plan.fire is None:
             return None
         firing = Firing(plan.trigger, f"objective:{obj.id}:{plan.fire}", scheduled_for=plan.fire)
-        return await self.fire(obj, firing, plan.next_run)
+        return await self.fire(obj, firing, plan.next_run, token)
 
-    async def fire(self, obj: stored.Objective, firing: Firing, next_run: int) -> Fired:
+    async def fire(
+        self, obj: stored.Objective, firing: Firing, next_run: int, token: int = 0
+    ) -> Fired:
         """Enqueue the firing's task and record its run (queued), or record it skipped when
-        the overlap policy says the previous run is still under way."""
+        the overlap policy says the previous run is still under way. `token`: the fencing
+        token of the leader lease (0 for API calls, which any replica serves)."""
         busy = await self._busy(obj)
         if busy is not None:
             if firing.event_id and busy.event_id == firing.event_id:
                 return Fired(_duplicate(obj, firing, busy.task_id), created=False)
             why = f"skipped: the previous run (task {busy.task_id}) is still under way"
             run = await self._record(
-                obj, "skipped", firing.trigger, firing.scheduled_for, next_run, firing, error=why
+                obj,
+                "skipped",
+                firing.trigger,
+                firing.scheduled_for,
+                next_run,
+                firing,
+                error=why,
+                token=token,
             )
             return Fired(run, created=False)
         task, created = await self._tasks.enqueue(_task_request(obj, firing))
@@ -90,7 +114,14 @@ class Firer:
                 dup = _duplicate(obj, firing, task.id) if firing.event_id else found
                 return Fired(dup, created=False)
         run = await self._record(
-            obj, "queued", firing.trigger, firing.scheduled_for, next_run, firing, task_id=task.id
+            obj,
+            "queued",
+            firing.trigger,
+            firing.scheduled_for,
+            next_run,
+            firing,
+            task_id=task.id,
+            token=token,
         )
         log.info(
             "objective fired",
@@ -109,8 +140,7 @@ class Firer:
         return await self.fire(obj, firing, obj.next_run_unix)
 
     async def _busy(self, obj: stored.Objective) -> stored.ObjectiveRun | None:
-        """The newest run whose task is still queued or running, unless overlaps are allowed.
-        `buffer-one` is treated as `skip` (no task waits behind another yet)."""
+        """The newest run whose task is still queued or running, unless overlaps are allowed."""
         if obj.overlap_policy == "allow":
             return None
         runs, _ = await self._store.list_runs(
@@ -139,6 +169,7 @@ class Firer:
         *,
         task_id: str = "",
         error: str = "",
+        token: int = 0,
     ) -> stored.ObjectiveRun:
         request = store_rpc.RecordObjectiveRunRequest(
             objective_id=obj.id,
@@ -150,6 +181,8 @@ class Firer:
             error=error,
             event_key=firing.event_key if firing else "",
             event_id=firing.event_id if firing else "",
+            lease_name=LEASE_NAME if token else "",
+            fencing_token=token,
         )
         _, run = await self._store.record(request)
         return run

@@ -42,6 +42,9 @@ class Leadership:
         self._monotonic = monotonic
         self._until = 0.0  # local deadline of the lease we hold; 0 when not leading
         self._renew_at = 0.0
+        # The lease's fencing token while we hold it: every run the loop records carries it,
+        # so the store refuses the writes of a leader that has been deposed meanwhile.
+        self.token = 0
 
     @property
     def leading(self) -> bool:
@@ -64,13 +67,13 @@ class Leadership:
         try:
             if was:
                 try:
-                    await self._leases.renew(LEASE_NAME, self.holder, ttl_ms)
+                    lease = await self._leases.renew(LEASE_NAME, self.holder, ttl_ms)
                 except errors.Aborted:  # expired meanwhile: it may well be free again
                     self._lost(was, "the lease expired")
                     was = False
-                    await self._leases.acquire(LEASE_NAME, self.holder, ttl_ms)
+                    lease = await self._leases.acquire(LEASE_NAME, self.holder, ttl_ms)
             else:
-                await self._leases.acquire(LEASE_NAME, self.holder, ttl_ms)
+                lease = await self._leases.acquire(LEASE_NAME, self.holder, ttl_ms)
         except errors.Aborted:
             self._lost(was, "held by another scheduler")
             # ask again soon: a released lease is taken over within FOLLOW_SECONDS
@@ -81,6 +84,7 @@ class Leadership:
             self._renew_at = now + min(self._ttl / 3, 1.0)
             return False
         self._until, self._renew_at = now + self._ttl, now + self._ttl / 3
+        self.token = lease.token
         if not was:
             log.info("leading: firing objectives", extra={"holder": self.holder})
         return True

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from scheduler_svc.deps import ObjectiveStore
 from scheduler_svc.firing import Firer
 from scheduler_svc.leader import Leadership
+from scheduler_svc.outcomes import Reconciler
 
 log = logging.getLogger("scheduler_svc.loop")
 
@@ -28,11 +29,13 @@ class FiringLoop:
         self,
         objectives: ObjectiveStore,
         firer: Firer,
+        reconciler: Reconciler,
         leadership: Leadership,
         clock: Callable[[], float],
         tick_seconds: float,
     ) -> None:
         self._store, self.firer, self.leadership = objectives, firer, leadership
+        self.reconciler = reconciler
         self._clock, self._tick = clock, tick_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -49,6 +52,18 @@ class FiringLoop:
                 await self._task
             self._task = None
         await self.leadership.release()
+
+    def is_leading(self) -> float:
+        return 1.0 if self.leadership.leading else 0.0
+
+    def fired_count(self) -> float:
+        return float(self.fired)
+
+    def missed_count(self) -> float:
+        return float(self.firer.missed)
+
+    def closed_count(self) -> float:
+        return float(self.reconciler.closed)
 
     def wake(self) -> None:
         """Look again now (an objective was created or changed)."""
@@ -74,8 +89,13 @@ class FiringLoop:
             await asyncio.wait_for(self._wake.wait(), max(delay, 0.01))
 
     async def tick(self) -> bool:
-        """Fire what is due now; whether a full batch made progress (look again at once)."""
-        now = int(self._clock())
+        """Close the runs whose tasks finished, then fire what is due now; whether a full
+        batch made progress (look again at once)."""
+        now, token = int(self._clock()), self.leadership.token
+        try:
+            await self.reconciler.tick(now, token)
+        except Exception:  # level-triggered: the next tick sees the same open runs again
+            log.exception("reconciling run outcomes failed")
         due = await self._store.due(now, BATCH)
         progressed = False
         for obj in due:
@@ -85,7 +105,7 @@ class FiringLoop:
             if retry is not None and retry[0] > time.monotonic():
                 continue
             try:
-                fired = await self.firer.fire_due(obj, now)
+                fired = await self.firer.fire_due(obj, now, token)
             except Exception as exc:
                 backoff = min(retry[1] * 2, MAX_BACKOFF) if retry else self._tick
                 self._retry[obj.id] = (time.monotonic() + backoff, backoff)

@@ -17,12 +17,24 @@ import pytest
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
 from agent_runtime.scheduler.v1 import service_pb2_grpc
+from agent_runtime.store.v1 import delivery_service_pb2 as delivery_rpc
+from agent_runtime.store.v1 import task_service_pb2 as task_rpc
+from agent_runtime.store.v1 import workspace_service_pb2 as ws_rpc
+from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
+from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
+from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from orchestrator_svc.clients import StoreTasks, open_store_channel
 from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.deps import Deps as OrchDeps
 from orchestrator_svc.server import build_server as build_orchestrator
-from scheduler_svc.clients import RETRY_METHODS, OrchestratorTasks, StoreLease, StoreObjectives
+from scheduler_svc.clients import (
+    RETRY_METHODS,
+    OrchestratorTasks,
+    StoreLease,
+    StoreNotices,
+    StoreObjectives,
+)
 from scheduler_svc.config import SchedulerSettings
 from scheduler_svc.deps import Deps
 from scheduler_svc.loop import FiringLoop
@@ -93,6 +105,7 @@ async def serving_scheduler(
         objectives=StoreObjectives(store),
         tasks=OrchestratorTasks(orch),
         leases=StoreLease(store),
+        notifier=StoreNotices(store),
         **({"clock": clock} if clock else {}),
     )
     loop = build_loop(config, deps)
@@ -136,6 +149,55 @@ class Stack:
         reply = await OrchestratorServiceStub(channel).ListTasks(
             orpc.ListTasksRequest(workspace_id=workspace_id, kind="objective", limit=500),
             timeout=5,
+        )
+        return list(reply.items)
+
+    def _store_as(self, identity: str) -> grpc.aio.Channel:
+        channel = testing.client_channel(self.pki, self.store_port, identity)
+        self._channels.append(channel)
+        return channel
+
+    async def finish_tasks(self, error: str = "", seconds: int = 3) -> list[Any]:
+        """Run every queued objective task the way a worker does, through the store (claim,
+        `seconds` on the clock, then complete, or fail for good with `error`)."""
+        tasks = TaskServiceStub(self._store_as("svc:orchestrator"))
+        claimed = await tasks.ClaimTasks(
+            task_rpc.ClaimTasksRequest(worker_id="test-worker", max_tasks=100, lease_ms=600_000),
+            timeout=5,
+        )
+        if self.clock is not None:
+            self.clock.advance(seconds)
+        done = []
+        for t in claimed.tasks:
+            if error:
+                req = task_rpc.FailTaskRequest(
+                    id=t.id, lease_token=t.lease_token, error_message=error
+                )
+                done.append((await tasks.FailTask(req, timeout=5)).task)
+            else:
+                ok = task_rpc.CompleteTaskRequest(
+                    id=t.id, lease_token=t.lease_token, result_summary="ok"
+                )
+                done.append((await tasks.CompleteTask(ok, timeout=5)).task)
+        return done
+
+    async def admin_channel(self, chat: str = "ops-chat") -> Any:
+        """A Telegram chat's context made an admin channel (/admin-channel enable); its
+        workspace is the one the store gave the chat."""
+        ws = WorkspaceServiceStub(self._store_as("svc:gateway"))
+        made = await ws.EnsureContext(
+            ws_rpc.EnsureContextRequest(connector="telegram", external_id=chat), timeout=5
+        )
+        await ws.UpdateContext(
+            ws_rpc.UpdateContextRequest(id=made.context.id, is_admin=True), timeout=5
+        )
+        return made.context
+
+    async def outbox(self) -> list[Any]:
+        """Every delivery in the store's outbound ledger."""
+        ledger = DeliveryServiceStub(self._store_as("admin:admin"))
+        reply = await ledger.ListDeliveries(
+            delivery_rpc.ListDeliveriesRequest(limit=500), timeout=5
         )
         return list(reply.items)
 
