@@ -56,14 +56,17 @@ class Firer:
         """The objective's catch-up window, or the service's when it has none of its own."""
         return obj.catchup_window_seconds or self._catchup
 
-    async def fire_due(self, obj: stored.Objective, now: int, token: int = 0) -> Fired | None:
+    async def fire_due(
+        self, obj: stored.Objective, now: int, token: int = 0, may_be_busy: bool = True
+    ) -> Fired | None:
         """Fire a due schedule or `at` objective once, record older missed slots, and move
         its next run past now. None when nothing fired (every slot was missed, or a
         `buffer-one` objective holds its slot until the previous run ends). `token` is the
-        leader lease's fencing token the records carry."""
+        leader lease's fencing token the records carry; `may_be_busy` False: the caller knows
+        the objective has no open run (the overlap check is skipped)."""
         plan = slots.plan(obj, now, self.window(obj))
         buffered = plan.fire is not None and obj.overlap_policy == "buffer-one"
-        if buffered and await self._busy(obj) is not None:
+        if buffered and may_be_busy and await self._busy(obj) is not None:
             return None  # the slot stays due: it fires once the previous run has ended
         keep = obj.next_run_unix  # until the last record, the objective stays due
         why = f"missed: outside the catch-up window of {self.window(obj)} s"
@@ -83,15 +86,20 @@ class Firer:
         if plan.fire is None:
             return None
         firing = Firing(plan.trigger, f"objective:{obj.id}:{plan.fire}", scheduled_for=plan.fire)
-        return await self.fire(obj, firing, plan.next_run, token)
+        return await self.fire(obj, firing, plan.next_run, token, may_be_busy)
 
     async def fire(
-        self, obj: stored.Objective, firing: Firing, next_run: int, token: int = 0
+        self,
+        obj: stored.Objective,
+        firing: Firing,
+        next_run: int,
+        token: int = 0,
+        may_be_busy: bool = True,
     ) -> Fired:
         """Enqueue the firing's task and record its run (queued), or record it skipped when
         the overlap policy says the previous run is still under way. `token`: the fencing
         token of the leader lease (0 for API calls, which any replica serves)."""
-        busy = await self._busy(obj)
+        busy = await self._busy(obj) if may_be_busy else None
         if busy is not None:
             if firing.event_id and busy.event_id == firing.event_id:
                 return Fired(_duplicate(obj, firing, busy.task_id), created=False)

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from agent_runtime.store.v1 import objective_pb2 as stored
 from scheduler_svc.deps import ObjectiveStore
 from scheduler_svc.firing import Firer
 from scheduler_svc.leader import Leadership
@@ -18,7 +19,10 @@ from scheduler_svc.outcomes import Reconciler
 
 log = logging.getLogger("scheduler_svc.loop")
 
-BATCH = 100
+BATCH = 2000
+# Due objectives fired at once (each is a few store and orchestrator calls).
+PARALLEL = 128
+SECOND_SLACK = 0.002
 MAX_BACKOFF = 30.0
 
 
@@ -81,43 +85,60 @@ class FiringLoop:
                 await self._sleep()
 
     async def _sleep(self) -> None:
+        # Slots are whole seconds: wake just after the next one begins, so a due slot waits
+        # milliseconds, not up to a tick.
         delay = self.leadership.seconds_to_renew()
         if self.leadership.leading:
-            delay = min(delay, self._tick)
+            to_second = 1.0 - self._clock() % 1.0 + SECOND_SLACK
+            delay = min(delay, self._tick, to_second)
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), max(delay, 0.01))
 
     async def tick(self) -> bool:
-        """Close the runs whose tasks finished, then fire what is due now; whether a full
-        batch made progress (look again at once)."""
+        """Fire what is due now, then close the runs whose tasks finished; whether a full
+        batch made progress (look again at once, closing runs after the last batch). The
+        open runs are read once per tick: an objective without one skips the overlap check
+        (a run the API starts meanwhile can overlap it once)."""
         now, token = int(self._clock()), self.leadership.token
+        open_runs = await self.reconciler.open_runs()
+        busy = {r.objective_id for r in open_runs}
+        due = await self._store.due(now, BATCH)
+        gate = asyncio.Semaphore(PARALLEL)
+
+        async def one(obj: stored.Objective) -> bool:
+            async with gate:
+                return await self._fire(obj, now, token, obj.id in busy)
+
+        progressed = any(await asyncio.gather(*(one(o) for o in due)))
+        if progressed and len(due) == BATCH:
+            return True
         try:
-            await self.reconciler.tick(now, token)
+            await self.reconciler.close(open_runs, now, token)
         except Exception:  # level-triggered: the next tick sees the same open runs again
             log.exception("reconciling run outcomes failed")
-        due = await self._store.due(now, BATCH)
-        progressed = False
-        for obj in due:
-            if not self.leadership.leading:
-                return False
-            retry = self._retry.get(obj.id)
-            if retry is not None and retry[0] > time.monotonic():
-                continue
-            try:
-                fired = await self.firer.fire_due(obj, now, token)
-            except Exception as exc:
-                backoff = min(retry[1] * 2, MAX_BACKOFF) if retry else self._tick
-                self._retry[obj.id] = (time.monotonic() + backoff, backoff)
-                log.warning(
-                    "objective did not fire, retrying in %.0f s: %s",
-                    backoff,
-                    exc,
-                    extra={"objective_id": obj.id},
-                )
-                continue
-            self._retry.pop(obj.id, None)
-            progressed = True
-            if fired is not None and fired.created:
-                self.fired += 1
-        return progressed and len(due) == BATCH
+        return False
+
+    async def _fire(self, obj: stored.Objective, now: int, token: int, busy: bool) -> bool:
+        """Fire one due objective; whether it was handled (False: retried later)."""
+        if not self.leadership.leading:
+            return False
+        retry = self._retry.get(obj.id)
+        if retry is not None and retry[0] > time.monotonic():
+            return False
+        try:
+            fired = await self.firer.fire_due(obj, now, token, busy)
+        except Exception as exc:
+            backoff = min(retry[1] * 2, MAX_BACKOFF) if retry else self._tick
+            self._retry[obj.id] = (time.monotonic() + backoff, backoff)
+            log.warning(
+                "objective did not fire, retrying in %.0f s: %s",
+                backoff,
+                exc,
+                extra={"objective_id": obj.id},
+            )
+            return False
+        self._retry.pop(obj.id, None)
+        if fired is not None and fired.created:
+            self.fired += 1
+        return True

@@ -82,17 +82,23 @@ class Reconciler:
         self._store, self._tasks, self._notify, self._policy = objectives, tasks, notifier, policy
         self.closed = 0
 
-    async def tick(self, now: int, token: int) -> int:
-        """Close every finished open run; how many were closed."""
-        closed, page = 0, ""
+    async def open_runs(self) -> list[stored.ObjectiveRun]:
+        """Every queued or running run, of every objective."""
+        found, page = [], ""
         while True:
             runs, page = await self._store.open_runs(PAGE, page)
-            for run in runs:
-                if await self._close(run, now, token):
-                    closed += 1
+            found.extend(runs)
             if not page:
-                self.closed += closed
-                return closed
+                return found
+
+    async def close(self, runs: list[stored.ObjectiveRun], now: int, token: int) -> int:
+        """Close those of `runs` whose task has finished; how many were closed."""
+        closed = 0
+        for run in runs:
+            if await self._close(run, now, token):
+                closed += 1
+        self.closed += closed
+        return closed
 
     async def _close(self, run: stored.ObjectiveRun, now: int, token: int) -> bool:
         if not run.task_id:

@@ -197,7 +197,7 @@ class Objectives:
 
     async def list_due(self, now_unix: int, limit: int) -> builtins.list[Row]:
         now = now_unix if now_unix > 0 else self._now()
-        params = {"now": now, "n": clamp(limit, 20, 500), "t": True}
+        params = {"now": now, "n": clamp(limit, 20, 2000), "t": True}
         rows = await self._db.read(
             lambda c: c.all(
                 "SELECT * FROM objectives WHERE active = :t AND trigger_type IN ('schedule', 'at')"

@@ -263,7 +263,7 @@ class ListDueObjectivesRequest(_message.Message):
     now_unix: _builtins.int
     """Due at or before this time, unix seconds; 0 means now."""
     limit: _builtins.int
-    """Maximum items; 0 means 20."""
+    """Maximum items; 0 means 20, at most 2000."""
     def __init__(
         self,
         *,
