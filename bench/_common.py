@@ -64,7 +64,9 @@ def parse_args(
 # --- the server side ------------------------------------------------------------------------
 
 
-class _Echo(echo_pb2_grpc.EchoServiceServicer):
+class Echo(echo_pb2_grpc.EchoServiceServicer):
+    """Answers every Echo with its payload: the cheapest RPC there is."""
+
     async def Echo(
         self,
         request: echo_pb2.EchoRequest,
@@ -87,18 +89,31 @@ def channel_credentials(pki: PkiPaths, pair: CertPair) -> grpc.ChannelCredential
     )
 
 
-async def _serve_echo(pki: PkiPaths) -> None:
-    server = grpc.aio.server(options=_OPTIONS)
-    echo_pb2_grpc.add_EchoServiceServicer_to_server(_Echo(), server)
-    port = server.add_secure_port("127.0.0.1:0", server_credentials(pki, pki.service("store")))
-    await server.start()
+async def serve_until_signal(
+    start: Callable[[], Awaitable[int]], stop: Callable[[], Awaitable[None]]
+) -> None:
+    """A benchmark's server process: start, print `port=N` for the parent that reads it,
+    then stop on SIGTERM or SIGINT."""
+    port = await start()
     print(f"port={port}", flush=True)
-    stop = asyncio.Event()
+    done = asyncio.Event()
     running = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        running.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await server.stop(0.5)
+        running.add_signal_handler(sig, done.set)
+    await done.wait()
+    await stop()
+
+
+async def _serve_echo(pki: PkiPaths) -> None:
+    server = grpc.aio.server(options=_OPTIONS)
+    echo_pb2_grpc.add_EchoServiceServicer_to_server(Echo(), server)
+    port = server.add_secure_port("127.0.0.1:0", server_credentials(pki, pki.service("store")))
+
+    async def start() -> int:
+        await server.start()
+        return port
+
+    await serve_until_signal(start, lambda: server.stop(0.5))
 
 
 @contextlib.contextmanager
@@ -110,18 +125,29 @@ def echo_server(pki: PkiPaths) -> Iterator[int]:
         text=True,
     )
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()  # blocks until the server is bound, or it died
-        if not line.startswith("port="):
-            raise RuntimeError(f"echo server failed to start (exit {proc.wait()})")
-        yield int(line.removeprefix("port="))
+        yield read_port(proc, "echo server")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
+
+
+def read_port(proc: subprocess.Popen[str], what: str) -> int:
+    """The port a server child printed (`port=N`, see `serve_until_signal`); blocks until the
+    server is bound, or it died."""
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("port="):
+        raise RuntimeError(f"{what} failed to start (exit {proc.wait()})")
+    return int(line.removeprefix("port="))
+
+
+def stop_process(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM, and SIGKILL when it has not exited 10 s later."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def echo_stub(pki: PkiPaths, port: int) -> tuple[grpc.aio.Channel, EchoServiceAsyncStub]:

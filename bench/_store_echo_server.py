@@ -5,21 +5,11 @@ AGENT_RUNTIME_* variables. Does nothing when imported."""
 
 from __future__ import annotations
 
-import grpc
-
-from agent_runtime.echo.v1 import echo_pb2, echo_pb2_grpc
+from agent_runtime.echo.v1 import echo_pb2_grpc
+from bench._common import Echo
 from svckit.authz import AllowList
 from svckit.config import ServiceSettings, load_settings
 from svckit.serve import Service, ServiceDef, run
-
-
-class Echo(echo_pb2_grpc.EchoServiceServicer):
-    async def Echo(
-        self,
-        request: echo_pb2.EchoRequest,
-        context: grpc.aio.ServicerContext[echo_pb2.EchoRequest, echo_pb2.EchoResponse],
-    ) -> echo_pb2.EchoResponse:
-        return echo_pb2.EchoResponse(payload=request.payload)
 
 
 def main() -> None:

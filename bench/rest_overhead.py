@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import signal
 import ssl
 import subprocess
 import sys
@@ -27,7 +26,14 @@ import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
-from bench._common import LoadResult, closed_loop, parse_args
+from bench._common import (
+    LoadResult,
+    closed_loop,
+    parse_args,
+    read_port,
+    serve_until_signal,
+    stop_process,
+)
 from svckit import loop
 from svckit.pki import PkiPaths
 from svckit.testing import make_pki, service_process
@@ -51,43 +57,13 @@ def _spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pop
     )
 
 
-def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @contextlib.contextmanager
 def running(args: list[str], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
     proc = _spawn(args, env)
     try:
         yield proc
     finally:
-        _stop(proc)
-
-
-def _read_port(proc: subprocess.Popen[str]) -> int:
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("port="):
-        raise RuntimeError(f"child failed to start (exit {proc.wait()})")
-    return int(line.removeprefix("port="))
-
-
-async def _serve_until_signal(
-    start: Callable[[], Awaitable[int]], stop: Callable[[], Awaitable[None]]
-) -> None:
-    port = await start()
-    print(f"port={port}", flush=True)
-    done = asyncio.Event()
-    current = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        current.add_signal_handler(sig, done.set)
-    await done.wait()
-    await stop()
+        stop_process(proc)
 
 
 def serve_testing_backend(pki: PkiPaths) -> None:
@@ -97,7 +73,7 @@ def serve_testing_backend(pki: PkiPaths) -> None:
     async def main() -> None:
         settings = ServiceSettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0)
         service = backend_service(settings)
-        await _serve_until_signal(lambda: _ports(service), lambda: service.stop(grace=0.5))
+        await serve_until_signal(lambda: _ports(service), lambda: service.stop(grace=0.5))
 
     asyncio.run(main())
 
@@ -119,7 +95,7 @@ def serve_rest(pki: PkiPaths, kind: str, backend: str) -> None:
         server = rest.serve(
             settings, services=services, port=0, token=TOKEN, addresses={kind: backend}
         )
-        await _serve_until_signal(server.start, server.stop)
+        await serve_until_signal(server.start, server.stop)
 
     loop.run(main())  # the gateway's own loop
 
@@ -272,7 +248,7 @@ def backend(pki: PkiPaths, data: Path, force_testing: bool) -> Iterator[tuple[st
                 yield "store", store.grpc
                 return
         args = ["-m", "bench.rest_overhead", "serve-testing", "--pki", str(pki.root)]
-        yield "testing", _read_port(stack.enter_context(running(args)))
+        yield "testing", read_port(stack.enter_context(running(args)), "child")
 
 
 def main(argv: list[str]) -> int:
@@ -307,7 +283,7 @@ def main(argv: list[str]) -> int:
                 f"127.0.0.1:{port}",
             ]
             with running(rest_args) as rest_proc:
-                rest_port = _read_port(rest_proc)
+                rest_port = read_port(rest_proc, "child")
                 line = loop.run(measure(pki, kind, port, rest_port, args.seconds))
     print(line)
     return 0

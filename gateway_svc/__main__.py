@@ -12,13 +12,13 @@ from gateway_svc.clients import (
     STORE_RETRY_METHODS,
     GrpcHealthProbe,
     OrchestratorTasks,
-    StoreApprovals,
     StoreIdentities,
     StorePairings,
 )
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
+from store_svc.client import StoreApprovals
 from svckit.channels import open_channel
 from svckit.config import load_settings
 from svckit.serve import Service, run

@@ -10,8 +10,9 @@ expired one is FAILED_PRECONDITION and an unknown one NOT_FOUND."""
 
 from __future__ import annotations
 
-from agent_runtime.gateway.v1 import service_pb2
-from gateway_svc import convert
+import builtins
+
+from agent_runtime.store.v1 import approval_pb2
 from gateway_svc.deps import ApprovalStore, TaskQueue
 from svckit import callctx
 from svckit.errors import DomainError, InvalidArgument, Unavailable
@@ -21,43 +22,47 @@ DENIED_BY_ADMIN = "denied by admin"
 
 
 class Approvals:
-    """Approval RPCs over the store's ApprovalService."""
+    """Action approvals over the store's ApprovalService (admins only)."""
 
     def __init__(self, store: ApprovalStore, tasks: TaskQueue | None) -> None:
         self._store = store
         self._tasks = tasks
 
     async def list(
-        self, req: service_pb2.ListApprovalsRequest
-    ) -> service_pb2.ListApprovalsResponse:
+        self,
+        *,
+        status: str,
+        workspace_id: str,
+        context_id: str,
+        connector: str,
+        external_id: str,
+        limit: int,
+        page_token: str,
+    ) -> tuple[builtins.list[approval_pb2.ActionApproval], str]:
+        """One page, oldest first, and the next page's token. `status` "" is pending, "all"
+        every status."""
         callctx.require_admin()
-        if req.limit < 0:
+        if limit < 0:
             raise InvalidArgument("limit must not be negative", field="limit")
-        status = req.status.strip().lower() or "pending"
+        wanted = status.strip().lower() or "pending"
         filters = {
-            "status": "" if status == "all" else status,
-            "workspace_id": req.workspace_id.strip(),
-            "context_id": req.context_id.strip(),
-            "connector": req.connector.strip(),
-            "external_id": req.external_id.strip(),
+            "status": "" if wanted == "all" else wanted,
+            "workspace_id": workspace_id.strip(),
+            "context_id": context_id.strip(),
+            "connector": connector.strip(),
+            "external_id": external_id.strip(),
         }
-        limit = min(req.limit or DEFAULT_LIMIT, MAX_LIMIT)
-        rows, token = await self._store.list(filters, limit, req.page_token.strip())
-        items = [convert.approval(r) for r in rows]
-        return service_pb2.ListApprovalsResponse(
-            items=items, count=len(items), next_page_token=token
-        )
+        size = min(limit or DEFAULT_LIMIT, MAX_LIMIT)
+        return await self._store.list(filters, size, page_token.strip())
 
-    async def get(self, req: service_pb2.GetApprovalRequest) -> service_pb2.GetApprovalResponse:
+    async def get(self, approval_id: str) -> approval_pb2.ActionApproval:
         callctx.require_admin()
-        row = await self._store.get(_id(req.id))
-        return service_pb2.GetApprovalResponse(approval=convert.approval(row))
+        return await self._store.get(_id(approval_id))
 
-    async def approve(
-        self, req: service_pb2.ApproveActionRequest
-    ) -> service_pb2.ApproveActionResponse:
+    async def approve(self, approval_id: str) -> tuple[approval_pb2.ActionApproval, str]:
+        """The approval as it is after approving, and the id of the task that executes it."""
         who = callctx.require_admin()
-        approval_id = _id(req.id)
+        approval_id = _id(approval_id)
         if self._tasks is None:  # approving now would leave an approval nothing runs
             raise Unavailable("the orchestrator is not configured in this gateway")
         try:
@@ -72,14 +77,12 @@ class Approvals:
                 raise
         task_id = await self._tasks.enqueue_action(row, who)
         # The orchestrator marked it queued with the task; answer the approval as it is now.
-        row = await self._store.get(approval_id)
-        return service_pb2.ApproveActionResponse(approval=convert.approval(row), task_id=task_id)
+        return await self._store.get(approval_id), task_id
 
-    async def deny(self, req: service_pb2.DenyActionRequest) -> service_pb2.DenyActionResponse:
+    async def deny(self, approval_id: str, reason: str) -> approval_pb2.ActionApproval:
         who = callctx.require_admin()
-        reason = req.reason.strip() or DENIED_BY_ADMIN
-        row = await self._store.decide(_id(req.id), False, who, reason)
-        return service_pb2.DenyActionResponse(approval=convert.approval(row))
+        why = reason.strip() or DENIED_BY_ADMIN
+        return await self._store.decide(_id(approval_id), False, who, why)
 
 
 def _id(value: str) -> str:

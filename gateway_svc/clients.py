@@ -2,12 +2,11 @@
 
 The store facades turn a failed call back into the domain error the store raised
 (`svckit.errors.from_rpc_error`), so its code and details reach our own callers unchanged:
-the store's NOT_FOUND stays a 404 on /api/v1, its INVALID_ARGUMENT keeps its `field`."""
+the store's NOT_FOUND stays a 404 on /api/v1, its INVALID_ARGUMENT keeps its `field`.
+The store's ApprovalService facade is shared with the orchestrator
+(`store_svc.client.StoreApprovals`)."""
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Mapping
-from typing import TypeVar
 
 import grpc
 from grpc_health.v1 import health_pb2
@@ -15,17 +14,15 @@ from grpc_health.v1 import health_pb2
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
 from agent_runtime.store.v1 import approval_pb2, identity_pb2, pairing_pb2
-from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1 import identity_service_pb2 as irpc
 from agent_runtime.store.v1 import pairing_service_pb2 as prpc
-from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
-from svckit import errors
+from gateway_svc.deps import IdentityQuery
+from svckit.calls import call
 from svckit.healthcheck import health_stub
 from svckit.interceptors import ACTING_ADMIN
 
-T = TypeVar("T")
 _STORE = "/agent_runtime.store.v1."
 
 # Store reads the gateway may retry when the store is briefly UNAVAILABLE (open_channel).
@@ -45,15 +42,9 @@ class GrpcHealthProbe:
         self._timeout = timeout
 
     async def check(self) -> str:
-        reply = await self._stub.Check(health_pb2.HealthCheckRequest(), timeout=self._timeout)
+        request = health_pb2.HealthCheckRequest()
+        reply = await call(self._stub.Check, request, deadline_s=self._timeout)
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
-
-
-async def _call(reply: Awaitable[T]) -> T:
-    try:
-        return await reply
-    except grpc.aio.AioRpcError as exc:
-        raise errors.from_rpc_error(exc) from None
 
 
 class StorePairings:
@@ -66,21 +57,18 @@ class StorePairings:
         self, connector: str, connector_user_id: str, display_name: str, expires_in_sec: int
     ) -> tuple[pairing_pb2.PairingRequest, str]:
         """The new pending request and its plaintext token (the only time it is known)."""
-        reply = await _call(
-            self._stub.CreatePairing(
-                prpc.CreatePairingRequest(
-                    connector=connector,
-                    connector_user_id=connector_user_id,
-                    display_name=display_name,
-                    expires_in_sec=expires_in_sec,
-                )
-            )
+        request = prpc.CreatePairingRequest(
+            connector=connector,
+            connector_user_id=connector_user_id,
+            display_name=display_name,
+            expires_in_sec=expires_in_sec,
         )
+        reply: prpc.CreatePairingResponse = await call(self._stub.CreatePairing, request)
         return reply.pairing, reply.token
 
     async def lookup(self, token: str) -> pairing_pb2.PairingRequest:
         request = prpc.LookupPairingRequest(token=token)
-        reply: prpc.LookupPairingResponse = await _call(self._stub.LookupPairing(request))
+        reply: prpc.LookupPairingResponse = await call(self._stub.LookupPairing, request)
         return reply.pairing
 
     async def approve(
@@ -89,12 +77,12 @@ class StorePairings:
         request = prpc.ApprovePairingRequest(
             token=token, approver_user_id=approver, role=role, target_user_id=target_user_id
         )
-        reply = await _call(self._stub.ApprovePairing(request))
+        reply: prpc.ApprovePairingResponse = await call(self._stub.ApprovePairing, request)
         return reply.pairing, reply.identity
 
     async def deny(self, token: str, approver: str, reason: str) -> pairing_pb2.PairingRequest:
         request = prpc.DenyPairingRequest(token=token, approver_user_id=approver, reason=reason)
-        reply: prpc.DenyPairingResponse = await _call(self._stub.DenyPairing(request))
+        reply: prpc.DenyPairingResponse = await call(self._stub.DenyPairing, request)
         return reply.pairing
 
 
@@ -105,65 +93,30 @@ class StoreIdentities:
         self._stub = IdentityServiceStub(channel)
 
     async def list(
-        self,
-        connector: str,
-        user_id: str,
-        role: str,
-        include_revoked: bool,
-        page_size: int,
-        page_token: str,
+        self, query: IdentityQuery, page_size: int, page_token: str
     ) -> tuple[list[identity_pb2.Identity], str]:
         """One page, oldest first, and the token of the next page ("" on the last)."""
         request = irpc.ListIdentitiesRequest(
-            connector=connector,
-            user_id=user_id,
-            role=role,
-            include_revoked=include_revoked,
+            connector=query.connector,
+            user_id=query.user_id,
+            role=query.role,
+            include_revoked=query.include_revoked,
             page_size=page_size,
             page_token=page_token,
         )
-        reply = await _call(self._stub.ListIdentities(request))
+        reply: irpc.ListIdentitiesResponse = await call(self._stub.ListIdentities, request)
         return list(reply.items), reply.next_page_token
 
     async def set_role(self, identity_id: str, role: str, actor: str) -> identity_pb2.Identity:
         request = irpc.SetUserRoleRequest(identity_id=identity_id, role=role, actor=actor)
-        reply: irpc.SetUserRoleResponse = await _call(self._stub.SetUserRole(request))
+        reply: irpc.SetUserRoleResponse = await call(self._stub.SetUserRole, request)
         return reply.identity
 
     async def revoke(self, identity_id: str, actor: str, reason: str) -> identity_pb2.Identity:
         """The identity, revoked (status, time and reason as the store recorded them)."""
         request = irpc.RevokeIdentityRequest(identity_id=identity_id, actor=actor, reason=reason)
-        reply: irpc.RevokeIdentityResponse = await _call(self._stub.RevokeIdentity(request))
+        reply: irpc.RevokeIdentityResponse = await call(self._stub.RevokeIdentity, request)
         return reply.identity
-
-
-class StoreApprovals:
-    """The store's ApprovalService: reads and decisions."""
-
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        self._stub = ApprovalServiceStub(channel)
-
-    async def get(self, approval_id: str) -> approval_pb2.ActionApproval:
-        request = arpc.GetApprovalRequest(id=approval_id)
-        reply: arpc.GetApprovalResponse = await _call(self._stub.GetApproval(request))
-        return reply.approval
-
-    async def list(
-        self, filters: Mapping[str, str], limit: int, page_token: str
-    ) -> tuple[list[approval_pb2.ActionApproval], str]:
-        """One page, oldest first, and the next page's token; status "" means every status."""
-        request = arpc.ListApprovalsRequest(**filters, limit=limit, page_token=page_token)
-        reply = await _call(self._stub.ListApprovals(request))
-        return list(reply.items), reply.next_page_token
-
-    async def decide(
-        self, approval_id: str, approve: bool, approver: str, reason: str
-    ) -> approval_pb2.ActionApproval:
-        request = arpc.DecideApprovalRequest(
-            id=approval_id, approve=approve, approver_user_id=approver, reason=reason
-        )
-        reply: arpc.DecideApprovalResponse = await _call(self._stub.DecideApproval(request))
-        return reply.approval
 
 
 class OrchestratorTasks:
@@ -187,8 +140,8 @@ class OrchestratorTasks:
         )
         # The orchestrator records the admin behind it as the actor of the queueing.
         metadata = ((ACTING_ADMIN, acting_admin),)
-        reply: orpc.EnqueueTaskResponse = await _call(
-            self._stub.EnqueueTask(request, metadata=metadata)
+        reply: orpc.EnqueueTaskResponse = await call(
+            self._stub.EnqueueTask, request, metadata=metadata
         )
         return reply.task.id
 

@@ -18,7 +18,8 @@ class HealthProbe(Protocol):
     """Asks one backend for its gRPC Health status."""
 
     async def check(self) -> str:
-        """The status name (SERVING, NOT_SERVING, …); raises on an RPC failure."""
+        """The status name (SERVING, NOT_SERVING, …); raises svckit.errors on an RPC
+        failure (OSError or TimeoutError when there was no answer at all)."""
         ...
 
 
@@ -38,18 +39,25 @@ class PairingStore(Protocol):
     async def deny(self, token: str, approver: str, reason: str) -> pairing_pb2.PairingRequest: ...
 
 
+@dataclass(frozen=True)
+class IdentityQuery:
+    """Which linked identities to list: exact-match filters ("" matches every value) and
+    whether revoked links are included."""
+
+    connector: str = ""
+    user_id: str = ""
+    role: str = ""
+    include_revoked: bool = False
+
+
 class IdentityStore(Protocol):
     """Linked identities and their users' roles in the store (the store audits changes)."""
 
     async def list(
-        self,
-        connector: str,
-        user_id: str,
-        role: str,
-        include_revoked: bool,
-        page_size: int,
-        page_token: str,
-    ) -> tuple[builtins.list[identity_pb2.Identity], str]: ...
+        self, query: IdentityQuery, page_size: int, page_token: str
+    ) -> tuple[builtins.list[identity_pb2.Identity], str]:
+        """One page, oldest first, and the token of the next page ("" on the last)."""
+        ...
 
     async def set_role(self, identity_id: str, role: str, actor: str) -> identity_pb2.Identity: ...
 

@@ -4,9 +4,10 @@ The store writes the audit entry of every change, with the acting admin as its a
 
 from __future__ import annotations
 
-from agent_runtime.gateway.v1 import service_pb2
-from gateway_svc import convert
-from gateway_svc.deps import IdentityStore
+import builtins
+
+from agent_runtime.store.v1 import identity_pb2
+from gateway_svc.deps import IdentityQuery, IdentityStore
 from svckit import callctx
 from svckit.errors import InvalidArgument
 
@@ -19,44 +20,34 @@ def _id(value: str) -> str:
 
 
 class Identities:
-    """Identity RPCs over the store's IdentityService."""
+    """Linked identities over the store's IdentityService (admins only)."""
 
     def __init__(self, store: IdentityStore) -> None:
         self._store = store
 
     async def list(
-        self, req: service_pb2.ListIdentitiesRequest
-    ) -> service_pb2.ListIdentitiesResponse:
+        self, query: IdentityQuery, limit: int, page_token: str
+    ) -> tuple[builtins.list[identity_pb2.Identity], str]:
+        """One page and the next page's token ("" on the last)."""
         callctx.require_admin()
-        if req.limit < 0:
+        if limit < 0:
             raise InvalidArgument("limit must not be negative", field="limit")
         # The store filters (connector, user, role, active or also revoked) and pages.
-        rows, next_token = await self._store.list(
-            req.connector.strip(),
-            req.user_id.strip(),
-            req.role.strip().lower(),
-            req.include_revoked,
-            req.limit,
-            req.page_token,
+        wanted = IdentityQuery(
+            connector=query.connector.strip(),
+            user_id=query.user_id.strip(),
+            role=query.role.strip().lower(),
+            include_revoked=query.include_revoked,
         )
-        items = [convert.identity(r) for r in rows]
-        return service_pb2.ListIdentitiesResponse(
-            items=items, count=len(items), next_page_token=next_token
-        )
+        return await self._store.list(wanted, limit, page_token)
 
-    async def set_role(
-        self, req: service_pb2.SetIdentityRoleRequest
-    ) -> service_pb2.SetIdentityRoleResponse:
+    async def set_role(self, identity_id: str, role: str) -> identity_pb2.Identity:
         who = callctx.require_admin()
-        if not req.role.strip():
+        if not role.strip():
             raise InvalidArgument("role is required", field="role")
-        row = await self._store.set_role(_id(req.id), req.role, who)
-        return service_pb2.SetIdentityRoleResponse(identity=convert.identity(row))
+        return await self._store.set_role(_id(identity_id), role, who)
 
-    async def revoke(
-        self, req: service_pb2.RevokeIdentityRequest
-    ) -> service_pb2.RevokeIdentityResponse:
+    async def revoke(self, identity_id: str, reason: str) -> identity_pb2.Identity:
         who = callctx.require_admin()
         # The store revokes in place: status, time and reason are its own.
-        row = await self._store.revoke(_id(req.id), who, req.reason.strip())
-        return service_pb2.RevokeIdentityResponse(identity=convert.identity(row))
+        return await self._store.revoke(_id(identity_id), who, reason.strip())

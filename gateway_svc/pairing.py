@@ -5,14 +5,12 @@ the approver's own role; the approver is the acting admin, not a name taken from
 
 from __future__ import annotations
 
-from agent_runtime.gateway.v1 import service_pb2
-from gateway_svc import convert
+from agent_runtime.store.v1 import identity_pb2, pairing_pb2
 from gateway_svc.deps import PairingStore
 from svckit import callctx
 from svckit.errors import InvalidArgument, PermissionDenied
 
 DEFAULT_ROLE = "member"
-_REQUIRED = ("connector", "connector_user_id", "display_name")
 
 
 def acting_approver(named: str) -> str:
@@ -35,68 +33,47 @@ def _token(token: str) -> str:
 
 
 class Pairings:
-    """Pairing RPCs over the store's PairingService."""
+    """Pairing requests over the store's PairingService."""
 
     def __init__(self, store: PairingStore) -> None:
         self._store = store
 
-    async def start(self, req: service_pb2.StartPairingRequest) -> service_pb2.StartPairingResponse:
-        missing = [name for name in _REQUIRED if not getattr(req, name).strip()]
+    async def start(
+        self, connector: str, connector_user_id: str, display_name: str, expires_in_sec: int
+    ) -> tuple[pairing_pb2.PairingRequest, str]:
+        """The new pending request and its token (shown this once). `expires_in_sec` 0 is the
+        store's default, 600 s."""
+        given = {
+            "connector": connector.strip(),
+            "connector_user_id": connector_user_id.strip(),
+            "display_name": display_name.strip(),
+        }
+        missing = [name for name, value in given.items() if not value]
         if missing:
             raise InvalidArgument(
                 "connector, connector_user_id and display_name are required", field=missing[0]
             )
-        row, token = await self._store.create(
-            req.connector.strip(),
-            req.connector_user_id.strip(),
-            req.display_name.strip(),
-            req.expires_in_sec,  # 0: the store's default, 600 s
-        )
-        return service_pb2.StartPairingResponse(
-            id=row.id,
-            token=token,
-            token_hint=row.token_hint,
-            connector=row.connector,
-            connector_user_id=row.connector_user_id,
-            display_name=row.display_name,
-            status=row.status,
-            expires_at_unix=row.expires_at_unix,
+        return await self._store.create(
+            given["connector"], given["connector_user_id"], given["display_name"], expires_in_sec
         )
 
-    async def lookup(
-        self, req: service_pb2.LookupPairingRequest
-    ) -> service_pb2.LookupPairingResponse:
+    async def lookup(self, token: str) -> pairing_pb2.PairingRequest:
         callctx.require_admin()
-        row = await self._store.lookup(_token(req.token))
-        return service_pb2.LookupPairingResponse(pairing=convert.pairing(row))
+        return await self._store.lookup(_token(token))
 
     async def approve(
-        self, req: service_pb2.ApprovePairingRequest
-    ) -> service_pb2.ApprovePairingResponse:
-        who = acting_approver(req.approver_user_id)
-        role = req.role.strip().lower() or DEFAULT_ROLE
-        row, ident = await self._store.approve(
-            _token(req.token), who, role, req.target_user_id.strip()
-        )
-        return service_pb2.ApprovePairingResponse(
-            id=row.id,
-            status=row.status,
-            approved_user_id=row.approved_user_id,
-            approver_user_id=row.approver_user_id,
-            identity_id=ident.id,
-            connector=row.connector,
-            connector_user_id=row.connector_user_id,
-        )
+        self, token: str, approver_user_id: str, role: str, target_user_id: str
+    ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]:
+        """The approved request and the identity it linked, with `role` (default member)."""
+        who = acting_approver(approver_user_id)
+        chosen = role.strip().lower() or DEFAULT_ROLE
+        return await self._store.approve(_token(token), who, chosen, target_user_id.strip())
 
-    async def deny(self, req: service_pb2.DenyPairingRequest) -> service_pb2.DenyPairingResponse:
-        who = acting_approver(req.approver_user_id)
-        reason = req.reason.strip()
-        if not reason:
+    async def deny(
+        self, token: str, approver_user_id: str, reason: str
+    ) -> pairing_pb2.PairingRequest:
+        who = acting_approver(approver_user_id)
+        why = reason.strip()
+        if not why:
             raise InvalidArgument("reason is required", field="reason")
-        row = await self._store.deny(_token(req.token), who, reason)
-        return service_pb2.DenyPairingResponse(
-            id=row.id,
-            status=row.status,
-            approver_user_id=row.approver_user_id,
-            denied_reason=row.denied_reason,
-        )
+        return await self._store.deny(_token(token), who, why)

@@ -9,12 +9,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import grpc
-
 from agent_runtime.gateway.v1 import resources_pb2, service_pb2, service_pb2_grpc
-from gateway_svc import heartbeat
+from gateway_svc import convert, heartbeat
 from gateway_svc.approvals import Approvals
-from gateway_svc.deps import Deps, HealthProbe, need
+from gateway_svc.deps import Deps, HealthProbe, IdentityQuery, need
 from gateway_svc.identities import Identities
 from gateway_svc.pairing import Pairings
 from svckit import errors
@@ -82,64 +80,128 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
     async def StartPairing(
         self, request: service_pb2.StartPairingRequest, context: Any
     ) -> service_pb2.StartPairingResponse:
-        return await need(self._pairings, _PAIRINGS).start(request)
+        row, token = await need(self._pairings, _PAIRINGS).start(
+            request.connector,
+            request.connector_user_id,
+            request.display_name,
+            request.expires_in_sec,
+        )
+        return service_pb2.StartPairingResponse(
+            id=row.id,
+            token=token,
+            token_hint=row.token_hint,
+            connector=row.connector,
+            connector_user_id=row.connector_user_id,
+            display_name=row.display_name,
+            status=row.status,
+            expires_at_unix=row.expires_at_unix,
+        )
 
     async def LookupPairing(
         self, request: service_pb2.LookupPairingRequest, context: Any
     ) -> service_pb2.LookupPairingResponse:
-        return await need(self._pairings, _PAIRINGS).lookup(request)
+        row = await need(self._pairings, _PAIRINGS).lookup(request.token)
+        return service_pb2.LookupPairingResponse(pairing=convert.pairing(row))
 
     async def ApprovePairing(
         self, request: service_pb2.ApprovePairingRequest, context: Any
     ) -> service_pb2.ApprovePairingResponse:
-        return await need(self._pairings, _PAIRINGS).approve(request)
+        row, ident = await need(self._pairings, _PAIRINGS).approve(
+            request.token, request.approver_user_id, request.role, request.target_user_id
+        )
+        return service_pb2.ApprovePairingResponse(
+            id=row.id,
+            status=row.status,
+            approved_user_id=row.approved_user_id,
+            approver_user_id=row.approver_user_id,
+            identity_id=ident.id,
+            connector=row.connector,
+            connector_user_id=row.connector_user_id,
+        )
 
     async def DenyPairing(
         self, request: service_pb2.DenyPairingRequest, context: Any
     ) -> service_pb2.DenyPairingResponse:
-        return await need(self._pairings, _PAIRINGS).deny(request)
+        row = await need(self._pairings, _PAIRINGS).deny(
+            request.token, request.approver_user_id, request.reason
+        )
+        return service_pb2.DenyPairingResponse(
+            id=row.id,
+            status=row.status,
+            approver_user_id=row.approver_user_id,
+            denied_reason=row.denied_reason,
+        )
 
     async def ListApprovals(
         self, request: service_pb2.ListApprovalsRequest, context: Any
     ) -> service_pb2.ListApprovalsResponse:
-        return await need(self._approvals, _APPROVALS).list(request)
+        rows, token = await need(self._approvals, _APPROVALS).list(
+            status=request.status,
+            workspace_id=request.workspace_id,
+            context_id=request.context_id,
+            connector=request.connector,
+            external_id=request.external_id,
+            limit=request.limit,
+            page_token=request.page_token,
+        )
+        items = [convert.approval(r) for r in rows]
+        return service_pb2.ListApprovalsResponse(
+            items=items, count=len(items), next_page_token=token
+        )
 
     async def GetApproval(
         self, request: service_pb2.GetApprovalRequest, context: Any
     ) -> service_pb2.GetApprovalResponse:
-        return await need(self._approvals, _APPROVALS).get(request)
+        row = await need(self._approvals, _APPROVALS).get(request.id)
+        return service_pb2.GetApprovalResponse(approval=convert.approval(row))
 
     async def ApproveAction(
         self, request: service_pb2.ApproveActionRequest, context: Any
     ) -> service_pb2.ApproveActionResponse:
-        return await need(self._approvals, _APPROVALS).approve(request)
+        row, task_id = await need(self._approvals, _APPROVALS).approve(request.id)
+        return service_pb2.ApproveActionResponse(approval=convert.approval(row), task_id=task_id)
 
     async def DenyAction(
         self, request: service_pb2.DenyActionRequest, context: Any
     ) -> service_pb2.DenyActionResponse:
-        return await need(self._approvals, _APPROVALS).deny(request)
+        row = await need(self._approvals, _APPROVALS).deny(request.id, request.reason)
+        return service_pb2.DenyActionResponse(approval=convert.approval(row))
 
     async def ListIdentities(
         self, request: service_pb2.ListIdentitiesRequest, context: Any
     ) -> service_pb2.ListIdentitiesResponse:
-        return await need(self._identities, _IDENTITIES).list(request)
+        query = IdentityQuery(
+            connector=request.connector,
+            user_id=request.user_id,
+            role=request.role,
+            include_revoked=request.include_revoked,
+        )
+        rows, token = await need(self._identities, _IDENTITIES).list(
+            query, request.limit, request.page_token
+        )
+        items = [convert.identity(r) for r in rows]
+        return service_pb2.ListIdentitiesResponse(
+            items=items, count=len(items), next_page_token=token
+        )
 
     async def SetIdentityRole(
         self, request: service_pb2.SetIdentityRoleRequest, context: Any
     ) -> service_pb2.SetIdentityRoleResponse:
-        return await need(self._identities, _IDENTITIES).set_role(request)
+        row = await need(self._identities, _IDENTITIES).set_role(request.id, request.role)
+        return service_pb2.SetIdentityRoleResponse(identity=convert.identity(row))
 
     async def RevokeIdentity(
         self, request: service_pb2.RevokeIdentityRequest, context: Any
     ) -> service_pb2.RevokeIdentityResponse:
-        return await need(self._identities, _IDENTITIES).revoke(request)
+        row = await need(self._identities, _IDENTITIES).revoke(request.id, request.reason)
+        return service_pb2.RevokeIdentityResponse(identity=convert.identity(row))
 
 
 async def _probe(name: str, probe: HealthProbe) -> heartbeat.Probe:
     try:
         return heartbeat.Probe(name, status=await probe.check())
-    except grpc.aio.AioRpcError as exc:
-        return heartbeat.Probe(name, error=f"{exc.code().name}: {exc.details() or ''}".strip())
+    except errors.DomainError as exc:
+        return heartbeat.Probe(name, error=f"{exc.code}: {exc.message}".strip())
     except (TimeoutError, OSError) as exc:
         return heartbeat.Probe(name, error=f"{type(exc).__name__}: {exc}")
 

@@ -11,7 +11,6 @@ from orchestrator_svc.agent import NoModelAgent
 from orchestrator_svc.agent_tasks import AgentTaskExecutor, TurnExecutor
 from orchestrator_svc.clients import (
     QmdClient,
-    StoreApprovals,
     StoreLeases,
     StoreTasks,
     open_qmd_channel,
@@ -24,6 +23,7 @@ from orchestrator_svc.reindex import ReindexExecutor
 from orchestrator_svc.server import build_server
 from orchestrator_svc.watch import Pulse
 from orchestrator_svc.workers import WorkerPool
+from store_svc.client import StoreApprovals
 from svckit.config import load_settings
 from svckit.serve import Service, run
 

@@ -1,33 +1,31 @@
 """Typed async facade over the store's TaskService: store errors come back as the domain
-errors they stand for (`svckit.errors`), drafts go in as CreateTaskRequests."""
+errors they stand for (`svckit.errors`), drafts go in as CreateTaskRequests. The store's
+ApprovalService facade is shared with the gateway (`store_svc.client.StoreApprovals`)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Sequence
 
 import grpc
 
 from agent_runtime.qmd.v1 import service_pb2 as qmd_rpc
 from agent_runtime.qmd.v1.service_pb2_grpc import QmdServiceStub
-from agent_runtime.store.v1 import approval_pb2
-from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
-from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from orchestrator_svc.acks import CompleteBatcher
 from orchestrator_svc.agent import Hit
 from orchestrator_svc.batching import CreateBatcher
-from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.drafts import Created, TaskDraft
 from orchestrator_svc.executors import Outcome
+from orchestrator_svc.listing import TaskQuery
 from orchestrator_svc.reindex import ReindexCounts
+from orchestrator_svc.workers import Claim
 from svckit import errors
+from svckit.calls import call
 from svckit.channels import open_channel
 from svckit.config import ServiceSettings
 
-T = TypeVar("T")
 _SVC = "/agent_runtime.store.v1.TaskService/"
 # Reads are safe to repeat when the store was unreachable; writes are not.
 READS = (
@@ -51,27 +49,12 @@ def open_store_channel(settings: ServiceSettings) -> grpc.aio.Channel:
     )
 
 
-async def _call(call: Awaitable[T]) -> T:
-    try:
-        return await call
-    except grpc.aio.AioRpcError as exc:
-        raise errors.from_rpc_error(exc) from None
-
-
-@dataclass(frozen=True, slots=True)
-class Created:
-    """The stored task; `created` is False when its run_key already existed."""
-
-    task: store.Task
-    created: bool
-
-
 class StoreTasks:
     """The store's task queue as the orchestrator uses it."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = TaskServiceStub(channel)
-        self._creates = CreateBatcher(self._stub)
+        self._creates = CreateBatcher(self._create_batch)
 
     async def create(self, draft: TaskDraft) -> Created:
         """Persist a queued task; an existing run_key returns that task instead."""
@@ -105,38 +88,34 @@ class StoreTasks:
             return Created(await self.get(exc.existing_id), created=False)
         return Created(task, created=True)
 
+    async def _create_batch(self, request: rpc.CreateTasksRequest) -> rpc.CreateTasksResponse:
+        reply: rpc.CreateTasksResponse = await call(self._stub.CreateTasks, request)
+        return reply
+
     async def get(self, task_id: str) -> store.Task:
-        reply: rpc.GetTaskResponse = await _call(self._stub.GetTask(rpc.GetTaskRequest(id=task_id)))
+        reply: rpc.GetTaskResponse = await call(self._stub.GetTask, rpc.GetTaskRequest(id=task_id))
         return reply.task
 
-    async def list(
-        self,
-        *,
-        workspace_id: str = "",
-        context_id: str = "",
-        kind: str = "",
-        status: str = "",
-        limit: int = 0,
-        page_token: str = "",
-    ) -> rpc.ListTasksResponse:
+    async def list(self, query: TaskQuery) -> rpc.ListTasksResponse:
         """One page, most recently updated first."""
         req = rpc.ListTasksRequest(
-            workspace_id=workspace_id,
-            context_id=context_id,
-            kind=kind,
-            status=status,
-            limit=limit,
-            page_token=page_token,
+            workspace_id=query.workspace_id,
+            context_id=query.context_id,
+            kind=query.kind,
+            status=query.status,
+            limit=query.limit,
+            page_token=query.page_token,
         )
-        return await _call(self._stub.ListTasks(req))
+        reply: rpc.ListTasksResponse = await call(self._stub.ListTasks, req)
+        return reply
 
     async def cancel(self, task_id: str, actor: str, reason: str) -> store.Task:
         req = rpc.CancelTaskRequest(id=task_id, actor=actor, reason=reason)
-        reply: rpc.CancelTaskResponse = await _call(self._stub.CancelTask(req))
+        reply: rpc.CancelTaskResponse = await call(self._stub.CancelTask, req)
         return reply.task
 
     async def stats(self, workspace_id: str) -> rpc.QueueStatsResponse:
-        return await _call(self._stub.QueueStats(rpc.QueueStatsRequest(workspace_id=workspace_id)))
+        return await call(self._stub.QueueStats, rpc.QueueStatsRequest(workspace_id=workspace_id))
 
     async def dead_letters(
         self, workspace_id: str, include_replayed: bool, limit: int, page_token: str, kind: str = ""
@@ -148,34 +127,13 @@ class StoreTasks:
             page_token=page_token,
             subject_kind=kind,
         )
-        return await _call(self._stub.ListDeadLetters(req))
+        return await call(self._stub.ListDeadLetters, req)
 
     async def replay(self, dead_letter_id: str, actor: str) -> tuple[store.Task, store.DeadLetter]:
         """Queue the dead task again: (the task, the dead letter now replayed)."""
         req = rpc.ReplayDeadLetterRequest(id=dead_letter_id, actor=actor)
-        reply: rpc.ReplayDeadLetterResponse = await _call(self._stub.ReplayDeadLetter(req))
+        reply: rpc.ReplayDeadLetterResponse = await call(self._stub.ReplayDeadLetter, req)
         return reply.task, reply.dead_letter
-
-
-class StoreApprovals:
-    """The store's ApprovalService as the orchestrator uses it."""
-
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        self._stub = ApprovalServiceStub(channel)
-
-    async def get(self, approval_id: str) -> approval_pb2.ActionApproval:
-        request = arpc.GetApprovalRequest(id=approval_id)
-        reply: arpc.GetApprovalResponse = await _call(self._stub.GetApproval(request))
-        return reply.approval
-
-    async def queue(
-        self, approval_id: str, task_id: str, actor: str
-    ) -> approval_pb2.ActionApproval:
-        """Mark the approval queued with its executing task (once; the same task again is a
-        no-op)."""
-        request = arpc.QueueExecutionRequest(id=approval_id, task_id=task_id, actor=actor)
-        reply: arpc.QueueExecutionResponse = await _call(self._stub.QueueExecution(request))
-        return reply.approval
 
 
 class StoreLeases:
@@ -187,27 +145,19 @@ class StoreLeases:
         self._timeout = rpc_timeout_seconds
         self._acks = CompleteBatcher(self._complete_many)
 
-    async def claim(
-        self,
-        worker_id: str,
-        max_tasks: int,
-        lease_ms: int,
-        kinds: Sequence[str],
-        wait_ms: int,
-        lanes: Sequence[str] = (),
-    ) -> list[store.Task]:
+    async def claim(self, claim: Claim) -> list[store.Task]:
         req = rpc.ClaimTasksRequest(
-            worker_id=worker_id, max_tasks=max_tasks, lease_ms=lease_ms, kinds=kinds,
-            wait_ms=wait_ms, lanes=lanes,
+            worker_id=claim.worker_id, max_tasks=claim.max_tasks, lease_ms=claim.lease_ms,
+            kinds=claim.kinds, wait_ms=claim.wait_ms, lanes=claim.lanes,
         )  # fmt: skip
         # the store answers a long poll before this deadline (it keeps a margin)
-        timeout = wait_ms / 1000 + self._timeout
-        reply: rpc.ClaimTasksResponse = await _call(self._stub.ClaimTasks(req, timeout=timeout))
+        timeout = claim.wait_ms / 1000 + self._timeout
+        reply: rpc.ClaimTasksResponse = await call(self._stub.ClaimTasks, req, deadline_s=timeout)
         return list(reply.tasks)
 
     async def heartbeat(self, task_id: str, token: int, lease_ms: int) -> bool:
         req = rpc.HeartbeatTaskRequest(id=task_id, lease_token=token, lease_ms=lease_ms)
-        reply: rpc.HeartbeatTaskResponse = await _call(self._stub.HeartbeatTask(req))
+        reply: rpc.HeartbeatTaskResponse = await call(self._stub.HeartbeatTask, req)
         return reply.cancel_requested
 
     async def complete(self, task_id: str, token: int, outcome: Outcome) -> None:
@@ -222,19 +172,20 @@ class StoreLeases:
         )
 
     async def _complete_many(self, req: rpc.CompleteTasksRequest) -> rpc.CompleteTasksResponse:
-        return await _call(self._stub.CompleteTasks(req))
+        reply: rpc.CompleteTasksResponse = await call(self._stub.CompleteTasks, req)
+        return reply
 
     async def fail(self, task_id: str, token: int, error: str, retryable: bool) -> None:
         req = rpc.FailTaskRequest(
             id=task_id, lease_token=token, error_message=error, retryable=retryable
         )
-        await _call(self._stub.FailTask(req))
+        await call(self._stub.FailTask, req)
 
     async def release(self, leases: Sequence[tuple[str, int]]) -> None:
         req = rpc.ReleaseTasksRequest(
             releases=[rpc.TaskRelease(id=tid, lease_token=token) for tid, token in leases]
         )
-        await _call(self._stub.ReleaseTasks(req))
+        await call(self._stub.ReleaseTasks, req)
 
 
 def open_qmd_channel(settings: ServiceSettings) -> grpc.aio.Channel:
@@ -257,12 +208,12 @@ class QmdClient:
 
     async def search(self, workspace_id: str, query: str, limit: int) -> list[Hit]:
         req = qmd_rpc.SearchRequest(workspace_id=workspace_id, query=query, limit=limit)
-        reply: qmd_rpc.SearchResponse = await _call(self._stub.Search(req))
+        reply: qmd_rpc.SearchResponse = await call(self._stub.Search, req)
         return [Hit(uri=h.uri, title=h.title, snippet=h.snippet) for h in reply.hits]
 
     async def reindex(self, workspace_id: str) -> ReindexCounts:
         req = qmd_rpc.ReindexRequest(workspace_id=workspace_id)
-        reply: qmd_rpc.ReindexResponse = await _call(
-            self._stub.Reindex(req, timeout=self._reindex_timeout)
+        reply: qmd_rpc.ReindexResponse = await call(
+            self._stub.Reindex, req, deadline_s=self._reindex_timeout
         )
         return ReindexCounts(reply.added, reply.updated, reply.removed, reply.unchanged)

@@ -12,8 +12,8 @@ from typing import Protocol
 from agent_runtime.store.v1 import approval_pb2
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as store_rpc
-from orchestrator_svc.clients import Created
-from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.drafts import Created, TaskDraft
+from orchestrator_svc.listing import TaskQuery
 from orchestrator_svc.watch import Pulse
 
 
@@ -24,16 +24,9 @@ class TaskStore(Protocol):
 
     async def get(self, task_id: str) -> store.Task: ...
 
-    async def list(
-        self,
-        *,
-        workspace_id: str = "",
-        context_id: str = "",
-        kind: str = "",
-        status: str = "",
-        limit: int = 0,
-        page_token: str = "",
-    ) -> store_rpc.ListTasksResponse: ...
+    async def list(self, query: TaskQuery) -> store_rpc.ListTasksResponse:
+        """One page, most recently updated first."""
+        ...
 
     async def cancel(self, task_id: str, actor: str, reason: str) -> store.Task: ...
 
@@ -49,7 +42,7 @@ class TaskStore(Protocol):
 
 
 class ApprovalStore(Protocol):
-    """The store's action approvals (`clients.StoreApprovals`); raises `svckit.errors`."""
+    """The store's action approvals (`store_svc.client.StoreApprovals`); raises `svckit.errors`."""
 
     async def get(self, approval_id: str) -> approval_pb2.ActionApproval: ...
 

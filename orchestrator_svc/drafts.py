@@ -11,16 +11,9 @@ from orchestrator_svc import vocab
 from svckit.errors import FailedPrecondition, InvalidArgument
 
 REQUIRED = ("workspace_id", "context_id", "title", "prompt")
-_TEXT = (
-    "assigned_lane",
-    "source_connector",
-    "source_external_id",
-    "source_user_id",
-    "source_text",
-    "run_key",
-    "objective_id",
-    "objective_run_id",
-)
+# Where the request came from (the chat message behind it).
+_SOURCE = ("source_connector", "source_external_id", "source_user_id", "source_text")
+_TEXT = ("assigned_lane", *_SOURCE, "run_key", "objective_id", "objective_run_id")
 MAX_ATTEMPTS = 100
 
 
@@ -48,6 +41,14 @@ class TaskDraft:
     retry_of_task: str = ""
     objective_id: str = ""
     objective_run_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """The stored task; `created` is False when its run_key already existed."""
+
+    task: StoredTask
+    created: bool
 
 
 def _text(fields: Mapping[str, object], name: str) -> str:

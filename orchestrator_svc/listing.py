@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as store_rpc
@@ -38,20 +39,33 @@ def dead_letter_kind(value: str) -> str:
     return _choice("kind", value, DEAD_LETTER_KINDS)
 
 
-def task_query(fields: Mapping[str, object], acting_admin: str | None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class TaskQuery:
+    """One page of the store's task listing (most recently updated first): exact-match
+    filters ("" matches everything), the page size (0: the store's default) and the token."""
+
+    workspace_id: str = ""
+    context_id: str = ""
+    kind: str = ""
+    status: str = ""
+    limit: int = 0
+    page_token: str = ""
+
+
+def task_query(fields: Mapping[str, object], acting_admin: str | None) -> TaskQuery:
     """The store query of a ListTasks request. Without a workspace it lists every workspace,
     which only an admin may do (the original always required workspace_id)."""
     workspace_id = str(fields.get("workspace_id") or "").strip()
     if not workspace_id and acting_admin is None:
         raise InvalidArgument("workspace_id is required", field="workspace_id")
-    return {
-        "workspace_id": workspace_id,
-        "context_id": str(fields.get("context_id") or "").strip(),
-        "kind": kind_filter(str(fields.get("kind") or "")),
-        "status": _choice("status", str(fields.get("status") or ""), vocab.STATUSES),
-        "limit": limit(int(str(fields.get("limit") or 0))),
-        "page_token": str(fields.get("page_token") or ""),
-    }
+    return TaskQuery(
+        workspace_id=workspace_id,
+        context_id=str(fields.get("context_id") or "").strip(),
+        kind=kind_filter(str(fields.get("kind") or "")),
+        status=_choice("status", str(fields.get("status") or ""), vocab.STATUSES),
+        limit=limit(int(str(fields.get("limit") or 0))),
+        page_token=str(fields.get("page_token") or ""),
+    )
 
 
 class DeadLetterSource(Protocol):

@@ -61,7 +61,7 @@ class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
 
     async def ListTasks(self, request: rpc.ListTasksRequest, context: Any) -> rpc.ListTasksResponse:
         query = listing.task_query(convert.fields_of(request), callctx.acting_admin())
-        page = await self._tasks.list(**query)
+        page = await self._tasks.list(query)
         items = [self._out(t) for t in page.items]
         return rpc.ListTasksResponse(
             items=items, count=len(items), next_page_token=page.next_page_token

@@ -14,8 +14,7 @@ from typing import Protocol
 from agent_runtime.orchestrator.v1 import service_pb2 as rpc
 from agent_runtime.store.v1 import task_pb2 as store
 from orchestrator_svc import vocab
-from orchestrator_svc.clients import Created
-from orchestrator_svc.drafts import TaskDraft
+from orchestrator_svc.drafts import Created, TaskDraft
 from orchestrator_svc.watch import Pulse
 from svckit.errors import InvalidArgument
 

@@ -18,6 +18,7 @@ from typing import Protocol
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as store_rpc
 from orchestrator_svc import vocab
+from orchestrator_svc.listing import TaskQuery
 from svckit.errors import InvalidArgument
 
 PAGE = 200
@@ -45,16 +46,7 @@ class Pulse:
 class Lister(Protocol):
     async def get(self, task_id: str) -> store.Task: ...
 
-    async def list(
-        self,
-        *,
-        workspace_id: str = "",
-        context_id: str = "",
-        kind: str = "",
-        status: str = "",
-        limit: int = 0,
-        page_token: str = "",
-    ) -> store_rpc.ListTasksResponse: ...
+    async def list(self, query: TaskQuery) -> store_rpc.ListTasksResponse: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +178,7 @@ class Watch:
         out: list[store.Task] = []
         token = ""
         for _ in range(MAX_PAGES):
-            page = await self._tasks.list(
+            query = TaskQuery(
                 workspace_id=self._flt.workspace_id,
                 context_id=self._flt.context_id,
                 kind=self._flt.kind,
@@ -194,6 +186,7 @@ class Watch:
                 limit=PAGE,
                 page_token=token,
             )
+            page = await self._tasks.list(query)
             fresh = [
                 t for t in page.items if stop_before is None or t.updated_at_unix >= stop_before
             ]

@@ -38,18 +38,23 @@ RETRYABLE = frozenset(
 _LOST = (errors.Aborted, errors.FailedPrecondition, errors.NotFound)
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One lease request: up to `max_tasks` runnable tasks of `kinds` in `lanes` (empty: every
+    lane) leased to `worker_id` for `lease_ms`, waiting up to `wait_ms` for work to appear."""
+
+    worker_id: str
+    max_tasks: int
+    lease_ms: int
+    kinds: Sequence[str]
+    wait_ms: int
+    lanes: Sequence[str] = ()
+
+
 class Leases(Protocol):
     """The store's queue as a worker uses it (`clients.StoreLeases`)."""
 
-    async def claim(
-        self,
-        worker_id: str,
-        max_tasks: int,
-        lease_ms: int,
-        kinds: Sequence[str],
-        wait_ms: int,
-        lanes: Sequence[str] = (),
-    ) -> list[store.Task]: ...
+    async def claim(self, claim: Claim) -> list[store.Task]: ...
 
     async def heartbeat(self, task_id: str, token: int, lease_ms: int) -> bool:
         """Extend the lease; True when a cancel of the task was asked."""
@@ -172,9 +177,10 @@ class WorkerPool:
                 await slots.free.wait()
                 continue
             try:
-                got = await self._leases.claim(
+                claim = Claim(
                     self.worker_id, idle, self._lease_ms, kinds, self._wait_ms, slots.lanes
                 )
+                got = await self._leases.claim(claim)
             except errors.DomainError as exc:
                 log.warning("claim failed: %s %s", exc.code, exc.message)
                 await asyncio.sleep(pause)  # the store is down or restarting: back off

@@ -9,6 +9,8 @@ import grpc
 from agent_runtime.scheduler.v1 import service_pb2 as scheduler_pb2
 from agent_runtime.scheduler.v1 import service_pb2_grpc as scheduler_grpc
 from qmd_svc.events import PermanentFailure
+from svckit import errors
+from svckit.calls import call
 
 log = logging.getLogger("qmd_svc.clients")
 
@@ -26,15 +28,14 @@ class SchedulerEvents:
             workspace_id=workspace_id, event_key=event_key, path=path
         )
         try:
-            await self._stub.NotifyEvent(request, timeout=self._timeout)
-        except grpc.aio.AioRpcError as exc:
-            code = exc.code()
-            if code == grpc.StatusCode.UNIMPLEMENTED:
+            await call(self._stub.NotifyEvent, request, deadline_s=self._timeout)
+        except errors.DomainError as exc:
+            if exc.code == "UNIMPLEMENTED":
                 log.info(
                     "event (scheduler has no NotifyEvent yet)",
                     extra={"event": event_key, "workspace_id": workspace_id, "path": path},
                 )
                 raise PermanentFailure("scheduler answered UNIMPLEMENTED") from exc
-            if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
-                raise PermanentFailure(f"scheduler refused: {code.name}") from exc
+            if exc.code in ("INVALID_ARGUMENT", "PERMISSION_DENIED"):
+                raise PermanentFailure(f"scheduler refused: {exc.code}") from exc
             raise

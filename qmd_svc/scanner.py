@@ -7,7 +7,8 @@ stat changed is read and hashed, and only re-chunked when its content hash chang
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,30 +107,32 @@ class Syncer:
     def apply(self, paths: Iterable[str]) -> ScanReport:
         """Re-check individual workspace-relative paths (watcher events)."""
         report = ScanReport()
-        self._writer.begin()
-        try:
+        with self._transaction() as w:
             for path in paths:
                 self._apply_one(path, report)
             if report.changed:
-                self._writer.mark_indexed(scanned=False)
-            self._writer.commit()
-        except BaseException:
-            self._writer.rollback()
-            raise
+                w.mark_indexed(scanned=False)
         return report
 
     def put(self, path: str, content: bytes, stat: Stat) -> ScanReport:
         """Index known content (ingest) without reading it back."""
         report = ScanReport()
+        with self._transaction() as w:
+            report.count(w.upsert(path, content, stat), path)
+            w.mark_indexed(scanned=False)
+        return report
+
+    @contextmanager
+    def _transaction(self) -> Iterator[IndexWriter]:
+        """The writer inside one transaction: committed when the block ends, rolled back
+        when it raises."""
         self._writer.begin()
         try:
-            report.count(self._writer.upsert(path, content, stat), path)
-            self._writer.mark_indexed(scanned=False)
+            yield self._writer
             self._writer.commit()
         except BaseException:
             self._writer.rollback()
             raise
-        return report
 
     def _apply_one(self, path: str, report: ScanReport) -> None:
         got = read_file(self._root, path) if self._rules.indexable(path) else None

@@ -1,40 +1,29 @@
-"""Wiring: settings -> the index, watcher, event publisher and servicer -> a svckit Service."""
+"""Builds the qmd service from settings and deps: the index, watcher, event publisher and
+servicer in a svckit Service; starts nothing, opens no channel and no thread pool."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from agent_runtime.qmd.v1 import service_pb2, service_pb2_grpc
 from qmd_svc.authz import ALLOW
-from qmd_svc.clients import SchedulerEvents
 from qmd_svc.config import QmdSettings
-from qmd_svc.events import EventPublisher, EventSink, LogSink
+from qmd_svc.deps import Deps
+from qmd_svc.events import EventPublisher
 from qmd_svc.library import Library
 from qmd_svc.paths import PathFilter
 from qmd_svc.service import QmdServicer
 from qmd_svc.watcher import Watcher
 from qmd_svc.workspaces import Workspaces
-from svckit.channels import open_channel
 from svckit.serve import Service, ServiceDef
 
 SERVICE_NAME = service_pb2.DESCRIPTOR.services_by_name["QmdService"].full_name
 
 
-def build_server(settings: QmdSettings, sink: EventSink | None = None) -> Service:
-    """The whole service, not started. `sink` overrides where events go (tests)."""
-    channel = None
-    if sink is None and settings.qmd_notify_scheduler:
-        channel = open_channel(
-            settings.scheduler_addr,
-            settings.pki,
-            settings.pki.service("qmd"),
-            default_timeout=settings.rpc_timeout_seconds,
-        )
-        sink = SchedulerEvents(channel, timeout=settings.rpc_timeout_seconds)
-    publisher = EventPublisher(sink or LogSink(), PathFilter(settings.qmd_event_exclude_globs))
-    readers = ThreadPoolExecutor(settings.qmd_reader_threads, thread_name_prefix="qmd-r")
+def build_server(settings: QmdSettings, deps: Deps) -> Service:
+    """qmd's gRPC service with its allow list, ready for `start()`; the indexes open, the
+    publisher and the watcher run between its start and its stop."""
+    publisher = EventPublisher(deps.events, PathFilter(settings.qmd_event_exclude_globs))
     workspaces = Workspaces(
-        settings.workspaces, PathFilter(settings.qmd_exclude_globs), readers, publisher
+        settings.workspaces, PathFilter(settings.qmd_exclude_globs), deps.readers, publisher
     )
     watcher = Watcher(settings.workspaces, workspaces, debounce_ms=settings.qmd_watch_debounce_ms)
     servicer = QmdServicer(Library(workspaces, default_limit=settings.qmd_search_limit))
@@ -49,16 +38,9 @@ def build_server(settings: QmdSettings, sink: EventSink | None = None) -> Servic
         await watcher.stop()
         await workspaces.close()
         await publisher.stop()
-        readers.shutdown(wait=True)
-        if channel is not None:
-            await channel.close()
 
-    service = Service(
-        "qmd",
-        settings,
-        [ServiceDef(service_pb2_grpc.add_QmdServiceServicer_to_server, servicer, SERVICE_NAME)],
-        allow=ALLOW,
-    )
+    add = service_pb2_grpc.add_QmdServiceServicer_to_server
+    service = Service("qmd", settings, [ServiceDef(add, servicer, SERVICE_NAME)], allow=ALLOW)
     service.on_start.append(on_start)
     service.on_stop.append(on_stop)
     return service

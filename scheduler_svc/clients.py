@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
 import grpc
 
@@ -23,8 +22,7 @@ from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceSt
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from scheduler_svc import notices
 from svckit import errors
-
-T = TypeVar("T")
+from svckit.calls import call
 
 OBJECTIVE_SERVICE = "/agent_runtime.store.v1.ObjectiveService/"
 LEASE_SERVICE = "/agent_runtime.store.v1.LeaseService/"
@@ -43,18 +41,8 @@ ORCHESTRATOR_RETRY_METHODS = tuple(ORCHESTRATOR_SERVICE + m for m in ("EnqueueTa
 
 # The store refusing the scheduler is a deployment fault, not the caller's: don't hand the
 # caller a PERMISSION_DENIED it can do nothing about.
-_OURS = (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED)
-
-
-async def _call(call: Awaitable[T], peer: str = "store") -> T:
-    """The reply, or the peer's error as the domain error it was raised as (field
-    details kept, so INVALID_ARGUMENT still names the field)."""
-    try:
-        return await call
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() in _OURS:
-            raise errors.Internal(f"the {peer} refused the scheduler: {exc.details()}") from None
-        raise errors.from_rpc_error(exc) from None
+REFUSED = "the store refused the scheduler"
+ORCH_REFUSED = "the orchestrator refused the scheduler"
 
 
 class StoreObjectives:
@@ -64,12 +52,16 @@ class StoreObjectives:
         self._stub = ObjectiveServiceStub(channel)  # an aio channel: the async stub
 
     async def create(self, request: store_rpc.CreateObjectiveRequest) -> stored.Objective:
-        reply: store_rpc.CreateObjectiveResponse = await _call(self._stub.CreateObjective(request))
+        reply: store_rpc.CreateObjectiveResponse = await call(
+            self._stub.CreateObjective, request, refused=REFUSED
+        )
         return reply.objective
 
     async def get(self, objective_id: str) -> stored.Objective:
         request = store_rpc.GetObjectiveRequest(id=objective_id)
-        reply: store_rpc.GetObjectiveResponse = await _call(self._stub.GetObjective(request))
+        reply: store_rpc.GetObjectiveResponse = await call(
+            self._stub.GetObjective, request, refused=REFUSED
+        )
         return reply.objective
 
     async def list(
@@ -88,16 +80,22 @@ class StoreObjectives:
             page_token=page_token,
             event_key=event_key,
         )
-        reply: store_rpc.ListObjectivesResponse = await _call(self._stub.ListObjectives(request))
+        reply: store_rpc.ListObjectivesResponse = await call(
+            self._stub.ListObjectives, request, refused=REFUSED
+        )
         return list(reply.items), reply.next_page_token
 
     async def update(self, request: store_rpc.UpdateObjectiveRequest) -> stored.Objective:
-        reply: store_rpc.UpdateObjectiveResponse = await _call(self._stub.UpdateObjective(request))
+        reply: store_rpc.UpdateObjectiveResponse = await call(
+            self._stub.UpdateObjective, request, refused=REFUSED
+        )
         return reply.objective
 
     async def delete(self, objective_id: str, actor: str) -> str:
         request = store_rpc.DeleteObjectiveRequest(id=objective_id, actor=actor)
-        reply: store_rpc.DeleteObjectiveResponse = await _call(self._stub.DeleteObjective(request))
+        reply: store_rpc.DeleteObjectiveResponse = await call(
+            self._stub.DeleteObjective, request, refused=REFUSED
+        )
         return reply.id
 
     async def list_runs(
@@ -106,24 +104,20 @@ class StoreObjectives:
         request = store_rpc.ListObjectiveRunsRequest(
             objective_id=objective_id, limit=limit, page_token=page_token, outcomes=outcomes
         )
-        reply: store_rpc.ListObjectiveRunsResponse = await _call(
-            self._stub.ListObjectiveRuns(request)
+        reply: store_rpc.ListObjectiveRunsResponse = await call(
+            self._stub.ListObjectiveRuns, request, refused=REFUSED
         )
         return list(reply.items), reply.next_page_token
 
     async def due(self, now_unix: int, limit: int) -> builtins.list[stored.Objective]:
         request = store_rpc.ListDueObjectivesRequest(now_unix=now_unix, limit=limit)
-        reply: store_rpc.ListDueObjectivesResponse = await _call(
-            self._stub.ListDueObjectives(request)
-        )
+        reply: store_rpc.ListDueObjectivesResponse = await call(self._stub.ListDueObjectives, request, refused=REFUSED)
         return list(reply.items)
 
     async def record(
         self, request: store_rpc.RecordObjectiveRunRequest
     ) -> tuple[stored.Objective, stored.ObjectiveRun]:
-        reply: store_rpc.RecordObjectiveRunResponse = await _call(
-            self._stub.RecordObjectiveRun(request)
-        )
+        reply: store_rpc.RecordObjectiveRunResponse = await call(self._stub.RecordObjectiveRun, request, refused=REFUSED)
         return reply.objective, reply.run
 
     async def open_runs(
@@ -132,15 +126,11 @@ class StoreObjectives:
         request = store_rpc.ListObjectiveRunsRequest(
             any_objective=True, limit=limit, page_token=page_token, outcomes=["queued", "running"]
         )
-        reply: store_rpc.ListObjectiveRunsResponse = await _call(
-            self._stub.ListObjectiveRuns(request)
-        )
+        reply: store_rpc.ListObjectiveRunsResponse = await call(self._stub.ListObjectiveRuns, request, refused=REFUSED)
         return list(reply.items), reply.next_page_token
 
     async def finish(self, request: store_rpc.FinishObjectiveRunRequest) -> stored.Objective:
-        reply: store_rpc.FinishObjectiveRunResponse = await _call(
-            self._stub.FinishObjectiveRun(request)
-        )
+        reply: store_rpc.FinishObjectiveRunResponse = await call(self._stub.FinishObjectiveRun, request, refused=REFUSED)
         return reply.objective
 
 
@@ -156,9 +146,7 @@ class StoreNotices:
         request = workspace_rpc.ListContextsRequest(
             workspace_id=obj.workspace_id, admin_only=True, page_size=500
         )
-        reply: workspace_rpc.ListContextsResponse = await _call(
-            self._contexts.ListContexts(request)
-        )
+        reply: workspace_rpc.ListContextsResponse = await call(self._contexts.ListContexts, request, refused=REFUSED)
         queued = 0
         for ctx in reply.items:
             create = delivery_rpc.CreateDeliveryRequest(
@@ -168,7 +156,7 @@ class StoreNotices:
                 text=notices.auto_paused_text(obj),
             )
             try:
-                await _call(self._outbox.CreateDelivery(create))
+                await call(self._outbox.CreateDelivery, create, refused=REFUSED)
             except errors.AlreadyExists:
                 continue  # queued before (a retry after a lost reply)
             queued += 1
@@ -183,17 +171,17 @@ class StoreLease:
 
     async def acquire(self, name: str, holder: str, ttl_ms: int) -> lease_pb2.LeaderLease:
         request = lease_rpc.AcquireLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
-        reply: lease_rpc.AcquireLeaseResponse = await _call(self._stub.AcquireLease(request))
+        reply: lease_rpc.AcquireLeaseResponse = await call(self._stub.AcquireLease, request, refused=REFUSED)
         return reply.lease
 
     async def renew(self, name: str, holder: str, ttl_ms: int) -> lease_pb2.LeaderLease:
         request = lease_rpc.RenewLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
-        reply: lease_rpc.RenewLeaseResponse = await _call(self._stub.RenewLease(request))
+        reply: lease_rpc.RenewLeaseResponse = await call(self._stub.RenewLease, request, refused=REFUSED)
         return reply.lease
 
     async def release(self, name: str, holder: str) -> bool:
         request = lease_rpc.ReleaseLeaseRequest(name=name, holder=holder)
-        reply: lease_rpc.ReleaseLeaseResponse = await _call(self._stub.ReleaseLease(request))
+        reply: lease_rpc.ReleaseLeaseResponse = await call(self._stub.ReleaseLease, request, refused=REFUSED)
         return reply.released
 
 
@@ -205,12 +193,10 @@ class OrchestratorTasks:
 
     async def enqueue(self, request: orch_rpc.EnqueueTaskRequest) -> tuple[orch.Task, bool]:
         """The task and whether it is new (False: its run_key already had one)."""
-        reply: orch_rpc.EnqueueTaskResponse = await _call(
-            self._stub.EnqueueTask(request), "orchestrator"
-        )
+        reply: orch_rpc.EnqueueTaskResponse = await call(self._stub.EnqueueTask, request, refused=ORCH_REFUSED)
         return reply.task, reply.created
 
     async def get(self, task_id: str) -> orch.Task:
         request = orch_rpc.GetTaskRequest(id=task_id)
-        reply: orch_rpc.GetTaskResponse = await _call(self._stub.GetTask(request), "orchestrator")
+        reply: orch_rpc.GetTaskResponse = await call(self._stub.GetTask, request, refused=ORCH_REFUSED)
         return reply.task

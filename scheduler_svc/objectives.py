@@ -1,101 +1,15 @@
-"""Objectives as the scheduler's API shows them: requests mapped onto the store's
-ObjectiveService and stored objectives mapped back into the original's objective map
-(REFERENCE.md §9), with the fields the store does not keep derived here.
-
-Pure functions over generated messages; no grpc, no I/O."""
+"""Objectives as the scheduler serves them: the original's health rule and figures, and
+pages of a workspace's objectives from the store. (Their mapping to the API's messages is
+in convert.py.) No grpc."""
 
 from __future__ import annotations
 
-from agent_runtime.scheduler.v1 import resources_pb2 as api
-from agent_runtime.scheduler.v1 import service_pb2 as rpc
 from agent_runtime.store.v1 import objective_pb2 as stored
-from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
 from scheduler_svc.deps import ObjectiveStore
 from svckit.errors import InvalidArgument
 
-UPCOMING = 5
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-
-# Fields that mean the same in both messages and are always set.
-_SAME = (
-    "id",
-    "workspace_id",
-    "context_id",
-    "title",
-    "prompt",
-    "trigger_type",
-    "event_key",
-    "cron_expr",
-    "timezone",
-    "active",
-    "last_error",
-    "run_count",
-    "success_count",
-    "failure_count",
-    "consecutive_failures",
-    "consecutive_successes",
-    "total_run_duration_ms",
-    "overlap_policy",
-    "catchup_window_seconds",
-    "max_consecutive_failures",
-    "failure_backoff_seconds",
-    "failure_backoff_max_seconds",
-    "created_at_unix",
-    "updated_at_unix",
-)
-# proto3 `optional` in both: absent stays absent (JSON null).
-_OPTIONAL = (
-    "next_run_unix",
-    "last_run_unix",
-    "last_success_unix",
-    "last_failure_unix",
-    "run_at_unix",
-)
-# Set here, not copied (see to_api).
-DERIVED = (
-    "auto_paused_reason",
-    "recent_errors",
-    "next_runs_unix",
-    "health_state",
-    "success_streak",
-    "failure_streak",
-    "avg_run_duration_ms",
-)
-MAPPED = (*_SAME, *_OPTIONAL, *DERIVED)
-
-# Fields a create request passes through unchanged.
-_CREATE = (
-    "workspace_id",
-    "context_id",
-    "title",
-    "prompt",
-    "trigger_type",
-    "event_key",
-    "cron_expr",
-    "timezone",
-    "overlap_policy",
-    "catchup_window_seconds",
-    "max_consecutive_failures",
-    "failure_backoff_seconds",
-    "failure_backoff_max_seconds",
-)
-# Optional fields of an update, passed through when set (`next_run_unix` is handled apart).
-_UPDATE = (
-    "title",
-    "prompt",
-    "trigger_type",
-    "event_key",
-    "cron_expr",
-    "timezone",
-    "active",
-    "run_at_unix",
-    "overlap_policy",
-    "catchup_window_seconds",
-    "max_consecutive_failures",
-    "failure_backoff_seconds",
-    "failure_backoff_max_seconds",
-)
 
 
 def health_state(active: bool, auto_paused_reason: str, consecutive_failures: int) -> str:
@@ -110,76 +24,32 @@ def average_ms(total_ms: int, runs: int) -> int:
     return total_ms // runs if runs > 0 else 0
 
 
-def to_api(obj: stored.Objective) -> api.Objective:
-    """The objective map of REFERENCE.md §9 for a stored objective."""
-    out = api.Objective()
-    for name in _SAME:
-        setattr(out, name, getattr(obj, name))
-    for field, value in obj.ListFields():
-        if field.name in _OPTIONAL:
-            setattr(out, field.name, value)
-    reason = obj.auto_paused_reason.strip()
-    if reason:
-        out.auto_paused_reason = reason
-    out.recent_errors.extend(
-        api.RecentError(at_unix=e.at_unix, error=e.error) for e in obj.recent_errors
-    )
-    # Fire times only mean something for an objective that will fire on a clock.
-    if obj.active and obj.trigger_type != "event":
-        out.next_runs_unix.extend(obj.next_runs_unix[:UPCOMING])
-    out.health_state = health_state(obj.active, reason, obj.consecutive_failures)
-    out.success_streak = obj.consecutive_successes
-    out.failure_streak = obj.consecutive_failures
-    out.avg_run_duration_ms = average_ms(obj.total_run_duration_ms, obj.run_count)
-    return out
-
-
-def create_request(req: rpc.CreateObjectiveRequest, actor: str) -> store_rpc.CreateObjectiveRequest:
-    """The store's create request. Explicit times <= 0 mean "none" (as in the original)."""
-    out = store_rpc.CreateObjectiveRequest(actor=actor)
-    for name in _CREATE:
-        setattr(out, name, getattr(req, name))
-    out.next_run_unix = max(req.next_run_unix, 0)
-    out.run_at_unix = max(req.run_at_unix, 0)
-    if req.HasField("active"):
-        out.active = req.active
-    return out
-
-
-def update_request(req: rpc.UpdateObjectiveRequest, actor: str) -> store_rpc.UpdateObjectiveRequest:
-    """The store's update request with only the fields the caller set; `next_run_unix` <= 0
-    clears the next run so the store plans it again."""
-    out = store_rpc.UpdateObjectiveRequest(id=req.id, actor=actor)
-    for field, value in req.ListFields():
-        if field.name in _UPDATE:
-            setattr(out, field.name, value)
-    if req.HasField("next_run_unix"):
-        out.next_run_unix = max(req.next_run_unix, 0)
-    return out
-
-
 def page_size(limit: int) -> int:
     """The original's `limit`: non-positive means the default, and at most MAX_LIMIT."""
     return DEFAULT_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
 
 
 async def list_page(
-    store: ObjectiveStore, req: rpc.ListObjectivesRequest
-) -> tuple[list[api.Objective], str]:
+    store: ObjectiveStore,
+    workspace_id: str,
+    active_only: bool | None,
+    limit: int,
+    page_token: str,
+) -> tuple[list[stored.Objective], str]:
     """One page of a workspace's objectives, oldest first (in creation order), and the next
     page's token.
 
     The original's query semantics: `workspace_id` is required, `active_only` is
-    absent-means-true and `limit` defaults to 50. The page token is the store's, passed
-    through untouched: opaque, and pointing past the last objective returned, so pages reach
-    every objective of a workspace and objectives created meanwhile do not shift them."""
-    if not req.workspace_id.strip():
+    absent-means-true (None: absent) and `limit` defaults to 50. The page token is the
+    store's, passed through untouched: opaque, and pointing past the last objective
+    returned, so pages reach every objective of a workspace and objectives created meanwhile
+    do not shift them."""
+    if not workspace_id.strip():
         raise InvalidArgument("workspace_id is required", field="workspace_id")
-    active_only = req.active_only if req.HasField("active_only") else True
     items, token = await store.list(
-        req.workspace_id,
-        active_only=active_only,
-        limit=page_size(req.limit),
-        page_token=req.page_token,
+        workspace_id,
+        active_only=True if active_only is None else active_only,
+        limit=page_size(limit),
+        page_token=page_token,
     )
-    return [to_api(o) for o in items], token
+    return items, token

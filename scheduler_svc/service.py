@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent_runtime.scheduler.v1 import service_pb2, service_pb2_grpc
-from scheduler_svc import events, objectives, runs
+from scheduler_svc import convert, events, objectives, runs
 from scheduler_svc.deps import Deps
 from scheduler_svc.firing import Firer
 from svckit import callctx
@@ -35,20 +35,24 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     async def CreateObjective(
         self, request: service_pb2.CreateObjectiveRequest, context: Any
     ) -> service_pb2.CreateObjectiveResponse:
-        created = await self._store.create(objectives.create_request(request, _actor()))
+        created = await self._store.create(convert.create_request(request, _actor()))
         self._wake()
-        return service_pb2.CreateObjectiveResponse(objective=objectives.to_api(created))
+        return service_pb2.CreateObjectiveResponse(objective=convert.objective(created))
 
     async def GetObjective(
         self, request: service_pb2.GetObjectiveRequest, context: Any
     ) -> service_pb2.GetObjectiveResponse:
         found = await self._store.get(request.id)
-        return service_pb2.GetObjectiveResponse(objective=objectives.to_api(found))
+        return service_pb2.GetObjectiveResponse(objective=convert.objective(found))
 
     async def ListObjectives(
         self, request: service_pb2.ListObjectivesRequest, context: Any
     ) -> service_pb2.ListObjectivesResponse:
-        items, token = await objectives.list_page(self._store, request)
+        active_only = request.active_only if request.HasField("active_only") else None
+        rows, token = await objectives.list_page(
+            self._store, request.workspace_id, active_only, request.limit, request.page_token
+        )
+        items = [convert.objective(o) for o in rows]
         return service_pb2.ListObjectivesResponse(
             items=items, count=len(items), next_page_token=token
         )
@@ -58,18 +62,18 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     ) -> service_pb2.UpdateObjectiveResponse:
         if request.HasField("active"):
             callctx.require_admin()  # pausing or resuming is an admin's decision (SPEC.md)
-        updated = await self._store.update(objectives.update_request(request, _actor()))
+        updated = await self._store.update(convert.update_request(request, _actor()))
         self._wake()
-        return service_pb2.UpdateObjectiveResponse(objective=objectives.to_api(updated))
+        return service_pb2.UpdateObjectiveResponse(objective=convert.objective(updated))
 
     async def SetObjectiveActive(
         self, request: service_pb2.SetObjectiveActiveRequest, context: Any
     ) -> service_pb2.SetObjectiveActiveResponse:
         admin = callctx.require_admin()
         change = service_pb2.UpdateObjectiveRequest(id=request.id, active=request.active)
-        updated = await self._store.update(objectives.update_request(change, admin))
+        updated = await self._store.update(convert.update_request(change, admin))
         self._wake()
-        return service_pb2.SetObjectiveActiveResponse(objective=objectives.to_api(updated))
+        return service_pb2.SetObjectiveActiveResponse(objective=convert.objective(updated))
 
     async def DeleteObjective(
         self, request: service_pb2.DeleteObjectiveRequest, context: Any
@@ -83,14 +87,15 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     ) -> service_pb2.RunObjectiveNowResponse:
         callctx.require_admin()  # firing outside the schedule is an admin's decision
         fired = await self._firer.run_now(request.id, int(self._clock() * 1000))
-        return service_pb2.RunObjectiveNowResponse(run=runs.to_api(fired.run))
+        return service_pb2.RunObjectiveNowResponse(run=convert.run(fired.run))
 
     async def ListObjectiveRuns(
         self, request: service_pb2.ListObjectiveRunsRequest, context: Any
     ) -> service_pb2.ListObjectiveRunsResponse:
-        items, token = await runs.runs_page(
+        rows, token = await runs.runs_page(
             self._store, request.id, request.status, request.limit, request.page_token
         )
+        items = [convert.run(r) for r in rows]
         return service_pb2.ListObjectiveRunsResponse(
             items=items, count=len(items), next_page_token=token
         )
@@ -100,5 +105,5 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     ) -> service_pb2.NotifyEventResponse:
         event_id, fired = await events.notify(self._store, self._firer, request, int(self._clock()))
         return service_pb2.NotifyEventResponse(
-            event_id=event_id, runs=[runs.to_api(f.run) for f in fired]
+            event_id=event_id, runs=[convert.run(f.run) for f in fired]
         )

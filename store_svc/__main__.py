@@ -7,8 +7,9 @@ from pathlib import Path
 
 from store_svc.config import StoreSettings
 from store_svc.db import open_database
+from store_svc.deps import Deps
 from store_svc.migrate import upgrade
-from store_svc.server import build_service
+from store_svc.server import build_server
 from svckit.config import load_settings
 from svckit.serve import Service, run
 
@@ -21,7 +22,10 @@ def main() -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(upgrade, url)
-        return build_service(settings, open_database(url, settings.db_pool_size))
+        db = open_database(url, settings.db_pool_size)
+        service = build_server(settings, Deps(db=db))
+        service.on_stop.append(db.close)
+        return service
 
     run("store", settings, build)
 

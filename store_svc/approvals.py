@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, key_page, new_id, next_seq, or_none, required
+from store_svc.common import Clock, clamp, key_page, or_none, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 
 STATUSES = ("pending", "approved", "denied", "expired")
@@ -58,8 +59,8 @@ def _summary(row: Row) -> Row:
 
 
 class Approvals:
-    def __init__(self, db: Database, clock: Clock, ttl_seconds: int) -> None:
-        self._db, self._clock, self._ttl = db, clock, ttl_seconds
+    def __init__(self, db: Database, clock: Clock, keys: Keys, ttl_seconds: int) -> None:
+        self._db, self._clock, self._keys, self._ttl = db, clock, keys, ttl_seconds
 
     def _now(self) -> int:
         return self._clock.now_ms() // 1000
@@ -72,7 +73,7 @@ class Approvals:
             raise InvalidArgument("ttl_seconds must not be negative", field="ttl_seconds")
         now = self._now()
         row.update(
-            id=new_id("act_"),
+            id=self._keys.new_id("act_"),
             action_target=or_none(str(req.get("action_target", ""))),
             action_summary=or_none(str(req.get("action_summary", ""))),
             payload_json=_payload(str(req.get("payload_json", ""))),
@@ -82,7 +83,7 @@ class Approvals:
             updated_at_unix=now,
             # the configured TTL is the ceiling: a caller may only ask for less
             expires_at_unix=now + (min(ttl, self._ttl) if ttl else self._ttl),
-            seq=next_seq(),
+            seq=self._keys.next_seq(),
         )
         cols = ", ".join(row)
         sql = f"INSERT INTO action_approvals ({cols}) VALUES ({', '.join(':' + k for k in row)})"
@@ -91,6 +92,7 @@ class Approvals:
             c.run(sql, row)
             audit.append(
                 c,
+                self._keys,
                 now,
                 row["requester_user_id"],
                 "approval.requested",
@@ -166,6 +168,7 @@ class Approvals:
                 action = "approval.approved" if approve else "approval.denied"
                 audit.append(
                     c,
+                    self._keys,
                     now,
                     who,
                     action,
@@ -176,7 +179,7 @@ class Approvals:
                     after=_summary(row),
                 )
                 return row
-            return _refusal(c, aid, now)
+            return _refusal(c, self._keys, aid, now)
 
         # a refusal is returned, not raised, so that marking an expiry is committed
         out = await self._db.write(run)
@@ -217,17 +220,7 @@ class Approvals:
                 raise FailedPrecondition(
                     "execution was already recorded", execution_status=old["execution_status"]
                 )
-            audit.append(
-                c,
-                now,
-                actor,
-                "approval.executed",
-                "approval",
-                aid,
-                row["workspace_id"],
-                before={"execution_status": "not_executed"},
-                after=_summary(row),
-            )
+            _audit_execution(c, self._keys, now, actor, "approval.executed", row)
             return row
 
         return await self._db.write(run)
@@ -249,20 +242,26 @@ class Approvals:
             )
             if row is None:
                 return _queue_refusal(c, p, now)
-            audit.append(
-                c,
-                now,
-                actor,
-                "approval.queued",
-                "approval",
-                aid,
-                row["workspace_id"],
-                before={"execution_status": "not_executed"},
-                after=_summary(row),
-            )
+            _audit_execution(c, self._keys, now, actor, "approval.queued", row)
             return row
 
         return await self._db.write(run)
+
+
+def _audit_execution(c: Conn, keys: Keys, now: int, actor: str, action: str, row: Row) -> None:
+    """Audit a step of an approved action's execution (queued with its task, executed)."""
+    audit.append(
+        c,
+        keys,
+        now,
+        actor,
+        action,
+        "approval",
+        row["id"],
+        row["workspace_id"],
+        before={"execution_status": "not_executed"},
+        after=_summary(row),
+    )
 
 
 def _queue_refusal(c: Conn, p: Mapping[str, Any], now: int) -> Row:
@@ -286,7 +285,7 @@ def _queue_refusal(c: Conn, p: Mapping[str, Any], now: int) -> Row:
     )
 
 
-def _refusal(c: Conn, aid: str, now: int) -> DomainError:
+def _refusal(c: Conn, keys: Keys, aid: str, now: int) -> DomainError:
     """Why a decision was refused; a lapsed pending approval is marked expired (audited)."""
     old = c.one("SELECT * FROM action_approvals WHERE id = :id", {"id": aid})
     if old is None:
@@ -299,6 +298,7 @@ def _refusal(c: Conn, aid: str, now: int) -> DomainError:
         ):
             audit.append(
                 c,
+                keys,
                 now,
                 "store",
                 "approval.expired",

@@ -11,16 +11,16 @@ from store_svc.common import (
     Clock,
     clamp,
     key_page,
-    new_id,
-    next_seq,
     or_none,
     required,
 )
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 
 
 def append(
     conn: Conn,
+    keys: Keys,
     now_unix: int,
     actor: str,
     action: str,
@@ -32,7 +32,7 @@ def append(
 ) -> Row:
     """Write one audit entry inside the caller's transaction."""
     row: Row = {
-        "id": new_id("evt_"),
+        "id": keys.new_id("evt_"),
         "actor": actor or "unknown",
         "action": action,
         "subject_kind": kind,
@@ -41,7 +41,7 @@ def append(
         "before_json": _json(before),
         "after_json": _json(after),
         "created_at_unix": now_unix,
-        "seq": next_seq(),
+        "seq": keys.next_seq(),
     }
     conn.run(
         "INSERT INTO audit_log (id, actor, action, subject_kind, subject_id, workspace_id,"
@@ -60,8 +60,8 @@ def _json(value: Any) -> str | None:
 
 
 class Audit:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     async def append(self, req: Mapping[str, str]) -> Row:
         fields = {k: required(k, req[k]) for k in ("actor", "action", "subject_kind", "subject_id")}
@@ -69,6 +69,7 @@ class Audit:
         return await self._db.write(
             lambda c: append(
                 c,
+                self._keys,
                 now,
                 fields["actor"],
                 fields["action"],
@@ -106,10 +107,10 @@ class Audit:
         for k in ("source_user_id", "tool_name", "tool_class", "block_reason", "message"):
             row[k] = or_none(req.get(k, ""))
         row.update(
-            id=new_id("audit_"),
+            id=self._keys.new_id("audit_"),
             blocked=bool(req.get("blocked")),
             created_at_unix=self._clock.now_ms() // 1000,
-            seq=next_seq(),
+            seq=self._keys.next_seq(),
         )
         cols = ", ".join(row)
         vals = ", ".join(f":{k}" for k in row)

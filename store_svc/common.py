@@ -1,14 +1,11 @@
-"""Small helpers every aggregate uses: clock, ids, validation, paging."""
+"""Small helpers every aggregate uses: clock, validation, paging. (Ids and creation-order
+keys are per store instance: `store_svc.keys`.)"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import os
-import random
-import threading
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -27,33 +24,6 @@ class SystemClock:
         return time.time_ns() // 1_000_000
 
 
-# Record ids are unique names, not secrets (tokens use `secrets`): a PRNG seeded once from
-# the OS avoids a getrandom() call per id, which releases the GIL to the writer thread and
-# makes the event loop wait to get it back.
-_ids = random.Random(int.from_bytes(os.urandom(32), "big"))
-
-
-def new_id(prefix: str = "") -> str:
-    """`prefix` + a random (version 4) UUID."""
-    return f"{prefix}{uuid.UUID(int=_ids.getrandbits(128), version=4)}"
-
-
-_seq_lock = threading.Lock()
-_last_seq = 0
-
-
-def next_seq() -> int:
-    """The creation-order key of a new row (its `seq` column): unix microseconds, bumped
-    past the previous key so that it strictly increases within this process even when rows
-    are made in the same microsecond or the clock steps back. Listings order by it (then
-    id) instead of by a seconds timestamp, which ties within a second. Keys of different
-    store replicas interleave by wall time."""
-    global _last_seq
-    with _seq_lock:
-        _last_seq = max(time.time_ns() // 1000, _last_seq + 1)
-        return _last_seq
-
-
 def key_token(row: Row) -> str:
     """An opaque page token pointing just past `row` in (seq, id) order; stable under
     inserts, unlike an offset."""
@@ -61,9 +31,26 @@ def key_token(row: Row) -> str:
     return "k" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# Page positions are database integers (BIGINT); a larger one could only fail in the driver.
+_MAX_POSITION = 2**63 - 1
+
+
+def _position(text: str) -> int:
+    """A page token's position: a non-negative integer that fits in a BIGINT; ValueError for
+    anything else."""
+    value = int(text)
+    if not 0 <= value <= _MAX_POSITION:
+        raise ValueError(text)
+    return value
+
+
+def _malformed() -> InvalidArgument:
+    return InvalidArgument("page_token is malformed", field="page_token")
+
+
 def after_key(token: str) -> tuple[int, str] | None:
     """The (seq, id) a `key_token` points past; None for the first page; INVALID_ARGUMENT
-    naming page_token for anything else."""
+    naming page_token for anything else (out of range included)."""
     if not token:
         return None
     try:
@@ -74,9 +61,9 @@ def after_key(token: str) -> tuple[int, str] | None:
         seq, _, rid = raw.partition(":")
         if not rid:
             raise ValueError(token)
-        return int(seq), rid
+        return _position(seq), rid
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidArgument("page_token is malformed", field="page_token") from None
+        raise _malformed() from None
 
 
 class Reader(Protocol):
@@ -132,15 +119,14 @@ def clamp(value: int, default: int, maximum: int) -> int:
 
 
 def offset_of(token: str) -> int:
+    """The offset an offset page token names; 0 for the first page; INVALID_ARGUMENT naming
+    page_token for anything else (negative or out of range included)."""
     if not token:
         return 0
     try:
-        off = int(token)
+        return _position(token)
     except ValueError:
-        raise InvalidArgument("page_token is malformed", field="page_token") from None
-    if off < 0:
-        raise InvalidArgument("page_token is malformed", field="page_token")
-    return off
+        raise _malformed() from None
 
 
 def next_token(offset: int, limit: int, got: int) -> str:

@@ -7,13 +7,14 @@ from typing import Any
 from store_svc import audit
 from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from store_svc.tasks import LANES
 from svckit.errors import FailedPrecondition, NotFound
 
 
 class DeadLetters:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     async def list(
         self,
@@ -63,6 +64,7 @@ class DeadLetters:
                 raise FailedPrecondition("task is no longer dead", id=dl["subject_id"])
             audit.append(
                 c,
+                self._keys,
                 now,
                 actor,
                 "task.replayed",

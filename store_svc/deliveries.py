@@ -5,21 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc.common import Clock, clamp, new_id, next_seq, required
+from store_svc.common import Clock, clamp, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from svckit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 STATUSES = ("sent", "failed", "unknown")
 
 
 class Deliveries:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     async def create(self, req: Mapping[str, str]) -> Row:
         now = self._clock.now_ms() // 1000
         row: Row = {
-            "id": new_id("dlv_"),
+            "id": self._keys.new_id("dlv_"),
             "idempotency_key": required("idempotency_key", req["idempotency_key"]),
             "connector": required("connector", req["connector"]).lower(),
             "chat_id": required("chat_id", req["chat_id"]),
@@ -28,7 +29,7 @@ class Deliveries:
             "attempts": 0,
             "created_at_unix": now,
             "updated_at_unix": now,
-            "seq": next_seq(),
+            "seq": self._keys.next_seq(),
         }
 
         def run(c: Conn) -> Row:

@@ -9,12 +9,11 @@ from store_svc.common import (
     Clock,
     clamp,
     key_page,
-    new_id,
-    next_seq,
     or_none,
     required,
 )
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from svckit.errors import AlreadyExists, InvalidArgument, NotFound
 
 _AUDITED = ("user_id", "connector", "connector_user_id", "display_name", "role")
@@ -32,17 +31,19 @@ def check_role(role: str, default: str = "member") -> str:
     return value
 
 
-def link(c: Conn, user_id: str, connector: str, connector_user_id: str, now: int) -> Row:
+def link(
+    c: Conn, keys: Keys, user_id: str, connector: str, connector_user_id: str, now: int
+) -> Row:
     """Insert a verified identity; ALREADY_EXISTS when the account has an active link. A
     revoked link of the same account stays as history; this makes a new one."""
     p = {
-        "id": new_id(),
+        "id": keys.new_id(),
         "user": user_id,
         "conn": connector,
         "cuid": connector_user_id,
         "now": now,
         "t": True,
-        "seq": next_seq(),
+        "seq": keys.next_seq(),
     }
     if (
         c.run(
@@ -64,9 +65,9 @@ def link(c: Conn, user_id: str, connector: str, connector_user_id: str, now: int
     return row
 
 
-def new_user(c: Conn, display_name: str, role: str, email: str | None, now: int) -> Row:
+def new_user(c: Conn, keys: Keys, display_name: str, role: str, email: str | None, now: int) -> Row:
     user: Row = {
-        "id": new_id(),
+        "id": keys.new_id(),
         "email": email,
         "display_name": display_name,
         "role": role,
@@ -81,8 +82,8 @@ def new_user(c: Conn, display_name: str, role: str, email: str | None, now: int)
 
 
 class Identities:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     async def lookup(self, connector: str, connector_user_id: str) -> Row:
         p = {
@@ -125,9 +126,9 @@ class Identities:
         now = self._clock.now_ms() // 1000
 
         def run(c: Conn) -> tuple[Row, Row | None]:
-            user = new_user(c, name, r, email.strip() or None, now)
-            ident = link(c, user["id"], conn, cuid, now) if conn else None
-            audit.append(c, now, actor, "user.created", "user", user["id"], after=user)
+            user = new_user(c, self._keys, name, r, email.strip() or None, now)
+            ident = link(c, self._keys, user["id"], conn, cuid, now) if conn else None
+            audit.append(c, self._keys, now, actor, "user.created", "user", user["id"], after=user)
             return user, ident
 
         return await self._db.write(run)
@@ -172,6 +173,7 @@ class Identities:
             after = {**before, "role": p["role"]}
             audit.append(
                 c,
+                self._keys,
                 now,
                 actor,
                 "identity.role_changed",
@@ -205,6 +207,7 @@ class Identities:
             assert row is not None
             audit.append(
                 c,
+                self._keys,
                 now,
                 actor,
                 "identity.revoked",

@@ -5,22 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc.common import Clock, new_id, or_none, required
+from store_svc.common import Clock, or_none, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from svckit.errors import InvalidArgument, NotFound
 
 _KEY = "connector = :connector AND chat_id = :chat_id AND platform_message_id = :pmid"
 
 
 class Journal:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     async def record(self, req: Mapping[str, str]) -> tuple[Row, bool]:
         """Journal a message; returns (entry, duplicate)."""
         now = self._clock.now_ms() // 1000
         row: Row = {
-            "id": new_id("in_"),
+            "id": self._keys.new_id("in_"),
             "connector": required("connector", req["connector"]).lower(),
             "chat_id": required("chat_id", req["chat_id"]),
             "pmid": required("platform_message_id", req["platform_message_id"]),
@@ -86,7 +87,7 @@ class Journal:
         if int(req.get("uid", 0)) <= 0:
             raise InvalidArgument("uid is required", field="uid")
         row.update(
-            id=new_id("ing_"),
+            id=self._keys.new_id("ing_"),
             account_key=row["account_key"].lower(),
             uid=int(req["uid"]),
             message_id=or_none(str(req.get("message_id", ""))),

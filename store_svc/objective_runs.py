@@ -9,8 +9,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, key_page, new_id, next_seq, required
+from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from store_svc.objectives import fetch, view
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
 
@@ -79,7 +80,7 @@ def _set(c: Conn, oid: str, values: Mapping[str, Any]) -> Row:
 
 
 def _after_run(
-    c: Conn, row: Row, changes: dict[str, Any], pause_after: int, actor: str, at: int
+    c: Conn, keys: Keys, row: Row, changes: dict[str, Any], pause_after: int, actor: str, at: int
 ) -> Row:
     """Store next run / explicit active flag, and pause after too many failures."""
     if pause_after > 0 and row["consecutive_failures"] >= pause_after and row["active"]:
@@ -97,14 +98,14 @@ def _after_run(
         action = "objective.auto_paused" if not changes["active"] else "objective.resumed"
         after = {k: new[k] for k in changes}
         audit.append(
-            c, at, actor, action, "objective", row["id"], row["workspace_id"], before, after
+            c, keys, at, actor, action, "objective", row["id"], row["workspace_id"], before, after
         )
     return new
 
 
 class ObjectiveRuns:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     async def record(self, req: Mapping[str, Any], actor: str) -> tuple[Row, Row]:
         """Record a run; succeeded/failed are counted now, queued/running when finished."""
@@ -121,7 +122,7 @@ class ObjectiveRuns:
         if outcome == "failed" and error is None:
             raise InvalidArgument("error is required for a failed run", field="error")
         run: Row = {
-            "id": new_id("run_"),
+            "id": self._keys.new_id("run_"),
             "objective_id": oid,
             "scheduled_for_unix": int(req.get("scheduled_for_unix") or 0),
             "started_at_unix": int(req.get("started_at_unix") or 0) or now,
@@ -134,7 +135,7 @@ class ObjectiveRuns:
             "finished_at_unix": now if final else None,
             "event_key": str(req.get("event_key") or "").strip().lower() or None,
             "event_id": str(req.get("event_id") or "").strip() or None,
-            "seq": next_seq(),
+            "seq": self._keys.next_seq(),
         }
         changes: dict[str, Any] = {"next_run_unix": int(req.get("next_run_unix") or 0) or None}
         if req.get("active") is not None:
@@ -155,7 +156,7 @@ class ObjectiveRuns:
                 fetch(c, oid, lock=True)
                 obj = _set(c, oid, {"last_run_unix": now, "updated_at_unix": now})
             c.run(sql, run)
-            return _after_run(c, obj, changes, pause_after, actor, now), run
+            return _after_run(c, self._keys, obj, changes, pause_after, actor, now), run
 
         obj, stored = await self._db.write(tx)
         return view(obj, now), stored
@@ -192,7 +193,7 @@ class ObjectiveRuns:
                     f"objective run is already {old['outcome']}", outcome=old["outcome"]
                 )
             obj = _count(c, run["objective_id"], outcome, error, dur, now)
-            return _after_run(c, obj, changes, pause_after, actor, now), run
+            return _after_run(c, self._keys, obj, changes, pause_after, actor, now), run
 
         obj, run = await self._db.write(tx)
         return view(obj, now), run

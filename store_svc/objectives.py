@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from store_svc import audit, schedules
-from store_svc.common import Clock, clamp, key_page, new_id, next_seq, required
+from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from svckit.errors import InvalidArgument, NotFound
 
 TRIGGERS = ("schedule", "at", "event")
@@ -123,8 +124,8 @@ def _update(c: Conn, obj: Row) -> Row:
 
 
 class Objectives:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     def _now(self) -> int:
         return self._clock.now_ms() // 1000
@@ -133,14 +134,14 @@ class Objectives:
         now = self._now()
         obj: Row = {k: req.get(k) for k in EDITABLE}
         obj.update(
-            id=new_id("obj_"),
+            id=self._keys.new_id("obj_"),
             workspace_id=required("workspace_id", str(req.get("workspace_id", ""))),
             context_id=required("context_id", str(req.get("context_id", ""))),
             active=bool(req.get("active", True)),
             next_run_unix=int(req.get("next_run_unix") or 0) or None,
             created_at_unix=now,
             updated_at_unix=now,
-            seq=next_seq(),
+            seq=self._keys.next_seq(),
         )
         explicit = obj["next_run_unix"]
         plan(obj, now, replan=explicit is None)
@@ -154,6 +155,7 @@ class Objectives:
             row = fetch(c, obj["id"])
             audit.append(
                 c,
+                self._keys,
                 now,
                 actor,
                 "objective.created",
@@ -242,6 +244,7 @@ class Objectives:
                 return row
             audit.append(
                 c,
+                self._keys,
                 now,
                 actor,
                 action,
@@ -264,6 +267,7 @@ class Objectives:
                 raise NotFound("objective not found", id=oid)
             audit.append(
                 c,
+                self._keys,
                 now,
                 actor,
                 "objective.deleted",

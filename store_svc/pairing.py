@@ -7,9 +7,10 @@ import hashlib
 import secrets
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, key_page, new_id, next_seq, required
+from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
 from store_svc.identities import check_role, link, new_user
+from store_svc.keys import Keys
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
 
 CONNECTORS = ("telegram", "discord", "codex")
@@ -32,8 +33,8 @@ def _token(token: str) -> str:
 
 
 class Pairings:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     async def create(
         self, connector: str, connector_user_id: str, display_name: str, expires_in_sec: int
@@ -45,7 +46,7 @@ class Pairings:
             raise InvalidArgument("expires_in_sec must be positive", field="expires_in_sec")
         token, now = new_token(), self._clock.now_ms() // 1000
         row: Row = {
-            "id": new_id(),
+            "id": self._keys.new_id(),
             "token_hash": token_hash(token),
             "token_hint": f"{token[:4]}...{token[-4:]}",
             "connector": conn,
@@ -55,7 +56,7 @@ class Pairings:
             "expires_at_unix": now + (expires_in_sec or 600),
             "created_at_unix": now,
             "updated_at_unix": now,
-            "seq": next_seq(),
+            "seq": self._keys.next_seq(),
         }
 
         def run(c: Conn) -> Row:
@@ -115,8 +116,8 @@ class Pairings:
                 if user is None:
                     raise NotFound("target user not found", id=target_user_id)
             else:
-                user = new_user(c, req["display_name"], new_role, None, now)
-            ident = link(c, user["id"], req["connector"], req["connector_user_id"], now)
+                user = new_user(c, self._keys, req["display_name"], new_role, None, now)
+            ident = link(c, self._keys, user["id"], req["connector"], req["connector_user_id"], now)
             done = c.one(
                 "UPDATE pairing_requests SET status = 'approved', approved_user_id ="
                 " :uid, approver_user_id = :who, updated_at_unix = :now WHERE id = :id"
@@ -127,6 +128,7 @@ class Pairings:
                 raise FailedPrecondition("pairing request is not pending")
             audit.append(
                 c,
+                self._keys,
                 now,
                 who,
                 "pairing.approved",
@@ -162,6 +164,7 @@ class Pairings:
                 raise FailedPrecondition("pairing request is not pending", status=hit["status"])
             audit.append(
                 c,
+                self._keys,
                 now,
                 who,
                 "pairing.denied",

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from store_svc.common import Clock, new_id, next_seq, required
+from store_svc.common import Clock, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from store_svc.tasks import LANES, get
 from store_svc.wakeups import RECHECK_S, Wakeups
 from svckit.errors import Aborted, DomainError, FailedPrecondition, InvalidArgument, NotFound
@@ -28,6 +29,8 @@ class Backoff:
 
     base_ms: int = 1000
     cap_ms: int = 300_000
+    # Its own generator, not the `random` module's process-wide one.
+    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def delay_case(self) -> str:
         """A CASE over `attempts` with one jittered delay per attempt count (SQL literal)."""
@@ -35,12 +38,12 @@ class Backoff:
         return f"CASE attempts {' '.join(parts)} ELSE {self._jittered(21)} END"
 
     def _jittered(self, n: int) -> int:
-        return int(min(self.cap_ms, self.base_ms * 2 ** (n - 1)) * random.uniform(0.5, 1.0))
+        return int(min(self.cap_ms, self.base_ms * 2 ** (n - 1)) * self.rng.uniform(0.5, 1.0))
 
 
-def _dead_letter(c: Conn, row: Row, now_s: int) -> Row:
+def _dead_letter(c: Conn, keys: Keys, row: Row, now_s: int) -> Row:
     dl: Row = {
-        "id": new_id("dl_"),
+        "id": keys.new_id("dl_"),
         "subject_kind": "task",
         "subject_id": row["id"],
         "workspace_id": row["workspace_id"],
@@ -48,7 +51,7 @@ def _dead_letter(c: Conn, row: Row, now_s: int) -> Row:
         "attempts": row["attempts"],
         "created_at_unix": now_s,
         "replayed_at_unix": None,
-        "seq": next_seq(),
+        "seq": keys.next_seq(),
     }
     c.run(
         "INSERT INTO dead_letters (id, subject_kind, subject_id, workspace_id, last_error,"
@@ -107,10 +110,12 @@ class Queue:
         self,
         db: Database,
         clock: Clock,
+        keys: Keys,
         backoff: Backoff | None = None,
         wake: Wakeups | None = None,
     ) -> None:
-        self._db, self._clock, self._backoff = db, clock, backoff or Backoff()
+        self._db, self._clock, self._keys = db, clock, keys
+        self._backoff = backoff or Backoff()
         self._wake = wake or Wakeups()
         self._next_sweep_ms = 0
 
@@ -138,14 +143,14 @@ class Queue:
                 names = [f"{col}{i}" for i in range(len(values))]
                 params.update(zip(names, values, strict=True))
                 extra += f" AND {col} IN ({', '.join(':' + n for n in names)})"
-        backoff, lease = self._backoff, lease_ms or 30_000
+        backoff, keys, lease = self._backoff, self._keys, lease_ms or 30_000
         watched = frozenset(ranks) if lanes else None
 
         def run(c: Conn) -> list[Row]:
             now = self._clock.now_ms()
             if now >= self._next_sweep_ms:  # a racing second sweep is harmless
                 self._next_sweep_ms = now + SWEEP_EVERY_MS
-                _expire_leases(c, now, backoff)
+                _expire_leases(c, keys, now, backoff)
             p = {**params, "now": now, "now_s": now // 1000, "exp": now + lease}
             rows = c.all(
                 "UPDATE tasks SET status = 'running', worker_id = :w, attempts = attempts + 1,"
@@ -317,13 +322,13 @@ class Queue:
             row = c.one(sql, params)
             if row is None:
                 raise _refused(c, tid, token)
-            dl = _dead_letter(c, row, now // 1000) if row["status"] == "dead" else None
+            dl = _dead_letter(c, self._keys, row, now // 1000) if row["status"] == "dead" else None
             return row, dl
 
         return await self._db.write(run)
 
 
-def _expire_leases(c: Conn, now: int, backoff: Backoff) -> None:
+def _expire_leases(c: Conn, keys: Keys, now: int, backoff: Backoff) -> None:
     """Running tasks whose lease ran out go back to the queue (or die after their last try);
     one whose cancel was asked is canceled: its worker is gone, so nothing runs it now."""
     rows = c.all(
@@ -338,4 +343,4 @@ def _expire_leases(c: Conn, now: int, backoff: Backoff) -> None:
     )
     for row in rows:
         if row["status"] == "dead":
-            _dead_letter(c, row, now // 1000)
+            _dead_letter(c, keys, row, now // 1000)

@@ -1,4 +1,5 @@
-"""build_service(settings, db) -> Service: wires domain objects into servicers; starts nothing."""
+"""build_server(settings, deps) -> Service: wires domain objects into servicers; starts
+nothing, opens nothing."""
 
 from __future__ import annotations
 
@@ -17,23 +18,23 @@ from agent_runtime.store.v1 import (
 from store_svc.approvals import Approvals
 from store_svc.audit import Audit
 from store_svc.authz import ALLOW
-from store_svc.common import Clock, SystemClock
 from store_svc.config import StoreSettings
-from store_svc.db import Database
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
+from store_svc.deps import Deps
 from store_svc.identities import Identities
 from store_svc.journal import Journal
+from store_svc.keys import Keys
 from store_svc.leases import Leases
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from store_svc.pairing import Pairings
 from store_svc.queue import Backoff, Queue
-from store_svc.service_ledgers import AuditService, DeliveryService, JournalService, LeaseService
-from store_svc.service_people import IdentityService, PairingService
-from store_svc.service_tasks import TaskService
-from store_svc.service_work import ApprovalService, ObjectiveService
-from store_svc.service_workspaces import WorkspaceService
+from store_svc.service.ledgers import AuditService, DeliveryService, JournalService, LeaseService
+from store_svc.service.people import IdentityService, PairingService
+from store_svc.service.tasks import TaskService
+from store_svc.service.work import ApprovalService, ObjectiveService
+from store_svc.service.workspaces import WorkspaceService
 from store_svc.tasks import Tasks
 from store_svc.wakeups import Wakeups
 from store_svc.workspaces import Workspaces
@@ -42,41 +43,45 @@ from svckit.serve import Service, ServiceDef
 PKG = "agent_runtime.store.v1."
 
 
-def build_service(settings: StoreSettings, db: Database, clock: Clock | None = None) -> Service:
-    clock = clock or SystemClock()
+def build_server(settings: StoreSettings, deps: Deps) -> Service:
+    """The store's gRPC services with their allow list, ready for `start()`."""
+    db, clock = deps.db, deps.clock
+    keys = Keys(clock)  # shared by every aggregate: one creation order per store
     backoff = Backoff(settings.task_retry_base_ms, settings.task_retry_cap_ms)
     wake = Wakeups()  # new tasks wake long-polling claimers
     defs = [
         ServiceDef(
             task_service_pb2_grpc.add_TaskServiceServicer_to_server,
             TaskService(
-                Tasks(db, clock, wake), Queue(db, clock, backoff, wake), DeadLetters(db, clock)
+                Tasks(db, clock, keys, wake),
+                Queue(db, clock, keys, backoff, wake),
+                DeadLetters(db, clock, keys),
             ),
             PKG + "TaskService",
         ),
         ServiceDef(
             workspace_service_pb2_grpc.add_WorkspaceServiceServicer_to_server,
-            WorkspaceService(Workspaces(db, clock)),
+            WorkspaceService(Workspaces(db, clock, keys)),
             PKG + "WorkspaceService",
         ),
         ServiceDef(
             identity_service_pb2_grpc.add_IdentityServiceServicer_to_server,
-            IdentityService(Identities(db, clock)),
+            IdentityService(Identities(db, clock, keys)),
             PKG + "IdentityService",
         ),
         ServiceDef(
             pairing_service_pb2_grpc.add_PairingServiceServicer_to_server,
-            PairingService(Pairings(db, clock)),
+            PairingService(Pairings(db, clock, keys)),
             PKG + "PairingService",
         ),
         ServiceDef(
             journal_service_pb2_grpc.add_JournalServiceServicer_to_server,
-            JournalService(Journal(db, clock)),
+            JournalService(Journal(db, clock, keys)),
             PKG + "JournalService",
         ),
         ServiceDef(
             delivery_service_pb2_grpc.add_DeliveryServiceServicer_to_server,
-            DeliveryService(Deliveries(db, clock)),
+            DeliveryService(Deliveries(db, clock, keys)),
             PKG + "DeliveryService",
         ),
         ServiceDef(
@@ -86,20 +91,18 @@ def build_service(settings: StoreSettings, db: Database, clock: Clock | None = N
         ),
         ServiceDef(
             objective_service_pb2_grpc.add_ObjectiveServiceServicer_to_server,
-            ObjectiveService(Objectives(db, clock), ObjectiveRuns(db, clock)),
+            ObjectiveService(Objectives(db, clock, keys), ObjectiveRuns(db, clock, keys)),
             PKG + "ObjectiveService",
         ),
         ServiceDef(
             approval_service_pb2_grpc.add_ApprovalServiceServicer_to_server,
-            ApprovalService(Approvals(db, clock, settings.approval_ttl_seconds)),
+            ApprovalService(Approvals(db, clock, keys, settings.approval_ttl_seconds)),
             PKG + "ApprovalService",
         ),
         ServiceDef(
             audit_service_pb2_grpc.add_AuditServiceServicer_to_server,
-            AuditService(Audit(db, clock)),
+            AuditService(Audit(db, clock, keys)),
             PKG + "AuditService",
         ),
     ]
-    service = Service("store", settings, defs, allow=ALLOW)
-    service.on_stop.append(db.close)
-    return service
+    return Service("store", settings, defs, allow=ALLOW)

@@ -10,14 +10,13 @@ from store_svc import audit
 from store_svc.common import (
     Clock,
     clamp,
-    new_id,
-    next_seq,
     next_token,
     offset_of,
     or_none,
     required,
 )
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from store_svc.wakeups import Wakeups
 from svckit.errors import (
     AlreadyExists,
@@ -69,7 +68,7 @@ INSERT_SQL = (
 )
 
 
-def build_row(req: Mapping[str, Any], now_ms: int) -> Row:
+def build_row(req: Mapping[str, Any], now_ms: int, keys: Keys) -> Row:
     """Validate a create request into a row (raises INVALID_ARGUMENT naming the field)."""
     row: Row = {
         k: required(k, str(req.get(k, "")))
@@ -89,7 +88,7 @@ def build_row(req: Mapping[str, Any], now_ms: int) -> Row:
         raise InvalidArgument("max_attempts must be between 1 and 100", field="max_attempts")
     due = int(req.get("due_at_unix", 0))
     row.update(
-        id=str(req.get("id", "")).strip() or new_id(),
+        id=str(req.get("id", "")).strip() or keys.new_id(),
         kind=str(req.get("kind", "")).strip() or "general",
         status="queued",
         due_at_unix=due if due > 0 else None,
@@ -101,7 +100,7 @@ def build_row(req: Mapping[str, Any], now_ms: int) -> Row:
         priority_rank=PRIORITIES.get(row["priority"] or "", 2),
         max_attempts=max_attempts,
         created_at_ms=now_ms,
-        seq=next_seq(),
+        seq=keys.next_seq(),
         next_attempt_at_ms=max(int(req.get("not_before_ms", 0)), 0) or now_ms,
     )
     return row
@@ -125,11 +124,11 @@ def get(conn: Conn, task_id: str) -> Row:
 
 
 class Tasks:
-    def __init__(self, db: Database, clock: Clock, wake: Wakeups | None = None) -> None:
-        self._db, self._clock, self._wake = db, clock, wake or Wakeups()
+    def __init__(self, db: Database, clock: Clock, keys: Keys, wake: Wakeups | None = None) -> None:
+        self._db, self._clock, self._keys, self._wake = db, clock, keys, wake or Wakeups()
 
     async def create(self, req: Mapping[str, Any]) -> Row:
-        row = build_row(req, self._clock.now_ms())
+        row = build_row(req, self._clock.now_ms(), self._keys)
         out = await self._db.write(lambda c: insert(c, row))
         self._wake.notify(1, [row["lane_rank"]])
         return out
@@ -147,7 +146,7 @@ class Tasks:
         built: builtins.list[Row | DomainError] = []
         for req in reqs:
             try:
-                built.append(build_row(req, now))
+                built.append(build_row(req, now, self._keys))
             except InvalidArgument as exc:
                 built.append(exc)
 
@@ -254,6 +253,7 @@ class Tasks:
                 )
             audit.append(
                 c,
+                self._keys,
                 now,
                 actor,
                 event,

@@ -7,8 +7,9 @@ import re
 from typing import Any
 
 from store_svc import audit
-from store_svc.common import Clock, clamp, key_page, new_id, next_seq, required
+from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
+from store_svc.keys import Keys
 from svckit.errors import NotFound
 
 _NON_SLUG = re.compile(r"[^a-zA-Z0-9_-]+")
@@ -20,23 +21,25 @@ def slug_part(external_id: str) -> str:
     return text or "default"
 
 
-def _ensure(c: Conn, connector: str, external: str, display: str, now: int) -> tuple[Row, bool]:
+def _ensure(
+    c: Conn, keys: Keys, connector: str, external: str, display: str, now: int
+) -> tuple[Row, bool]:
     slug = f"community-{connector}-{slug_part(external)}"
     name = f"{connector[:1].upper()}{connector[1:]}: {display}"
     c.run(
         "INSERT INTO workspaces (id, slug, name, kind, created_at_unix, seq) VALUES (:id,"
         " :slug, :name, 'community', :now, :seq) ON CONFLICT DO NOTHING",
-        {"id": new_id(), "slug": slug, "name": name, "now": now, "seq": next_seq()},
+        {"id": keys.new_id(), "slug": slug, "name": name, "now": now, "seq": keys.next_seq()},
     )
     ws = c.one("SELECT id FROM workspaces WHERE slug = :slug", {"slug": slug})
     assert ws is not None
     p = {
-        "id": new_id(),
+        "id": keys.new_id(),
         "ws": ws["id"],
         "conn": connector,
         "ext": external,
         "now": now,
-        "seq": next_seq(),
+        "seq": keys.next_seq(),
     }
     created = (
         c.run(
@@ -57,8 +60,8 @@ def _ensure(c: Conn, connector: str, external: str, display: str, now: int) -> t
 
 
 class Workspaces:
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+        self._db, self._clock, self._keys = db, clock, keys
 
     async def list(self, page_size: int, page_token: str) -> tuple[builtins.list[Row], str]:
         limit = clamp(page_size, 100, 500)
@@ -80,7 +83,7 @@ class Workspaces:
         ext = required("external_id", external_id)
         display = display_name.strip() or f"{conn} {ext}"
         now = self._clock.now_ms() // 1000
-        return await self._db.write(lambda c: _ensure(c, conn, ext, display, now))
+        return await self._db.write(lambda c: _ensure(c, self._keys, conn, ext, display, now))
 
     async def get_context(self, context_id: str) -> Row:
         cid = required("id", context_id)
@@ -143,6 +146,7 @@ class Workspaces:
             assert row is not None
             audit.append(
                 c,
+                self._keys,
                 now,
                 actor,
                 "context.updated",

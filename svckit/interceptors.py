@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 
 import grpc
@@ -157,48 +158,43 @@ class ServerWrapper:
         await context.abort(grpc.StatusCode.INTERNAL, "internal error")
         return "INTERNAL"
 
+    @asynccontextmanager
+    async def _served(
+        self, context: Any, method: str, short: str, open_: bool
+    ) -> AsyncIterator[None]:
+        """Admit the call, bind its context, and log and count it with the status it ended
+        with; a domain error becomes its gRPC status here, once."""
+        started = time.perf_counter()
+        call = await self._admit(context, method, short, open_)
+        token = callctx.bind(call.ctx)
+        code = "OK"
+        try:
+            yield
+        except grpc.aio.AbortError:
+            code = _code_name(context)
+            raise
+        except Exception as exc:
+            code = _error_code(exc)
+            await self._fail(context, exc)
+            raise
+        finally:
+            callctx.unbind(token)
+            if code == "OK":
+                code = _code_name(context)
+            self._finish(call, code, started)
+
     def _unary(self, method: str, short: str, open_: bool, inner: Any) -> Any:
         async def behavior(request: Any, context: Any) -> Any:
-            started = time.perf_counter()
-            call = await self._admit(context, method, short, open_)
-            token = callctx.bind(call.ctx)
-            code = "OK"
-            try:
+            async with self._served(context, method, short, open_):
                 return await inner(request, context)
-            except grpc.aio.AbortError:
-                code = _code_name(context)
-                raise
-            except Exception as exc:
-                code = _error_code(exc)
-                await self._fail(context, exc)
-                raise
-            finally:
-                callctx.unbind(token)
-                if code == "OK":
-                    code = _code_name(context)
-                self._finish(call, code, started)
 
         return behavior
 
     def _stream(self, method: str, short: str, open_: bool, inner: Any) -> Any:
         async def behavior(request: Any, context: Any) -> AsyncIterator[Any]:
-            started = time.perf_counter()
-            call = await self._admit(context, method, short, open_)
-            token = callctx.bind(call.ctx)
-            code = "OK"
-            try:
+            async with self._served(context, method, short, open_):
                 async for item in inner(request, context):
                     yield item
-            except grpc.aio.AbortError:
-                code = _code_name(context)
-                raise
-            except Exception as exc:
-                code = _error_code(exc)
-                await self._fail(context, exc)
-                raise
-            finally:
-                callctx.unbind(token)
-                self._finish(call, code, started)
 
         return behavior
 

@@ -11,8 +11,9 @@ from typing import Any
 from store_svc.common import Clock
 from store_svc.config import StoreSettings
 from store_svc.db import open_database
+from store_svc.deps import Deps
 from store_svc.migrate import upgrade
-from store_svc.server import build_service
+from store_svc.server import build_server
 from svckit import testing
 from svckit.pki import PkiPaths
 from svckit.serve import Ports
@@ -29,7 +30,8 @@ async def serving_store(
     upgrade(store_settings.database_url)
     db = open_database(store_settings.database_url)
     try:
-        async with testing.serving(build_service(store_settings, db, clock)) as ports:
+        deps = Deps(db, clock) if clock else Deps(db)
+        async with testing.serving(build_server(store_settings, deps)) as ports:
             yield ports
     finally:
         await db.close()

@@ -16,10 +16,10 @@ from agent_runtime.qmd.v1 import service_pb2 as pb
 from agent_runtime.qmd.v1 import service_pb2_grpc
 from bench.qmd_vs_tobi import Planted, generate
 from qmd_svc.config import QmdSettings
-from qmd_svc.server import build_server
 from svckit import testing
 from svckit.pki import PkiPaths
 from svckit.testing import eventually
+from tests.qmds import serving_qmd
 
 WS = "acme"
 T = TypeVar("T")
@@ -64,7 +64,7 @@ async def qmd(tmp_path: Path) -> AsyncIterator[Qmd]:
         workspace_root=root,
         qmd_watch_debounce_ms=50,
     )
-    async with testing.serving(build_server(settings, sink=sink)) as ports:
+    async with serving_qmd(settings, sink) as ports:
         q = Qmd(pki, ports.grpc, root, planted, sink, {})
         stub = q.stub()
 

@@ -68,6 +68,19 @@ async def test_workspace_routes_have_the_store_shapes(stack: Stack) -> None:
     assert ready.status_code == 200
 
 
+@pytest.mark.parametrize("token", ["kOTIyMzM3MjAzNjg1NDc3NTgwODp3", "k%%%", "12"])
+async def test_a_malformed_or_out_of_range_page_token_is_400_naming_it(
+    stack: Stack, token: str
+) -> None:
+    async with stack.client() as c:  # the first: a position past int64 ("9223372036854775808:w")
+        bad = await c.get("/api/v1/workspaces", params={"page_token": token})
+        good = await c.get("/api/v1/workspaces")
+    assert bad.status_code == 400, bad.text
+    err = bad.json()
+    assert err["code"] == "INVALID_ARGUMENT" and err["details"]["field"] == "page_token"
+    assert good.status_code == 200, good.text
+
+
 async def test_a_backend_without_the_service_answers_501(pki: PkiPaths, store_port: int) -> None:
     server = rest.serve(
         settings_for(pki),

@@ -107,6 +107,19 @@ def test_unknown_task_is_404(http: httpx.Client) -> None:
     assert retry.status_code == 404, retry.text
 
 
+@pytest.mark.parametrize("token", [str(2**63), "99999999999999999999999999", "-1", "k"])
+def test_a_malformed_or_out_of_range_page_token_is_400_naming_it(
+    http: httpx.Client, workspace: str, token: str
+) -> None:
+    made = _create(http, workspace).json()
+    reply = http.get("/api/v1/tasks", params={"workspace_id": workspace, "page_token": token})
+    assert reply.status_code == 400, reply.text
+    err = reply.json()
+    assert err["code"] == "INVALID_ARGUMENT" and err["details"]["field"] == "page_token"
+    listing = http.get("/api/v1/tasks", params={"workspace_id": workspace}).json()
+    assert [t["id"] for t in listing["items"]] == [made["id"]]  # nothing changed
+
+
 @pytest.mark.parametrize("missing", ["workspace_id", "context_id", "title", "prompt"])
 def test_missing_required_field_is_400_naming_it(
     http: httpx.Client, workspace: str, missing: str

@@ -3,6 +3,7 @@ the journal and the REST-exposed reads as a caller sees them."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -322,3 +323,44 @@ async def test_a_long_poll_answers_before_the_callers_deadline(channel: grpc.aio
         trpc.ClaimTasksRequest(worker_id="w", max_tasks=8, wait_ms=30_000), timeout=5
     )
     assert [t.id for t in got.tasks] == [made.id]
+
+
+def _key_token(raw: str) -> str:
+    return "k" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+BAD_PAGE_TOKENS = [
+    _key_token(f"{2**63}:t"),  # a keyset position past int64
+    _key_token(f"{10**30}:t"),
+    _key_token("-1:t"),
+    _key_token("12:"),
+    "k%%%",
+    str(2**63),  # an offset past int64
+    "99999999999999999999999999",
+    "-3",
+    "later",
+]
+
+
+@pytest.mark.parametrize("token", BAD_PAGE_TOKENS)
+async def test_a_malformed_or_out_of_range_page_token_is_invalid_argument(
+    channel: grpc.aio.Channel, gateway: grpc.aio.Channel, token: str
+) -> None:
+    tasks, workspaces = TaskServiceStub(channel), WorkspaceServiceStub(gateway)
+    await tasks.CreateTask(_task(workspace_id="ws-tok"))
+    await workspaces.EnsureContext(
+        wrpc.EnsureContextRequest(connector="telegram", external_id="tok", display_name="T")
+    )
+    before = await tasks.ListTasks(trpc.ListTasksRequest(workspace_id="ws-tok"))
+    calls = {
+        "ListTasks": tasks.ListTasks(trpc.ListTasksRequest(page_token=token)),
+        "ListDeadLetters": tasks.ListDeadLetters(trpc.ListDeadLettersRequest(page_token=token)),
+        "ListWorkspaces": workspaces.ListWorkspaces(wrpc.ListWorkspacesRequest(page_token=token)),
+    }
+    for name, call in calls.items():
+        with pytest.raises(grpc.aio.AioRpcError) as bad:
+            await call
+        assert _code(bad) == grpc.StatusCode.INVALID_ARGUMENT, (name, bad.value.details())
+        assert errors.from_rpc_error(bad.value).details.get("field") == "page_token", name
+    after = await tasks.ListTasks(trpc.ListTasksRequest(workspace_id="ws-tok"))
+    assert after == before  # nothing changed

@@ -13,29 +13,18 @@ import grpc
 import pytest
 
 from agent_runtime.gateway.v1 import service_pb2_grpc
-from gateway_svc.clients import StoreApprovals, StoreIdentities, StorePairings
+from gateway_svc.clients import StoreIdentities, StorePairings
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
+from store_svc.client import StoreApprovals
 from svckit import errors, testing
 from svckit.pki import PkiPaths
+from tests.fakes import FrozenClock
 from tests.stores import serving_store
 
 PORTS0 = {"grpc_port": 0, "health_port": 0, "metrics_port": 0}
 START = 1_900_000_000
-
-
-class StoreClock:
-    """The store's clock (unix milliseconds), moved by the test."""
-
-    def __init__(self) -> None:
-        self.ms = START * 1000
-
-    def now_ms(self) -> int:
-        return self.ms
-
-    def advance(self, seconds: int) -> None:
-        self.ms += seconds * 1000
 
 
 @dataclass
@@ -45,7 +34,7 @@ class Gateway:
     pki: PkiPaths
     port: int
     store_port: int
-    clock: StoreClock
+    clock: FrozenClock
     db_path: Path
 
     async def call(
@@ -74,7 +63,7 @@ class Gateway:
 
 @pytest.fixture
 async def gw(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[Gateway]:
-    clock = StoreClock()
+    clock = FrozenClock(START)
     async with serving_store(pki, tmp_path, clock) as store_ports:
         store = testing.client_channel(pki, store_ports.grpc, "svc:gateway", relay_admin=True)
         deps = Deps(

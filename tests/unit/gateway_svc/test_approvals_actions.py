@@ -18,19 +18,20 @@ from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
-from gateway_svc.clients import OrchestratorTasks, StoreApprovals
+from gateway_svc.clients import OrchestratorTasks
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps as GatewayDeps
 from gateway_svc.server import build_server as build_gateway
-from orchestrator_svc.clients import StoreApprovals as OrchApprovals
 from orchestrator_svc.clients import StoreTasks, open_store_channel
 from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.deps import Deps as OrchDeps
 from orchestrator_svc.server import build_server as build_orchestrator
+from store_svc.client import StoreApprovals
 from svckit import errors, testing
 from svckit.pki import PkiPaths
+from tests.fakes import FrozenClock
 from tests.stores import serving_store
-from tests.unit.gateway_svc.conftest import PORTS0, StoreClock
+from tests.unit.gateway_svc.conftest import PORTS0, START
 
 WS = "ws-act"
 
@@ -41,7 +42,7 @@ class Stack:
     gateway: int
     orchestrator: int
     store: int
-    clock: StoreClock
+    clock: FrozenClock
 
     async def call(
         self, rpc: str, request: Any, *, acting_admin: str | None = "admin:alice"
@@ -86,7 +87,7 @@ class Stack:
 
 @pytest.fixture
 async def stack(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[Stack]:
-    clock = StoreClock()
+    clock = FrozenClock(START)
     async with serving_store(pki, tmp_path, clock) as store_ports:
         osettings = OrchestratorSettings(
             pki_dir=pki.root, store_addr=f"127.0.0.1:{store_ports.grpc}", **PORTS0
@@ -94,7 +95,7 @@ async def stack(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[Stack]:
         ostore = open_store_channel(osettings)
         odeps = OrchDeps(
             tasks=StoreTasks(ostore),
-            approvals=OrchApprovals(ostore),
+            approvals=StoreApprovals(ostore),
             clock=lambda: clock.ms / 1000,
         )
         gstore = testing.client_channel(pki, store_ports.grpc, "svc:gateway")

@@ -3,7 +3,6 @@ mTLS from one throwaway PKI; clients call the orchestrator as the identity a tes
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,32 +22,23 @@ from orchestrator_svc.server import build_server
 from svckit import errors, testing
 from svckit.pki import PkiPaths
 from svckit.serve import Ports
+from tests.fakes import SteppedClock
 from tests.stores import serving_store
 
 ACTING_ADMIN = (("x-acting-admin", "admin:alice"),)
 
 
-class StoreClock:
-    """The store's clock: real time, moved forward by tests that need a later change to carry
-    a later timestamp (the store records whole seconds)."""
-
-    def __init__(self) -> None:
-        self.offset_ms = 0
-
-    def now_ms(self) -> int:
-        return time.time_ns() // 1_000_000 + self.offset_ms
-
-    def advance(self, seconds: float = 1.0) -> None:
-        self.offset_ms += int(seconds * 1000)
+@pytest.fixture
+def store_clock() -> SteppedClock:
+    """The store's clock: real time, moved forward by tests that need a later change to
+    carry a later timestamp (the store records whole seconds)."""
+    return SteppedClock()
 
 
 @pytest.fixture
-def store_clock() -> StoreClock:
-    return StoreClock()
-
-
-@pytest.fixture
-async def store_port(pki: PkiPaths, tmp_path: Path, store_clock: StoreClock) -> AsyncIterator[int]:
+async def store_port(
+    pki: PkiPaths, tmp_path: Path, store_clock: SteppedClock
+) -> AsyncIterator[int]:
     async with serving_store(pki, tmp_path, store_clock) as ports:
         yield ports.grpc
 

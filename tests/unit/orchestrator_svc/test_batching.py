@@ -45,7 +45,7 @@ class CountingStore:
 
 async def test_creates_of_one_loop_iteration_share_one_call() -> None:
     fake = CountingStore()
-    batcher = CreateBatcher(fake)  # type: ignore[arg-type]
+    batcher = CreateBatcher(fake.CreateTasks)
     reqs = [store_rpc.CreateTaskRequest(title=f"n{i}") for i in range(10)]
     reqs += [store_rpc.CreateTaskRequest(title="", run_key="")]
     reqs += [store_rpc.CreateTaskRequest(title="k", run_key="same")] * 2

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from agent_runtime.orchestrator.v1 import service_pb2 as rpc
+from tests.fakes import SteppedClock
 from tests.unit.orchestrator_svc.conftest import (
     ACTING_ADMIN,
     Client,
     Connect,
-    StoreClock,
     refused,
 )
 
 
-async def test_queue_stats_count_per_lane(admin: Client, store_clock: StoreClock) -> None:
+async def test_queue_stats_count_per_lane(admin: Client, store_clock: SteppedClock) -> None:
     await admin.enqueue(workspace_id="qs", kind="turn")
     await admin.enqueue(workspace_id="qs", kind="reindex_markdown")
     running = (await admin.enqueue(workspace_id="qs")).task

@@ -8,11 +8,11 @@ import grpc
 import pytest
 
 from agent_runtime.orchestrator.v1 import service_pb2 as rpc
+from tests.fakes import SteppedClock
 from tests.unit.orchestrator_svc.conftest import (
     ACTING_ADMIN,
     Client,
     Connect,
-    StoreClock,
     refused,
 )
 
@@ -107,7 +107,7 @@ async def test_get_unknown_task_is_not_found(admin: Client) -> None:
 
 
 async def test_list_filters_newest_change_first_and_pages(
-    admin: Client, store_clock: StoreClock
+    admin: Client, store_clock: SteppedClock
 ) -> None:
     a = (await admin.enqueue(workspace_id="wl", context_id="c1")).task
     b = (await admin.enqueue(workspace_id="wl", context_id="c2", kind="turn")).task

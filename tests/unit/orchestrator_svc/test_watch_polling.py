@@ -9,6 +9,7 @@ import pytest
 
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as store_rpc
+from orchestrator_svc.listing import TaskQuery
 from orchestrator_svc.watch import Filter, Pulse, Watch, decode_cursor, encode_cursor
 from svckit.errors import InvalidArgument, NotFound
 
@@ -28,12 +29,12 @@ class MemoryTasks:
             raise NotFound("task not found")
         return self.rows[task_id]
 
-    async def list(self, **kw: object) -> store_rpc.ListTasksResponse:
+    async def list(self, query: TaskQuery) -> store_rpc.ListTasksResponse:
         rows = [
             r
             for r in self.rows.values()
-            if (not kw.get("workspace_id") or r.workspace_id == kw["workspace_id"])
-            and (not kw.get("status") or r.status == kw["status"])
+            if (not query.workspace_id or r.workspace_id == query.workspace_id)
+            and (not query.status or r.status == query.status)
         ]
         rows.sort(key=lambda r: -r.updated_at_unix)
         return store_rpc.ListTasksResponse(items=rows, count=len(rows))

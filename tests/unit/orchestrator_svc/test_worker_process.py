@@ -15,7 +15,7 @@ from agent_runtime.store.v1 import task_service_pb2 as store_rpc
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from svckit import testing
 from svckit.pki import PkiPaths
-from tests.unit.orchestrator_svc.conftest import StoreClock
+from tests.fakes import SteppedClock
 
 MODULE = "tests.unit.orchestrator_svc.hold_orchestrator"
 LEASE_MS = 60_000
@@ -57,7 +57,7 @@ def _started_by(folder: Path, task_id: str) -> list[str]:
 
 
 async def test_a_killed_workers_task_is_reclaimed_after_its_lease_and_completed_once(
-    pki: PkiPaths, store_port: int, store_clock: StoreClock, tmp_path: Path
+    pki: PkiPaths, store_port: int, store_clock: SteppedClock, tmp_path: Path
 ) -> None:
     hold = tmp_path / "hold"
     hold.mkdir()

@@ -15,9 +15,9 @@ import pytest
 from agent_runtime.qmd.v1 import service_pb2 as pb
 from agent_runtime.qmd.v1.service_pb2_grpc import QmdServiceStub
 from qmd_svc.config import QmdSettings
-from qmd_svc.server import build_server
 from svckit import testing
 from svckit.pki import PkiPaths
+from tests.qmds import serving_qmd
 
 WS = "acme"
 
@@ -52,7 +52,7 @@ async def qmd(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[Qmd]:
         qmd_notify_scheduler=False,
     )
     async with (
-        testing.serving(build_server(settings)) as ports,
+        serving_qmd(settings) as ports,
         testing.client_channel(pki, ports.grpc, "svc:gateway") as channel,
     ):
         yield Qmd(QmdServiceStub(channel), root, outside)

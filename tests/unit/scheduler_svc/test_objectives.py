@@ -11,7 +11,7 @@ import pytest
 
 from agent_runtime.scheduler.v1 import resources_pb2 as api
 from agent_runtime.scheduler.v1 import service_pb2 as rpc
-from scheduler_svc.objectives import MAPPED
+from scheduler_svc.convert import MAPPED
 from tests.unit.scheduler_svc.conftest import AS_ADMIN, Stack, failure
 
 

@@ -7,15 +7,12 @@ import pytest
 
 from store_svc.approvals import Approvals
 from store_svc.db import Database
+from store_svc.keys import Keys
 from store_svc.tasks import Tasks
 from svckit.errors import FailedPrecondition
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
-
-
-class FrozenClock:
-    def now_ms(self) -> int:
-        return NOW * 1000
 
 
 def _req(context: str) -> dict[str, object]:
@@ -30,7 +27,8 @@ def _req(context: str) -> dict[str, object]:
 
 
 async def test_context_filter_and_stable_pages(db: Database) -> None:
-    approvals = Approvals(db, FrozenClock(), 3600)
+    clock = FrozenClock(NOW)
+    approvals = Approvals(db, clock, Keys(clock), 3600)
     mine = [(await approvals.create(_req("c1")))["id"] for _ in range(3)]
     await approvals.create(_req("c2"))
     first, token = await approvals.page({"context_id": "c1"}, 2, "")
@@ -41,8 +39,9 @@ async def test_context_filter_and_stable_pages(db: Database) -> None:
 
 
 async def test_queue_execution_once_with_its_task(db: Database) -> None:
-    clock = FrozenClock()
-    approvals, tasks = Approvals(db, clock, 3600), Tasks(db, clock)
+    clock = FrozenClock(NOW)
+    keys = Keys(clock)
+    approvals, tasks = Approvals(db, clock, keys, 3600), Tasks(db, clock, keys)
     aid = (await approvals.create(_req("c1")))["id"]
     task = await tasks.create(
         {

@@ -9,18 +9,12 @@ import pytest
 
 from store_svc.approvals import Approvals
 from store_svc.db import Database
+from store_svc.keys import Keys
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
 TTL = 3600
-
-
-class FrozenClock:
-    def __init__(self, unix: int) -> None:
-        self.ms = unix * 1000
-
-    def now_ms(self) -> int:
-        return self.ms
 
 
 def _req(**kw: object) -> dict[str, object]:
@@ -55,13 +49,13 @@ def clock() -> FrozenClock:
 )
 async def test_create_requires_each_field(db: Database, clock: FrozenClock, field: str) -> None:
     with pytest.raises(InvalidArgument) as bad:
-        await Approvals(db, clock, TTL).create(_req(**{field: "  "}))
+        await Approvals(db, clock, Keys(clock), TTL).create(_req(**{field: "  "}))
     assert bad.value.field == field
     assert await db.read(lambda c: c.all("SELECT id FROM action_approvals")) == []
 
 
 async def test_create_defaults_and_caps(db: Database, clock: FrozenClock) -> None:
-    approvals = Approvals(db, clock, TTL)
+    approvals = Approvals(db, clock, Keys(clock), TTL)
     made = await approvals.create(_req(payload_json="", ttl_seconds=10 * TTL))
     assert made["id"].startswith("act_") and made["connector"] == "telegram"
     assert made["payload_json"] == "{}" and made["status"] == "pending"
@@ -77,7 +71,7 @@ async def test_create_defaults_and_caps(db: Database, clock: FrozenClock) -> Non
 async def test_pending_lists_by_chat_and_globally_oldest_first(
     db: Database, clock: FrozenClock
 ) -> None:
-    approvals = Approvals(db, clock, TTL)
+    approvals = Approvals(db, clock, Keys(clock), TTL)
     first = await approvals.create(_req())
     clock.ms += 1000
     other_chat = await approvals.create(_req(external_id="chat-2"))
@@ -108,7 +102,7 @@ async def test_pending_lists_by_chat_and_globally_oldest_first(
 
 
 async def test_one_decision_only(db: Database, clock: FrozenClock) -> None:
-    approvals = Approvals(db, clock, TTL)
+    approvals = Approvals(db, clock, Keys(clock), TTL)
     made = await approvals.create(_req())
     approved = await approvals.decide(made["id"], True, "admin-1", "")
     assert approved["status"] == "approved" and approved["approver_user_id"] == "admin-1"
@@ -125,7 +119,7 @@ async def test_one_decision_only(db: Database, clock: FrozenClock) -> None:
 
 
 async def test_concurrent_approve_and_deny_one_wins(db: Database, clock: FrozenClock) -> None:
-    approvals = Approvals(db, clock, TTL)
+    approvals = Approvals(db, clock, Keys(clock), TTL)
     made = await approvals.create(_req())
     results = await asyncio.gather(
         *(approvals.decide(made["id"], n % 2 == 0, f"admin-{n}", "no") for n in range(8)),
@@ -138,7 +132,7 @@ async def test_concurrent_approve_and_deny_one_wins(db: Database, clock: FrozenC
 
 
 async def test_an_expired_approval_cannot_be_approved(db: Database, clock: FrozenClock) -> None:
-    approvals = Approvals(db, clock, TTL)
+    approvals = Approvals(db, clock, Keys(clock), TTL)
     made = await approvals.create(_req())
     clock.ms += TTL * 1000
     with pytest.raises(FailedPrecondition, match="expired"):
@@ -152,7 +146,7 @@ async def test_an_expired_approval_cannot_be_approved(db: Database, clock: Froze
 
 
 async def test_execution_recorded_once_for_approved_only(db: Database, clock: FrozenClock) -> None:
-    approvals = Approvals(db, clock, TTL)
+    approvals = Approvals(db, clock, Keys(clock), TTL)
     denied = await approvals.create(_req())
     await approvals.decide(denied["id"], False, "admin-1", "too risky")
     with pytest.raises(FailedPrecondition, match="denied"):

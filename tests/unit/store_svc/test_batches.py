@@ -7,6 +7,7 @@ import asyncio
 
 from store_svc.common import SystemClock
 from store_svc.db import Database
+from store_svc.keys import Keys
 from store_svc.queue import Queue
 from store_svc.tasks import Tasks
 from store_svc.wakeups import Wakeups
@@ -17,7 +18,8 @@ BASE = {"workspace_id": "ws1", "context_id": "ctx1", "title": "t", "prompt": "do
 
 def parts(db: Database) -> tuple[Tasks, Queue]:
     wake, clock = Wakeups(), SystemClock()
-    return Tasks(db, clock, wake), Queue(db, clock, wake=wake)
+    keys = Keys(clock)
+    return Tasks(db, clock, keys, wake), Queue(db, clock, keys, wake=wake)
 
 
 async def test_create_many_refuses_items_on_their_own(db: Database) -> None:

@@ -11,19 +11,20 @@ import pytest
 from store_svc.audit import Audit
 from store_svc.db import Database
 from store_svc.identities import Identities
+from store_svc.keys import Keys
 from store_svc.pairing import Pairings
 from svckit.errors import AlreadyExists, InvalidArgument, NotFound
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
 
 
-class FrozenClock:
-    def now_ms(self) -> int:
-        return NOW * 1000
+CLOCK = FrozenClock(NOW)
+KEYS = Keys(CLOCK)
 
 
 async def _pair(db: Database, cuid: str, role: str = "member") -> str:
-    pairings = Pairings(db, FrozenClock())
+    pairings = Pairings(db, CLOCK, KEYS)
     _, token = await pairings.create("telegram", cuid, "Ada", 0)
     _, ident = await pairings.approve(token, "admin-1", role, "")
     return str(ident["id"])
@@ -32,7 +33,7 @@ async def _pair(db: Database, cuid: str, role: str = "member") -> str:
 async def test_revoke_keeps_the_row_hides_it_and_a_new_pairing_links_afresh(
     db: Database,
 ) -> None:
-    identities = Identities(db, FrozenClock())
+    identities = Identities(db, CLOCK, KEYS)
     first = await _pair(db, "u1")
     revoked = await identities.revoke(first, "admin:ops", "left the team")
     assert revoked["status"] == "revoked" and revoked["revoked_at_unix"] == NOW
@@ -43,7 +44,7 @@ async def test_revoke_keeps_the_row_hides_it_and_a_new_pairing_links_afresh(
         await identities.revoke(first, "admin:ops")
     assert (await identities.list("", 100, ""))[0] == []
 
-    (entry,), _ = await Audit(db, FrozenClock()).list({"subject_id": first}, 10, "")
+    (entry,), _ = await Audit(db, CLOCK, KEYS).list({"subject_id": first}, 10, "")
     assert entry["action"] == "identity.revoked" and entry["actor"] == "admin:ops"
     assert json.loads(entry["after_json"]) == {"status": "revoked", "reason": "left the team"}
 
@@ -57,7 +58,7 @@ async def test_revoke_keeps_the_row_hides_it_and_a_new_pairing_links_afresh(
 
 
 async def test_list_identities_filters_by_user_and_role(db: Database) -> None:
-    identities = Identities(db, FrozenClock())
+    identities = Identities(db, CLOCK, KEYS)
     member = await _pair(db, "m1")
     admin = await _pair(db, "a1", role="admin")
     user_of_admin = (await identities.lookup("telegram", "a1"))["user_id"]

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 from store_svc.common import SystemClock
 from store_svc.db import open_database
 from store_svc.db.base import sqlalchemy_url
+from store_svc.keys import Keys
 from store_svc.migrate import _SCRIPTS, current, upgrade
 from store_svc.queue import Queue
 from store_svc.schema import metadata
@@ -49,7 +50,8 @@ async def test_first_revision_upgrades_to_head_with_its_rows(db_url: str) -> Non
     assert current(url) == _head()
     db = open_database(url)
     try:
-        (task,) = await Queue(db, SystemClock()).claim("w", 5, 60_000)
+        clock = SystemClock()
+        (task,) = await Queue(db, clock, Keys(clock)).claim("w", 5, 60_000)
         assert task["id"] == "old" and task["lane"] == "task" and task["max_attempts"] == 3
     finally:
         await db.close()

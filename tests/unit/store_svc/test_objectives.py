@@ -10,20 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from store_svc.db import Database
+from store_svc.keys import Keys
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
+from tests.fakes import FrozenClock
 
 # 2026-01-05 12:00:00 UTC, a Monday
 NOW = int(datetime(2026, 1, 5, 12, 0, tzinfo=ZoneInfo("UTC")).timestamp())
-
-
-class FrozenClock:
-    def __init__(self, unix: int) -> None:
-        self.ms = unix * 1000
-
-    def now_ms(self) -> int:
-        return self.ms
 
 
 def _obj(**kw: object) -> dict[str, object]:
@@ -44,8 +38,15 @@ def clock() -> FrozenClock:
     return FrozenClock(NOW)
 
 
-async def test_schedule_in_a_timezone_plans_the_next_runs(db: Database, clock: FrozenClock) -> None:
-    objectives = Objectives(db, clock)
+@pytest.fixture
+def keys(clock: FrozenClock) -> Keys:
+    return Keys(clock)
+
+
+async def test_schedule_in_a_timezone_plans_the_next_runs(
+    db: Database, clock: FrozenClock, keys: Keys
+) -> None:
+    objectives = Objectives(db, clock, keys)
     made = await objectives.create(_obj(timezone="Asia/Tokyo", cron_expr=" 0  9 * * * "), "a")
     # 12:00 UTC is 21:00 in Tokyo: the next 09:00 Tokyo is tomorrow 00:00 UTC
     first = int(datetime(2026, 1, 6, 0, 0, tzinfo=ZoneInfo("UTC")).timestamp())
@@ -88,18 +89,18 @@ async def test_schedule_in_a_timezone_plans_the_next_runs(db: Database, clock: F
     ],
 )
 async def test_invalid_objective_names_the_field_and_stores_nothing(
-    db: Database, clock: FrozenClock, fields: dict[str, object], field: str
+    db: Database, clock: FrozenClock, keys: Keys, fields: dict[str, object], field: str
 ) -> None:
     with pytest.raises(InvalidArgument) as bad:
-        await Objectives(db, clock).create(_obj(**fields), "a")
+        await Objectives(db, clock, keys).create(_obj(**fields), "a")
     assert bad.value.field == field
     assert await db.read(lambda c: c.all("SELECT id FROM objectives")) == []
 
 
 async def test_failures_feed_statistics_and_pause_with_the_reason(
-    db: Database, clock: FrozenClock
+    db: Database, clock: FrozenClock, keys: Keys
 ) -> None:
-    objectives, runs = Objectives(db, clock), ObjectiveRuns(db, clock)
+    objectives, runs = Objectives(db, clock, keys), ObjectiveRuns(db, clock, keys)
     obj = await objectives.create(_obj(), "a")
     for n in range(1, 7):
         clock.ms += 1000
@@ -147,9 +148,9 @@ async def test_failures_feed_statistics_and_pause_with_the_reason(
 
 
 async def test_a_queued_run_is_counted_once_when_its_task_finishes(
-    db: Database, clock: FrozenClock
+    db: Database, clock: FrozenClock, keys: Keys
 ) -> None:
-    objectives, runs = Objectives(db, clock), ObjectiveRuns(db, clock)
+    objectives, runs = Objectives(db, clock, keys), ObjectiveRuns(db, clock, keys)
     obj = await objectives.create(_obj(), "a")
     _, queued = await runs.record(
         {"objective_id": obj["id"], "outcome": "queued", "task_id": "t1", "scheduled_for_unix": 7},
@@ -177,9 +178,9 @@ async def test_a_queued_run_is_counted_once_when_its_task_finishes(
 
 
 async def test_pause_keeps_next_run_and_a_new_cron_replans(
-    db: Database, clock: FrozenClock
+    db: Database, clock: FrozenClock, keys: Keys
 ) -> None:
-    objectives = Objectives(db, clock)
+    objectives = Objectives(db, clock, keys)
     obj = await objectives.create(_obj(), "a")
     paused = await objectives.update(obj["id"], {"active": False}, "admin:ops")
     assert paused["next_run_unix"] == obj["next_run_unix"] and paused["health_state"] == "paused"
@@ -196,11 +197,13 @@ async def test_pause_keeps_next_run_and_a_new_cron_replans(
     assert to_event["cron_expr"] is None and to_event["next_run_unix"] is None
     listed = await objectives.list("ws", False, 0, "custom.ping")
     assert [o["id"] for o in listed] == [obj["id"]]
-    await ObjectiveRuns(db, clock).record({"objective_id": obj["id"], "outcome": "skipped"}, "s")
+    await ObjectiveRuns(db, clock, keys).record(
+        {"objective_id": obj["id"], "outcome": "skipped"}, "s"
+    )
     await objectives.delete(obj["id"], "admin:ops")
     with pytest.raises(NotFound):
         await objectives.get(obj["id"])
-    (kept,) = (await ObjectiveRuns(db, clock).list(obj["id"], 0, ""))[0]  # history stays
+    (kept,) = (await ObjectiveRuns(db, clock, keys).list(obj["id"], 0, ""))[0]  # history stays
     assert kept["outcome"] == "skipped"
     with pytest.raises(NotFound):
         await objectives.delete(obj["id"], "admin:ops")
@@ -214,8 +217,8 @@ async def test_pause_keeps_next_run_and_a_new_cron_replans(
     )
 
 
-async def test_due_objectives_earliest_first(db: Database, clock: FrozenClock) -> None:
-    objectives = Objectives(db, clock)
+async def test_due_objectives_earliest_first(db: Database, clock: FrozenClock, keys: Keys) -> None:
+    objectives = Objectives(db, clock, keys)
     late = await objectives.create(_obj(next_run_unix=NOW - 10), "a")
     early = await objectives.create(_obj(next_run_unix=NOW - 20), "a")
     once = await objectives.create(_obj(trigger_type="at", run_at_unix=NOW + 30), "a")

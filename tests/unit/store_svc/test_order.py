@@ -11,27 +11,25 @@ from store_svc.approvals import Approvals
 from store_svc.audit import Audit
 from store_svc.db import Database
 from store_svc.deliveries import Deliveries
+from store_svc.keys import Keys
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from store_svc.pairing import Pairings
 from store_svc.tasks import Tasks
 from store_svc.workspaces import Workspaces
 from svckit.errors import InvalidArgument
+from tests.fakes import FrozenClock
 
 NOW = 1_800_000_000
 N = 12
 
 
-class FrozenClock:
-    def now_ms(self) -> int:
-        return NOW * 1000
-
-
-CLOCK = FrozenClock()
+CLOCK = FrozenClock(NOW)
+KEYS = Keys(CLOCK)
 
 
 async def test_objectives_and_runs_list_in_creation_order(db: Database) -> None:
-    objectives, runs = Objectives(db, CLOCK), ObjectiveRuns(db, CLOCK)
+    objectives, runs = Objectives(db, CLOCK, KEYS), ObjectiveRuns(db, CLOCK, KEYS)
     made = []
     for i in range(N):
         obj = await objectives.create(
@@ -58,14 +56,14 @@ async def test_objectives_and_runs_list_in_creation_order(db: Database) -> None:
 
 
 async def test_tasks_approvals_pairings_deliveries_audit_in_creation_order(db: Database) -> None:
-    tasks = Tasks(db, CLOCK)
+    tasks = Tasks(db, CLOCK, KEYS)
     base = {"workspace_id": "ws", "context_id": "ctx", "title": "t", "prompt": "p"}
     one_by_one = [(await tasks.create(base))["id"] for _ in range(N)]
     batch = [r["id"] for r in await tasks.create_many([base] * N) if isinstance(r, dict)]
     page, _ = await tasks.list({"workspace_id": "ws"}, 100, "")
     assert [t["id"] for t in page] == (one_by_one + batch)[::-1]  # same update time: newest
 
-    approvals = Approvals(db, CLOCK, 3600)
+    approvals = Approvals(db, CLOCK, KEYS, 3600)
     made = []
     for _ in range(N):
         row = await approvals.create(
@@ -81,12 +79,12 @@ async def test_tasks_approvals_pairings_deliveries_audit_in_creation_order(db: D
         made.append(row["id"])
     assert [a["id"] for a in await approvals.list({}, 100)] == made  # oldest first
 
-    pairings = Pairings(db, CLOCK)
+    pairings = Pairings(db, CLOCK, KEYS)
     paired = [(await pairings.create("telegram", f"u{i}", "Ada", 0))[0]["id"] for i in range(N)]
     listed, _ = await pairings.list("", 100, "")
     assert [p["id"] for p in listed] == paired[::-1]  # newest first
 
-    deliveries = Deliveries(db, CLOCK)
+    deliveries = Deliveries(db, CLOCK, KEYS)
     sent = []
     for i in range(N):
         row = await deliveries.create(
@@ -95,7 +93,7 @@ async def test_tasks_approvals_pairings_deliveries_audit_in_creation_order(db: D
         sent.append(row["id"])
     assert [d["id"] for d in await deliveries.list("", "", 100)] == sent[::-1]
 
-    audit = Audit(db, CLOCK)
+    audit = Audit(db, CLOCK, KEYS)
     logged = []
     for i in range(N):
         row = await audit.append(
@@ -107,7 +105,7 @@ async def test_tasks_approvals_pairings_deliveries_audit_in_creation_order(db: D
 
 
 async def test_contexts_list_in_creation_order(db: Database) -> None:
-    workspaces = Workspaces(db, CLOCK)
+    workspaces = Workspaces(db, CLOCK, KEYS)
     made = []
     for i in range(N):
         ctx, _ = await workspaces.ensure_context("telegram", f"chat-{i}", f"Chat {i}")
@@ -117,7 +115,7 @@ async def test_contexts_list_in_creation_order(db: Database) -> None:
 
 
 async def test_objective_pages_are_stable_under_inserts(db: Database) -> None:
-    objectives = Objectives(db, CLOCK)
+    objectives = Objectives(db, CLOCK, KEYS)
 
     async def make(title: str) -> str:
         row = await objectives.create(
@@ -146,7 +144,7 @@ async def test_objective_pages_are_stable_under_inserts(db: Database) -> None:
 
 
 async def test_runs_filter_by_outcome_and_keep_record_time_apart(db: Database) -> None:
-    objectives, runs = Objectives(db, CLOCK), ObjectiveRuns(db, CLOCK)
+    objectives, runs = Objectives(db, CLOCK, KEYS), ObjectiveRuns(db, CLOCK, KEYS)
     obj = await objectives.create(
         {
             "workspace_id": "ws",
@@ -197,7 +195,11 @@ async def _all_pages(list_page: Any, size: int) -> tuple[list[str], int]:
 async def test_every_listing_pages_by_key_without_gaps_repeats_or_a_trailing_empty_page(
     db: Database,
 ) -> None:
-    workspaces, pairings, audit = Workspaces(db, CLOCK), Pairings(db, CLOCK), Audit(db, CLOCK)
+    workspaces, pairings, audit = (
+        Workspaces(db, CLOCK, KEYS),
+        Pairings(db, CLOCK, KEYS),
+        Audit(db, CLOCK, KEYS),
+    )
     ctxs = [(await workspaces.ensure_context("telegram", f"c{i}", "C"))[0] for i in range(N)]
     paired = [(await pairings.create("telegram", f"u{i}", "Ada", 0))[0]["id"] for i in range(N)]
     for i in range(N):

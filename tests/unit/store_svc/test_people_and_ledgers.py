@@ -11,21 +11,17 @@ from store_svc.db import Database
 from store_svc.deliveries import Deliveries
 from store_svc.identities import Identities
 from store_svc.journal import Journal
+from store_svc.keys import Keys
 from store_svc.leases import Leases
 from store_svc.pairing import Pairings, token_hash
 from svckit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-
-
-class FrozenClock:
-    def __init__(self, ms: int) -> None:
-        self.ms = ms
-
-    def now_ms(self) -> int:
-        return self.ms
+from tests.fakes import FrozenClock
 
 
 async def test_pairing_stores_only_a_hash_and_links_a_verified_identity(db: Database) -> None:
-    pairings, identities = Pairings(db, SystemClock()), Identities(db, SystemClock())
+    clock = SystemClock()
+    keys = Keys(clock)
+    pairings, identities = Pairings(db, clock, keys), Identities(db, clock, keys)
     req, token = await pairings.create("Telegram", "u1", "Ada", 0)
     assert len(token) == 16 and req["token_hint"] == f"{token[:4]}...{token[-4:]}"
     stored = await db.read(lambda c: c.all("SELECT * FROM pairing_requests"))
@@ -43,8 +39,8 @@ async def test_pairing_stores_only_a_hash_and_links_a_verified_identity(db: Data
 
 
 async def test_new_request_expires_older_and_expiry_is_persisted(db: Database) -> None:
-    clock = FrozenClock(1_000_000_000)
-    pairings = Pairings(db, clock)
+    clock = FrozenClock(1_000_000)
+    pairings = Pairings(db, clock, Keys(clock))
     _, old = await pairings.create("discord", "u9", "Eve", 60)
     _, new = await pairings.create("discord", "u9", "Eve", 60)
     assert (await pairings.lookup(old))["status"] == "expired"
@@ -55,7 +51,8 @@ async def test_new_request_expires_older_and_expiry_is_persisted(db: Database) -
 
 
 async def test_identity_re_role_and_revoke_are_audited(db: Database) -> None:
-    identities = Identities(db, SystemClock())
+    clock = SystemClock()
+    identities = Identities(db, clock, Keys(clock))
     _, ident = await identities.create_user("Root", "overlord", "", "codex", "me", "admin:a")
     assert ident is not None
     assert (await identities.set_role(ident["id"], "viewer", "admin:a"))["role"] == "viewer"
@@ -71,7 +68,8 @@ async def test_identity_re_role_and_revoke_are_audited(db: Database) -> None:
 
 
 async def test_concurrent_duplicate_inbound_messages_share_one_entry(db: Database) -> None:
-    journal = Journal(db, SystemClock())
+    clock = SystemClock()
+    journal = Journal(db, clock, Keys(clock))
     msg = {"connector": "discord", "chat_id": "c", "platform_message_id": "m", "text": "x"}
     results = await asyncio.gather(*(journal.record(msg) for _ in range(10)))
     assert len({r[0]["id"] for r in results}) == 1
@@ -83,7 +81,7 @@ async def test_concurrent_duplicate_inbound_messages_share_one_entry(db: Databas
 
 
 async def test_leader_lease_has_one_holder_until_expiry(db: Database) -> None:
-    clock = FrozenClock(5_000_000)
+    clock = FrozenClock(5_000)
     leases = Leases(db, clock)
     first = await leases.acquire("scheduler", "a", 1000)
     with pytest.raises(Aborted):
@@ -98,7 +96,8 @@ async def test_leader_lease_has_one_holder_until_expiry(db: Database) -> None:
 
 
 async def test_delivery_idempotency_key_and_sent_is_final(db: Database) -> None:
-    deliveries = Deliveries(db, SystemClock())
+    clock = SystemClock()
+    deliveries = Deliveries(db, clock, Keys(clock))
     req = {"idempotency_key": "task:1:done", "connector": "telegram", "chat_id": "9", "text": "hi"}
     first = await deliveries.create(req)
     with pytest.raises(AlreadyExists) as dup:

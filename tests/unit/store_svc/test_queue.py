@@ -9,17 +9,24 @@ import pytest
 from store_svc.common import SystemClock
 from store_svc.db import Database
 from store_svc.dead_letters import DeadLetters
+from store_svc.keys import Keys
 from store_svc.queue import Backoff, Queue
 from store_svc.tasks import Tasks
 from svckit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument
 from svckit.testing import eventually
+from tests.fakes import SteppedClock
 
 BASE = {"workspace_id": "ws1", "context_id": "ctx1", "title": "t", "prompt": "do it"}
 
 
 def parts(db: Database) -> tuple[Tasks, Queue, DeadLetters]:
     clock = SystemClock()
-    return Tasks(db, clock), Queue(db, clock, Backoff(base_ms=1, cap_ms=5)), DeadLetters(db, clock)
+    keys = Keys(clock)
+    return (
+        Tasks(db, clock, keys),
+        Queue(db, clock, keys, Backoff(base_ms=1, cap_ms=5)),
+        DeadLetters(db, clock, keys),
+    )
 
 
 async def test_eight_concurrent_claimers_never_share_a_task(db: Database) -> None:
@@ -75,19 +82,10 @@ async def test_dead_worker_task_is_reclaimed_and_completed_once(db: Database) ->
     assert (await tasks.get(task["id"]))["result_summary"] == "done"
 
 
-class SteppedClock:
-    """Real time plus whatever a test adds: lets time pass without sleeping."""
-
-    def __init__(self) -> None:
-        self.offset_ms = 0
-
-    def now_ms(self) -> int:
-        return SystemClock().now_ms() + self.offset_ms
-
-
 async def test_heartbeat_keeps_the_lease(db: Database) -> None:
     clock = SteppedClock()
-    tasks, queue = Tasks(db, clock), Queue(db, clock, Backoff(base_ms=1, cap_ms=5))
+    keys = Keys(clock)
+    tasks, queue = Tasks(db, clock, keys), Queue(db, clock, keys, Backoff(base_ms=1, cap_ms=5))
     await tasks.create(BASE)
     (t,) = await queue.claim("w", 1, 200)
     await queue.heartbeat(t["id"], t["lease_token"], 60_000)

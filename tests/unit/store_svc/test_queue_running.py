@@ -8,28 +8,22 @@ import asyncio
 
 import pytest
 
-from store_svc.common import SystemClock
 from store_svc.db import Database
+from store_svc.keys import Keys
 from store_svc.queue import Backoff, Queue
 from store_svc.tasks import LANES, Tasks
 from store_svc.wakeups import Wakeups
 from svckit.errors import Aborted, FailedPrecondition
+from tests.fakes import SteppedClock
 
 BASE = {"workspace_id": "ws1", "context_id": "ctx1", "title": "t", "prompt": "do it"}
 TURN = {**BASE, "kind": "turn", "lane": "turn"}
 
 
-class SteppedClock:
-    def __init__(self) -> None:
-        self.offset_ms = 0
-
-    def now_ms(self) -> int:
-        return SystemClock().now_ms() + self.offset_ms
-
-
 def parts(db: Database, clock: SteppedClock | None = None) -> tuple[Tasks, Queue]:
     c = clock or SteppedClock()
-    return Tasks(db, c), Queue(db, c, Backoff(base_ms=1, cap_ms=5))
+    keys = Keys(c)
+    return Tasks(db, c, keys), Queue(db, c, keys, Backoff(base_ms=1, cap_ms=5))
 
 
 async def test_one_turn_per_context_at_a_time_in_order(db: Database) -> None:
@@ -120,7 +114,8 @@ async def test_heartbeat_without_cancel_and_queued_cancel_at_once(db: Database) 
 
 async def test_a_claim_for_turns_only_waits_through_other_work(db: Database) -> None:
     clock, wake = SteppedClock(), Wakeups()
-    tasks, queue = Tasks(db, clock, wake), Queue(db, clock, wake=wake)
+    keys = Keys(clock)
+    tasks, queue = Tasks(db, clock, keys, wake), Queue(db, clock, keys, wake=wake)
     waiting = asyncio.create_task(queue.claim("w", 1, 60_000, lanes=["turn"], wait_ms=10_000))
     await asyncio.sleep(0)  # let the claim start waiting
     general = await tasks.create(BASE)

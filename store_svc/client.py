@@ -1,0 +1,58 @@
+"""The store's typed client facades that several callers share (imported by their
+`clients.py` users; the store itself never imports this module).
+
+A facade lives here only when more than one service makes the same calls; one caller's facade
+stays in that caller's `clients.py`. Each caller's `deps.py` declares, as a Protocol, only the
+methods it uses. Calls go through `svckit.calls.call`: the channel's deadline, and the store's
+errors back as the `svckit.errors` it raised."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+
+import grpc
+
+from agent_runtime.store.v1 import approval_pb2
+from agent_runtime.store.v1 import approval_service_pb2 as arpc
+from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
+from svckit.calls import call
+
+
+class StoreApprovals:
+    """The store's ApprovalService: reads and decisions (gateway), queueing the task that
+    executes an approved action (orchestrator)."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = ApprovalServiceStub(channel)
+
+    async def get(self, approval_id: str) -> approval_pb2.ActionApproval:
+        request = arpc.GetApprovalRequest(id=approval_id)
+        reply: arpc.GetApprovalResponse = await call(self._stub.GetApproval, request)
+        return reply.approval
+
+    async def list(
+        self, filters: Mapping[str, str], limit: int, page_token: str
+    ) -> tuple[builtins.list[approval_pb2.ActionApproval], str]:
+        """One page, oldest first, and the next page's token; status "" means every status."""
+        request = arpc.ListApprovalsRequest(**filters, limit=limit, page_token=page_token)
+        reply: arpc.ListApprovalsResponse = await call(self._stub.ListApprovals, request)
+        return list(reply.items), reply.next_page_token
+
+    async def decide(
+        self, approval_id: str, approve: bool, approver: str, reason: str
+    ) -> approval_pb2.ActionApproval:
+        request = arpc.DecideApprovalRequest(
+            id=approval_id, approve=approve, approver_user_id=approver, reason=reason
+        )
+        reply: arpc.DecideApprovalResponse = await call(self._stub.DecideApproval, request)
+        return reply.approval
+
+    async def queue(
+        self, approval_id: str, task_id: str, actor: str
+    ) -> approval_pb2.ActionApproval:
+        """Mark the approval queued with its executing task (once; the same task again is a
+        no-op)."""
+        request = arpc.QueueExecutionRequest(id=approval_id, task_id=task_id, actor=actor)
+        reply: arpc.QueueExecutionResponse = await call(self._stub.QueueExecution, request)
+        return reply.approval
