@@ -111,13 +111,17 @@ class StoreObjectives:
 
     async def due(self, now_unix: int, limit: int) -> builtins.list[stored.Objective]:
         request = store_rpc.ListDueObjectivesRequest(now_unix=now_unix, limit=limit)
-        reply: store_rpc.ListDueObjectivesResponse = await call(self._stub.ListDueObjectives, request, refused=REFUSED)
+        reply: store_rpc.ListDueObjectivesResponse = await call(
+            self._stub.ListDueObjectives, request, refused=REFUSED
+        )
         return list(reply.items)
 
     async def record(
         self, request: store_rpc.RecordObjectiveRunRequest
     ) -> tuple[stored.Objective, stored.ObjectiveRun]:
-        reply: store_rpc.RecordObjectiveRunResponse = await call(self._stub.RecordObjectiveRun, request, refused=REFUSED)
+        reply: store_rpc.RecordObjectiveRunResponse = await call(
+            self._stub.RecordObjectiveRun, request, refused=REFUSED
+        )
         return reply.objective, reply.run
 
     async def open_runs(
@@ -126,11 +130,15 @@ class StoreObjectives:
         request = store_rpc.ListObjectiveRunsRequest(
             any_objective=True, limit=limit, page_token=page_token, outcomes=["queued", "running"]
         )
-        reply: store_rpc.ListObjectiveRunsResponse = await call(self._stub.ListObjectiveRuns, request, refused=REFUSED)
+        reply: store_rpc.ListObjectiveRunsResponse = await call(
+            self._stub.ListObjectiveRuns, request, refused=REFUSED
+        )
         return list(reply.items), reply.next_page_token
 
     async def finish(self, request: store_rpc.FinishObjectiveRunRequest) -> stored.Objective:
-        reply: store_rpc.FinishObjectiveRunResponse = await call(self._stub.FinishObjectiveRun, request, refused=REFUSED)
+        reply: store_rpc.FinishObjectiveRunResponse = await call(
+            self._stub.FinishObjectiveRun, request, refused=REFUSED
+        )
         return reply.objective
 
 
@@ -146,7 +154,9 @@ class StoreNotices:
         request = workspace_rpc.ListContextsRequest(
             workspace_id=obj.workspace_id, admin_only=True, page_size=500
         )
-        reply: workspace_rpc.ListContextsResponse = await call(self._contexts.ListContexts, request, refused=REFUSED)
+        reply: workspace_rpc.ListContextsResponse = await call(
+            self._contexts.ListContexts, request, refused=REFUSED
+        )
         queued = 0
         for ctx in reply.items:
             create = delivery_rpc.CreateDeliveryRequest(
@@ -171,17 +181,23 @@ class StoreLease:
 
     async def acquire(self, name: str, holder: str, ttl_ms: int) -> lease_pb2.LeaderLease:
         request = lease_rpc.AcquireLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
-        reply: lease_rpc.AcquireLeaseResponse = await call(self._stub.AcquireLease, request, refused=REFUSED)
+        reply: lease_rpc.AcquireLeaseResponse = await call(
+            self._stub.AcquireLease, request, refused=REFUSED
+        )
         return reply.lease
 
     async def renew(self, name: str, holder: str, ttl_ms: int) -> lease_pb2.LeaderLease:
         request = lease_rpc.RenewLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
-        reply: lease_rpc.RenewLeaseResponse = await call(self._stub.RenewLease, request, refused=REFUSED)
+        reply: lease_rpc.RenewLeaseResponse = await call(
+            self._stub.RenewLease, request, refused=REFUSED
+        )
         return reply.lease
 
     async def release(self, name: str, holder: str) -> bool:
         request = lease_rpc.ReleaseLeaseRequest(name=name, holder=holder)
-        reply: lease_rpc.ReleaseLeaseResponse = await call(self._stub.ReleaseLease, request, refused=REFUSED)
+        reply: lease_rpc.ReleaseLeaseResponse = await call(
+            self._stub.ReleaseLease, request, refused=REFUSED
+        )
         return reply.released
 
 
@@ -193,10 +209,14 @@ class OrchestratorTasks:
 
     async def enqueue(self, request: orch_rpc.EnqueueTaskRequest) -> tuple[orch.Task, bool]:
         """The task and whether it is new (False: its run_key already had one)."""
-        reply: orch_rpc.EnqueueTaskResponse = await call(self._stub.EnqueueTask, request, refused=ORCH_REFUSED)
+        reply: orch_rpc.EnqueueTaskResponse = await call(
+            self._stub.EnqueueTask, request, refused=ORCH_REFUSED
+        )
         return reply.task, reply.created
 
     async def get(self, task_id: str) -> orch.Task:
         request = orch_rpc.GetTaskRequest(id=task_id)
-        reply: orch_rpc.GetTaskResponse = await call(self._stub.GetTask, request, refused=ORCH_REFUSED)
+        reply: orch_rpc.GetTaskResponse = await call(
+            self._stub.GetTask, request, refused=ORCH_REFUSED
+        )
         return reply.task

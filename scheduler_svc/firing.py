@@ -99,10 +99,13 @@ class Firer:
         """Enqueue the firing's task and record its run (queued), or record it skipped when
         the overlap policy says the previous run is still under way. `token`: the fencing
         token of the leader lease (0 for API calls, which any replica serves)."""
-        busy = await self._busy(obj) if may_be_busy else None
-        if busy is not None:
+        found_busy = await self._busy(obj) if may_be_busy else None
+        if found_busy is not None:
+            busy, busy_key = found_busy
             if firing.event_id and busy.event_id == firing.event_id:
                 return Fired(_duplicate(obj, firing, busy.task_id), created=False)
+            if busy_key == firing.run_key:  # this very firing again (an idempotency key)
+                return Fired(busy, created=False)
             why = f"skipped: the previous run (task {busy.task_id}) is still under way"
             run = await self._record(
                 obj,
@@ -137,18 +140,20 @@ class Firer:
         )
         return Fired(run, created=created)
 
-    async def run_now(self, objective_id: str, now_ms: int) -> Fired:
+    async def run_now(self, objective_id: str, now_ms: int, key: str = "") -> Fired:
         """Fire an objective once, now, outside its schedule (paused ones too: an admin asked);
-        its next run stays as it is."""
+        its next run stays as it is. With an idempotency `key`, a repeat returns the first
+        request's run."""
         oid = objective_id.strip()
         if not oid:
             raise errors.InvalidArgument("id is required", field="id")
         obj = await self._store.get(oid)
-        firing = Firing("manual", f"objective:{oid}:manual:{now_ms}")
+        firing = Firing("manual", f"objective:{oid}:manual:{key.strip() or now_ms}")
         return await self.fire(obj, firing, obj.next_run_unix)
 
-    async def _busy(self, obj: stored.Objective) -> stored.ObjectiveRun | None:
-        """The newest run whose task is still queued or running, unless overlaps are allowed."""
+    async def _busy(self, obj: stored.Objective) -> tuple[stored.ObjectiveRun, str] | None:
+        """The newest run whose task is still queued or running, and that task's run key,
+        unless overlaps are allowed."""
         if obj.overlap_policy == "allow":
             return None
         runs, _ = await self._store.list_runs(
@@ -160,7 +165,7 @@ class Firer:
             task = await self._tasks.get(runs[0].task_id)
         except errors.NotFound:
             return None
-        return runs[0] if task.status in ACTIVE else None
+        return (runs[0], task.run_key) if task.status in ACTIVE else None
 
     async def _run_of(self, objective_id: str, task_id: str) -> stored.ObjectiveRun | None:
         runs, _ = await self._store.list_runs(objective_id, limit=50, page_token="")

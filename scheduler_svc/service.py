@@ -86,7 +86,8 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
         self, request: service_pb2.RunObjectiveNowRequest, context: Any
     ) -> service_pb2.RunObjectiveNowResponse:
         callctx.require_admin()  # firing outside the schedule is an admin's decision
-        fired = await self._firer.run_now(request.id, int(self._clock() * 1000))
+        now_ms = int(self._clock() * 1000)
+        fired = await self._firer.run_now(request.id, now_ms, request.idempotency_key)
         return service_pb2.RunObjectiveNowResponse(run=convert.run(fired.run))
 
     async def ListObjectiveRuns(

@@ -42,6 +42,7 @@ class CreateObjectiveRequest(_message.Message):
     FAILURE_BACKOFF_SECONDS_FIELD_NUMBER: _builtins.int
     FAILURE_BACKOFF_MAX_SECONDS_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     """Owning workspace; required."""
     context_id: _builtins.str
@@ -79,6 +80,10 @@ class CreateObjectiveRequest(_message.Message):
     verified caller, an admin certificate as itself or the admin a trusted relay asserts
     with the relay (`admin:alice via svc:orchestrator`).
     """
+    idempotency_key: _builtins.str
+    """Optional: a create repeated with the same key returns the objective the first one
+    made (unchanged) instead of creating another.
+    """
     def __init__(
         self,
         *,
@@ -99,10 +104,11 @@ class CreateObjectiveRequest(_message.Message):
         failure_backoff_seconds: _builtins.int = ...,
         failure_backoff_max_seconds: _builtins.int = ...,
         actor: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active", "actor", b"actor", "catchup_window_seconds", b"catchup_window_seconds", "context_id", b"context_id", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_backoff_max_seconds", b"failure_backoff_max_seconds", "failure_backoff_seconds", b"failure_backoff_seconds", "max_consecutive_failures", b"max_consecutive_failures", "next_run_unix", b"next_run_unix", "overlap_policy", b"overlap_policy", "prompt", b"prompt", "run_at_unix", b"run_at_unix", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active", "actor", b"actor", "catchup_window_seconds", b"catchup_window_seconds", "context_id", b"context_id", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_backoff_max_seconds", b"failure_backoff_max_seconds", "failure_backoff_seconds", b"failure_backoff_seconds", "idempotency_key", b"idempotency_key", "max_consecutive_failures", b"max_consecutive_failures", "next_run_unix", b"next_run_unix", "overlap_policy", b"overlap_policy", "prompt", b"prompt", "run_at_unix", b"run_at_unix", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
     _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015

@@ -119,3 +119,37 @@ async def test_notify_event_errors(stack: Stack) -> None:
     assert no_ws.details.get("field") == "workspace_id"
     nothing = await notify(rpc.NotifyEventRequest(workspace_id=WS, event_key="nobody.listens"))
     assert list(nothing.runs) == [] and nothing.event_id
+
+
+async def test_a_repeated_run_now_with_its_key_is_the_first_run(stack: Stack) -> None:
+    obj = await _create(stack, trigger_type="schedule", cron_expr="0 7 * * *")
+    sched = stack.scheduler()
+    req = rpc.RunObjectiveNowRequest(id=obj.id, idempotency_key="retry-1")
+    first = (await sched.RunObjectiveNow(req, timeout=5)).run
+    again = (await sched.RunObjectiveNow(req, timeout=5)).run
+    assert (again.id, again.task_id, again.status) == (first.id, first.task_id, "queued")
+    (task,) = await stack.tasks(WS)
+    assert task.run_key == f"objective:{obj.id}:manual:retry-1"
+    other = rpc.RunObjectiveNowRequest(id=obj.id, idempotency_key="retry-2")
+    assert (await sched.RunObjectiveNow(other, timeout=5)).run.status == "skipped"
+    assert len(await _runs(stack, obj.id)) == 2  # the first run and the skipped one
+
+
+async def test_a_repeated_create_with_its_key_is_the_first_objective(stack: Stack) -> None:
+    sched = stack.scheduler()
+    req = rpc.CreateObjectiveRequest(
+        workspace_id=WS,
+        context_id="ctx-1",
+        title="Monitor: example.com",
+        prompt="Monitor it",
+        trigger_type="schedule",
+        cron_expr="0 */6 * * *",
+        idempotency_key="monitor-msg-42",
+    )
+    first = (await sched.CreateObjective(req, timeout=5)).objective
+    again = (await sched.CreateObjective(req, timeout=5)).objective
+    assert again.id == first.id and again.created_at_unix == first.created_at_unix
+    listed = await sched.ListObjectives(rpc.ListObjectivesRequest(workspace_id=WS), timeout=5)
+    assert [o.id for o in listed.items] == [first.id]
+    req.idempotency_key = "monitor-msg-43"
+    assert (await sched.CreateObjective(req, timeout=5)).objective.id != first.id
