@@ -73,13 +73,16 @@ class Firer:
         on_time = "at" if obj.trigger_type == "at" else "schedule"
         for i, slot in enumerate(plan.missed):
             last = plan.fire is None and i == len(plan.missed) - 1
+            note = why
+            if i == 0 and plan.unlisted_since:  # never silent: say what is not listed
+                note += f"; the missed slots from {plan.unlisted_since} to here are not listed"
             await self._record(
                 obj,
                 "missed",
                 on_time,
                 slot,
                 plan.next_run if last else keep,
-                error=why,
+                error=note,
                 token=token,
             )
             self.missed += 1

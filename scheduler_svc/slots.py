@@ -97,6 +97,9 @@ class Plan:
     trigger: str  # schedule, at or catch_up
     next_run: int  # the next slot after now; 0 when none (a fired `at`)
     missed: list[int] = field(default_factory=list)  # older slots, oldest first
+    # When more than MAX_MISSED slots were missed: the first of them (the oldest record
+    # says that the slots from here to it are not listed one by one); 0 otherwise.
+    unlisted_since: int = 0
 
 
 def plan(obj: stored.Objective, now: int, window: int) -> Plan:
@@ -123,8 +126,10 @@ def plan(obj: stored.Objective, now: int, window: int) -> Plan:
             nxt = cad.next_after(nxt)
     older.sort()
     late = now - latest
-    if late <= ON_TIME_GRACE:
-        return Plan(latest, on_time, nxt, older)
-    if late <= window:
-        return Plan(latest, "catch_up", nxt, older)
-    return Plan(None, on_time, nxt, [*older, latest][-MAX_MISSED:])
+    if late <= ON_TIME_GRACE or late <= window:
+        kept, fire = older, latest
+    else:
+        kept, fire = [*older, latest][-MAX_MISSED:], None
+    since = first if kept and kept[0] > first else 0
+    trigger = on_time if late <= ON_TIME_GRACE or fire is None else "catch_up"
+    return Plan(fire, trigger, nxt, kept, since)

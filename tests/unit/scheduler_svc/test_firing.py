@@ -106,6 +106,8 @@ async def test_a_long_downtime_is_never_a_burst(firing: Stack) -> None:
     _advance(firing, 86_400)  # a day of one-second slots
     runs = await _runs_count(firing, obj.id, MAX_MISSED + 1)
     assert sum(r.status == "missed" for r in runs) == MAX_MISSED
+    oldest = min((r for r in runs if r.status == "missed"), key=lambda r: r.scheduled_for_unix)
+    assert f"from {START + 1} to here are not listed" in oldest.error
     assert len(await firing.tasks(WS)) == 1
 
 

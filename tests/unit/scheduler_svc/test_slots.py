@@ -58,6 +58,7 @@ def test_missed_slots_are_capped() -> None:
     plan = slots.plan(_cron(first, "@every 1m"), first + 60 * 10_000 + 5, window=3600)
     assert plan.fire == first + 60 * 10_000
     assert len(plan.missed) == slots.MAX_MISSED and plan.missed[-1] == first + 60 * 9_999
+    assert plan.unlisted_since == first  # the oldest record says so
 
 
 async def test_losing_the_lease_ends_leading_at_once(pki: PkiPaths, tmp_path: Path) -> None:
