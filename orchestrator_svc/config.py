@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from orchestrator_svc.actions.sandbox import DEFAULT_ALLOWED
 from svckit.config import ServiceSettings
 
 
@@ -28,6 +29,26 @@ class OrchestratorSettings(ServiceSettings):
     task_claim_wait_ms: int = Field(10_000, ge=0, le=30_000)
     # On SIGTERM, running tasks get this long to finish before their leases are released.
     worker_drain_seconds: float = Field(10.0, ge=0, le=600)
+
+    # Approved actions (REFERENCE.md §11 names). SMTP: the `send_email` plugin.
+    smtp_host: str = ""
+    smtp_port: int = Field(587, ge=0, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    # Refuse to send when the server does not offer STARTTLS (else it is used when offered).
+    smtp_require_tls: bool = False
+    # CA bundle that verifies the SMTP server's certificate (a private relay); "" = system's.
+    smtp_ca_file: str = ""
+    # The `run_command` plugin: registered only when enabled; comma-separated allow list.
+    sandbox_enabled: bool = True
+    sandbox_allowed_commands: str = DEFAULT_ALLOWED
+    sandbox_timeout_seconds: float = Field(20.0, gt=0, le=3600)
+    sandbox_max_output_bytes: int = Field(512_000, ge=256, le=16_000_000)
+    # The webhook plugin: hosts, addresses or networks (CIDR) it may reach although they
+    # are loopback, private or link-local; comma-separated.
+    webhook_allowed_hosts: str = ""
+    webhook_timeout_seconds: float = Field(15.0, gt=0, le=600)
 
     @property
     def workspaces(self) -> Path:

@@ -9,14 +9,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc import audit
+from store_svc import audit, notices
 from store_svc.common import Clock, clamp, key_page, or_none, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
 from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 
 STATUSES = ("pending", "approved", "denied", "expired")
-EXECUTION = ("succeeded", "failed", "skipped")
+# running: the effect is about to happen (written before it); the others are outcomes,
+# written after it; unknown: it started and its outcome was lost (never repeated).
+EXECUTION = ("running", "succeeded", "failed", "skipped", "unknown")
+_FROM = {"running": "('not_executed', 'queued')"}
 _REQUIRED = (
     "workspace_id",
     "context_id",
@@ -199,15 +202,19 @@ class Approvals:
         now = self._now()
         p = {"id": aid, "s": state, "m": or_none(message), "pl": or_none(plugin), "at": at or now}
 
+        start = state == "running"
+        allowed = _FROM.get(state, "('not_executed', 'queued', 'running')")
+        executed = "NULL" if start else ":at"
+        sql = (
+            "UPDATE action_approvals SET execution_status = :s, execution_message = :m,"
+            f" executor_plugin = :pl, executed_at_unix = {executed}, updated_at_unix = :at"
+            f" WHERE id = :id AND status = 'approved' AND execution_status IN {allowed}"
+            " RETURNING *"
+        )
+
         def run(c: Conn) -> Row:
-            row = c.one(
-                "UPDATE action_approvals SET execution_status = :s, execution_message = :m,"
-                " executor_plugin = :pl, executed_at_unix = :at, updated_at_unix = :at"
-                " WHERE id = :id AND status = 'approved'"
-                " AND execution_status IN ('not_executed', 'queued')"
-                " RETURNING *",
-                p,
-            )
+            before = c.one("SELECT execution_status FROM action_approvals WHERE id = :id", p)
+            row = c.one(sql, p)
             if row is None:
                 old = c.one("SELECT * FROM action_approvals WHERE id = :id", p)
                 if old is None:
@@ -218,9 +225,14 @@ class Approvals:
                         status=view(old, now)["status"],
                     )
                 raise FailedPrecondition(
-                    "execution was already recorded", execution_status=old["execution_status"]
+                    f"execution is already {old['execution_status']}",
+                    execution_status=old["execution_status"],
                 )
-            _audit_execution(c, self._keys, now, actor, "approval.executed", row)
+            action = "approval.started" if start else "approval.executed"
+            was = before["execution_status"] if before else ""
+            _audit_execution(c, self._keys, now, actor, action, row, was)
+            if not start:
+                notices.action_outcome(c, self._keys, row, int(row["updated_at_unix"]))
             return row
 
         return await self._db.write(run)
@@ -248,8 +260,11 @@ class Approvals:
         return await self._db.write(run)
 
 
-def _audit_execution(c: Conn, keys: Keys, now: int, actor: str, action: str, row: Row) -> None:
-    """Audit a step of an approved action's execution (queued with its task, executed)."""
+def _audit_execution(
+    c: Conn, keys: Keys, now: int, actor: str, action: str, row: Row, was: str = "not_executed"
+) -> None:
+    """Audit a step of an approved action's execution (queued with its task, started,
+    executed); `was` is the execution status before it."""
     audit.append(
         c,
         keys,
@@ -259,7 +274,7 @@ def _audit_execution(c: Conn, keys: Keys, now: int, actor: str, action: str, row
         "approval",
         row["id"],
         row["workspace_id"],
-        before={"execution_status": "not_executed"},
+        before={"execution_status": was},
         after=_summary(row),
     )
 

@@ -19,6 +19,7 @@ from store_svc.approvals import Approvals
 from store_svc.audit import Audit
 from store_svc.authz import ALLOW
 from store_svc.config import StoreSettings
+from store_svc.db.base import libpq_url
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
 from store_svc.deps import Deps
@@ -54,8 +55,8 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
             task_service_pb2_grpc.add_TaskServiceServicer_to_server,
             TaskService(
                 Tasks(db, clock, keys, wake),
-                Queue(db, clock, keys, backoff, wake),
-                DeadLetters(db, clock, keys),
+                Queue(db, clock, keys, backoff, wake, settings.task_claim_recheck_ms / 1000),
+                DeadLetters(db, clock, keys, wake),
             ),
             PKG + "TaskService",
         ),
@@ -105,4 +106,12 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
             PKG + "AuditService",
         ),
     ]
-    return Service("store", settings, defs, allow=ALLOW)
+    service = Service("store", settings, defs, allow=ALLOW)
+    url = settings.database_url
+    if url.startswith("postgres"):  # other replicas may share the database: tell them
+        from store_svc.db.pg_wakeups import PgWakeRelay  # psycopg only with PostgreSQL
+
+        relay = PgWakeRelay(libpq_url(url), wake)
+        service.on_start.append(relay.start)
+        service.on_stop.append(relay.stop)
+    return service

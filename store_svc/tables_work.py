@@ -79,6 +79,8 @@ class DeadLetter(SQLModel, table=True):
     replayed_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+    # the task its replay created (the dead task stays dead)
+    replayed_as: str | None = None
 
 
 class Objective(SQLModel, table=True):

@@ -303,7 +303,11 @@ class RecordExecutionRequest(_message.Message):
     id: _builtins.str
     """Approval id."""
     execution_status: _builtins.str
-    """succeeded, failed or skipped."""
+    """running (written before the effect, from not_executed or queued), or an outcome written
+    after it: succeeded, failed, skipped, or unknown (it started and its outcome was lost;
+    never repeated). An outcome also posts a notice to the requesting chat (delivery key
+    approval:<id>:<status>).
+    """
     execution_message: _builtins.str
     """Message."""
     executor_plugin: _builtins.str
