@@ -1,8 +1,8 @@
 """Objectives fire: a creation idempotency key on objectives (unique when set) and an index
 for the scheduler's look at the open runs of every objective.
 
-Revision ID: 0009_objective_keys
-Revises: 0008_task_results_cancel
+Revision ID: 0010_objective_keys
+Revises: 0009_replayed_as
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_objective_keys"
-down_revision = "0008_task_results_cancel"
+revision = "0010_objective_keys"
+down_revision = "0009_replayed_as"
 branch_labels = None
 depends_on = None
 
