@@ -24,7 +24,7 @@ from agent_runtime.orchestrator.v1 import resources_pb2 as orch
 from agent_runtime.orchestrator.v1 import service_pb2 as orch_rpc
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
 from bench._common import figures, parse_args, percentile
-from scheduler_svc.clients import OrchestratorTasks, StoreLease, StoreNotices, StoreObjectives
+from scheduler_svc.clients import OrchestratorTasks, StoreLease, StoreObjectives
 from scheduler_svc.config import SchedulerSettings
 from scheduler_svc.deps import Deps
 from scheduler_svc.loop import PARALLEL
@@ -76,7 +76,7 @@ async def lateness(pki: PkiPaths, store_port: int, orch_port: int, n: int) -> li
     orch_ch = testing.client_channel(pki, orch_port, "svc:scheduler")
     async with store_ch, orch_ch:
         store, tasks = StoreObjectives(store_ch), Timed(OrchestratorTasks(orch_ch))
-        deps = Deps(store, tasks, StoreLease(store_ch), StoreNotices(store_ch))
+        deps = Deps(store, tasks, StoreLease(store_ch))
         settings = SchedulerSettings(scheduler_lease_ttl_seconds=30.0)
         firing = build_loop(settings, deps)
         due = math.ceil(time.time()) + 2 + math.ceil(n / CREATE_PER_S)

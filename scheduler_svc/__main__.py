@@ -7,7 +7,6 @@ from scheduler_svc.clients import (
     RETRY_METHODS,
     OrchestratorTasks,
     StoreLease,
-    StoreNotices,
     StoreObjectives,
 )
 from scheduler_svc.config import SchedulerSettings
@@ -42,7 +41,6 @@ def main() -> None:
             objectives=StoreObjectives(store),
             tasks=OrchestratorTasks(orchestrator),
             leases=StoreLease(store),
-            notifier=StoreNotices(store),
         )
         service = build_server(settings, deps)
 

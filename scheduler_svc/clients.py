@@ -10,18 +10,12 @@ import grpc
 from agent_runtime.orchestrator.v1 import resources_pb2 as orch
 from agent_runtime.orchestrator.v1 import service_pb2 as orch_rpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
-from agent_runtime.store.v1 import delivery_service_pb2 as delivery_rpc
 from agent_runtime.store.v1 import lease_pb2
 from agent_runtime.store.v1 import lease_service_pb2 as lease_rpc
 from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
-from agent_runtime.store.v1 import workspace_service_pb2 as workspace_rpc
-from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceStub
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
-from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
-from scheduler_svc import notices
-from svckit import errors
 from svckit.calls import call
 
 OBJECTIVE_SERVICE = "/agent_runtime.store.v1.ObjectiveService/"
@@ -140,37 +134,6 @@ class StoreObjectives:
             self._stub.FinishObjectiveRun, request, refused=REFUSED
         )
         return reply.objective
-
-
-class StoreNotices:
-    """Auto-pause notices into the store's outbox (the delivery ledger connectors_svc
-    drains), one per admin context of the objective's workspace."""
-
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        self._contexts = WorkspaceServiceStub(channel)
-        self._outbox = DeliveryServiceStub(channel)
-
-    async def auto_paused(self, obj: stored.Objective) -> int:
-        request = workspace_rpc.ListContextsRequest(
-            workspace_id=obj.workspace_id, admin_only=True, page_size=500
-        )
-        reply: workspace_rpc.ListContextsResponse = await call(
-            self._contexts.ListContexts, request, refused=REFUSED
-        )
-        queued = 0
-        for ctx in reply.items:
-            create = delivery_rpc.CreateDeliveryRequest(
-                idempotency_key=notices.auto_paused_key(obj, ctx.id),
-                connector=ctx.connector,
-                chat_id=ctx.external_id,
-                text=notices.auto_paused_text(obj),
-            )
-            try:
-                await call(self._outbox.CreateDelivery, create, refused=REFUSED)
-            except errors.AlreadyExists:
-                continue  # queued before (a retry after a lost reply)
-            queued += 1
-        return queued
 
 
 class StoreLease:

@@ -82,14 +82,6 @@ class TaskQueue(Protocol):
     async def get(self, task_id: str) -> orch.Task: ...
 
 
-class Notifier(Protocol):
-    """Tells a workspace's admin channels about an objective (through the store's outbox)."""
-
-    async def auto_paused(self, obj: stored.Objective) -> int:
-        """Queue the auto-pause notice to each admin channel; how many were queued."""
-        ...
-
-
 class LeaseStore(Protocol):
     """Leader leases (the store's LeaseService); ABORTED (svckit.errors.Aborted) when another
     holder has the lease."""
@@ -108,6 +100,5 @@ class Deps:
     objectives: ObjectiveStore
     tasks: TaskQueue
     leases: LeaseStore
-    notifier: Notifier
     # Wall clock, unix seconds (a float): when slots are due.
     clock: Callable[[], float] = field(default=time.time)

@@ -2,7 +2,8 @@
 open run whose task has finished with the task's status and duration, level-triggered, so
 no outcome is lost if a notification is (none is sent: the orchestrator never calls the
 scheduler). A failure moves the next run back by the failure backoff; the store pauses the
-objective after `max_consecutive_failures` in a row and the admins are told. No grpc."""
+objective after `max_consecutive_failures` in a row and, in the same transaction, queues the
+notice to the workspace's admin channels in its outbox. No grpc."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from agent_runtime.orchestrator.v1 import resources_pb2 as orch
 from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
 from scheduler_svc import slots
-from scheduler_svc.deps import Notifier, ObjectiveStore, TaskQueue
+from scheduler_svc.deps import ObjectiveStore, TaskQueue
 from scheduler_svc.leader import LEASE_NAME
 from svckit import errors
 
@@ -76,10 +77,9 @@ class Reconciler:
         self,
         objectives: ObjectiveStore,
         tasks: TaskQueue,
-        notifier: Notifier,
         policy: FailurePolicy,
     ) -> None:
-        self._store, self._tasks, self._notify, self._policy = objectives, tasks, notifier, policy
+        self._store, self._tasks, self._policy = objectives, tasks, policy
         self.closed = 0
 
     async def open_runs(self) -> list[stored.ObjectiveRun]:
@@ -136,13 +136,10 @@ class Reconciler:
                 return False  # closed meanwhile (by a previous leader): nothing to do
             raise
         if obj is not None and obj.active and not after.active and after.auto_paused_reason:
+            # the store queued the notice to the admin channels in the same transaction
             log.warning(
                 "objective auto-paused: %s",
                 after.auto_paused_reason,
                 extra={"objective_id": obj.id},
             )
-            try:
-                await self._notify.auto_paused(after)
-            except Exception:  # the pause stands; the notice is lost (logged)
-                log.exception("auto-pause notice not queued", extra={"objective_id": obj.id})
         return True

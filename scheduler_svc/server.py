@@ -39,7 +39,7 @@ def build_loop(
         settings.objective_failure_backoff_seconds,
         settings.objective_failure_backoff_max_seconds,
     )
-    reconciler = Reconciler(deps.objectives, deps.tasks, deps.notifier, policy)
+    reconciler = Reconciler(deps.objectives, deps.tasks, policy)
     lead = leadership or Leadership(deps.leases, settings.scheduler_lease_ttl_seconds)
     return FiringLoop(
         deps.objectives, firer, reconciler, lead, deps.clock, settings.scheduler_tick_seconds

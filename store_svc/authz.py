@@ -85,7 +85,7 @@ RULES: dict[str, list[str]] = {
     "CompleteInbound": [GW],
     "CheckImapIngested": [CONN, ADMIN],
     "MarkImapIngested": [CONN],
-    "CreateDelivery": [CONN, SCHED],  # the scheduler's auto-pause notices
+    "CreateDelivery": [CONN],
     "GetDelivery": [CONN, GW, ADMIN],
     "UpdateDelivery": [CONN],
     "ListDeliveries": [CONN, GW, ADMIN],

@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from store_svc import audit
+from store_svc import audit, notices
 from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
@@ -100,6 +100,8 @@ def _after_run(
         audit.append(
             c, keys, at, actor, action, "objective", row["id"], row["workspace_id"], before, after
         )
+        if not changes["active"] and new["auto_paused_reason"]:
+            notices.objective_paused(c, keys, new, at)  # in the pause's own transaction
     return new
 
 

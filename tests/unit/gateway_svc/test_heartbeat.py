@@ -11,7 +11,7 @@ from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
 from scheduler_svc import deps as scheduler_deps
-from scheduler_svc.clients import OrchestratorTasks, StoreLease, StoreNotices, StoreObjectives
+from scheduler_svc.clients import OrchestratorTasks, StoreLease, StoreObjectives
 from scheduler_svc.config import SchedulerSettings
 from scheduler_svc.server import build_server as build_scheduler
 from svckit import testing
@@ -54,7 +54,6 @@ async def test_heartbeat_checks_each_backend(tmp_path: Path) -> None:
         objectives=StoreObjectives(down),
         tasks=OrchestratorTasks(down),
         leases=StoreLease(down),
-        notifier=StoreNotices(down),
     )
     scheduler = build_scheduler(SchedulerSettings(**ports0, scheduler_firing=False), sched_deps)
     async with testing.serving(scheduler) as sched_ports:

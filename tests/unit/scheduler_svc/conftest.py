@@ -32,7 +32,6 @@ from scheduler_svc.clients import (
     RETRY_METHODS,
     OrchestratorTasks,
     StoreLease,
-    StoreNotices,
     StoreObjectives,
 )
 from scheduler_svc.config import SchedulerSettings
@@ -105,7 +104,6 @@ async def serving_scheduler(
         objectives=StoreObjectives(store),
         tasks=OrchestratorTasks(orch),
         leases=StoreLease(store),
-        notifier=StoreNotices(store),
         **({"clock": clock} if clock else {}),
     )
     loop = build_loop(config, deps)

@@ -101,7 +101,9 @@ async def test_five_failures_in_a_row_pause_with_the_reason_and_a_notice(firing:
     assert not got.HasField("next_run_unix")
     assert [e.error for e in got.recent_errors] == [f"boom {n}" for n in range(1, 6)]
 
-    (notice,) = await firing.outbox()
+    outbox = await firing.outbox()
+    (notice,) = [d for d in outbox if d.idempotency_key.startswith(f"objective:{obj.id}:")]
+    assert notice.idempotency_key == f"objective:{obj.id}:auto-paused:5"
     assert (notice.connector, notice.chat_id, notice.status) == ("telegram", "ops-chat", "pending")
     assert obj.id in notice.text and "auto-paused after 5 consecutive failures" in notice.text
 

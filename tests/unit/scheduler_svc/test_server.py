@@ -11,7 +11,7 @@ import pytest
 from agent_runtime.scheduler.v1 import service_pb2, service_pb2_grpc
 from scheduler_svc.authz import ALLOW
 from scheduler_svc.config import SchedulerSettings
-from scheduler_svc.deps import Deps, LeaseStore, Notifier, ObjectiveStore, TaskQueue
+from scheduler_svc.deps import Deps, LeaseStore, ObjectiveStore, TaskQueue
 from scheduler_svc.server import SERVICE_NAME, build_server
 from svckit import testing
 from svckit.pki import PkiPaths
@@ -38,7 +38,6 @@ async def ports(pki: PkiPaths) -> AsyncIterator[Ports]:
         objectives=cast(ObjectiveStore, none),
         tasks=cast(TaskQueue, none),
         leases=cast(LeaseStore, none),
-        notifier=cast(Notifier, none),
     )
     async with testing.serving(build_server(settings, deps)) as ports:
         yield ports
