@@ -112,3 +112,23 @@ def action_outcome(c: Conn, keys: Keys, approval: Row, now_s: int) -> bool:
         text = f"Action `{approval['id']}` failed: {message or status}"
     key = f"approval:{approval['id']}:{status}"
     return write(c, keys, key, approval["connector"], approval["external_id"], text, now_s)
+
+
+def objective_paused(c: Conn, keys: Keys, obj: Row, now_s: int) -> int:
+    """The auto-pause of an objective, to the workspace's admin contexts, with how to resume;
+    keyed `objective:<id>:auto-paused:<failure count>` (one notice per pause)."""
+    text = (
+        f"Objective paused: {obj['title']} (`{obj['id']}`) was {obj['auto_paused_reason']}."
+        f" Last error: {_cut(obj.get('last_error') or 'none recorded', 800)}."
+        f' Resume it with POST /api/v1/objectives/active {{"id": "{obj["id"]}", "active": true}}'
+        " or from the TUI's objectives view."
+    )
+    written, seen = 0, set()
+    for i, target in enumerate(_admins(c, obj["workspace_id"])):
+        where = (str(target["connector"]).lower(), str(target["external_id"]))
+        if where in seen:
+            continue
+        seen.add(where)
+        key = f"objective:{obj['id']}:auto-paused:{obj['failure_count']}"
+        written += write(c, keys, key + (f":{target['id']}" if i else ""), *where, text, now_s)
+    return written

@@ -88,6 +88,7 @@ class Objective(SQLModel, table=True):
     __table_args__ = (
         Index("idx_objectives_due", "active", "trigger_type", "next_run_unix"),
         Index("idx_objectives_seq", "workspace_id", "seq"),
+        Index("idx_objectives_idempotency", "idempotency_key", unique=True),
     )
     id: str = Field(primary_key=True)
     workspace_id: str
@@ -122,6 +123,8 @@ class Objective(SQLModel, table=True):
     failure_backoff_max_seconds: int = Field(default=0, sa_column=_big(0))
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+    # the creator's key: a repeated create with it returns this objective
+    idempotency_key: str | None = None
 
 
 class ObjectiveRun(SQLModel, table=True):
@@ -129,6 +132,7 @@ class ObjectiveRun(SQLModel, table=True):
     __table_args__ = (
         Index("idx_objective_runs_objective", "objective_id", "started_at_unix"),
         Index("idx_objective_runs_seq", "objective_id", "seq"),
+        Index("idx_objective_runs_open", "outcome", "seq"),
     )
     id: str = Field(primary_key=True)
     objective_id: str  # no foreign key: a run outlives its deleted objective

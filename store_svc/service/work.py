@@ -103,7 +103,11 @@ class ObjectiveService(ObjectiveServiceServicer):
         self, request: orpc.ListObjectiveRunsRequest, context: Ctx
     ) -> orpc.ListObjectiveRunsResponse:
         rows, token = await self._runs.list(
-            request.objective_id, request.limit, request.page_token, list(request.outcomes)
+            request.objective_id,
+            request.limit,
+            request.page_token,
+            list(request.outcomes),
+            request.any_objective,
         )
         return orpc.ListObjectiveRunsResponse(
             items=[to_msg(Run, r) for r in rows], next_page_token=token
