@@ -1,7 +1,7 @@
 """Sensitive-tool grants per context (GrantService), persisted instead of in memory.
 
-Revision ID: 0011_sensitive_grants
-Revises: 0010_approval_idempotency
+Revision ID: 0012_sensitive_grants
+Revises: 0011_approval_idempotency
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_sensitive_grants"
-down_revision = "0010_approval_idempotency"
+revision = "0012_sensitive_grants"
+down_revision = "0011_approval_idempotency"
 branch_labels = None
 depends_on = None
 

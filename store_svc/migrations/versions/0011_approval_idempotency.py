@@ -1,7 +1,7 @@
 """Approvals created once: CreateApproval's idempotency key, unique (NULL when none).
 
-Revision ID: 0010_approval_idempotency
-Revises: 0009_replayed_as
+Revision ID: 0011_approval_idempotency
+Revises: 0010_objective_keys
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_approval_idempotency"
-down_revision = "0009_replayed_as"
+revision = "0011_approval_idempotency"
+down_revision = "0010_objective_keys"
 branch_labels = None
 depends_on = None
 
