@@ -9,7 +9,7 @@ from prometheus_client import Gauge
 
 from orchestrator_svc.actions.compose import plugins
 from orchestrator_svc.actions.runner import ActionExecutor
-from orchestrator_svc.agent import NoModelAgent
+from orchestrator_svc.agent_build import build_agent
 from orchestrator_svc.agent_tasks import AgentTaskExecutor, TurnExecutor
 from orchestrator_svc.clients import (
     QmdClient,
@@ -40,7 +40,7 @@ def compose(
         store = open_store_channel(settings)
         qmd_channel = open_qmd_channel(settings)
         qmd = QmdClient(qmd_channel)
-        agent = NoModelAgent(qmd)  # the LLM loop (issue #10 part 2) replaces this
+        agent = build_agent(settings, store, qmd_channel)
         agent_task = AgentTaskExecutor(agent, settings.workspaces, time.time)
         approvals = StoreApprovals(store)
         executors = Executors(

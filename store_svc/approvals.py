@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc import audit, notices
+from store_svc import audit, grants, notices
 from store_svc.common import Clock, clamp, key_page, or_none, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
@@ -20,6 +20,7 @@ STATUSES = ("pending", "approved", "denied", "expired")
 # written after it; unknown: it started and its outcome was lost (never repeated).
 EXECUTION = ("running", "succeeded", "failed", "skipped", "unknown")
 _FROM = {"running": "('not_executed', 'queued')"}
+KEY_MAX = 200
 _REQUIRED = (
     "workspace_id",
     "context_id",
@@ -69,11 +70,21 @@ class Approvals:
         return self._clock.now_ms() // 1000
 
     async def create(self, req: Mapping[str, Any]) -> Row:
+        """A pending approval (see `create_once`)."""
+        return (await self.create_once(req))[0]
+
+    async def create_once(self, req: Mapping[str, Any]) -> tuple[Row, bool]:
+        """A pending approval and True; with an `idempotency_key` that already created one,
+        that approval (as it is now) and False: nothing is created twice, concurrent
+        requests included."""
         row: Row = {k: required(k, str(req.get(k, ""))) for k in _REQUIRED}
         row["connector"] = row["connector"].lower()
         ttl = int(req.get("ttl_seconds") or 0)
         if ttl < 0:
             raise InvalidArgument("ttl_seconds must not be negative", field="ttl_seconds")
+        key = str(req.get("idempotency_key", "")).strip()
+        if len(key) > KEY_MAX:
+            raise InvalidArgument("idempotency_key is too long", field="idempotency_key")
         now = self._now()
         row.update(
             id=self._keys.new_id("act_"),
@@ -86,13 +97,34 @@ class Approvals:
             updated_at_unix=now,
             # the configured TTL is the ceiling: a caller may only ask for less
             expires_at_unix=now + (min(ttl, self._ttl) if ttl else self._ttl),
+            idempotency_key=key or None,
+            approver_user_id=None,
             seq=self._keys.next_seq(),
         )
         cols = ", ".join(row)
-        sql = f"INSERT INTO action_approvals ({cols}) VALUES ({', '.join(':' + k for k in row)})"
+        sql = (
+            f"INSERT INTO action_approvals ({cols}) VALUES ({', '.join(':' + k for k in row)})"
+            " ON CONFLICT DO NOTHING"
+        )
+        by_key = "SELECT * FROM action_approvals WHERE idempotency_key = :k"
 
-        def run(c: Conn) -> Row:
-            c.run(sql, row)
+        use_grant = bool(req.get("use_grant"))
+
+        def run(c: Conn) -> tuple[Row, bool]:
+            if key:
+                hit = c.one(by_key, {"k": key})
+                if hit is not None:
+                    return hit, False
+            grant = (
+                grants.active(c, row["workspace_id"], row["context_id"], now) if use_grant else None
+            )
+            if grant is not None:
+                row.update(status="approved", approver_user_id=f"grant:{grant['granted_by']}")
+            if c.run(sql, row) != 1:
+                hit = c.one(by_key, {"k": key}) if key else None
+                if hit is None:
+                    raise FailedPrecondition("action approval could not be created")
+                return hit, False
             audit.append(
                 c,
                 self._keys,
@@ -108,9 +140,16 @@ class Approvals:
                     "expires_at_unix": row["expires_at_unix"],
                 },
             )
-            return row
+            if grant is not None:
+                approver = str(row["approver_user_id"])
+                audit.append(
+                    c, self._keys, now, approver, "approval.approved", "approval",
+                    row["id"], row["workspace_id"], after=_summary(row),
+                )  # fmt: skip
+            return row, True
 
-        return await self._db.write(run)
+        found, created = await self._db.write(run)
+        return view(found, now), created
 
     async def get(self, approval_id: str) -> Row:
         aid = required("id", approval_id)

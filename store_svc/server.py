@@ -7,6 +7,7 @@ from agent_runtime.store.v1 import (
     approval_service_pb2_grpc,
     audit_service_pb2_grpc,
     delivery_service_pb2_grpc,
+    grant_service_pb2_grpc,
     identity_service_pb2_grpc,
     journal_service_pb2_grpc,
     lease_service_pb2_grpc,
@@ -23,6 +24,7 @@ from store_svc.db.base import libpq_url
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
 from store_svc.deps import Deps
+from store_svc.grants import Grants
 from store_svc.identities import Identities
 from store_svc.journal import Journal
 from store_svc.keys import Keys
@@ -31,6 +33,7 @@ from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from store_svc.pairing import Pairings
 from store_svc.queue import Backoff, Queue
+from store_svc.service.grants import GrantService
 from store_svc.service.ledgers import AuditService, DeliveryService, JournalService, LeaseService
 from store_svc.service.people import IdentityService, PairingService
 from store_svc.service.tasks import TaskService
@@ -99,6 +102,11 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
             approval_service_pb2_grpc.add_ApprovalServiceServicer_to_server,
             ApprovalService(Approvals(db, clock, keys, settings.approval_ttl_seconds)),
             PKG + "ApprovalService",
+        ),
+        ServiceDef(
+            grant_service_pb2_grpc.add_GrantServiceServicer_to_server,
+            GrantService(Grants(db, clock, keys)),
+            PKG + "GrantService",
         ),
         ServiceDef(
             audit_service_pb2_grpc.add_AuditServiceServicer_to_server,

@@ -154,7 +154,10 @@ class ObjectiveRun(SQLModel, table=True):
 
 class ActionApproval(SQLModel, table=True):
     __tablename__ = "action_approvals"
-    __table_args__ = (Index("idx_action_approvals_status", "status", "created_at_unix"),)
+    __table_args__ = (
+        Index("idx_action_approvals_status", "status", "created_at_unix"),
+        Index("idx_action_approvals_idempotency", "idempotency_key", unique=True),
+    )
     id: str = Field(primary_key=True)
     workspace_id: str
     context_id: str
@@ -178,5 +181,18 @@ class ActionApproval(SQLModel, table=True):
     updated_at_unix: int = Field(sa_column=_big())
     expires_at_unix: int = Field(default=0, sa_column=_big(0))
     task_id: str | None = None
+    # the caller's key (CreateApproval is idempotent by it); NULL when none was given
+    idempotency_key: str | None = None
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+
+
+class SensitiveGrant(SQLModel, table=True):
+    """A context's standing grant for the agent's sensitive tools (one per context)."""
+
+    __tablename__ = "sensitive_grants"
+    workspace_id: str = Field(primary_key=True)
+    context_id: str = Field(primary_key=True)
+    granted_by: str
+    created_at_unix: int = Field(sa_column=_big())
+    expires_at_unix: int = Field(sa_column=_big())

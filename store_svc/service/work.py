@@ -121,8 +121,8 @@ class ApprovalService(ApprovalServiceServicer):
     async def CreateApproval(
         self, request: arpc.CreateApprovalRequest, context: Ctx
     ) -> arpc.CreateApprovalResponse:
-        row = await self._a.create(present(request))
-        return arpc.CreateApprovalResponse(approval=to_msg(Approval, row))
+        row, created = await self._a.create_once(present(request))
+        return arpc.CreateApprovalResponse(approval=to_msg(Approval, row), created=created)
 
     async def GetApproval(
         self, request: arpc.GetApprovalRequest, context: Ctx
