@@ -1,5 +1,5 @@
 """The real orchestrator process for bench.orchestrator, with a no-op executor in place of
-the agent for `general` tasks.
+the agent for `general` and `objective` tasks.
 
 A no-op task does nothing; its summary is the wall-clock time (unix nanoseconds) at which
 its worker started it, so the benchmark can measure dispatch (enqueue -> running) on one
@@ -23,4 +23,4 @@ class Noop:
 
 
 if __name__ == "__main__":
-    main({"general": Noop()})
+    main({"general": Noop(), "objective": Noop()})  # bench.scheduler fires objective tasks

@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from prometheus_client import Gauge
 
-from orchestrator_svc.agent import NoModelAgent
+from orchestrator_svc.actions.compose import plugins
+from orchestrator_svc.actions.runner import ActionExecutor
+from orchestrator_svc.agent_build import build_agent
 from orchestrator_svc.agent_tasks import AgentTaskExecutor, TurnExecutor
 from orchestrator_svc.clients import (
     QmdClient,
@@ -38,15 +40,16 @@ def compose(
         store = open_store_channel(settings)
         qmd_channel = open_qmd_channel(settings)
         qmd = QmdClient(qmd_channel)
-        agent = NoModelAgent(qmd)  # the LLM loop (issue #10 part 2) replaces this
+        agent = build_agent(settings, store, qmd_channel)
         agent_task = AgentTaskExecutor(agent, settings.workspaces, time.time)
+        approvals = StoreApprovals(store)
         executors = Executors(
             {
                 "turn": TurnExecutor(agent),
                 "general": agent_task,
                 "objective": agent_task,
                 "reindex_markdown": ReindexExecutor(qmd),
-                # `action` waits for the approved-action executors (issue #10 part 3)
+                "action": ActionExecutor(approvals, plugins(settings)),
                 **(extra or {}),
             }
         )
@@ -64,7 +67,7 @@ def compose(
             tasks=StoreTasks(store),
             watch_poll_seconds=settings.watch_poll_ms / 1000,
             pulse=pulse,
-            approvals=StoreApprovals(store),
+            approvals=approvals,
             workers=pool,
         )
         service = build_server(settings, deps)

@@ -11,7 +11,11 @@ from agent_runtime.store.v1 import task_pb2 as store
 from orchestrator_svc import artifacts
 from orchestrator_svc.agent import Agent, AgentRequest
 from orchestrator_svc.executors import Outcome, summary_of
+from svckit import errors
 from svckit.errors import FailedPrecondition
+
+# A chat turn does not wait for a retry minutes later: the person gets the reason now.
+_TRANSIENT = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED")
 
 
 def _request(task: store.Task, text: str) -> AgentRequest:
@@ -34,7 +38,14 @@ class TurnExecutor:
         self._agent = agent
 
     async def run(self, task: store.Task) -> Outcome:
-        reply = await self._agent.respond(_request(task, task.prompt))
+        try:
+            reply = await self._agent.respond(_request(task, task.prompt))
+        except errors.DomainError as exc:
+            # the turn fails at once with a reason a person can read (never "internal error")
+            later = " Please try again in a moment." if exc.code in _TRANSIENT else ""
+            raise FailedPrecondition(
+                f"I could not answer this time: {exc.message}.{later}"
+            ) from None
         return Outcome(summary=summary_of(reply.text), text=reply.text)
 
 

@@ -52,8 +52,8 @@ def dead_letter(row: store.DeadLetter, subject: store.Task | None) -> api.DeadLe
         created_at_unix=row.created_at_unix,
         replayed_at_unix=row.replayed_at_unix,
     )
-    if row.replayed_at_unix and row.subject_kind == "task":
-        out.replayed_as = row.subject_id  # the store queues the same task again
+    if row.replayed_at_unix:
+        out.replayed_as = row.replayed_as  # the new task (the dead one stays dead)
     if subject is not None:
         out.context_id = subject.context_id
         out.summary = subject.title

@@ -50,6 +50,10 @@ class ApprovalStore(Protocol):
         self, approval_id: str, task_id: str, actor: str
     ) -> approval_pb2.ActionApproval: ...
 
+    async def record(
+        self, approval_id: str, status: str, message: str, plugin: str
+    ) -> approval_pb2.ActionApproval: ...
+
 
 class Workers(Protocol):
     """The worker pool of this replica (`workers.WorkerPool`)."""

@@ -16,8 +16,10 @@ log = logging.getLogger("qmd_svc.clients")
 
 
 class SchedulerEvents:
-    """Reports `markdown.updated` to scheduler_svc. While the scheduler answers UNIMPLEMENTED
-    the event is logged instead (and not retried)."""
+    """Reports `markdown.updated` to scheduler_svc, which fires each matching event objective
+    once per path and 30-second change bucket (so a retried report fires nothing twice). A
+    scheduler answering UNIMPLEMENTED (an older one) gets the event logged instead, not
+    retried."""
 
     def __init__(self, channel: grpc.aio.Channel, timeout: float = 5.0) -> None:
         self._stub = scheduler_grpc.SchedulerServiceStub(channel)

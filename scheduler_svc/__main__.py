@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from scheduler_svc.clients import RETRY_METHODS, StoreObjectives
+from scheduler_svc.clients import (
+    ORCHESTRATOR_RETRY_METHODS,
+    RETRY_METHODS,
+    OrchestratorTasks,
+    StoreLease,
+    StoreObjectives,
+)
 from scheduler_svc.config import SchedulerSettings
 from scheduler_svc.deps import Deps
 from scheduler_svc.server import build_server
@@ -15,20 +21,35 @@ def main() -> None:
     settings = load_settings(SchedulerSettings)
 
     async def build() -> Service:
+        cert = settings.pki.service("scheduler")
         store = open_channel(
             settings.store_addr,
             settings.pki,
-            settings.pki.service("scheduler"),
+            cert,
             retry_methods=RETRY_METHODS,
             default_timeout=settings.rpc_timeout_seconds,
             relay_admin=True,  # the store's audit log names the admin behind a call, via us
         )
-        service = build_server(settings, Deps(objectives=StoreObjectives(store)))
+        orchestrator = open_channel(
+            settings.orchestrator_addr,
+            settings.pki,
+            cert,
+            retry_methods=ORCHESTRATOR_RETRY_METHODS,
+            default_timeout=settings.rpc_timeout_seconds,
+        )
+        deps = Deps(
+            objectives=StoreObjectives(store),
+            tasks=OrchestratorTasks(orchestrator),
+            leases=StoreLease(store),
+        )
+        service = build_server(settings, deps)
 
-        async def close_store() -> None:
+        async def close_channels() -> None:
+            await orchestrator.close()
             await store.close()
 
-        service.on_stop.append(close_store)
+        # first in, last run: after the firing loop has stopped and given up its lease
+        service.on_stop.insert(0, close_channels)
         return service
 
     run("scheduler", settings, build)

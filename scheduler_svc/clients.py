@@ -7,20 +7,36 @@ from collections.abc import Sequence
 
 import grpc
 
+from agent_runtime.orchestrator.v1 import resources_pb2 as orch
+from agent_runtime.orchestrator.v1 import service_pb2 as orch_rpc
+from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
+from agent_runtime.store.v1 import lease_pb2
+from agent_runtime.store.v1 import lease_service_pb2 as lease_rpc
 from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
+from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceStub
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
 from svckit.calls import call
 
 OBJECTIVE_SERVICE = "/agent_runtime.store.v1.ObjectiveService/"
+LEASE_SERVICE = "/agent_runtime.store.v1.LeaseService/"
+ORCHESTRATOR_SERVICE = "/agent_runtime.orchestrator.v1.OrchestratorService/"
 # Reads are safe to retry on UNAVAILABLE; writes are not (a create could land twice).
-RETRY_METHODS = tuple(
-    OBJECTIVE_SERVICE + m for m in ("GetObjective", "ListObjectives", "ListObjectiveRuns")
+# Taking or renewing a lease one already holds is idempotent.
+RETRY_METHODS = (
+    *(
+        OBJECTIVE_SERVICE + m
+        for m in ("GetObjective", "ListObjectives", "ListObjectiveRuns", "ListDueObjectives")
+    ),
+    *(LEASE_SERVICE + m for m in ("AcquireLease", "RenewLease")),
 )
+# The scheduler always enqueues with a run_key, which makes EnqueueTask idempotent.
+ORCHESTRATOR_RETRY_METHODS = tuple(ORCHESTRATOR_SERVICE + m for m in ("EnqueueTask", "GetTask"))
 
 # The store refusing the scheduler is a deployment fault, not the caller's: don't hand the
 # caller a PERMISSION_DENIED it can do nothing about.
 REFUSED = "the store refused the scheduler"
+ORCH_REFUSED = "the orchestrator refused the scheduler"
 
 
 class StoreObjectives:
@@ -43,10 +59,20 @@ class StoreObjectives:
         return reply.objective
 
     async def list(
-        self, workspace_id: str, *, active_only: bool, limit: int, page_token: str
+        self,
+        workspace_id: str,
+        *,
+        active_only: bool,
+        limit: int,
+        page_token: str,
+        event_key: str = "",
     ) -> tuple[builtins.list[stored.Objective], str]:
         request = store_rpc.ListObjectivesRequest(
-            workspace_id=workspace_id, active_only=active_only, limit=limit, page_token=page_token
+            workspace_id=workspace_id,
+            active_only=active_only,
+            limit=limit,
+            page_token=page_token,
+            event_key=event_key,
         )
         reply: store_rpc.ListObjectivesResponse = await call(
             self._stub.ListObjectives, request, refused=REFUSED
@@ -76,3 +102,84 @@ class StoreObjectives:
             self._stub.ListObjectiveRuns, request, refused=REFUSED
         )
         return list(reply.items), reply.next_page_token
+
+    async def due(self, now_unix: int, limit: int) -> builtins.list[stored.Objective]:
+        request = store_rpc.ListDueObjectivesRequest(now_unix=now_unix, limit=limit)
+        reply: store_rpc.ListDueObjectivesResponse = await call(
+            self._stub.ListDueObjectives, request, refused=REFUSED
+        )
+        return list(reply.items)
+
+    async def record(
+        self, request: store_rpc.RecordObjectiveRunRequest
+    ) -> tuple[stored.Objective, stored.ObjectiveRun]:
+        reply: store_rpc.RecordObjectiveRunResponse = await call(
+            self._stub.RecordObjectiveRun, request, refused=REFUSED
+        )
+        return reply.objective, reply.run
+
+    async def open_runs(
+        self, limit: int, page_token: str
+    ) -> tuple[builtins.list[stored.ObjectiveRun], str]:
+        request = store_rpc.ListObjectiveRunsRequest(
+            any_objective=True, limit=limit, page_token=page_token, outcomes=["queued", "running"]
+        )
+        reply: store_rpc.ListObjectiveRunsResponse = await call(
+            self._stub.ListObjectiveRuns, request, refused=REFUSED
+        )
+        return list(reply.items), reply.next_page_token
+
+    async def finish(self, request: store_rpc.FinishObjectiveRunRequest) -> stored.Objective:
+        reply: store_rpc.FinishObjectiveRunResponse = await call(
+            self._stub.FinishObjectiveRun, request, refused=REFUSED
+        )
+        return reply.objective
+
+
+class StoreLease:
+    """The store's LeaseService: leader leases by name."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = LeaseServiceStub(channel)
+
+    async def acquire(self, name: str, holder: str, ttl_ms: int) -> lease_pb2.LeaderLease:
+        request = lease_rpc.AcquireLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
+        reply: lease_rpc.AcquireLeaseResponse = await call(
+            self._stub.AcquireLease, request, refused=REFUSED
+        )
+        return reply.lease
+
+    async def renew(self, name: str, holder: str, ttl_ms: int) -> lease_pb2.LeaderLease:
+        request = lease_rpc.RenewLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
+        reply: lease_rpc.RenewLeaseResponse = await call(
+            self._stub.RenewLease, request, refused=REFUSED
+        )
+        return reply.lease
+
+    async def release(self, name: str, holder: str) -> bool:
+        request = lease_rpc.ReleaseLeaseRequest(name=name, holder=holder)
+        reply: lease_rpc.ReleaseLeaseResponse = await call(
+            self._stub.ReleaseLease, request, refused=REFUSED
+        )
+        return reply.released
+
+
+class OrchestratorTasks:
+    """The orchestrator's EnqueueTask and GetTask, for the tasks objective runs execute."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = OrchestratorServiceStub(channel)
+
+    async def enqueue(self, request: orch_rpc.EnqueueTaskRequest) -> tuple[orch.Task, bool]:
+        """The task and whether it is new (False: its run_key already had one)."""
+        reply: orch_rpc.EnqueueTaskResponse = await call(
+            self._stub.EnqueueTask, request, refused=ORCH_REFUSED
+        )
+        return reply.task, reply.created
+
+    async def get(self, task_id: str) -> orch.Task:
+        request = orch_rpc.GetTaskRequest(id=task_id)
+        reply: orch_rpc.GetTaskResponse = await call(
+            self._stub.GetTask, request, refused=ORCH_REFUSED
+        )
+        return reply.task

@@ -96,7 +96,7 @@ def objective(obj: stored.Objective) -> api.Objective:
 
 def create_request(req: rpc.CreateObjectiveRequest, actor: str) -> store_rpc.CreateObjectiveRequest:
     """The store's create request. Explicit times <= 0 mean "none" (as in the original)."""
-    out = store_rpc.CreateObjectiveRequest(actor=actor)
+    out = store_rpc.CreateObjectiveRequest(actor=actor, idempotency_key=req.idempotency_key)
     for name in _CREATE:
         setattr(out, name, getattr(req, name))
     out.next_run_unix = max(req.next_run_unix, 0)

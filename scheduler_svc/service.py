@@ -3,20 +3,19 @@
 Objective CRUD is a typed layer over the store's ObjectiveService, which validates (cron,
 `@every`, `at`, events, IANA timezones), plans next runs and keeps statistics and run
 history; scheduler_svc.objectives maps its records into the original's objective map.
-
-RunObjectiveNow and NotifyEvent need the firing loop (a later issue) and answer
-UNIMPLEMENTED until then, never a fake success. They are spelled out rather than inherited:
-the generated base raises NotImplementedError, which the server wrapper reports as INTERNAL,
-and mypy-protobuf declares its methods abstract."""
+RunObjectiveNow and NotifyEvent fire through scheduler_svc.firing, as the firing loop does;
+a change of an objective wakes the loop so a new fire time is seen at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from agent_runtime.scheduler.v1 import service_pb2, service_pb2_grpc
-from scheduler_svc import convert, objectives, runs
+from scheduler_svc import convert, events, objectives, runs
 from scheduler_svc.deps import Deps
-from svckit import callctx, errors
+from scheduler_svc.firing import Firer
+from svckit import callctx
 
 
 def _actor() -> str:
@@ -29,13 +28,15 @@ def _actor() -> str:
 class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     """Serves agent_runtime.scheduler.v1.SchedulerService."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._store = deps.objectives
+    def __init__(self, deps: Deps, firer: Firer, wake: Callable[[], None]) -> None:
+        self._store, self._clock = deps.objectives, deps.clock
+        self._firer, self._wake = firer, wake
 
     async def CreateObjective(
         self, request: service_pb2.CreateObjectiveRequest, context: Any
     ) -> service_pb2.CreateObjectiveResponse:
         created = await self._store.create(convert.create_request(request, _actor()))
+        self._wake()
         return service_pb2.CreateObjectiveResponse(objective=convert.objective(created))
 
     async def GetObjective(
@@ -62,6 +63,7 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
         if request.HasField("active"):
             callctx.require_admin()  # pausing or resuming is an admin's decision (SPEC.md)
         updated = await self._store.update(convert.update_request(request, _actor()))
+        self._wake()
         return service_pb2.UpdateObjectiveResponse(objective=convert.objective(updated))
 
     async def SetObjectiveActive(
@@ -70,6 +72,7 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
         admin = callctx.require_admin()
         change = service_pb2.UpdateObjectiveRequest(id=request.id, active=request.active)
         updated = await self._store.update(convert.update_request(change, admin))
+        self._wake()
         return service_pb2.SetObjectiveActiveResponse(objective=convert.objective(updated))
 
     async def DeleteObjective(
@@ -82,7 +85,10 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     async def RunObjectiveNow(
         self, request: service_pb2.RunObjectiveNowRequest, context: Any
     ) -> service_pb2.RunObjectiveNowResponse:
-        raise errors.Unimplemented("RunObjectiveNow is not implemented yet")
+        callctx.require_admin()  # firing outside the schedule is an admin's decision
+        now_ms = int(self._clock() * 1000)
+        fired = await self._firer.run_now(request.id, now_ms, request.idempotency_key)
+        return service_pb2.RunObjectiveNowResponse(run=convert.run(fired.run))
 
     async def ListObjectiveRuns(
         self, request: service_pb2.ListObjectiveRunsRequest, context: Any
@@ -98,4 +104,7 @@ class SchedulerServicer(service_pb2_grpc.SchedulerServiceServicer):
     async def NotifyEvent(
         self, request: service_pb2.NotifyEventRequest, context: Any
     ) -> service_pb2.NotifyEventResponse:
-        raise errors.Unimplemented("NotifyEvent is not implemented yet")
+        event_id, fired = await events.notify(self._store, self._firer, request, int(self._clock()))
+        return service_pb2.NotifyEventResponse(
+            event_id=event_id, runs=[convert.run(f.run) for f in fired]
+        )

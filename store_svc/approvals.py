@@ -9,14 +9,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc import audit
+from store_svc import audit, grants, notices
 from store_svc.common import Clock, clamp, key_page, or_none, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
 from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 
 STATUSES = ("pending", "approved", "denied", "expired")
-EXECUTION = ("succeeded", "failed", "skipped")
+# running: the effect is about to happen (written before it); the others are outcomes,
+# written after it; unknown: it started and its outcome was lost (never repeated).
+EXECUTION = ("running", "succeeded", "failed", "skipped", "unknown")
+_FROM = {"running": "('not_executed', 'queued')"}
+KEY_MAX = 200
 _REQUIRED = (
     "workspace_id",
     "context_id",
@@ -66,11 +70,21 @@ class Approvals:
         return self._clock.now_ms() // 1000
 
     async def create(self, req: Mapping[str, Any]) -> Row:
+        """A pending approval (see `create_once`)."""
+        return (await self.create_once(req))[0]
+
+    async def create_once(self, req: Mapping[str, Any]) -> tuple[Row, bool]:
+        """A pending approval and True; with an `idempotency_key` that already created one,
+        that approval (as it is now) and False: nothing is created twice, concurrent
+        requests included."""
         row: Row = {k: required(k, str(req.get(k, ""))) for k in _REQUIRED}
         row["connector"] = row["connector"].lower()
         ttl = int(req.get("ttl_seconds") or 0)
         if ttl < 0:
             raise InvalidArgument("ttl_seconds must not be negative", field="ttl_seconds")
+        key = str(req.get("idempotency_key", "")).strip()
+        if len(key) > KEY_MAX:
+            raise InvalidArgument("idempotency_key is too long", field="idempotency_key")
         now = self._now()
         row.update(
             id=self._keys.new_id("act_"),
@@ -83,13 +97,34 @@ class Approvals:
             updated_at_unix=now,
             # the configured TTL is the ceiling: a caller may only ask for less
             expires_at_unix=now + (min(ttl, self._ttl) if ttl else self._ttl),
+            idempotency_key=key or None,
+            approver_user_id=None,
             seq=self._keys.next_seq(),
         )
         cols = ", ".join(row)
-        sql = f"INSERT INTO action_approvals ({cols}) VALUES ({', '.join(':' + k for k in row)})"
+        sql = (
+            f"INSERT INTO action_approvals ({cols}) VALUES ({', '.join(':' + k for k in row)})"
+            " ON CONFLICT DO NOTHING"
+        )
+        by_key = "SELECT * FROM action_approvals WHERE idempotency_key = :k"
 
-        def run(c: Conn) -> Row:
-            c.run(sql, row)
+        use_grant = bool(req.get("use_grant"))
+
+        def run(c: Conn) -> tuple[Row, bool]:
+            if key:
+                hit = c.one(by_key, {"k": key})
+                if hit is not None:
+                    return hit, False
+            grant = (
+                grants.active(c, row["workspace_id"], row["context_id"], now) if use_grant else None
+            )
+            if grant is not None:
+                row.update(status="approved", approver_user_id=f"grant:{grant['granted_by']}")
+            if c.run(sql, row) != 1:
+                hit = c.one(by_key, {"k": key}) if key else None
+                if hit is None:
+                    raise FailedPrecondition("action approval could not be created")
+                return hit, False
             audit.append(
                 c,
                 self._keys,
@@ -105,9 +140,16 @@ class Approvals:
                     "expires_at_unix": row["expires_at_unix"],
                 },
             )
-            return row
+            if grant is not None:
+                approver = str(row["approver_user_id"])
+                audit.append(
+                    c, self._keys, now, approver, "approval.approved", "approval",
+                    row["id"], row["workspace_id"], after=_summary(row),
+                )  # fmt: skip
+            return row, True
 
-        return await self._db.write(run)
+        found, created = await self._db.write(run)
+        return view(found, now), created
 
     async def get(self, approval_id: str) -> Row:
         aid = required("id", approval_id)
@@ -199,15 +241,19 @@ class Approvals:
         now = self._now()
         p = {"id": aid, "s": state, "m": or_none(message), "pl": or_none(plugin), "at": at or now}
 
+        start = state == "running"
+        allowed = _FROM.get(state, "('not_executed', 'queued', 'running')")
+        executed = "NULL" if start else ":at"
+        sql = (
+            "UPDATE action_approvals SET execution_status = :s, execution_message = :m,"
+            f" executor_plugin = :pl, executed_at_unix = {executed}, updated_at_unix = :at"
+            f" WHERE id = :id AND status = 'approved' AND execution_status IN {allowed}"
+            " RETURNING *"
+        )
+
         def run(c: Conn) -> Row:
-            row = c.one(
-                "UPDATE action_approvals SET execution_status = :s, execution_message = :m,"
-                " executor_plugin = :pl, executed_at_unix = :at, updated_at_unix = :at"
-                " WHERE id = :id AND status = 'approved'"
-                " AND execution_status IN ('not_executed', 'queued')"
-                " RETURNING *",
-                p,
-            )
+            before = c.one("SELECT execution_status FROM action_approvals WHERE id = :id", p)
+            row = c.one(sql, p)
             if row is None:
                 old = c.one("SELECT * FROM action_approvals WHERE id = :id", p)
                 if old is None:
@@ -218,9 +264,14 @@ class Approvals:
                         status=view(old, now)["status"],
                     )
                 raise FailedPrecondition(
-                    "execution was already recorded", execution_status=old["execution_status"]
+                    f"execution is already {old['execution_status']}",
+                    execution_status=old["execution_status"],
                 )
-            _audit_execution(c, self._keys, now, actor, "approval.executed", row)
+            action = "approval.started" if start else "approval.executed"
+            was = before["execution_status"] if before else ""
+            _audit_execution(c, self._keys, now, actor, action, row, was)
+            if not start:
+                notices.action_outcome(c, self._keys, row, int(row["updated_at_unix"]))
             return row
 
         return await self._db.write(run)
@@ -248,8 +299,11 @@ class Approvals:
         return await self._db.write(run)
 
 
-def _audit_execution(c: Conn, keys: Keys, now: int, actor: str, action: str, row: Row) -> None:
-    """Audit a step of an approved action's execution (queued with its task, executed)."""
+def _audit_execution(
+    c: Conn, keys: Keys, now: int, actor: str, action: str, row: Row, was: str = "not_executed"
+) -> None:
+    """Audit a step of an approved action's execution (queued with its task, started,
+    executed); `was` is the execution status before it."""
     audit.append(
         c,
         keys,
@@ -259,7 +313,7 @@ def _audit_execution(c: Conn, keys: Keys, now: int, actor: str, action: str, row
         "approval",
         row["id"],
         row["workspace_id"],
-        before={"execution_status": "not_executed"},
+        before={"execution_status": was},
         after=_summary(row),
     )
 

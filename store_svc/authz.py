@@ -60,6 +60,11 @@ RULES: dict[str, list[str]] = {
     "DecideApproval": [GW, ADMIN],
     "RecordExecution": [ORCH],
     "QueueExecution": [ORCH],
+    # sensitive-tool grants: admins grant and revoke (through the gateway too), the
+    # orchestrator reads them
+    "GrantSensitiveTools": [GW, ADMIN],
+    "GetSensitiveGrant": [ORCH, GW, ADMIN],
+    "RevokeSensitiveGrant": [GW, ADMIN],
     # workspaces and contexts
     "ListWorkspaces": [GW, ADMIN],
     "GetWorkspace": [ORCH, GW, SCHED, ADMIN],

@@ -21,7 +21,7 @@ from svckit.calls import call
 
 class StoreApprovals:
     """The store's ApprovalService: reads and decisions (gateway), queueing the task that
-    executes an approved action (orchestrator)."""
+    executes an approved action and recording its execution (orchestrator)."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = ApprovalServiceStub(channel)
@@ -55,4 +55,15 @@ class StoreApprovals:
         no-op)."""
         request = arpc.QueueExecutionRequest(id=approval_id, task_id=task_id, actor=actor)
         reply: arpc.QueueExecutionResponse = await call(self._stub.QueueExecution, request)
+        return reply.approval
+
+    async def record(
+        self, approval_id: str, status: str, message: str, plugin: str
+    ) -> approval_pb2.ActionApproval:
+        """Record that the action is running (before its effect) or its outcome (after)."""
+        request = arpc.RecordExecutionRequest(
+            id=approval_id, execution_status=status, execution_message=message,
+            executor_plugin=plugin,
+        )  # fmt: skip
+        reply: arpc.RecordExecutionResponse = await call(self._stub.RecordExecution, request)
         return reply.approval

@@ -22,6 +22,9 @@ class StoreSettings(ServiceSettings):
     # Retry backoff of failed tasks: base * 2^(attempt-1), capped, with jitter.
     task_retry_base_ms: int = Field(1000, ge=1)
     task_retry_cap_ms: int = Field(300_000, ge=1)
+    # How often a long-polling claim looks again without a wake-up: for retries whose
+    # backoff ends (new work wakes it at once, on PostgreSQL across replicas too).
+    task_claim_recheck_ms: int = Field(250, ge=10, le=60_000)
     # Pending action approvals expire closed after this many seconds (SPEC.md "Fix").
     approval_ttl_seconds: int = Field(86_400, ge=1)
 

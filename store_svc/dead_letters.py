@@ -8,13 +8,22 @@ from store_svc import audit
 from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
-from store_svc.tasks import LANES
+from store_svc.tasks import LANES, build_row, insert
+from store_svc.wakeups import Wakeups
 from svckit.errors import FailedPrecondition, NotFound
+
+# what a replay copies from the dead task (as RetryTask does)
+_COPIED = (
+    "workspace_id", "context_id", "kind", "title", "prompt", "lane", "route_class",
+    "priority", "due_at_unix", "assigned_lane", "source_connector", "source_external_id",
+    "source_user_id", "source_text",
+)  # fmt: skip
 
 
 class DeadLetters:
-    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+    def __init__(self, db: Database, clock: Clock, keys: Keys, wake: Wakeups | None = None) -> None:
         self._db, self._clock, self._keys = db, clock, keys
+        self._wake = wake or Wakeups()
 
     async def list(
         self,
@@ -39,29 +48,29 @@ class DeadLetters:
         return await key_page(self._db, select, where, params, page_token, limit, descending=True)
 
     async def replay(self, dead_letter_id: str, actor: str) -> tuple[Row, Row]:
-        """Queue a dead task again (one more attempt): (the task, the dead letter now marked
-        replayed). NOT_FOUND, or FAILED_PRECONDITION when already replayed or no longer dead."""
+        """Replay a dead task as a new attempt: a new task copying it (`retry_of_task` = its
+        id; run_key and objective links stay with the original), which stays dead with its
+        history. Returns (the new task, the dead letter now replayed). NOT_FOUND, or
+        FAILED_PRECONDITION when already replayed or the task is no longer dead."""
         dl_id, now_ms = required("id", dead_letter_id), self._clock.now_ms()
-        now = now_ms // 1000
+        now, new_id = now_ms // 1000, self._keys.new_id()
 
         def run(c: Conn) -> tuple[Row, Row]:
             dl = c.one(
-                "UPDATE dead_letters SET replayed_at_unix = :now WHERE id = :id"
-                " AND replayed_at_unix IS NULL RETURNING *",
-                {"id": dl_id, "now": now},
+                "UPDATE dead_letters SET replayed_at_unix = :now, replayed_as = :new"
+                " WHERE id = :id AND replayed_at_unix IS NULL RETURNING *",
+                {"id": dl_id, "now": now, "new": new_id},
             )
             if dl is None:
                 if c.one("SELECT id FROM dead_letters WHERE id = :id", {"id": dl_id}) is None:
                     raise NotFound("dead letter not found", id=dl_id)
                 raise FailedPrecondition("dead letter was already replayed", id=dl_id)
-            task = c.one(
-                "UPDATE tasks SET status = 'queued', max_attempts = attempts + 1,"
-                " next_attempt_at_ms = :now_ms, finished_at_unix = NULL, updated_at_unix = :now"
-                " WHERE id = :id AND status = 'dead' RETURNING *",
-                {"id": dl["subject_id"], "now": now, "now_ms": now_ms},
-            )
-            if task is None:
+            old = c.one("SELECT * FROM tasks WHERE id = :id", {"id": dl["subject_id"]})
+            if old is None or old["status"] != "dead":
                 raise FailedPrecondition("task is no longer dead", id=dl["subject_id"])
+            req = {k: old[k] for k in _COPIED if old.get(k) is not None}
+            req.update(id=new_id, retry_of_task=old["id"], max_attempts=old["max_attempts"])
+            task = insert(c, build_row(req, now_ms, self._keys))
             audit.append(
                 c,
                 self._keys,
@@ -69,13 +78,15 @@ class DeadLetters:
                 actor,
                 "task.replayed",
                 "task",
-                task["id"],
-                task["workspace_id"],
-                {"dead_letter_id": dl_id},
+                old["id"],
+                old["workspace_id"],
+                {"dead_letter_id": dl_id, "replayed_as": new_id},
             )
             return task, dl
 
-        return await self._db.write(run)
+        task, dl = await self._db.write(run)
+        self._wake.notify(1, [task["lane_rank"]])
+        return task, dl
 
     async def stats(self, workspace_id: str) -> dict[str, Any]:
         now = self._clock.now_ms()

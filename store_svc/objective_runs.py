@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from store_svc import audit
+from store_svc import audit, notices
 from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
@@ -55,6 +55,23 @@ def _count(c: Conn, oid: str, outcome: str, error: str | None, dur: int, at: int
     return row
 
 
+def _fence(c: Conn, req: Mapping[str, Any]) -> None:
+    """Refuse a write made under a leader lease that has since passed to another holder (a
+    deposed scheduler): its fencing token is no longer the lease's."""
+    name = str(req.get("lease_name") or "").strip()
+    if not name:
+        return
+    token = int(req.get("fencing_token") or 0)
+    row = c.one("SELECT token FROM leader_leases WHERE name = :n", {"n": name})
+    if row is None or int(row["token"]) != token:
+        current = int(row["token"]) if row else 0
+        raise FailedPrecondition(
+            f"stale fencing token {token} for lease {name}: it is now {current}",
+            lease_name=name,
+            fencing_token=str(current),
+        )
+
+
 def _set(c: Conn, oid: str, values: Mapping[str, Any]) -> Row:
     sets = ", ".join(f"{k} = :{k}" for k in values)
     row = c.one(f"UPDATE objectives SET {sets} WHERE id = :id RETURNING *", {**values, "id": oid})
@@ -83,6 +100,8 @@ def _after_run(
         audit.append(
             c, keys, at, actor, action, "objective", row["id"], row["workspace_id"], before, after
         )
+        if not changes["active"] and new["auto_paused_reason"]:
+            notices.objective_paused(c, keys, new, at)  # in the pause's own transaction
     return new
 
 
@@ -130,6 +149,7 @@ class ObjectiveRuns:
         sql = f"INSERT INTO objective_runs ({cols}) VALUES ({', '.join(':' + k for k in run)})"
 
         def tx(c: Conn) -> tuple[Row, Row]:
+            _fence(c, req)
             if outcome in FINAL:
                 obj = _count(c, oid, outcome, error, run["duration_ms"], now)
             elif outcome == "missed":
@@ -159,6 +179,7 @@ class ObjectiveRuns:
         p = {"id": rid, "o": outcome, "err": error, "dur": dur, "now": now, "st": started}
 
         def tx(c: Conn) -> tuple[Row, Row]:
+            _fence(c, req)
             run = c.one(
                 "UPDATE objective_runs SET outcome = :o, error = :err, duration_ms = :dur,"
                 " finished_at_unix = :now, started_at_unix = COALESCE(:st, started_at_unix)"
@@ -180,19 +201,29 @@ class ObjectiveRuns:
         return view(obj, now), run
 
     async def list(
-        self, objective_id: str, limit: int, page_token: str, outcomes: Sequence[str] = ()
+        self,
+        objective_id: str,
+        limit: int,
+        page_token: str,
+        outcomes: Sequence[str] = (),
+        any_objective: bool = False,
     ) -> tuple[list[Row], str]:
         """Runs newest first (in record order), optionally only those with one of
         `outcomes`, and the next page's token (keyset: a run recorded meanwhile neither
-        repeats nor hides one, and a full last page is not followed by an empty one)."""
-        oid = required("objective_id", objective_id)
+        repeats nor hides one, and a full last page is not followed by an empty one).
+        `any_objective` lists the runs of every objective (objective_id then empty)."""
+        if any_objective and objective_id.strip():
+            raise InvalidArgument(
+                "objective_id must be empty with any_objective", field="objective_id"
+            )
+        oid = "" if any_objective else required("objective_id", objective_id)
         n = clamp(limit, 50, 500)
         wanted = sorted({o.strip().lower() for o in outcomes if o.strip()})
         if any(o not in OUTCOMES for o in wanted):
             raise InvalidArgument(f"outcomes must be among {', '.join(OUTCOMES)}", field="outcomes")
         params: dict[str, Any] = {"id": oid}
         params.update({f"o{i}": o for i, o in enumerate(wanted)})
-        where = ["objective_id = :id"]
+        where = [] if any_objective else ["objective_id = :id"]
         if wanted:
             where.append(f"outcome IN ({', '.join(f':o{i}' for i in range(len(wanted)))})")
         select = "SELECT * FROM objective_runs"

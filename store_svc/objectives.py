@@ -142,6 +142,7 @@ class Objectives:
             created_at_unix=now,
             updated_at_unix=now,
             seq=self._keys.next_seq(),
+            idempotency_key=str(req.get("idempotency_key") or "").strip() or None,
         )
         explicit = obj["next_run_unix"]
         plan(obj, now, replan=explicit is None)
@@ -151,6 +152,13 @@ class Objectives:
         sql = f"INSERT INTO objectives ({cols}) VALUES ({', '.join(':' + k for k in obj)})"
 
         def run(c: Conn) -> Row:
+            if obj["idempotency_key"] is not None:
+                made = c.one(
+                    "SELECT * FROM objectives WHERE idempotency_key = :k",
+                    {"k": obj["idempotency_key"]},
+                )
+                if made is not None:  # a repeated create: the first one's objective
+                    return made
             c.run(sql, obj)
             row = fetch(c, obj["id"])
             audit.append(
@@ -199,7 +207,7 @@ class Objectives:
 
     async def list_due(self, now_unix: int, limit: int) -> builtins.list[Row]:
         now = now_unix if now_unix > 0 else self._now()
-        params = {"now": now, "n": clamp(limit, 20, 500), "t": True}
+        params = {"now": now, "n": clamp(limit, 20, 2000), "t": True}
         rows = await self._db.read(
             lambda c: c.all(
                 "SELECT * FROM objectives WHERE active = :t AND trigger_type IN ('schedule', 'at')"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from store_svc import notices
 from store_svc.common import Clock, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
@@ -113,9 +114,11 @@ class Queue:
         keys: Keys,
         backoff: Backoff | None = None,
         wake: Wakeups | None = None,
+        recheck_s: float = RECHECK_S,
     ) -> None:
         self._db, self._clock, self._keys = db, clock, keys
         self._backoff = backoff or Backoff()
+        self._recheck_s = recheck_s
         self._wake = wake or Wakeups()
         self._next_sweep_ms = 0
 
@@ -174,7 +177,7 @@ class Queue:
             if rows or left <= 0:
                 return rows
             if self._wake.generation(watched) == seen:  # nothing arrived while we looked
-                await self._wake.wait(min(left, RECHECK_S), watched)
+                await self._wake.wait(min(left, self._recheck_s), watched)
 
     async def _leased(self, run: Callable[[Conn], list[Row]]) -> list[Row]:
         """Run a claim; when the caller goes away while it commits (a worker shutting down
@@ -223,6 +226,7 @@ class Queue:
             row = c.one(_COMPLETE + " RETURNING *", params)
             if row is None:
                 raise _refused(c, tid, token)
+            notices.task_finished(c, self._keys, row, int(row["updated_at_unix"]))
             return row
 
         row = await self._db.write(run)
@@ -252,9 +256,10 @@ class Queue:
             out: list[tuple[str, DomainError | None]] = []
             for p in params:
                 tid: str = p["id"]
-                done = c.one(_COMPLETE + " RETURNING kind", p)
+                done = c.one(_COMPLETE + " RETURNING *", p)
                 if done is not None:
                     turns += done["kind"] == "turn"
+                    notices.task_finished(c, self._keys, done, now)
                     out.append((tid, None))
                     continue
                 try:
@@ -323,6 +328,7 @@ class Queue:
             if row is None:
                 raise _refused(c, tid, token)
             dl = _dead_letter(c, self._keys, row, now // 1000) if row["status"] == "dead" else None
+            notices.task_finished(c, self._keys, row, now // 1000)
             return row, dl
 
         return await self._db.write(run)
@@ -344,3 +350,4 @@ def _expire_leases(c: Conn, keys: Keys, now: int, backoff: Backoff) -> None:
     for row in rows:
         if row["status"] == "dead":
             _dead_letter(c, keys, row, now // 1000)
+            notices.task_finished(c, keys, row, now // 1000)

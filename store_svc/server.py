@@ -7,6 +7,7 @@ from agent_runtime.store.v1 import (
     approval_service_pb2_grpc,
     audit_service_pb2_grpc,
     delivery_service_pb2_grpc,
+    grant_service_pb2_grpc,
     identity_service_pb2_grpc,
     journal_service_pb2_grpc,
     lease_service_pb2_grpc,
@@ -19,9 +20,11 @@ from store_svc.approvals import Approvals
 from store_svc.audit import Audit
 from store_svc.authz import ALLOW
 from store_svc.config import StoreSettings
+from store_svc.db.base import libpq_url
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
 from store_svc.deps import Deps
+from store_svc.grants import Grants
 from store_svc.identities import Identities
 from store_svc.journal import Journal
 from store_svc.keys import Keys
@@ -30,6 +33,7 @@ from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from store_svc.pairing import Pairings
 from store_svc.queue import Backoff, Queue
+from store_svc.service.grants import GrantService
 from store_svc.service.ledgers import AuditService, DeliveryService, JournalService, LeaseService
 from store_svc.service.people import IdentityService, PairingService
 from store_svc.service.tasks import TaskService
@@ -55,8 +59,8 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
             task_service_pb2_grpc.add_TaskServiceServicer_to_server,
             TaskService(
                 Tasks(db, clock, keys, wake),
-                Queue(db, clock, keys, backoff, wake),
-                DeadLetters(db, clock, keys),
+                Queue(db, clock, keys, backoff, wake, settings.task_claim_recheck_ms / 1000),
+                DeadLetters(db, clock, keys, wake),
             ),
             PKG + "TaskService",
         ),
@@ -101,9 +105,22 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
             PKG + "ApprovalService",
         ),
         ServiceDef(
+            grant_service_pb2_grpc.add_GrantServiceServicer_to_server,
+            GrantService(Grants(db, clock, keys)),
+            PKG + "GrantService",
+        ),
+        ServiceDef(
             audit_service_pb2_grpc.add_AuditServiceServicer_to_server,
             AuditService(Audit(db, clock, keys)),
             PKG + "AuditService",
         ),
     ]
-    return Service("store", settings, defs, allow=ALLOW)
+    service = Service("store", settings, defs, allow=ALLOW)
+    url = settings.database_url
+    if url.startswith("postgres"):  # other replicas may share the database: tell them
+        from store_svc.db.pg_wakeups import PgWakeRelay  # psycopg only with PostgreSQL
+
+        relay = PgWakeRelay(libpq_url(url), wake)
+        service.on_start.append(relay.start)
+        service.on_stop.append(relay.stop)
+    return service

@@ -79,6 +79,8 @@ class DeadLetter(SQLModel, table=True):
     replayed_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+    # the task its replay created (the dead task stays dead)
+    replayed_as: str | None = None
 
 
 class Objective(SQLModel, table=True):
@@ -86,6 +88,7 @@ class Objective(SQLModel, table=True):
     __table_args__ = (
         Index("idx_objectives_due", "active", "trigger_type", "next_run_unix"),
         Index("idx_objectives_seq", "workspace_id", "seq"),
+        Index("idx_objectives_idempotency", "idempotency_key", unique=True),
     )
     id: str = Field(primary_key=True)
     workspace_id: str
@@ -120,6 +123,8 @@ class Objective(SQLModel, table=True):
     failure_backoff_max_seconds: int = Field(default=0, sa_column=_big(0))
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+    # the creator's key: a repeated create with it returns this objective
+    idempotency_key: str | None = None
 
 
 class ObjectiveRun(SQLModel, table=True):
@@ -127,6 +132,7 @@ class ObjectiveRun(SQLModel, table=True):
     __table_args__ = (
         Index("idx_objective_runs_objective", "objective_id", "started_at_unix"),
         Index("idx_objective_runs_seq", "objective_id", "seq"),
+        Index("idx_objective_runs_open", "outcome", "seq"),
     )
     id: str = Field(primary_key=True)
     objective_id: str  # no foreign key: a run outlives its deleted objective
@@ -148,7 +154,10 @@ class ObjectiveRun(SQLModel, table=True):
 
 class ActionApproval(SQLModel, table=True):
     __tablename__ = "action_approvals"
-    __table_args__ = (Index("idx_action_approvals_status", "status", "created_at_unix"),)
+    __table_args__ = (
+        Index("idx_action_approvals_status", "status", "created_at_unix"),
+        Index("idx_action_approvals_idempotency", "idempotency_key", unique=True),
+    )
     id: str = Field(primary_key=True)
     workspace_id: str
     context_id: str
@@ -172,5 +181,18 @@ class ActionApproval(SQLModel, table=True):
     updated_at_unix: int = Field(sa_column=_big())
     expires_at_unix: int = Field(default=0, sa_column=_big(0))
     task_id: str | None = None
+    # the caller's key (CreateApproval is idempotent by it); NULL when none was given
+    idempotency_key: str | None = None
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+
+
+class SensitiveGrant(SQLModel, table=True):
+    """A context's standing grant for the agent's sensitive tools (one per context)."""
+
+    __tablename__ = "sensitive_grants"
+    workspace_id: str = Field(primary_key=True)
+    context_id: str = Field(primary_key=True)
+    granted_by: str
+    created_at_unix: int = Field(sa_column=_big())
+    expires_at_unix: int = Field(sa_column=_big())

@@ -3,14 +3,15 @@
 A claimer may wait for some lanes only (an orchestrator keeps a claimer for turns alone);
 new work wakes every waiter whose lanes it is in, not just one: the one woken might filter
 by kind and find nothing while another that could take it sleeps on (a claimer that finds
-nothing simply waits again). A wake-up only reaches waiters in this process; tasks created
-through another store replica (PostgreSQL) are found by the waiters' periodic re-check."""
+nothing simply waits again). On PostgreSQL a wake-up also reaches the waiters of the other
+store replicas through `LISTEN/NOTIFY` (`store_svc.db.pg_wakeups`, which sets `publish`);
+the periodic re-check remains for delayed retries and a lost listener connection."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # how often a waiting claimer looks again without a wake-up (delayed retries, other replicas)
 RECHECK_S = 0.25
@@ -30,6 +31,8 @@ class Wakeups:
         # per lane rank, grows on every notify, so a claimer can tell it missed one while it
         # was claiming
         self._generations = [0] * _RANKS
+        # tells the other store replicas (lane ranks, None for every lane); None: no others
+        self.publish: Callable[[frozenset[int] | None], None] | None = None
 
     def generation(self, lanes: Lanes = None) -> int:
         """A counter that grows whenever work appears in `lanes`."""
@@ -42,6 +45,12 @@ class Wakeups:
         if n <= 0:
             return
         ranks = None if lanes is None else frozenset(lanes)
+        self.notify_local(ranks)
+        if self.publish is not None:
+            self.publish(ranks)
+
+    def notify_local(self, ranks: frozenset[int] | None) -> None:
+        """Wake this process's waiters of `ranks` (what another replica's notice does)."""
         for r in range(_RANKS) if ranks is None else ranks:
             if 0 <= r < _RANKS:
                 self._generations[r] += 1

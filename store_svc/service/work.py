@@ -103,7 +103,11 @@ class ObjectiveService(ObjectiveServiceServicer):
         self, request: orpc.ListObjectiveRunsRequest, context: Ctx
     ) -> orpc.ListObjectiveRunsResponse:
         rows, token = await self._runs.list(
-            request.objective_id, request.limit, request.page_token, list(request.outcomes)
+            request.objective_id,
+            request.limit,
+            request.page_token,
+            list(request.outcomes),
+            request.any_objective,
         )
         return orpc.ListObjectiveRunsResponse(
             items=[to_msg(Run, r) for r in rows], next_page_token=token
@@ -117,8 +121,8 @@ class ApprovalService(ApprovalServiceServicer):
     async def CreateApproval(
         self, request: arpc.CreateApprovalRequest, context: Ctx
     ) -> arpc.CreateApprovalResponse:
-        row = await self._a.create(present(request))
-        return arpc.CreateApprovalResponse(approval=to_msg(Approval, row))
+        row, created = await self._a.create_once(present(request))
+        return arpc.CreateApprovalResponse(approval=to_msg(Approval, row), created=created)
 
     async def GetApproval(
         self, request: arpc.GetApprovalRequest, context: Ctx

@@ -16,6 +16,7 @@ import pytest
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from svckit.channels import open_channel
+from svckit.testing import poll
 from tests.integration.conftest import Stack
 
 
@@ -41,7 +42,8 @@ def _raise_approval(stack: Stack, workspace_id: str) -> str:
                     external_id="chat-rest",
                     requester_user_id="u-rest",
                     action_type="webhook",
-                    action_target="https://example.org/hook",
+                    # loopback: the stack's webhook executor refuses it, nothing leaves
+                    action_target="http://127.0.0.1:9/hook",
                     action_summary="call the hook",
                 ),
                 timeout=20,
@@ -70,7 +72,8 @@ def test_approve_queues_the_action_task_once(stack: Stack, http: httpx.Client) -
     got = http.get(f"/api/v1/approvals/{aid}")
     assert got.status_code == 200, got.text
     approval = got.json()  # response_body: the approval itself
-    assert (approval["status"], approval["execution_status"]) == ("approved", "queued")
+    # queued, or already executed by the stack's workers
+    assert approval["status"] == "approved" and approval["execution_status"] != "not_executed"
     assert approval["task_id"] == task_id
 
     tasks = _action_tasks(http, ws)
@@ -82,6 +85,15 @@ def test_approve_queues_the_action_task_once(stack: Stack, http: httpx.Client) -
     assert again.status_code == 200, again.text
     assert again.json()["task_id"] == task_id
     assert len(_action_tasks(http, ws)) == 1
+
+    def executed() -> dict[str, Any] | None:
+        got = http.get(f"/api/v1/approvals/{aid}").json()
+        return got if got["execution_status"] not in ("queued", "running") else None
+
+    # executed once by the stack's orchestrator: the loopback target is refused (SPEC.md)
+    done = poll(executed, "the action was executed")
+    assert (done["execution_status"], done["executor_plugin"]) == ("failed", "webhook")
+    assert "non-public address" in done["execution_message"]
 
 
 def test_deny_enqueues_nothing(stack: Stack, http: httpx.Client) -> None:

@@ -255,7 +255,15 @@ def test_unknown_objective_is_404(http: httpx.Client, path: str, body: dict[str,
     _error(http.post(path, json=body), 404, "NOT_FOUND")
 
 
-def test_run_now_is_not_faked(http: httpx.Client, workspace: str) -> None:
+def test_run_now_fires_one_manual_run_and_its_task(http: httpx.Client, workspace: str) -> None:
     oid = _create(http, workspace)["id"]
-    _error(http.post(f"/api/v1/objectives/{oid}:run", json={}), 501, "UNIMPLEMENTED")
-    assert http.get(f"/api/v1/objectives/{oid}/runs").json()["count"] == 0
+    reply = http.post(f"/api/v1/objectives/{oid}:run", json={})
+    assert reply.status_code == 200, reply.text
+    run = reply.json()["run"]
+    assert (run["objective_id"], run["trigger"], run["status"]) == (oid, "manual", "queued")
+    task = http.get(f"/api/v1/tasks/{run['task_id']}")
+    assert task.status_code == 200, task.text
+    assert (task.json()["kind"], task.json()["objective_id"]) == ("objective", oid)
+    listed = http.get(f"/api/v1/objectives/{oid}/runs").json()
+    assert [r["id"] for r in listed["items"]] == [run["id"]]
+    _error(http.post("/api/v1/objectives/obj_missing:run", json={}), 404, "NOT_FOUND")

@@ -51,7 +51,7 @@ def test_store_routes_answer_from_the_store(stack: Stack) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("POST", "/api/v1/events", {"workspace_id": "w", "event_key": "custom.ping"}),
+        ("GET", "/api/v1/connectors", None),
     ],
 )
 def test_routes_of_services_not_built_yet_say_501(
@@ -61,3 +61,31 @@ def test_routes_of_services_not_built_yet_say_501(
         reply = http.request(method, path, json=body)
     assert reply.status_code == 501, reply.text
     assert reply.json()["code"] == "UNIMPLEMENTED"
+
+
+def test_a_custom_event_fires_each_matching_objective_once(stack: Stack) -> None:
+    objective = {
+        "workspace_id": "ws-events",
+        "context_id": "ctx-events",
+        "title": "On ping",
+        "prompt": "Say pong",
+        "trigger_type": "event",
+        "event_key": "custom.ping",
+        "overlap_policy": "allow",
+    }
+    event = {"workspace_id": "ws-events", "event_key": "Custom.Ping", "event_id": "ping-1"}
+    with _client(stack, admin=True) as http:
+        made = http.post("/api/v1/objectives", json=objective)
+        assert made.status_code == 201, made.text
+        first = http.post("/api/v1/events", json=event)
+        again = http.post("/api/v1/events", json=event)
+        bad = http.post("/api/v1/events", json={"workspace_id": "ws-events"})
+    assert first.status_code == 200, first.text
+    (run,) = first.json()["runs"]
+    assert (run["objective_id"], run["trigger"], run["status"]) == (
+        made.json()["id"],
+        "event",
+        "queued",
+    )
+    assert [r["status"] for r in again.json()["runs"]] == ["skipped"]  # once per event id
+    assert bad.status_code == 400 and bad.json()["details"]["field"] == "event_key"

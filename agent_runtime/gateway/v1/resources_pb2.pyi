@@ -138,7 +138,9 @@ class Approval(_message.Message):
     denied_reason: _builtins.str
     """Reason given on denial."""
     execution_status: _builtins.str
-    """Execution state: not_executed, queued, running, succeeded, failed or skipped."""
+    """Execution state: not_executed, queued, running, succeeded, failed, skipped, or unknown
+    (interrupted after it started; never repeated).
+    """
     execution_message: _builtins.str
     """Outcome message of the execution."""
     executor_plugin: _builtins.str

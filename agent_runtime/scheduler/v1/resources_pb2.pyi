@@ -128,7 +128,8 @@ class Objective(_message.Message):
     """
     catchup_window_seconds: _builtins.int
     """New: missed fire times younger than this many seconds run once (a single catch-up run);
-    older ones are recorded as missed. 0 records every missed time as missed.
+    older ones are recorded as missed. 0 uses the service default
+    (AGENT_RUNTIME_SCHEDULER_CATCHUP_SECONDS, 3600).
     """
     max_consecutive_failures: _builtins.int
     """New: consecutive failures after which the objective pauses itself; 0 uses

@@ -42,6 +42,7 @@ class CreateObjectiveRequest(_message.Message):
     MAX_CONSECUTIVE_FAILURES_FIELD_NUMBER: _builtins.int
     FAILURE_BACKOFF_SECONDS_FIELD_NUMBER: _builtins.int
     FAILURE_BACKOFF_MAX_SECONDS_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     """Workspace; required."""
     context_id: _builtins.str
@@ -67,13 +68,19 @@ class CreateObjectiveRequest(_message.Message):
     overlap_policy: _builtins.str
     """New: overlap policy: skip (default), buffer-one or allow."""
     catchup_window_seconds: _builtins.int
-    """New: catch-up window in seconds; 0 means none."""
+    """New: catch-up window in seconds; 0 uses the service default
+    (AGENT_RUNTIME_SCHEDULER_CATCHUP_SECONDS, 3600).
+    """
     max_consecutive_failures: _builtins.int
     """New: auto-pause threshold; 0 uses the service default."""
     failure_backoff_seconds: _builtins.int
     """New: first failure backoff in seconds; 0 uses 60."""
     failure_backoff_max_seconds: _builtins.int
     """New: longest failure backoff in seconds; 0 uses 1800."""
+    idempotency_key: _builtins.str
+    """New, optional: a create repeated with the same key returns the objective the first one
+    made (unchanged) instead of creating another (a retried request, a re-sent /monitor).
+    """
     def __init__(
         self,
         *,
@@ -93,10 +100,11 @@ class CreateObjectiveRequest(_message.Message):
         max_consecutive_failures: _builtins.int = ...,
         failure_backoff_seconds: _builtins.int = ...,
         failure_backoff_max_seconds: _builtins.int = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active", "catchup_window_seconds", b"catchup_window_seconds", "context_id", b"context_id", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_backoff_max_seconds", b"failure_backoff_max_seconds", "failure_backoff_seconds", b"failure_backoff_seconds", "max_consecutive_failures", b"max_consecutive_failures", "next_run_unix", b"next_run_unix", "overlap_policy", b"overlap_policy", "prompt", b"prompt", "run_at_unix", b"run_at_unix", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active", "catchup_window_seconds", b"catchup_window_seconds", "context_id", b"context_id", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_backoff_max_seconds", b"failure_backoff_max_seconds", "failure_backoff_seconds", b"failure_backoff_seconds", "idempotency_key", b"idempotency_key", "max_consecutive_failures", b"max_consecutive_failures", "next_run_unix", b"next_run_unix", "overlap_policy", b"overlap_policy", "prompt", b"prompt", "run_at_unix", b"run_at_unix", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
     _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015
@@ -504,16 +512,22 @@ class RunObjectiveNowRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ID_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Objective id."""
+    idempotency_key: _builtins.str
+    """New, optional: a request repeated with the same key returns the run the first one
+    started instead of starting another.
+    """
     def __init__(
         self,
         *,
         id: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "idempotency_key", b"idempotency_key"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -72,7 +72,9 @@ class ActionApproval(_message.Message):
     denied_reason: _builtins.str
     """Denial reason."""
     execution_status: _builtins.str
-    """Execution: not_executed, queued (its task is enqueued), succeeded, failed or skipped."""
+    """Execution: not_executed, queued (its task is enqueued), running (the effect started),
+    succeeded, failed, skipped, or unknown (interrupted after it started; not repeated).
+    """
     execution_message: _builtins.str
     """Execution message."""
     executor_plugin: _builtins.str

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from agent_runtime.store.v1 import approval_pb2 as agent__runtime_dot_store_dot_v1_dot_approval__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-agent_runtime/store/v1/approval_service.proto\x12\x16\x61gent_runtime.store.v1\x1a%agent_runtime/store/v1/approval.proto\"\xf3\x01\n\x15\x43reateApprovalRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x12\n\ncontext_id\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x04 \x01(\t\x12\x19\n\x11requester_user_id\x18\x05 \x01(\t\x12\x13\n\x0b\x61\x63tion_type\x18\x06 \x01(\t\x12\x15\n\raction_target\x18\x07 \x01(\t\x12\x16\n\x0e\x61\x63tion_summary\x18\x08 \x01(\t\x12\x14\n\x0cpayload_json\x18\t \x01(\t\x12\x13\n\x0bttl_seconds\x18\n \x01(\x03\"R\n\x16\x43reateApprovalResponse\x12\x38\n\x08\x61pproval\x18\x01 \x01(\x0b\x32&.agent_runtime.store.v1.ActionApproval\" \n\x12GetApprovalRequest\x12\n\n\x02id\x18\x01 \x01(\t\"O\n\x13GetApprovalResponse\x12\x38\n\x08\x61pproval\x18\x01 \x01(\x0b\x32&.agent_runtime.store.v1.ActionApproval\"\x9b\x01\n\x14ListApprovalsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x04 \x01(\t\x12\r\n\x05limit\x18\x05 \x01(\x05\x12\x12\n\ncontext_id\x18\x06 \x01(\t\x12\x12\n\npage_token\x18\x07 \x01(\t\"v\n\x15ListApprovalsResponse\x12\x35\n\x05items\x18\x01 \x03(\x0b\x32&.agent_runtime.store.v1.ActionApproval\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"^\n\x15\x44\x65\x63ideApprovalRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x61pprove\x18\x02 \x01(\x08\x12\x18\n\x10\x61pprover_user_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"R\n\x16\x44\x65\x63ideApprovalResponse\x12\x38\n\x08\x61pproval\x18\x01 \x01(\x0b\x32&.agent_runtime.store.v1.ActionApproval\"\x8c\x01\n\x16RecordExecutionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x65xecution_status\x18\x02 \x01(\t\x12\x19\n\x11\x65xecution_message\x18\x03 \x01(\t\x12\x17\n\x0f\x65xecutor_plugin\x18\x04 \x01(\t\x12\x18\n\x10\x65xecuted_at_unix\x18\x05 \x01(\x03\"S\n\x17RecordExecutionResponse\x12\x38\n\x08\x61pproval\x18\x01 \x01(\x0b\x32&.agent_runtime.store.v1.ActionApproval\"C\n\x15QueueExecutionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"R\n\x16QueueExecutionResponse\x12\x38\n\x08\x61pproval\x18\x01 \x01(\x0b\x32&.agent_runtime.store.v1.ActionApproval2\xae\x05\n\x0f\x41pprovalService\x12o\n\x0e\x43reateApproval\x12-.agent_runtime.store.v1.CreateApprovalRequest\x1a..agent_runtime.store.v1.CreateApprovalResponse\x12\x66\n\x0bGetApproval\x12*.agent_runtime.store.v1.GetApprovalRequest\x1a+.agent_runtime.store.v1.GetApprovalResponse\x12l\n\rListApprovals\x12,.agent_runtime.store.v1.ListApprovalsRequest\x1a-.agent_runtime.store.v1.ListApprovalsResponse\x12o\n\x0e\x44\x65\x63ideApproval\x12-.agent_runtime.store.v1.DecideApprovalRequest\x1a..agent_runtime.store.v1.DecideApprovalResponse\x12r\n\x0fRecordExecution\x12..agent_runtime.store.v1.RecordExecutionRequest\x1a/.agent_runtime.store.v1.RecordExecutionResponse\x12o\n\x0eQueueExecution\x12-.agent_runtime.store.v1.QueueExecutionRequest\x1a..agent_runtime.store.v1.QueueExecutionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-agent_runtime/store/v1/approval_service.proto\x12\x16\x61gent_runtime.store.v1\x1a%agent_runtime/store/v1/approval.proto\"\x9f\x02\n\x15\x43reateApprovalRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x12\n\ncontext_id\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x04 \x01(\t\x12\x19\n\x11requester_user_id\x18\x05 \x01(\t\x12\x13\n\x0b\x61\x63tion_type\x18\x06 \x01(\t\x12\x15\n\raction_target\x18\x07 \x01(\t\x12\x16\n\x0e\x61\x63tion_summary\x18\x08 \x01(\t\x12\x14\n\x0cpayload_json\x18\t \x01(\t\x12\x13\n\x0bttl_seconds\x18\n \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x0b \x01(\t\x12\x11\n\tuse_grant\x18\x0c \x01(\x08\"c\n\x16\x43reateApprovalResponse\x12\x38\n\x08\x61pproval\x18\x01 \x01(\x0b\x32&.agent_runtime.store.v1.ActionApproval\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\" \n\x12GetApprovalRequest\x12\n\n\x02id\x18\x01 \x01(\t\"O\n\x13GetApprovalResponse\x12\x38\n\x08\x61pproval\x18\x01 \x01(\x0b\x32&.agent_runtime.store.v1.ActionApproval\"\x9b\x01\n\x14ListApprovalsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x04 \x01(\t\x12\r\n\x05limit\x18\x05 \x01(\x05\x12\x12\n\ncontext_id\x18\x06 \x01(\t\x12\x12\n\npage_token\x18\x07 \x01(\t\"v\n\x15ListApprovalsResponse\x12\x35\n\x05items\x18\x01 \x03(\x0b\x32&.agent_runtime.store.v1.ActionApproval\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"^\n\x15\x44\x65\x63ideApprovalRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x61pprove\x18\x02 \x01(\x08\x12\x18\n\x10\x61pprover_user_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"R\n\x16\x44\x65\x63ideApprovalResponse\x12\x38\n\x08\x61pproval\x18\x01 \x01(\x0b\x32&.agent_runtime.store.v1.ActionApproval\"\x8c\x01\n\x16RecordExecutionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x65xecution_status\x18\x02 \x01(\t\x12\x19\n\x11\x65xecution_message\x18\x03 \x01(\t\x12\x17\n\x0f\x65xecutor_plugin\x18\x04 \x01(\t\x12\x18\n\x10\x65xecuted_at_unix\x18\x05 \x01(\x03\"S\n\x17RecordExecutionResponse\x12\x38\n\x08\x61pproval\x18\x01 \x01(\x0b\x32&.agent_runtime.store.v1.ActionApproval\"C\n\x15QueueExecutionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"R\n\x16QueueExecutionResponse\x12\x38\n\x08\x61pproval\x18\x01 \x01(\x0b\x32&.agent_runtime.store.v1.ActionApproval2\xae\x05\n\x0f\x41pprovalService\x12o\n\x0e\x43reateApproval\x12-.agent_runtime.store.v1.CreateApprovalRequest\x1a..agent_runtime.store.v1.CreateApprovalResponse\x12\x66\n\x0bGetApproval\x12*.agent_runtime.store.v1.GetApprovalRequest\x1a+.agent_runtime.store.v1.GetApprovalResponse\x12l\n\rListApprovals\x12,.agent_runtime.store.v1.ListApprovalsRequest\x1a-.agent_runtime.store.v1.ListApprovalsResponse\x12o\n\x0e\x44\x65\x63ideApproval\x12-.agent_runtime.store.v1.DecideApprovalRequest\x1a..agent_runtime.store.v1.DecideApprovalResponse\x12r\n\x0fRecordExecution\x12..agent_runtime.store.v1.RecordExecutionRequest\x1a/.agent_runtime.store.v1.RecordExecutionResponse\x12o\n\x0eQueueExecution\x12-.agent_runtime.store.v1.QueueExecutionRequest\x1a..agent_runtime.store.v1.QueueExecutionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,29 +33,29 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'agent_runtime.store.v1.appr
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CREATEAPPROVALREQUEST']._serialized_start=113
-  _globals['_CREATEAPPROVALREQUEST']._serialized_end=356
-  _globals['_CREATEAPPROVALRESPONSE']._serialized_start=358
-  _globals['_CREATEAPPROVALRESPONSE']._serialized_end=440
-  _globals['_GETAPPROVALREQUEST']._serialized_start=442
-  _globals['_GETAPPROVALREQUEST']._serialized_end=474
-  _globals['_GETAPPROVALRESPONSE']._serialized_start=476
-  _globals['_GETAPPROVALRESPONSE']._serialized_end=555
-  _globals['_LISTAPPROVALSREQUEST']._serialized_start=558
-  _globals['_LISTAPPROVALSREQUEST']._serialized_end=713
-  _globals['_LISTAPPROVALSRESPONSE']._serialized_start=715
-  _globals['_LISTAPPROVALSRESPONSE']._serialized_end=833
-  _globals['_DECIDEAPPROVALREQUEST']._serialized_start=835
-  _globals['_DECIDEAPPROVALREQUEST']._serialized_end=929
-  _globals['_DECIDEAPPROVALRESPONSE']._serialized_start=931
-  _globals['_DECIDEAPPROVALRESPONSE']._serialized_end=1013
-  _globals['_RECORDEXECUTIONREQUEST']._serialized_start=1016
-  _globals['_RECORDEXECUTIONREQUEST']._serialized_end=1156
-  _globals['_RECORDEXECUTIONRESPONSE']._serialized_start=1158
-  _globals['_RECORDEXECUTIONRESPONSE']._serialized_end=1241
-  _globals['_QUEUEEXECUTIONREQUEST']._serialized_start=1243
-  _globals['_QUEUEEXECUTIONREQUEST']._serialized_end=1310
-  _globals['_QUEUEEXECUTIONRESPONSE']._serialized_start=1312
-  _globals['_QUEUEEXECUTIONRESPONSE']._serialized_end=1394
-  _globals['_APPROVALSERVICE']._serialized_start=1397
-  _globals['_APPROVALSERVICE']._serialized_end=2083
+  _globals['_CREATEAPPROVALREQUEST']._serialized_end=400
+  _globals['_CREATEAPPROVALRESPONSE']._serialized_start=402
+  _globals['_CREATEAPPROVALRESPONSE']._serialized_end=501
+  _globals['_GETAPPROVALREQUEST']._serialized_start=503
+  _globals['_GETAPPROVALREQUEST']._serialized_end=535
+  _globals['_GETAPPROVALRESPONSE']._serialized_start=537
+  _globals['_GETAPPROVALRESPONSE']._serialized_end=616
+  _globals['_LISTAPPROVALSREQUEST']._serialized_start=619
+  _globals['_LISTAPPROVALSREQUEST']._serialized_end=774
+  _globals['_LISTAPPROVALSRESPONSE']._serialized_start=776
+  _globals['_LISTAPPROVALSRESPONSE']._serialized_end=894
+  _globals['_DECIDEAPPROVALREQUEST']._serialized_start=896
+  _globals['_DECIDEAPPROVALREQUEST']._serialized_end=990
+  _globals['_DECIDEAPPROVALRESPONSE']._serialized_start=992
+  _globals['_DECIDEAPPROVALRESPONSE']._serialized_end=1074
+  _globals['_RECORDEXECUTIONREQUEST']._serialized_start=1077
+  _globals['_RECORDEXECUTIONREQUEST']._serialized_end=1217
+  _globals['_RECORDEXECUTIONRESPONSE']._serialized_start=1219
+  _globals['_RECORDEXECUTIONRESPONSE']._serialized_end=1302
+  _globals['_QUEUEEXECUTIONREQUEST']._serialized_start=1304
+  _globals['_QUEUEEXECUTIONREQUEST']._serialized_end=1371
+  _globals['_QUEUEEXECUTIONRESPONSE']._serialized_start=1373
+  _globals['_QUEUEEXECUTIONRESPONSE']._serialized_end=1455
+  _globals['_APPROVALSERVICE']._serialized_start=1458
+  _globals['_APPROVALSERVICE']._serialized_end=2144
 # @@protoc_insertion_point(module_scope)

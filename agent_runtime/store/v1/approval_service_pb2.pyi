@@ -35,6 +35,8 @@ class CreateApprovalRequest(_message.Message):
     ACTION_SUMMARY_FIELD_NUMBER: _builtins.int
     PAYLOAD_JSON_FIELD_NUMBER: _builtins.int
     TTL_SECONDS_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    USE_GRANT_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     """Workspace; required."""
     context_id: _builtins.str
@@ -57,6 +59,16 @@ class CreateApprovalRequest(_message.Message):
     """Lifetime in seconds; 0 (or more than AGENT_RUNTIME_APPROVAL_TTL_SECONDS) means
     AGENT_RUNTIME_APPROVAL_TTL_SECONDS (default 86400).
     """
+    idempotency_key: _builtins.str
+    """Makes the request safe to repeat: a second request with the same key creates nothing
+    and answers the approval the first one created (e.g. `turn:<task id>:<tool call id>`
+    for an approval asked by the agent, so a reclaimed turn asks once). Empty: no key.
+    """
+    use_grant: _builtins.bool
+    """Approve it at once when the context holds an unexpired sensitive-tool grant
+    (GrantService); the granting admin is the approver of record. Without a grant it stays
+    pending.
+    """
     def __init__(
         self,
         *,
@@ -70,10 +82,12 @@ class CreateApprovalRequest(_message.Message):
         action_summary: _builtins.str = ...,
         payload_json: _builtins.str = ...,
         ttl_seconds: _builtins.int = ...,
+        idempotency_key: _builtins.str = ...,
+        use_grant: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_summary", b"action_summary", "action_target", b"action_target", "action_type", b"action_type", "connector", b"connector", "context_id", b"context_id", "external_id", b"external_id", "payload_json", b"payload_json", "requester_user_id", b"requester_user_id", "ttl_seconds", b"ttl_seconds", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_summary", b"action_summary", "action_target", b"action_target", "action_type", b"action_type", "connector", b"connector", "context_id", b"context_id", "external_id", b"external_id", "idempotency_key", b"idempotency_key", "payload_json", b"payload_json", "requester_user_id", b"requester_user_id", "ttl_seconds", b"ttl_seconds", "use_grant", b"use_grant", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -86,18 +100,22 @@ class CreateApprovalResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     APPROVAL_FIELD_NUMBER: _builtins.int
+    CREATED_FIELD_NUMBER: _builtins.int
+    created: _builtins.bool
+    """False when the idempotency key had already created this approval."""
     @_builtins.property
     def approval(self) -> _approval_pb2.ActionApproval:
-        """The approval, status pending."""
+        """The approval, status pending (or, for a repeated idempotency key, as it is now)."""
 
     def __init__(
         self,
         *,
         approval: _approval_pb2.ActionApproval | None = ...,
+        created: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["approval", b"approval"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["approval", b"approval"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approval", b"approval", "created", b"created"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -303,7 +321,11 @@ class RecordExecutionRequest(_message.Message):
     id: _builtins.str
     """Approval id."""
     execution_status: _builtins.str
-    """succeeded, failed or skipped."""
+    """running (written before the effect, from not_executed or queued), or an outcome written
+    after it: succeeded, failed, skipped, or unknown (it started and its outcome was lost;
+    never repeated). An outcome also posts a notice to the requesting chat (delivery key
+    approval:<id>:<status>).
+    """
     execution_message: _builtins.str
     """Message."""
     executor_plugin: _builtins.str

@@ -100,7 +100,7 @@ class ApprovalServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RecordExecution(self, request, context):
-        """RecordExecution stores the execution outcome of an approved action, once.
+        """RecordExecution stores that an approved action is running, then its outcome, once each.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -42,7 +42,7 @@ class ApprovalServiceStub:
     DecideApproval: _grpc.UnaryUnaryMultiCallable[_approval_service_pb2.DecideApprovalRequest, _approval_service_pb2.DecideApprovalResponse]
     """DecideApproval approves or denies a pending, unexpired approval."""
     RecordExecution: _grpc.UnaryUnaryMultiCallable[_approval_service_pb2.RecordExecutionRequest, _approval_service_pb2.RecordExecutionResponse]
-    """RecordExecution stores the execution outcome of an approved action, once."""
+    """RecordExecution stores that an approved action is running, then its outcome, once each."""
     QueueExecution: _grpc.UnaryUnaryMultiCallable[_approval_service_pb2.QueueExecutionRequest, _approval_service_pb2.QueueExecutionResponse]
     """QueueExecution marks an approved, not yet executed approval queued with the task that
     executes it (which must exist with run_key approval:<id>), once, in one conditional
@@ -64,7 +64,7 @@ class ApprovalServiceAsyncStub(ApprovalServiceStub):
     DecideApproval: _aio.UnaryUnaryMultiCallable[_approval_service_pb2.DecideApprovalRequest, _approval_service_pb2.DecideApprovalResponse]  # type: ignore[assignment]
     """DecideApproval approves or denies a pending, unexpired approval."""
     RecordExecution: _aio.UnaryUnaryMultiCallable[_approval_service_pb2.RecordExecutionRequest, _approval_service_pb2.RecordExecutionResponse]  # type: ignore[assignment]
-    """RecordExecution stores the execution outcome of an approved action, once."""
+    """RecordExecution stores that an approved action is running, then its outcome, once each."""
     QueueExecution: _aio.UnaryUnaryMultiCallable[_approval_service_pb2.QueueExecutionRequest, _approval_service_pb2.QueueExecutionResponse]  # type: ignore[assignment]
     """QueueExecution marks an approved, not yet executed approval queued with the task that
     executes it (which must exist with run_key approval:<id>), once, in one conditional
@@ -113,7 +113,7 @@ class ApprovalServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _approval_service_pb2.RecordExecutionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_approval_service_pb2.RecordExecutionResponse, _abc.Awaitable[_approval_service_pb2.RecordExecutionResponse]]:
-        """RecordExecution stores the execution outcome of an approved action, once."""
+        """RecordExecution stores that an approved action is running, then its outcome, once each."""
 
     @_abc_1.abstractmethod
     def QueueExecution(

@@ -114,7 +114,9 @@ class Objective(_message.Message):
     overlap_policy: _builtins.str
     """Overlap policy: skip (default), buffer-one or allow."""
     catchup_window_seconds: _builtins.int
-    """Missed fire times younger than this many seconds run once; 0 records them as missed."""
+    """Missed fire times younger than this many seconds run once; 0 uses the scheduler's
+    default.
+    """
     max_consecutive_failures: _builtins.int
     """Consecutive failures after which the objective pauses itself; 0 uses the scheduler's
     default.

@@ -42,6 +42,7 @@ class CreateObjectiveRequest(_message.Message):
     FAILURE_BACKOFF_SECONDS_FIELD_NUMBER: _builtins.int
     FAILURE_BACKOFF_MAX_SECONDS_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     """Owning workspace; required."""
     context_id: _builtins.str
@@ -79,6 +80,10 @@ class CreateObjectiveRequest(_message.Message):
     verified caller, an admin certificate as itself or the admin a trusted relay asserts
     with the relay (`admin:alice via svc:orchestrator`).
     """
+    idempotency_key: _builtins.str
+    """Optional: a create repeated with the same key returns the objective the first one
+    made (unchanged) instead of creating another.
+    """
     def __init__(
         self,
         *,
@@ -99,10 +104,11 @@ class CreateObjectiveRequest(_message.Message):
         failure_backoff_seconds: _builtins.int = ...,
         failure_backoff_max_seconds: _builtins.int = ...,
         actor: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active", "actor", b"actor", "catchup_window_seconds", b"catchup_window_seconds", "context_id", b"context_id", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_backoff_max_seconds", b"failure_backoff_max_seconds", "failure_backoff_seconds", b"failure_backoff_seconds", "max_consecutive_failures", b"max_consecutive_failures", "next_run_unix", b"next_run_unix", "overlap_policy", b"overlap_policy", "prompt", b"prompt", "run_at_unix", b"run_at_unix", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "active", b"active", "actor", b"actor", "catchup_window_seconds", b"catchup_window_seconds", "context_id", b"context_id", "cron_expr", b"cron_expr", "event_key", b"event_key", "failure_backoff_max_seconds", b"failure_backoff_max_seconds", "failure_backoff_seconds", b"failure_backoff_seconds", "idempotency_key", b"idempotency_key", "max_consecutive_failures", b"max_consecutive_failures", "next_run_unix", b"next_run_unix", "overlap_policy", b"overlap_policy", "prompt", b"prompt", "run_at_unix", b"run_at_unix", "timezone", b"timezone", "title", b"title", "trigger_type", b"trigger_type", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
     _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015
@@ -263,7 +269,7 @@ class ListDueObjectivesRequest(_message.Message):
     now_unix: _builtins.int
     """Due at or before this time, unix seconds; 0 means now."""
     limit: _builtins.int
-    """Maximum items; 0 means 20."""
+    """Maximum items; 0 means 20, at most 2000."""
     def __init__(
         self,
         *,
@@ -549,6 +555,8 @@ class RecordObjectiveRunRequest(_message.Message):
     EVENT_ID_FIELD_NUMBER: _builtins.int
     AUTO_PAUSE_AFTER_FAILURES_FIELD_NUMBER: _builtins.int
     STARTED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    LEASE_NAME_FIELD_NUMBER: _builtins.int
+    FENCING_TOKEN_FIELD_NUMBER: _builtins.int
     objective_id: _builtins.str
     """Objective id."""
     outcome: _builtins.str
@@ -583,6 +591,12 @@ class RecordObjectiveRunRequest(_message.Message):
     """When its task started, unix seconds, when known; unset means the record time (the
     run's created_at_unix), as before this field existed.
     """
+    lease_name: _builtins.str
+    """Leader lease the writer acts under (the scheduler's); empty: no fencing check."""
+    fencing_token: _builtins.int
+    """Fencing token of lease_name the writer holds; FAILED_PRECONDITION, nothing written, when
+    the lease has since passed to another holder (a deposed leader).
+    """
     def __init__(
         self,
         *,
@@ -600,10 +614,12 @@ class RecordObjectiveRunRequest(_message.Message):
         event_id: _builtins.str = ...,
         auto_pause_after_failures: _builtins.int = ...,
         started_at_unix: _builtins.int | None = ...,
+        lease_name: _builtins.str = ...,
+        fencing_token: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_paused_reason", b"auto_paused_reason", "started_at_unix", b"started_at_unix"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_pause_after_failures", b"auto_pause_after_failures", "auto_paused_reason", b"auto_paused_reason", "duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "next_run_unix", b"next_run_unix", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_pause_after_failures", b"auto_pause_after_failures", "auto_paused_reason", b"auto_paused_reason", "duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "fencing_token", b"fencing_token", "lease_name", b"lease_name", "next_run_unix", b"next_run_unix", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
     _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015
@@ -660,12 +676,17 @@ class ListObjectiveRunsRequest(_message.Message):
     LIMIT_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     OUTCOMES_FIELD_NUMBER: _builtins.int
+    ANY_OBJECTIVE_FIELD_NUMBER: _builtins.int
     objective_id: _builtins.str
     """Objective id."""
     limit: _builtins.int
     """Maximum items; 0 means 50, at most 500."""
     page_token: _builtins.str
     """next_page_token of the previous page; empty for the first page."""
+    any_objective: _builtins.bool
+    """Runs of every objective (objective_id must be empty): how the scheduler finds the open
+    runs it reconciles with their tasks.
+    """
     @_builtins.property
     def outcomes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Only runs whose outcome is one of these (queued, running, succeeded, failed, skipped,
@@ -679,10 +700,11 @@ class ListObjectiveRunsRequest(_message.Message):
         limit: _builtins.int = ...,
         page_token: _builtins.str = ...,
         outcomes: _abc.Iterable[_builtins.str] | None = ...,
+        any_objective: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "objective_id", b"objective_id", "outcomes", b"outcomes", "page_token", b"page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["any_objective", b"any_objective", "limit", b"limit", "objective_id", b"objective_id", "outcomes", b"outcomes", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -729,6 +751,8 @@ class FinishObjectiveRunRequest(_message.Message):
     NEXT_RUN_UNIX_FIELD_NUMBER: _builtins.int
     AUTO_PAUSE_AFTER_FAILURES_FIELD_NUMBER: _builtins.int
     STARTED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    LEASE_NAME_FIELD_NUMBER: _builtins.int
+    FENCING_TOKEN_FIELD_NUMBER: _builtins.int
     run_id: _builtins.str
     """Run id."""
     outcome: _builtins.str
@@ -743,6 +767,12 @@ class FinishObjectiveRunRequest(_message.Message):
     """When above 0, a failure that makes this many in a row pauses the objective."""
     started_at_unix: _builtins.int
     """When the run's task started, unix seconds, when set; unset keeps the stored start."""
+    lease_name: _builtins.str
+    """Leader lease the writer acts under (the scheduler's); empty: no fencing check."""
+    fencing_token: _builtins.int
+    """Fencing token of lease_name the writer holds; FAILED_PRECONDITION, nothing written, when
+    the lease has since passed to another holder (a deposed leader).
+    """
     def __init__(
         self,
         *,
@@ -753,10 +783,12 @@ class FinishObjectiveRunRequest(_message.Message):
         next_run_unix: _builtins.int | None = ...,
         auto_pause_after_failures: _builtins.int = ...,
         started_at_unix: _builtins.int | None = ...,
+        lease_name: _builtins.str = ...,
+        fencing_token: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix", "_started_at_unix", b"_started_at_unix", "next_run_unix", b"next_run_unix", "started_at_unix", b"started_at_unix"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix", "_started_at_unix", b"_started_at_unix", "auto_pause_after_failures", b"auto_pause_after_failures", "duration_ms", b"duration_ms", "error", b"error", "next_run_unix", b"next_run_unix", "outcome", b"outcome", "run_id", b"run_id", "started_at_unix", b"started_at_unix"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix", "_started_at_unix", b"_started_at_unix", "auto_pause_after_failures", b"auto_pause_after_failures", "duration_ms", b"duration_ms", "error", b"error", "fencing_token", b"fencing_token", "lease_name", b"lease_name", "next_run_unix", b"next_run_unix", "outcome", b"outcome", "run_id", b"run_id", "started_at_unix", b"started_at_unix"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__next_run_unix: _TypeAlias = _typing.Literal["next_run_unix"]  # noqa: Y015
     _WhichOneofArgType__next_run_unix: _TypeAlias = _typing.Literal["_next_run_unix", b"_next_run_unix"]  # noqa: Y015

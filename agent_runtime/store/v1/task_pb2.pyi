@@ -199,6 +199,7 @@ class DeadLetter(_message.Message):
     ATTEMPTS_FIELD_NUMBER: _builtins.int
     CREATED_AT_UNIX_FIELD_NUMBER: _builtins.int
     REPLAYED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    REPLAYED_AS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Dead letter id."""
     subject_kind: _builtins.str
@@ -215,6 +216,10 @@ class DeadLetter(_message.Message):
     """When it was dead-lettered, unix seconds."""
     replayed_at_unix: _builtins.int
     """When it was replayed, unix seconds; 0 while not replayed."""
+    replayed_as: _builtins.str
+    """The task its replay created (retry_of_task names the dead one, which stays dead); empty
+    while not replayed.
+    """
     def __init__(
         self,
         *,
@@ -226,10 +231,11 @@ class DeadLetter(_message.Message):
         attempts: _builtins.int = ...,
         created_at_unix: _builtins.int = ...,
         replayed_at_unix: _builtins.int = ...,
+        replayed_as: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "created_at_unix", b"created_at_unix", "id", b"id", "last_error", b"last_error", "replayed_at_unix", b"replayed_at_unix", "subject_id", b"subject_id", "subject_kind", b"subject_kind", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "created_at_unix", b"created_at_unix", "id", b"id", "last_error", b"last_error", "replayed_as", b"replayed_as", "replayed_at_unix", b"replayed_at_unix", "subject_id", b"subject_id", "subject_kind", b"subject_kind", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1159,7 +1159,7 @@ Global___ReplayDeadLetterRequest: _TypeAlias = ReplayDeadLetterRequest  # noqa: 
 
 @_typing.final
 class ReplayDeadLetterResponse(_message.Message):
-    """ReplayDeadLetterResponse carries the requeued task and the dead letter, now replayed."""
+    """ReplayDeadLetterResponse carries the new task and the dead letter, now replayed."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -1167,7 +1167,7 @@ class ReplayDeadLetterResponse(_message.Message):
     DEAD_LETTER_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def task(self) -> _task_pb2.Task:
-        """The task, queued again."""
+        """The new task, queued."""
 
     @_builtins.property
     def dead_letter(self) -> _task_pb2.DeadLetter:

@@ -226,7 +226,8 @@ class TaskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReplayDeadLetter(self, request, context):
-        """ReplayDeadLetter queues a dead task again for one more attempt.
+        """ReplayDeadLetter creates a new task copying the dead one (retry_of_task = its id; run_key
+        and objective links stay with the original), which stays dead and keeps its history.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -79,7 +79,9 @@ class TaskServiceStub:
     ListDeadLetters: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.ListDeadLettersRequest, _task_service_pb2.ListDeadLettersResponse]
     """ListDeadLetters pages through dead letters, newest first."""
     ReplayDeadLetter: _grpc.UnaryUnaryMultiCallable[_task_service_pb2.ReplayDeadLetterRequest, _task_service_pb2.ReplayDeadLetterResponse]
-    """ReplayDeadLetter queues a dead task again for one more attempt."""
+    """ReplayDeadLetter creates a new task copying the dead one (retry_of_task = its id; run_key
+    and objective links stay with the original), which stays dead and keeps its history.
+    """
 
 @_typing.type_check_only
 class TaskServiceAsyncStub(TaskServiceStub):
@@ -132,7 +134,9 @@ class TaskServiceAsyncStub(TaskServiceStub):
     ListDeadLetters: _aio.UnaryUnaryMultiCallable[_task_service_pb2.ListDeadLettersRequest, _task_service_pb2.ListDeadLettersResponse]  # type: ignore[assignment]
     """ListDeadLetters pages through dead letters, newest first."""
     ReplayDeadLetter: _aio.UnaryUnaryMultiCallable[_task_service_pb2.ReplayDeadLetterRequest, _task_service_pb2.ReplayDeadLetterResponse]  # type: ignore[assignment]
-    """ReplayDeadLetter queues a dead task again for one more attempt."""
+    """ReplayDeadLetter creates a new task copying the dead one (retry_of_task = its id; run_key
+    and objective links stay with the original), which stays dead and keeps its history.
+    """
 
 class TaskServiceServicer(metaclass=_abc_1.ABCMeta):
     """TaskService stores tasks and runs the durable queue: leased claims with fencing tokens,
@@ -272,6 +276,8 @@ class TaskServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _task_service_pb2.ReplayDeadLetterRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_task_service_pb2.ReplayDeadLetterResponse, _abc.Awaitable[_task_service_pb2.ReplayDeadLetterResponse]]:
-        """ReplayDeadLetter queues a dead task again for one more attempt."""
+        """ReplayDeadLetter creates a new task copying the dead one (retry_of_task = its id; run_key
+        and objective links stay with the original), which stays dead and keeps its history.
+        """
 
 def add_TaskServiceServicer_to_server(servicer: TaskServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

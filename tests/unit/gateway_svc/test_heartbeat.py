@@ -11,7 +11,7 @@ from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
 from scheduler_svc import deps as scheduler_deps
-from scheduler_svc.clients import StoreObjectives
+from scheduler_svc.clients import OrchestratorTasks, StoreLease, StoreObjectives
 from scheduler_svc.config import SchedulerSettings
 from scheduler_svc.server import build_server as build_scheduler
 from svckit import testing
@@ -50,8 +50,12 @@ async def test_heartbeat_checks_each_backend(tmp_path: Path) -> None:
     cert = pki.service("gateway")
     down = open_channel(f"127.0.0.1:{testing.free_port()}", pki, cert)
     # Only the scheduler's Health is asked here; its store is the one that is down.
-    sched_deps = scheduler_deps.Deps(objectives=StoreObjectives(down))
-    scheduler = build_scheduler(SchedulerSettings(**ports0), sched_deps)
+    sched_deps = scheduler_deps.Deps(
+        objectives=StoreObjectives(down),
+        tasks=OrchestratorTasks(down),
+        leases=StoreLease(down),
+    )
+    scheduler = build_scheduler(SchedulerSettings(**ports0, scheduler_firing=False), sched_deps)
     async with testing.serving(scheduler) as sched_ports:
         up = open_channel(f"127.0.0.1:{sched_ports.grpc}", pki, cert)
         qmd, clock = Switch("SERVING"), Clock(1000)

@@ -57,12 +57,18 @@ async def test_dead_letters_are_listed_and_replayed_once(admin: Client) -> None:
     assert stats.dead == 1
 
     replay = await admin.orch.ReplayDeadLetter(rpc.ReplayDeadLetterRequest(id=dead.id))
-    assert replay.task_id == task.id
-    assert (replay.dead_letter.status, replay.dead_letter.replayed_as) == ("replayed", task.id)
+    # a new attempt as a new task; the dead one keeps its status and history
+    assert replay.task_id and replay.task_id != task.id
+    assert (replay.dead_letter.status, replay.dead_letter.replayed_as) == (
+        "replayed", replay.task_id
+    )  # fmt: skip
     assert replay.dead_letter.created_at_unix == dead.created_at_unix
     assert replay.dead_letter.last_error == "boom"
-    back = (await admin.orch.GetTask(rpc.GetTaskRequest(id=task.id))).task
-    assert back.status == "queued"
+    again = (await admin.orch.GetTask(rpc.GetTaskRequest(id=replay.task_id))).task
+    assert (again.status, again.attempts, again.retry_of_task) == ("queued", 0, task.id)
+    assert (again.title, again.context_id, again.workspace_id) == ("doomed", "ctx", "dl")
+    original = (await admin.orch.GetTask(rpc.GetTaskRequest(id=task.id))).task
+    assert (original.status, original.attempts, original.error_message) == ("dead", 1, "boom")
     assert (
         await admin.orch.ListDeadLetters(rpc.ListDeadLettersRequest(workspace_id="dl"))
     ).count == 0
@@ -91,7 +97,7 @@ async def test_replay_needs_an_admin_and_dead_letter_filters_are_checked(
     ok = await gateway.orch.ReplayDeadLetter(
         rpc.ReplayDeadLetterRequest(id=dead.id), metadata=ACTING_ADMIN
     )
-    assert ok.task_id == task.id
+    assert ok.task_id and ok.dead_letter.subject_id == task.id
     for req, field in [
         (rpc.ListDeadLettersRequest(kind="letter"), "kind"),
         (rpc.ListDeadLettersRequest(limit=-5), "limit"),

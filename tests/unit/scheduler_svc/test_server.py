@@ -11,7 +11,7 @@ import pytest
 from agent_runtime.scheduler.v1 import service_pb2, service_pb2_grpc
 from scheduler_svc.authz import ALLOW
 from scheduler_svc.config import SchedulerSettings
-from scheduler_svc.deps import Deps, ObjectiveStore
+from scheduler_svc.deps import Deps, LeaseStore, ObjectiveStore, TaskQueue
 from scheduler_svc.server import SERVICE_NAME, build_server
 from svckit import testing
 from svckit.pki import PkiPaths
@@ -21,7 +21,8 @@ RPCS = [m.name for m in service_pb2.DESCRIPTOR.services_by_name["SchedulerServic
 
 
 class _NoStore:
-    """Stands in for the store where no call reaches it (health, allow list, UNIMPLEMENTED)."""
+    """Stands in for the store and the orchestrator where no call reaches them (health, allow
+    list, input checked before anything is asked)."""
 
     def __getattr__(self, name: str) -> Any:
         raise AssertionError(f"the store was called: {name}")
@@ -29,8 +30,15 @@ class _NoStore:
 
 @pytest.fixture
 async def ports(pki: PkiPaths) -> AsyncIterator[Ports]:
-    settings = SchedulerSettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0)
-    deps = Deps(objectives=cast(ObjectiveStore, _NoStore()))
+    settings = SchedulerSettings(
+        pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0, scheduler_firing=False
+    )
+    none = _NoStore()
+    deps = Deps(
+        objectives=cast(ObjectiveStore, none),
+        tasks=cast(TaskQueue, none),
+        leases=cast(LeaseStore, none),
+    )
     async with testing.serving(build_server(settings, deps)) as ports:
         yield ports
 
@@ -49,15 +57,15 @@ async def test_health_is_serving(pki: PkiPaths, ports: Ports) -> None:
     assert health == {"": "SERVING", SERVICE_NAME: "SERVING"}
 
 
-async def test_unimplemented_rpcs_say_so(pki: PkiPaths, ports: Ports) -> None:
-    # firing belongs to the scheduler loop (a later issue): no fake success until then
+async def test_firing_rpcs_check_their_input_first(pki: PkiPaths, ports: Ports) -> None:
     stub = service_pb2_grpc.SchedulerServiceStub
     for rpc, request in [
-        ("RunObjectiveNow", service_pb2.RunObjectiveNowRequest(id="obj_1")),
-        ("NotifyEvent", service_pb2.NotifyEventRequest(workspace_id="ws", event_key="e")),
+        ("RunObjectiveNow", service_pb2.RunObjectiveNowRequest(id=" ")),
+        ("NotifyEvent", service_pb2.NotifyEventRequest(workspace_id="ws")),
+        ("NotifyEvent", service_pb2.NotifyEventRequest(event_key="e")),
     ]:
         code = await testing.status_of(pki, ports.grpc, "admin:admin", stub, rpc, request)
-        assert code == grpc.StatusCode.UNIMPLEMENTED, rpc
+        assert code == grpc.StatusCode.INVALID_ARGUMENT, rpc
 
 
 async def test_caller_not_on_the_allow_list_is_denied(pki: PkiPaths, ports: Ports) -> None:

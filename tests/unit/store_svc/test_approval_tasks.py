@@ -68,3 +68,23 @@ async def test_queue_execution_once_with_its_task(db: Database) -> None:
     assert done["execution_status"] == "succeeded" and done["task_id"] == task["id"]
     with pytest.raises(FailedPrecondition):
         await approvals.queue_execution(aid, task["id"], "svc:orchestrator")
+
+
+async def test_execution_runs_once_and_its_outcome_is_recorded_once(db: Database) -> None:
+    clock = FrozenClock(NOW)
+    approvals = Approvals(db, clock, Keys(clock), 3600)
+    aid = (await approvals.create(_req("c1")))["id"]
+    with pytest.raises(FailedPrecondition):  # not approved: nothing may run
+        await approvals.record_execution(aid, "running", "", "webhook", 0, "orch")
+    await approvals.decide(aid, True, "admin", "")
+    started = await approvals.record_execution(aid, "running", "", "webhook", 0, "orch")
+    assert (started["execution_status"], started["executed_at_unix"]) == ("running", None)
+    with pytest.raises(FailedPrecondition) as again:  # a second start is refused
+        await approvals.record_execution(aid, "running", "", "webhook", 0, "orch")
+    assert again.value.details["execution_status"] == "running"
+    done = await approvals.record_execution(aid, "succeeded", "ok", "webhook", 0, "orch")
+    assert (done["execution_status"], done["execution_message"]) == ("succeeded", "ok")
+    for status in ("unknown", "failed", "running"):  # an outcome is final
+        with pytest.raises(FailedPrecondition):
+            await approvals.record_execution(aid, status, "", "webhook", 0, "orch")
+    assert (await approvals.get(aid))["execution_status"] == "succeeded"

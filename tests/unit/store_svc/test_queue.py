@@ -108,14 +108,17 @@ async def test_fail_retries_with_backoff_then_dead_letters_and_replays(db: Datab
     listed, _ = await dls.list("", False, 0, "")
     assert [d["subject_id"] for d in listed] == [task["id"]]
     replayed, letter = await dls.replay(dl["id"], "admin:ops")
-    assert replayed["status"] == "queued"
+    # a new task for the new attempt; the dead one keeps its status and history
+    assert (replayed["status"], replayed["retry_of_task"]) == ("queued", task["id"])
     assert (letter["id"], letter["last_error"]) == (dl["id"], "boom 2")
-    assert letter["replayed_at_unix"] is not None
+    assert (letter["replayed_as"], letter["replayed_at_unix"] is not None) == (replayed["id"], True)
     with pytest.raises(FailedPrecondition):
         await dls.replay(dl["id"], "admin:ops")
     (t,) = await queue.claim("w", 1, 60_000)
-    assert t["attempts"] == 3
+    assert (t["id"], t["attempts"], t["max_attempts"]) == (replayed["id"], 1, 2)
     assert (await queue.complete(t["id"], t["lease_token"], "", ""))["status"] == "succeeded"
+    dead = await tasks.get(task["id"])
+    assert (dead["status"], dead["attempts"], dead["error_message"]) == ("dead", 2, "boom 2")
 
 
 async def test_run_key_is_unique(db: Database) -> None:

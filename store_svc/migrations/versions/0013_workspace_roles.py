@@ -1,7 +1,7 @@
 """Roles per workspace: a user can be admin of some workspaces and member elsewhere.
 
-Revision ID: 0009_workspace_roles
-Revises: 0008_task_results_cancel
+Revision ID: 0013_workspace_roles
+Revises: 0012_sensitive_grants
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_workspace_roles"
-down_revision = "0008_task_results_cancel"
+revision = "0013_workspace_roles"
+down_revision = "0012_sensitive_grants"
 branch_labels = None
 depends_on = None
 

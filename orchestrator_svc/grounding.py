@@ -1,0 +1,77 @@
+"""Grounding a turn (REFERENCE.md §2.6): the user's text, then the context's rolling memory
+summary (`memory/contexts/<context>.md`, when one exists), the chat tail
+(`logs/chats/<connector>/<external>.md`) and the workspace notes qmd finds for the text."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from orchestrator_svc.agent import AgentRequest, Retriever
+from orchestrator_svc.prompt import context_folder
+from svckit import errors
+
+TAIL_LINES, TAIL_BYTES, LINE_BYTES, SUMMARY_BYTES = 24, 1800, 320, 1600
+TOP_K, SNIPPET = 3, 400
+_HEADER = ("# Chat Log", "- connector:", "- external_id:", "- display_name:")
+
+
+def sanitise(part: str) -> str:
+    out = re.sub(r"[^a-zA-Z0-9._-]+", "-", part.strip().replace(" ", "-")).strip("-.").lower()
+    return out or "unknown"
+
+
+def chat_tail(ws: Path, connector: str, external_id: str) -> str:
+    path = ws / "logs/chats" / sanitise(connector) / f"{sanitise(external_id)}.md"
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    kept: list[str] = []
+    size = 0
+    for line in reversed(lines):
+        line = line.strip()
+        if not line or line.startswith(_HEADER):
+            continue
+        line = line.encode()[:LINE_BYTES].decode(errors="ignore")
+        if len(kept) >= TAIL_LINES or size + len(line) > TAIL_BYTES:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(reversed(kept))
+
+
+def summary(ws: Path, context_id: str) -> str:
+    path = ws / "memory/contexts" / f"{context_folder(context_id)}.md"
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    at = text.find("\n## ")
+    body = text[at + 1 :] if at >= 0 else ""
+    return body.encode()[:SUMMARY_BYTES].decode(errors="ignore").strip()
+
+
+async def ground(request: AgentRequest, ws: Path, retriever: Retriever) -> str:
+    """The text the model gets as the user's message."""
+    parts = [request.text.strip()]
+    memo = await asyncio.to_thread(summary, ws, request.context_id)
+    if memo:
+        parts.append(f"Context memory summary:\n{memo}")
+    if request.connector and request.external_id:
+        tail = await asyncio.to_thread(chat_tail, ws, request.connector, request.external_id)
+        if tail:
+            parts.append(
+                f"Recent conversation memory:\n{tail}\n\nUse this memory only if relevant."
+            )
+    try:
+        hits = await retriever.search(request.workspace_id, request.text.strip()[:400], TOP_K)
+    except errors.DomainError:
+        hits = []
+    if hits:
+        lines = [
+            f"- source: {h.uri}\n  snippet: {' '.join(h.snippet.split())[:SNIPPET]}" for h in hits
+        ]
+        parts.append("Relevant workspace context:\n" + "\n".join(lines))
+    return "\n\n".join(parts)

@@ -1,0 +1,134 @@
+"""Notices written to the delivery ledger (the outbox) in the transaction that finishes the
+thing they tell about, so none is lost while connectors are down and none is written twice:
+the idempotency key names the event, and a second write of a key is a no-op.
+
+Task notices (REFERENCE.md §4.6, SPEC.md): a finished task's completion goes to the chat it
+came from (routed tasks: to the workspace's admin contexts); a failure (failed or dead) goes
+to the workspace's admin contexts only. Turns are answered by their reply, actions by their
+outcome notice, reindex tasks are silent. connectors_svc delivers the pending rows."""
+
+from __future__ import annotations
+
+from store_svc.db import Conn, Row
+from store_svc.keys import Keys
+
+SILENT_KINDS = frozenset({"turn", "action", "reindex_markdown"})
+FINISHED = frozenset({"succeeded", "failed", "dead"})
+ADMIN_LIMIT = 50
+_TEXT_LIMIT = 1400
+
+
+def write(
+    c: Conn, keys: Keys, key: str, connector: str, chat_id: str, text: str, now_s: int
+) -> bool:
+    """One pending delivery under `key`; False (and nothing written) when the key exists."""
+    row: Row = {
+        "id": keys.new_id("dlv_"),
+        "k": key,
+        "c": connector.lower(),
+        "chat": chat_id,
+        "text": text,
+        "now": now_s,
+        "seq": keys.next_seq(),
+    }
+    n = c.run(
+        "INSERT INTO deliveries (id, idempotency_key, connector, chat_id, text, status,"
+        " attempts, created_at_unix, updated_at_unix, seq) VALUES (:id, :k, :c, :chat,"
+        " :text, 'pending', 0, :now, :now, :seq) ON CONFLICT DO NOTHING",
+        row,
+    )
+    return n == 1
+
+
+def _cut(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    raw = flat.encode()
+    return flat if len(raw) <= limit else raw[:limit].decode(errors="ignore") + "..."
+
+
+def _text(row: Row) -> str:
+    if row["status"] == "succeeded":
+        summary = row.get("result_summary") or ""
+        if row.get("route_class"):
+            return _cut(summary, _TEXT_LIMIT) or "Done."
+        head = f"{row.get('title') or 'Task'} ({row.get('kind') or 'general'}): "
+        return head + _cut(summary, 1200)
+    error = _cut(row.get("error_message") or row["status"], 1100)
+    if row.get("route_class"):
+        return f"Routed {row['route_class']} follow-up failed (`{row['id']}`): {error}"
+    return f"Task `{row['id']}` failed: {error}"
+
+
+def _admins(c: Conn, workspace_id: str) -> list[Row]:
+    return c.all(
+        "SELECT id, connector, external_id FROM contexts WHERE workspace_id = :ws"
+        f" AND is_admin = :yes ORDER BY seq, id LIMIT {ADMIN_LIMIT}",
+        {"ws": workspace_id, "yes": True},
+    )
+
+
+def _targets(c: Conn, row: Row) -> list[Row]:
+    if row["status"] == "succeeded" and not row.get("route_class"):
+        if str(row["context_id"]).startswith("system:"):
+            return []
+        origin = c.one(
+            "SELECT id, connector, external_id FROM contexts WHERE id = :id",
+            {"id": row["context_id"]},
+        )
+        return [origin] if origin is not None else []
+    return _admins(c, row["workspace_id"])
+
+
+def task_finished(c: Conn, keys: Keys, row: Row, now_s: int) -> int:
+    """Notices of a task that just finished (`row` as updated); how many were written. The
+    first target's key is `task:<id>:<status>`, further ones add `:<context id>`."""
+    if row["status"] not in FINISHED or row["kind"] in SILENT_KINDS:
+        return 0
+    text, written = _text(row), 0
+    seen: set[tuple[str, str]] = set()
+    for i, target in enumerate(_targets(c, row)):
+        where = (str(target["connector"]).lower(), str(target["external_id"]))
+        if where in seen:
+            continue
+        seen.add(where)
+        key = f"task:{row['id']}:{row['status']}" + (f":{target['id']}" if i else "")
+        written += write(c, keys, key, where[0], where[1], text, now_s)
+    return written
+
+
+def action_outcome(c: Conn, keys: Keys, approval: Row, now_s: int) -> bool:
+    """The outcome of an approved action, posted back to the chat that asked for it, keyed
+    `approval:<id>:<execution status>`."""
+    status = approval["execution_status"]
+    message = _cut(approval.get("execution_message") or "", 1200)
+    if status == "succeeded":
+        text = f"Action `{approval['id']}` completed: {message or 'done'}"
+    elif status == "unknown":
+        text = (
+            f"Action `{approval['id']}` may or may not have run: it was interrupted after it"
+            " started. It will not be repeated automatically; check its effect."
+        )
+    else:
+        text = f"Action `{approval['id']}` failed: {message or status}"
+    key = f"approval:{approval['id']}:{status}"
+    return write(c, keys, key, approval["connector"], approval["external_id"], text, now_s)
+
+
+def objective_paused(c: Conn, keys: Keys, obj: Row, now_s: int) -> int:
+    """The auto-pause of an objective, to the workspace's admin contexts, with how to resume;
+    keyed `objective:<id>:auto-paused:<failure count>` (one notice per pause)."""
+    text = (
+        f"Objective paused: {obj['title']} (`{obj['id']}`) was {obj['auto_paused_reason']}."
+        f" Last error: {_cut(obj.get('last_error') or 'none recorded', 800)}."
+        f' Resume it with POST /api/v1/objectives/active {{"id": "{obj["id"]}", "active": true}}'
+        " or from the TUI's objectives view."
+    )
+    written, seen = 0, set()
+    for i, target in enumerate(_admins(c, obj["workspace_id"])):
+        where = (str(target["connector"]).lower(), str(target["external_id"]))
+        if where in seen:
+            continue
+        seen.add(where)
+        key = f"objective:{obj['id']}:auto-paused:{obj['failure_count']}"
+        written += write(c, keys, key + (f":{target['id']}" if i else ""), *where, text, now_s)
+    return written
