@@ -12,8 +12,15 @@ from gateway_svc.clients import (
     STORE_RETRY_METHODS,
     GrpcHealthProbe,
     OrchestratorTasks,
+    OrchestratorTurns,
+    QmdIndex,
+    SchedulerObjectives,
+    StoreContexts,
     StoreIdentities,
+    StoreJournal,
+    StoreOutbox,
     StorePairings,
+    StoreRouting,
 )
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
@@ -54,6 +61,14 @@ def main() -> None:
             identities=StoreIdentities(store),
             approvals=StoreApprovals(store),
             tasks=OrchestratorTasks(channels["orchestrator"]),
+            journal=StoreJournal(store),
+            contexts=StoreContexts(store),
+            turns=OrchestratorTurns(channels["orchestrator"]),
+            qmd=QmdIndex(channels["qmd"]),
+            scheduler=SchedulerObjectives(channels["scheduler"]),
+            outbox=StoreOutbox(store),
+            routing=StoreRouting(store),
+            turn_wait_ms=int(settings.turn_wait_seconds * 1000),
         )
         service = build_server(settings, deps)
         rest_servers: list[rest.RestServer] = []

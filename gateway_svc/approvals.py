@@ -65,24 +65,32 @@ class Approvals:
         approval_id = _id(approval_id)
         if self._tasks is None:  # approving now would leave an approval nothing runs
             raise Unavailable("the orchestrator is not configured in this gateway")
-        try:
-            row = await self._store.decide(approval_id, True, who, "")
-        except DomainError as exc:
-            if exc.code != "FAILED_PRECONDITION":
-                raise
-            # Approved already (a retry, or a restart between the steps): finish the
-            # enqueue; denied or expired stays refused.
-            row = await self._store.get(approval_id)
-            if row.status != "approved":
-                raise
-        task_id = await self._tasks.enqueue_action(row, who)
-        # The orchestrator marked it queued with the task; answer the approval as it is now.
-        return await self._store.get(approval_id), task_id
+        return await approve_and_enqueue(self._store, self._tasks, approval_id, who)
 
     async def deny(self, approval_id: str, reason: str) -> approval_pb2.ActionApproval:
         who = callctx.require_admin()
         why = reason.strip() or DENIED_BY_ADMIN
         return await self._store.decide(_id(approval_id), False, who, why)
+
+
+async def approve_and_enqueue(
+    store: ApprovalStore, tasks: TaskQueue, approval_id: str, who: str
+) -> tuple[approval_pb2.ActionApproval, str]:
+    """Approve (or find approved) and enqueue the task that runs the action once; the
+    approval as it is afterwards (queued with that task) and the task id."""
+    try:
+        row = await store.decide(approval_id, True, who, "")
+    except DomainError as exc:
+        if exc.code != "FAILED_PRECONDITION":
+            raise
+        # Approved already (a retry, or a restart between the steps): finish the
+        # enqueue; denied or expired stays refused.
+        row = await store.get(approval_id)
+        if row.status != "approved":
+            raise
+    task_id = await tasks.enqueue_action(row, who)
+    # The orchestrator marked it queued with the task; answer the approval as it is now.
+    return await store.get(approval_id), task_id
 
 
 def _id(value: str) -> str:

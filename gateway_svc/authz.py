@@ -16,6 +16,7 @@ ALLOW = AllowList(
     {
         "HandleMessage": ["admin:*", "svc:connectors"],
         "Chat": _ADMIN,
+        "ListCommands": ["admin:*", "svc:gateway", "svc:connectors"],
         "StartPairing": ["admin:*", "svc:gateway", "svc:connectors"],
         "LookupPairing": _ADMIN,
         "ApprovePairing": _ADMIN,

@@ -4,22 +4,46 @@ The store facades turn a failed call back into the domain error the store raised
 (`svckit.errors.from_rpc_error`), so its code and details reach our own callers unchanged:
 the store's NOT_FOUND stays a 404 on /api/v1, its INVALID_ARGUMENT keeps its `field`.
 The store's ApprovalService facade is shared with the orchestrator
-(`store_svc.client.StoreApprovals`)."""
+(`store_svc.client.StoreApprovals`). What a chat message uses: the store's journal,
+contexts, identities and delivery ledger, the orchestrator's turns, qmd and the scheduler."""
 
 from __future__ import annotations
+
+import contextlib
 
 import grpc
 from grpc_health.v1 import health_pb2
 
+from agent_runtime.orchestrator.v1 import resources_pb2 as ores
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
-from agent_runtime.store.v1 import approval_pb2, identity_pb2, pairing_pb2
+from agent_runtime.qmd.v1 import resources_pb2 as qres
+from agent_runtime.qmd.v1 import service_pb2 as qpb
+from agent_runtime.qmd.v1.service_pb2_grpc import QmdServiceStub
+from agent_runtime.scheduler.v1 import service_pb2 as spb
+from agent_runtime.scheduler.v1.service_pb2_grpc import SchedulerServiceStub
+from agent_runtime.store.v1 import (
+    approval_pb2,
+    identity_pb2,
+    journal_pb2,
+    pairing_pb2,
+    workspace_pb2,
+)
+from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import identity_service_pb2 as irpc
+from agent_runtime.store.v1 import journal_service_pb2 as jrpc
 from agent_runtime.store.v1 import pairing_service_pb2 as prpc
+from agent_runtime.store.v1 import task_service_pb2 as trpc
+from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
+from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
+from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceStub
 from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
+from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
+from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from gateway_svc.deps import IdentityQuery
 from svckit.calls import call
+from svckit.errors import AlreadyExists, NotFound
 from svckit.healthcheck import health_stub
 from svckit.interceptors import ACTING_ADMIN
 
@@ -165,3 +189,175 @@ def action_prompt(approval: approval_pb2.ActionApproval) -> str:
         "Arguments: see the approval (payload_json).",
     ]
     return "\n".join(lines)
+
+
+class StoreJournal:
+    """The store's inbound journal."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = JournalServiceStub(channel)
+
+    async def record(
+        self, connector: str, chat_id: str, message_id: str, sender: str, text: str
+    ) -> tuple[journal_pb2.InboundEntry, bool]:
+        request = jrpc.RecordInboundRequest(
+            connector=connector,
+            chat_id=chat_id,
+            platform_message_id=message_id,
+            sender_id=sender,
+            text=text,
+        )
+        reply = await call(self._stub.RecordInbound, request)
+        return reply.entry, reply.duplicate
+
+    async def complete(self, entry_id: str, status: str, outcome: str) -> None:
+        request = jrpc.CompleteInboundRequest(id=entry_id, status=status, outcome=outcome)
+        await call(self._stub.CompleteInbound, request)
+
+
+class StoreContexts:
+    """The store's contexts (one per connector chat) and identities."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._ws = WorkspaceServiceStub(channel)
+        self._ids = IdentityServiceStub(channel)
+
+    async def ensure(self, connector: str, external_id: str, name: str) -> workspace_pb2.Context:
+        """The chat's context, created (with its workspace) on its first message. A read
+        first: the known chat, the common case, costs no write."""
+        try:
+            found = await call(
+                self._ws.FindContext,
+                wrpc.FindContextRequest(connector=connector, external_id=external_id),
+            )
+            return found.context
+        except NotFound:
+            pass
+        request = wrpc.EnsureContextRequest(
+            connector=connector, external_id=external_id, display_name=name
+        )
+        reply = await call(self._ws.EnsureContext, request)
+        return reply.context
+
+    async def update(
+        self, context_id: str, *, is_admin: bool | None = None, prompt: str | None = None
+    ) -> workspace_pb2.Context:
+        request = wrpc.UpdateContextRequest(id=context_id)
+        if is_admin is not None:
+            request.is_admin = is_admin
+        if prompt is not None:
+            request.system_prompt = prompt
+        reply = await call(self._ws.UpdateContext, request)
+        return reply.context
+
+    async def identity(self, connector: str, user_id: str) -> identity_pb2.Identity | None:
+        """The verified, active identity of a chat account, or None."""
+        if not user_id.strip():
+            return None
+        request = irpc.LookupIdentityRequest(connector=connector, connector_user_id=user_id)
+        try:
+            reply = await call(self._ids.LookupIdentity, request)
+        except NotFound:
+            return None
+        return reply.identity
+
+    async def workspace_role(self, user_id: str, workspace_id: str) -> str:
+        """The user's role in that workspace (set there, else the user's own; overlord
+        everywhere)."""
+        request = irpc.GetWorkspaceRoleRequest(user_id=user_id, workspace_id=workspace_id)
+        reply = await call(self._ids.GetWorkspaceRole, request)
+        return str(reply.role)
+
+    async def set_workspace_role(self, user_id: str, workspace_id: str, role: str) -> str:
+        request = irpc.SetWorkspaceRoleRequest(
+            user_id=user_id, workspace_id=workspace_id, role=role
+        )
+        reply = await call(self._ids.SetWorkspaceRole, request)
+        return str(reply.role)
+
+
+class OrchestratorTurns:
+    """The orchestrator's RunTurn, EnqueueTask and GetTask."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = OrchestratorServiceStub(channel)
+
+    async def run_turn(self, request: orpc.RunTurnRequest) -> orpc.RunTurnResponse:
+        # A turn's wait is its own deadline; the channel's default would cut it short.
+        timeout = request.wait_ms / 1000 + 30
+        reply: orpc.RunTurnResponse = await call(self._stub.RunTurn, request, deadline_s=timeout)
+        return reply
+
+    async def enqueue(self, request: orpc.EnqueueTaskRequest) -> ores.Task:
+        reply: orpc.EnqueueTaskResponse = await call(self._stub.EnqueueTask, request)
+        return reply.task
+
+    async def get_task(self, task_id: str) -> ores.Task:
+        reply: orpc.GetTaskResponse = await call(
+            self._stub.GetTask, orpc.GetTaskRequest(id=task_id)
+        )
+        return reply.task
+
+
+class StoreRouting:
+    """The store's UpdateTaskRouting (a /route override)."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = TaskServiceStub(channel)
+
+    async def update(
+        self, task_id: str, route_class: str, priority: str, due: int, lane: str
+    ) -> None:
+        request = trpc.UpdateTaskRoutingRequest(
+            id=task_id, route_class=route_class, priority=priority, due_at_unix=due,
+            assigned_lane=lane,
+        )  # fmt: skip
+        await call(self._stub.UpdateTaskRouting, request)
+
+
+class QmdIndex:
+    """qmd's search, open and status for one workspace."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = QmdServiceStub(channel)
+
+    async def search(self, workspace_id: str, query: str, limit: int) -> list[qres.SearchHit]:
+        request = qpb.SearchRequest(workspace_id=workspace_id, query=query, limit=limit)
+        reply = await call(self._stub.Search, request)
+        return list(reply.hits)
+
+    async def open(self, workspace_id: str, target: str) -> qres.Document:
+        request = qpb.GetDocumentRequest(workspace_id=workspace_id, target=target)
+        reply = await call(self._stub.GetDocument, request)
+        return reply.document
+
+    async def status(self, workspace_id: str) -> qres.IndexStatus:
+        request = qpb.GetIndexStatusRequest(workspace_id=workspace_id)
+        reply = await call(self._stub.GetIndexStatus, request)
+        return reply.status
+
+
+class SchedulerObjectives:
+    """The scheduler's CreateObjective."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = SchedulerServiceStub(channel)
+
+    async def create(self, request: spb.CreateObjectiveRequest) -> str:
+        reply: spb.CreateObjectiveResponse = await call(self._stub.CreateObjective, request)
+        return reply.objective.id
+
+
+class StoreOutbox:
+    """The store's delivery ledger: a pending delivery row per reply, sent by the connectors;
+    one row per idempotency key (a repeat is already recorded)."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = DeliveryServiceStub(channel)
+
+    async def deliver(self, key: str, connector: str, chat_id: str, text: str) -> None:
+        request = drpc.CreateDeliveryRequest(
+            idempotency_key=key, connector=connector, chat_id=chat_id, text=text
+        )
+        with contextlib.suppress(AlreadyExists):  # recorded by an earlier attempt
+            await call(self._stub.CreateDelivery, request)

@@ -31,3 +31,6 @@ class GatewaySettings(ServiceSettings):
     admin_host: str = "admin.localhost"
     # How long the heartbeat waits for each backend's Health check.
     heartbeat_probe_timeout_seconds: float = Field(2.0, gt=0)
+    # How long a conversation message waits for the agent's reply before answering that it is
+    # still working (the reply follows through the outbox).
+    turn_wait_seconds: float = Field(30.0, ge=0, le=120)

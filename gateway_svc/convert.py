@@ -7,8 +7,11 @@ from typing import TypeVar
 
 from google.protobuf.message import Message
 
-from agent_runtime.gateway.v1 import resources_pb2
+from agent_runtime.gateway.v1 import resources_pb2, service_pb2
 from agent_runtime.store.v1 import approval_pb2, identity_pb2, pairing_pb2
+from gateway_svc.commands.base import Command
+from gateway_svc.commands.base import Message as ChatMessage
+from gateway_svc.inbox import Outcome
 
 M = TypeVar("M", bound=Message)
 
@@ -35,3 +38,48 @@ def identity(row: identity_pb2.Identity) -> resources_pb2.Identity:
 
 def approval(row: approval_pb2.ActionApproval) -> resources_pb2.Approval:
     return copy_named(row, resources_pb2.Approval())
+
+
+def inbound(req: service_pb2.HandleMessageRequest) -> ChatMessage:
+    """A connector's message, trimmed (the connector lower-cased)."""
+    return ChatMessage(
+        connector=req.connector.strip().lower(),
+        external_id=req.external_id.strip(),
+        display_name=req.display_name.strip(),
+        from_user_id=req.from_user_id.strip(),
+        text=req.text,
+        direct=req.direct_message,
+        mentioned=req.mentioned,
+        from_display_name=req.from_display_name.strip(),
+    )
+
+
+def handled(out: Outcome) -> service_pb2.HandleMessageResponse:
+    return service_pb2.HandleMessageResponse(
+        handled=out.handled,
+        reply=out.reply,
+        duplicate=out.duplicate,
+        task_id=out.task_id,
+        pending=out.pending,
+    )
+
+
+def chatted(out: Outcome) -> service_pb2.ChatResponse:
+    return service_pb2.ChatResponse(
+        handled=out.handled,
+        reply=out.reply.strip(),
+        task_id=out.task_id,
+        pending=out.pending,
+        duplicate=out.duplicate,
+    )
+
+
+def chat_command(c: Command) -> service_pb2.ChatCommand:
+    return service_pb2.ChatCommand(
+        name=c.name,
+        description=c.description,
+        argument=c.argument,
+        argument_description=c.argument_description,
+        argument_required=c.required,
+        permission="admin" if c.admin else "anyone",
+    )

@@ -1,5 +1,4 @@
-"""What the gateway is built from, each collaborator typed as a small Protocol. Later issues
-add the qmd and scheduler clients here."""
+"""What the gateway is built from, each collaborator typed as a small Protocol."""
 
 from __future__ import annotations
 
@@ -8,7 +7,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from agent_runtime.store.v1 import approval_pb2, identity_pb2, pairing_pb2
+from agent_runtime.orchestrator.v1 import resources_pb2 as ores
+from agent_runtime.orchestrator.v1 import service_pb2 as orpc
+from agent_runtime.qmd.v1 import resources_pb2 as qres
+from agent_runtime.scheduler.v1 import service_pb2 as spb
+from agent_runtime.store.v1 import (
+    approval_pb2,
+    identity_pb2,
+    journal_pb2,
+    pairing_pb2,
+    workspace_pb2,
+)
 from svckit import errors
 
 T = TypeVar("T")
@@ -92,6 +101,78 @@ class TaskQueue(Protocol):
         ...
 
 
+class Journal(Protocol):
+    """The store's inbound journal (one entry per connector + chat + platform message id)."""
+
+    async def record(
+        self, connector: str, chat_id: str, message_id: str, sender: str, text: str
+    ) -> tuple[journal_pb2.InboundEntry, bool]:
+        """The entry and whether it was journaled before (a redelivery)."""
+        ...
+
+    async def complete(self, entry_id: str, status: str, outcome: str) -> None: ...
+
+
+class Contexts(Protocol):
+    """The store's chat contexts, verified identities and roles per workspace."""
+
+    async def ensure(
+        self, connector: str, external_id: str, name: str
+    ) -> workspace_pb2.Context: ...
+
+    async def update(
+        self, context_id: str, *, is_admin: bool | None = None, prompt: str | None = None
+    ) -> workspace_pb2.Context: ...
+
+    async def identity(self, connector: str, user_id: str) -> identity_pb2.Identity | None:
+        """The verified, active identity of a chat account, or None."""
+        ...
+
+    async def workspace_role(self, user_id: str, workspace_id: str) -> str: ...
+
+    async def set_workspace_role(self, user_id: str, workspace_id: str, role: str) -> str: ...
+
+
+class Turns(Protocol):
+    """The orchestrator's RunTurn and EnqueueTask."""
+
+    async def run_turn(self, request: orpc.RunTurnRequest) -> orpc.RunTurnResponse: ...
+
+    async def enqueue(self, request: orpc.EnqueueTaskRequest) -> ores.Task: ...
+
+    async def get_task(self, task_id: str) -> ores.Task: ...
+
+
+class Routing(Protocol):
+    """The store's task routing override (class, priority, due time, lane)."""
+
+    async def update(
+        self, task_id: str, route_class: str, priority: str, due: int, lane: str
+    ) -> None: ...
+
+
+class Knowledge(Protocol):
+    """qmd over one workspace."""
+
+    async def search(self, workspace_id: str, query: str, limit: int) -> list[qres.SearchHit]: ...
+
+    async def open(self, workspace_id: str, target: str) -> qres.Document: ...
+
+    async def status(self, workspace_id: str) -> qres.IndexStatus: ...
+
+
+class Objectives(Protocol):
+    """The scheduler's CreateObjective; the new objective's id."""
+
+    async def create(self, request: spb.CreateObjectiveRequest) -> str: ...
+
+
+class Outbox(Protocol):
+    """The store's delivery ledger: one pending delivery per idempotency key."""
+
+    async def deliver(self, key: str, connector: str, chat_id: str, text: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Deps:
     """The gateway's collaborators. A store facade left out (tests of other RPCs) makes its
@@ -105,6 +186,17 @@ class Deps:
     identities: IdentityStore | None = None
     approvals: ApprovalStore | None = None
     tasks: TaskQueue | None = None
+    # What chat messages use (gateway_svc.inbox); without journal and contexts HandleMessage
+    # and Chat answer UNAVAILABLE.
+    journal: Journal | None = None
+    contexts: Contexts | None = None
+    turns: Turns | None = None
+    qmd: Knowledge | None = None
+    scheduler: Objectives | None = None
+    outbox: Outbox | None = None
+    routing: Routing | None = None
+    # How long a conversation message waits for its turn (AGENT_RUNTIME_TURN_WAIT_SECONDS).
+    turn_wait_ms: int = 30_000
 
 
 def need(dep: T | None, what: str) -> T:

@@ -18,4 +18,6 @@ def build_server(settings: GatewaySettings, deps: Deps) -> Service:
         deps, env=settings.env, public_host=settings.public_host, admin_host=settings.admin_host
     )
     add = service_pb2_grpc.add_GatewayServiceServicer_to_server
-    return Service("gateway", settings, [ServiceDef(add, servicer, SERVICE_NAME)], allow=ALLOW)
+    service = Service("gateway", settings, [ServiceDef(add, servicer, SERVICE_NAME)], allow=ALLOW)
+    service.on_stop.append(servicer.stop)
+    return service

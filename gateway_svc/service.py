@@ -10,18 +10,22 @@ import asyncio
 from typing import Any
 
 from agent_runtime.gateway.v1 import resources_pb2, service_pb2, service_pb2_grpc
-from gateway_svc import convert, heartbeat
+from gateway_svc import commands, convert, heartbeat
 from gateway_svc.approvals import Approvals
+from gateway_svc.chat import chat_message
+from gateway_svc.commands.base import Sender
 from gateway_svc.deps import Deps, HealthProbe, IdentityQuery, need
 from gateway_svc.identities import Identities
+from gateway_svc.inbox import build_inbox
 from gateway_svc.pairing import Pairings
-from svckit import errors
+from svckit import callctx, errors
 
 NAME = "agent-runtime"
 SELF = "gateway"
 _PAIRINGS = "the store's PairingService"
 _IDENTITIES = "the store's IdentityService"
 _APPROVALS = "the store's ApprovalService"
+_MESSAGES = "the store's journal and contexts"
 
 
 class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
@@ -42,6 +46,12 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
         self._pairings = Pairings(deps.pairings) if deps.pairings else None
         self._identities = Identities(deps.identities) if deps.identities else None
         self._approvals = Approvals(deps.approvals, deps.tasks) if deps.approvals else None
+        self._inbox = build_inbox(deps)
+
+    async def stop(self) -> None:
+        """Stops following pending turns (their replies are left to a redelivery)."""
+        if self._inbox is not None:
+            await self._inbox.stop()
 
     async def GetInfo(
         self, request: service_pb2.GetInfoRequest, context: Any
@@ -70,12 +80,31 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
     async def HandleMessage(
         self, request: service_pb2.HandleMessageRequest, context: Any
     ) -> service_pb2.HandleMessageResponse:
-        raise errors.Unimplemented("HandleMessage is not implemented yet")
+        inbox = need(self._inbox, _MESSAGES)
+        return convert.handled(await inbox.handle(convert.inbound(request), request.message_id))
 
     async def Chat(
         self, request: service_pb2.ChatRequest, context: Any
     ) -> service_pb2.ChatResponse:
-        raise errors.Unimplemented("Chat is not implemented yet")
+        inbox = need(self._inbox, _MESSAGES)
+        who = callctx.require_admin()  # the REST/CLI caller speaks as its admin certificate
+        msg = chat_message(
+            who,
+            request.connector,
+            request.external_id,
+            request.display_name,
+            request.from_user_id,
+            request.text,
+        )
+        out = await inbox.handle(msg, request.message_id, Sender(who, "admin"))
+        return convert.chatted(out)
+
+    async def ListCommands(
+        self, request: service_pb2.ListCommandsRequest, context: Any
+    ) -> service_pb2.ListCommandsResponse:
+        return service_pb2.ListCommandsResponse(
+            commands=[convert.chat_command(c) for c in commands.catalogue()]
+        )
 
     async def StartPairing(
         self, request: service_pb2.StartPairingRequest, context: Any

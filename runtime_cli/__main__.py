@@ -43,6 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long each service may take to report SERVING (default 60)",
     )
 
+    chat = sub.add_parser(
+        "chat",
+        help="talk to the running stack as its admin (one message with -m, else a REPL)",
+        description="Finds the stack through endpoints.json ($AGENT_RUNTIME_DATA_DIR, default "
+        "./data) and authenticates with its admin certificate.",
+    )
+    chat.add_argument("-m", "--message", help="send one message, print the reply and exit")
+    chat.add_argument("--connector", choices=("codex", "cline", "gemini"), default="codex")
+    chat.add_argument("--session", help="conversation id (default <connector>-cli)")
+    chat.add_argument("--endpoints", type=Path, help="path of endpoints.json")
+    from runtime_cli import chat_pairing
+
+    chat_pairing.add_parser(chat.add_subparsers(dest="chat_command", metavar="ACTION"))
+
     sub.add_parser("version", help="print the version")
     return parser
 
@@ -65,6 +79,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.pki_command == "init":
             return pki_cmd.init(args.dir)
         return pki_cmd.add_admin(args.name, args.dir)
+    if args.command == "chat" and args.chat_command == "pairing":
+        from runtime_cli import chat_pairing
+
+        return chat_pairing.run(args, args.endpoints)
+    if args.command == "chat":
+        from runtime_cli import chat
+
+        opts = chat.ChatOptions(
+            message=args.message,
+            connector=args.connector,
+            session=args.session or f"{args.connector}-cli",
+            endpoints=args.endpoints,
+        )
+        return chat.run(opts)
     from runtime_cli import up
 
     return up.run(up.UpOptions(free_ports=args.free_ports, startup_timeout=args.startup_timeout))

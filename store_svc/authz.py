@@ -75,6 +75,8 @@ RULES: dict[str, list[str]] = {
     "UpdateContext": [GW, ADMIN],
     # users, identities, pairing
     "LookupIdentity": [ORCH, GW, ADMIN],
+    "GetWorkspaceRole": [ORCH, GW, ADMIN],
+    "SetWorkspaceRole": [GW, ADMIN],
     "GetUser": [ORCH, GW, ADMIN],
     "CreateUser": [GW, ADMIN],
     "ListIdentities": [GW, ADMIN],
@@ -90,7 +92,7 @@ RULES: dict[str, list[str]] = {
     "CompleteInbound": [GW],
     "CheckImapIngested": [CONN, ADMIN],
     "MarkImapIngested": [CONN],
-    "CreateDelivery": [CONN],
+    "CreateDelivery": [CONN, GW],  # the gateway: replies of turns that outlived the wait
     "GetDelivery": [CONN, GW, ADMIN],
     "UpdateDelivery": [CONN],
     "ListDeliveries": [CONN, GW, ADMIN],

@@ -41,6 +41,7 @@ from store_svc.service.work import ApprovalService, ObjectiveService
 from store_svc.service.workspaces import WorkspaceService
 from store_svc.tasks import Tasks
 from store_svc.wakeups import Wakeups
+from store_svc.workspace_roles import WorkspaceRoles
 from store_svc.workspaces import Workspaces
 from svckit.serve import Service, ServiceDef
 
@@ -70,7 +71,7 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
         ServiceDef(
             identity_service_pb2_grpc.add_IdentityServiceServicer_to_server,
-            IdentityService(Identities(db, clock, keys)),
+            IdentityService(Identities(db, clock, keys), WorkspaceRoles(db, clock, keys)),
             PKG + "IdentityService",
         ),
         ServiceDef(

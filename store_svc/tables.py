@@ -51,6 +51,17 @@ class Identity(SQLModel, table=True):
     revoke_reason: str | None = None
 
 
+class WorkspaceRole(SQLModel, table=True):
+    """A user's role in one workspace (member or admin), over the user's own role; an
+    overlord is overlord everywhere."""
+
+    __tablename__ = "workspace_roles"
+    user_id: str = Field(primary_key=True, foreign_key="users.id", ondelete="CASCADE")
+    workspace_id: str = Field(primary_key=True)
+    role: str
+    updated_at_unix: int = Field(sa_column=_big())
+
+
 class Workspace(SQLModel, table=True):
     __tablename__ = "workspaces"
     id: str = Field(primary_key=True)

@@ -14,6 +14,7 @@ from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceServic
 from store_svc.convert import to_msg
 from store_svc.identities import Identities
 from store_svc.pairing import Pairings
+from store_svc.workspace_roles import WorkspaceRoles
 from svckit.callctx import audit_actor
 
 Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
@@ -21,8 +22,22 @@ Ident, User, Pairing = identity_pb2.Identity, identity_pb2.User, pairing_pb2.Pai
 
 
 class IdentityService(IdentityServiceServicer):
-    def __init__(self, identities: Identities) -> None:
-        self._i = identities
+    def __init__(self, identities: Identities, roles: WorkspaceRoles) -> None:
+        self._i, self._roles = identities, roles
+
+    async def GetWorkspaceRole(
+        self, request: irpc.GetWorkspaceRoleRequest, context: Ctx
+    ) -> irpc.GetWorkspaceRoleResponse:
+        role, specific = await self._roles.effective(request.user_id, request.workspace_id)
+        return irpc.GetWorkspaceRoleResponse(role=role, workspace_specific=specific)
+
+    async def SetWorkspaceRole(
+        self, request: irpc.SetWorkspaceRoleRequest, context: Ctx
+    ) -> irpc.SetWorkspaceRoleResponse:
+        role = await self._roles.set(
+            request.user_id, request.workspace_id, request.role, audit_actor()
+        )
+        return irpc.SetWorkspaceRoleResponse(role=role)
 
     async def LookupIdentity(
         self, request: irpc.LookupIdentityRequest, context: Ctx

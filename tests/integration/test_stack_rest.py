@@ -51,7 +51,7 @@ def test_store_routes_answer_from_the_store(stack: Stack) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("POST", "/api/v1/chat", {"text": "hello"}),
+        ("GET", "/api/v1/connectors", None),
     ],
 )
 def test_routes_of_services_not_built_yet_say_501(

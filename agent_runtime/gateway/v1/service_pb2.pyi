@@ -124,6 +124,7 @@ class ChatRequest(_message.Message):
     DISPLAY_NAME_FIELD_NUMBER: _builtins.int
     FROM_USER_ID_FIELD_NUMBER: _builtins.int
     TEXT_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
     connector: _builtins.str
     """Connector to attribute the message to; default codex."""
     external_id: _builtins.str
@@ -136,6 +137,10 @@ class ChatRequest(_message.Message):
     """
     text: _builtins.str
     """Message text; required."""
+    message_id: _builtins.str
+    """New: the client's id of this message; a repeat with the same id (same connector and chat)
+    returns the first outcome and runs nothing. Empty: every post is a new message.
+    """
     def __init__(
         self,
         *,
@@ -144,10 +149,11 @@ class ChatRequest(_message.Message):
         display_name: _builtins.str = ...,
         from_user_id: _builtins.str = ...,
         text: _builtins.str = ...,
+        message_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["connector", b"connector", "display_name", b"display_name", "external_id", b"external_id", "from_user_id", b"from_user_id", "text", b"text"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connector", b"connector", "display_name", b"display_name", "external_id", b"external_id", "from_user_id", b"from_user_id", "message_id", b"message_id", "text", b"text"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -161,23 +167,118 @@ class ChatResponse(_message.Message):
 
     HANDLED_FIELD_NUMBER: _builtins.int
     REPLY_FIELD_NUMBER: _builtins.int
+    TASK_ID_FIELD_NUMBER: _builtins.int
+    PENDING_FIELD_NUMBER: _builtins.int
+    DUPLICATE_FIELD_NUMBER: _builtins.int
     handled: _builtins.bool
     """True when the gateway produced a reply or took an action."""
     reply: _builtins.str
     """The reply, trimmed."""
+    task_id: _builtins.str
+    """New: agent turn task, when the message started one."""
+    pending: _builtins.bool
+    """New: true when the turn is still running; its reply is delivered later."""
+    duplicate: _builtins.bool
+    """New: true when message_id repeated an earlier message and its outcome is returned."""
     def __init__(
         self,
         *,
         handled: _builtins.bool = ...,
         reply: _builtins.str = ...,
+        task_id: _builtins.str = ...,
+        pending: _builtins.bool = ...,
+        duplicate: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["handled", b"handled", "reply", b"reply"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duplicate", b"duplicate", "handled", b"handled", "pending", b"pending", "reply", b"reply", "task_id", b"task_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ChatResponse: _TypeAlias = ChatResponse  # noqa: Y015
+
+@_typing.final
+class ListCommandsRequest(_message.Message):
+    """ListCommandsRequest asks for the chat command catalogue."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCommandsRequest: _TypeAlias = ListCommandsRequest  # noqa: Y015
+
+@_typing.final
+class ListCommandsResponse(_message.Message):
+    """ListCommandsResponse is the chat command catalogue, in /help order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMMANDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def commands(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChatCommand]:
+        """The commands."""
+
+    def __init__(
+        self,
+        *,
+        commands: _abc.Iterable[Global___ChatCommand] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["commands", b"commands"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCommandsResponse: _TypeAlias = ListCommandsResponse  # noqa: Y015
+
+@_typing.final
+class ChatCommand(_message.Message):
+    """ChatCommand is one chat command (what /help, Telegram menus and Discord slash commands show)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    ARGUMENT_FIELD_NUMBER: _builtins.int
+    ARGUMENT_DESCRIPTION_FIELD_NUMBER: _builtins.int
+    ARGUMENT_REQUIRED_FIELD_NUMBER: _builtins.int
+    PERMISSION_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Name without the slash, e.g. `approve-action`."""
+    description: _builtins.str
+    """One-line description."""
+    argument: _builtins.str
+    """Name of its argument; empty when it takes none."""
+    argument_description: _builtins.str
+    """What the argument is; empty when it takes none."""
+    argument_required: _builtins.bool
+    """True when the argument is required."""
+    permission: _builtins.str
+    """Who may run it: `anyone` or `admin` (admin of the chat's workspace, or an overlord)."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        description: _builtins.str = ...,
+        argument: _builtins.str = ...,
+        argument_description: _builtins.str = ...,
+        argument_required: _builtins.bool = ...,
+        permission: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["argument", b"argument", "argument_description", b"argument_description", "argument_required", b"argument_required", "description", b"description", "name", b"name", "permission", b"permission"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChatCommand: _TypeAlias = ChatCommand  # noqa: Y015
 
 @_typing.final
 class StartPairingRequest(_message.Message):

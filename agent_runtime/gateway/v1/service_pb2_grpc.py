@@ -47,6 +47,11 @@ class GatewayServiceStub:
                 request_serializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ChatRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ChatResponse.FromString,
                 _registered_method=True)
+        self.ListCommands = channel.unary_unary(
+                '/agent_runtime.gateway.v1.GatewayService/ListCommands',
+                request_serializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListCommandsRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListCommandsResponse.FromString,
+                _registered_method=True)
         self.StartPairing = channel.unary_unary(
                 '/agent_runtime.gateway.v1.GatewayService/StartPairing',
                 request_serializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.StartPairingRequest.SerializeToString,
@@ -132,6 +137,13 @@ class GatewayServiceServicer:
     def Chat(self, request, context):
         """Chat handles a message posted to the REST API. The sender is the authenticated caller,
         never a user id taken from the body.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCommands(self, request, context):
+        """ListCommands returns the chat command catalogue.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -243,6 +255,11 @@ def add_GatewayServiceServicer_to_server(servicer, server):
                     servicer.Chat,
                     request_deserializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ChatRequest.FromString,
                     response_serializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ChatResponse.SerializeToString,
+            ),
+            'ListCommands': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCommands,
+                    request_deserializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListCommandsRequest.FromString,
+                    response_serializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListCommandsResponse.SerializeToString,
             ),
             'StartPairing': grpc.unary_unary_rpc_method_handler(
                     servicer.StartPairing,
@@ -367,6 +384,33 @@ class GatewayService:
             '/agent_runtime.gateway.v1.GatewayService/Chat',
             agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ChatRequest.SerializeToString,
             agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ChatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCommands(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.gateway.v1.GatewayService/ListCommands',
+            agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListCommandsRequest.SerializeToString,
+            agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListCommandsResponse.FromString,
             options,
             channel_credentials,
             insecure,

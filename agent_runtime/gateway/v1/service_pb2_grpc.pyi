@@ -45,6 +45,8 @@ class GatewayServiceStub:
     """Chat handles a message posted to the REST API. The sender is the authenticated caller,
     never a user id taken from the body.
     """
+    ListCommands: _grpc.UnaryUnaryMultiCallable[_service_pb2.ListCommandsRequest, _service_pb2.ListCommandsResponse]
+    """ListCommands returns the chat command catalogue."""
     StartPairing: _grpc.UnaryUnaryMultiCallable[_service_pb2.StartPairingRequest, _service_pb2.StartPairingResponse]
     """StartPairing creates a pending pairing request and returns its one-time token."""
     LookupPairing: _grpc.UnaryUnaryMultiCallable[_service_pb2.LookupPairingRequest, _service_pb2.LookupPairingResponse]
@@ -94,6 +96,8 @@ class GatewayServiceAsyncStub(GatewayServiceStub):
     """Chat handles a message posted to the REST API. The sender is the authenticated caller,
     never a user id taken from the body.
     """
+    ListCommands: _aio.UnaryUnaryMultiCallable[_service_pb2.ListCommandsRequest, _service_pb2.ListCommandsResponse]  # type: ignore[assignment]
+    """ListCommands returns the chat command catalogue."""
     StartPairing: _aio.UnaryUnaryMultiCallable[_service_pb2.StartPairingRequest, _service_pb2.StartPairingResponse]  # type: ignore[assignment]
     """StartPairing creates a pending pairing request and returns its one-time token."""
     LookupPairing: _aio.UnaryUnaryMultiCallable[_service_pb2.LookupPairingRequest, _service_pb2.LookupPairingResponse]  # type: ignore[assignment]
@@ -152,6 +156,14 @@ class GatewayServiceServicer(metaclass=_abc_1.ABCMeta):
         """Chat handles a message posted to the REST API. The sender is the authenticated caller,
         never a user id taken from the body.
         """
+
+    @_abc_1.abstractmethod
+    def ListCommands(
+        self,
+        request: _service_pb2.ListCommandsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_service_pb2.ListCommandsResponse, _abc.Awaitable[_service_pb2.ListCommandsResponse]]:
+        """ListCommands returns the chat command catalogue."""
 
     @_abc_1.abstractmethod
     def StartPairing(

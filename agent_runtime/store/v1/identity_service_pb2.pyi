@@ -377,3 +377,107 @@ class RevokeIdentityResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RevokeIdentityResponse: _TypeAlias = RevokeIdentityResponse  # noqa: Y015
+
+@_typing.final
+class GetWorkspaceRoleRequest(_message.Message):
+    """GetWorkspaceRoleRequest names a user and a workspace."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    """User id; required."""
+    workspace_id: _builtins.str
+    """Workspace id; required."""
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        workspace_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user_id", b"user_id", "workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetWorkspaceRoleRequest: _TypeAlias = GetWorkspaceRoleRequest  # noqa: Y015
+
+@_typing.final
+class GetWorkspaceRoleResponse(_message.Message):
+    """GetWorkspaceRoleResponse carries the user's role there."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROLE_FIELD_NUMBER: _builtins.int
+    WORKSPACE_SPECIFIC_FIELD_NUMBER: _builtins.int
+    role: _builtins.str
+    """member, admin or overlord."""
+    workspace_specific: _builtins.bool
+    """True when the role was set for this workspace (not the user's own role)."""
+    def __init__(
+        self,
+        *,
+        role: _builtins.str = ...,
+        workspace_specific: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["role", b"role", "workspace_specific", b"workspace_specific"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetWorkspaceRoleResponse: _TypeAlias = GetWorkspaceRoleResponse  # noqa: Y015
+
+@_typing.final
+class SetWorkspaceRoleRequest(_message.Message):
+    """SetWorkspaceRoleRequest sets or clears a user's role in one workspace."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    """User id; required."""
+    workspace_id: _builtins.str
+    """Workspace id; required."""
+    role: _builtins.str
+    """member or admin; empty clears it (the user's own role applies again)."""
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        workspace_id: _builtins.str = ...,
+        role: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["role", b"role", "user_id", b"user_id", "workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetWorkspaceRoleRequest: _TypeAlias = SetWorkspaceRoleRequest  # noqa: Y015
+
+@_typing.final
+class SetWorkspaceRoleResponse(_message.Message):
+    """SetWorkspaceRoleResponse carries the role now in force there."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROLE_FIELD_NUMBER: _builtins.int
+    role: _builtins.str
+    """member, admin or overlord."""
+    def __init__(
+        self,
+        *,
+        role: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetWorkspaceRoleResponse: _TypeAlias = SetWorkspaceRoleResponse  # noqa: Y015

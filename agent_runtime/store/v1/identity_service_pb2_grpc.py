@@ -65,6 +65,16 @@ class IdentityServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.RevokeIdentityRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.RevokeIdentityResponse.FromString,
                 _registered_method=True)
+        self.GetWorkspaceRole = channel.unary_unary(
+                '/agent_runtime.store.v1.IdentityService/GetWorkspaceRole',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.GetWorkspaceRoleRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.GetWorkspaceRoleResponse.FromString,
+                _registered_method=True)
+        self.SetWorkspaceRole = channel.unary_unary(
+                '/agent_runtime.store.v1.IdentityService/SetWorkspaceRole',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.SetWorkspaceRoleRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.SetWorkspaceRoleResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -119,6 +129,22 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetWorkspaceRole(self, request, context):
+        """GetWorkspaceRole tells a user's role in one workspace: the role set there, else the
+        user's own role; overlord everywhere for an overlord.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetWorkspaceRole(self, request, context):
+        """SetWorkspaceRole sets (member or admin) or clears a user's role in one workspace
+        (audited).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -151,6 +177,16 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.RevokeIdentity,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.RevokeIdentityRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.RevokeIdentityResponse.SerializeToString,
+            ),
+            'GetWorkspaceRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWorkspaceRole,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.GetWorkspaceRoleRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.GetWorkspaceRoleResponse.SerializeToString,
+            ),
+            'SetWorkspaceRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetWorkspaceRole,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.SetWorkspaceRoleRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.SetWorkspaceRoleResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -316,6 +352,60 @@ class IdentityService:
             '/agent_runtime.store.v1.IdentityService/RevokeIdentity',
             agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.RevokeIdentityRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.RevokeIdentityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWorkspaceRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.IdentityService/GetWorkspaceRole',
+            agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.GetWorkspaceRoleRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.GetWorkspaceRoleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetWorkspaceRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.IdentityService/SetWorkspaceRole',
+            agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.SetWorkspaceRoleRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_identity__service__pb2.SetWorkspaceRoleResponse.FromString,
             options,
             channel_credentials,
             insecure,

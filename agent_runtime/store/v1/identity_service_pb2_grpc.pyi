@@ -54,6 +54,14 @@ class IdentityServiceStub:
     approved pairing, or CreateUser) makes a fresh identity with a new id. NOT_FOUND for an
     unknown or already revoked identity.
     """
+    GetWorkspaceRole: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.GetWorkspaceRoleRequest, _identity_service_pb2.GetWorkspaceRoleResponse]
+    """GetWorkspaceRole tells a user's role in one workspace: the role set there, else the
+    user's own role; overlord everywhere for an overlord.
+    """
+    SetWorkspaceRole: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.SetWorkspaceRoleRequest, _identity_service_pb2.SetWorkspaceRoleResponse]
+    """SetWorkspaceRole sets (member or admin) or clears a user's role in one workspace
+    (audited).
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -80,6 +88,14 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     re-linked silently: the revoked row is never reactivated, and only a new link (an
     approved pairing, or CreateUser) makes a fresh identity with a new id. NOT_FOUND for an
     unknown or already revoked identity.
+    """
+    GetWorkspaceRole: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.GetWorkspaceRoleRequest, _identity_service_pb2.GetWorkspaceRoleResponse]  # type: ignore[assignment]
+    """GetWorkspaceRole tells a user's role in one workspace: the role set there, else the
+    user's own role; overlord everywhere for an overlord.
+    """
+    SetWorkspaceRole: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.SetWorkspaceRoleRequest, _identity_service_pb2.SetWorkspaceRoleResponse]  # type: ignore[assignment]
+    """SetWorkspaceRole sets (member or admin) or clears a user's role in one workspace
+    (audited).
     """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -140,6 +156,26 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         re-linked silently: the revoked row is never reactivated, and only a new link (an
         approved pairing, or CreateUser) makes a fresh identity with a new id. NOT_FOUND for an
         unknown or already revoked identity.
+        """
+
+    @_abc_1.abstractmethod
+    def GetWorkspaceRole(
+        self,
+        request: _identity_service_pb2.GetWorkspaceRoleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.GetWorkspaceRoleResponse, _abc.Awaitable[_identity_service_pb2.GetWorkspaceRoleResponse]]:
+        """GetWorkspaceRole tells a user's role in one workspace: the role set there, else the
+        user's own role; overlord everywhere for an overlord.
+        """
+
+    @_abc_1.abstractmethod
+    def SetWorkspaceRole(
+        self,
+        request: _identity_service_pb2.SetWorkspaceRoleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.SetWorkspaceRoleResponse, _abc.Awaitable[_identity_service_pb2.SetWorkspaceRoleResponse]]:
+        """SetWorkspaceRole sets (member or admin) or clears a user's role in one workspace
+        (audited).
         """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
