@@ -10,14 +10,20 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 
+from agent_runtime.store.v1 import objective_service_pb2 as orpc
+from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
 from store_svc.db import Database, open_database
 from store_svc.keys import Keys
 from store_svc.migrate import upgrade
 from store_svc.objectives import Objectives
+from svckit import testing
 from svckit.errors import Unavailable
+from svckit.pki import PkiPaths
 from tests.fakes import FrozenClock
+from tests.stores import serving_store
 
 NOW = 1_767_614_400
 _STORES = 4
@@ -126,3 +132,26 @@ def test_stores_opening_a_fresh_file_together_never_see_it_locked(
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT count(*) FROM notes").fetchone() == (_STORES,)
     raw.close()
+
+
+async def test_a_caller_of_a_locked_store_gets_unavailable_not_internal(
+    pki: PkiPaths, tmp_path: Path
+) -> None:
+    request = orpc.CreateObjectiveRequest(
+        workspace_id="ws", context_id="ctx", title="t", prompt="p",
+        trigger_type="schedule", cron_expr="@every 10m", actor="a",
+    )  # fmt: skip
+    async with serving_store(pki, tmp_path, db_busy_timeout_ms=50) as ports:
+        other = sqlite3.connect(tmp_path / "meta.sqlite", isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            async with testing.client_channel(pki, ports.grpc, "svc:scheduler") as ch:
+                with pytest.raises(grpc.aio.AioRpcError) as refused:
+                    await ObjectiveServiceStub(ch).CreateObjective(request)
+                assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+                other.execute("COMMIT")
+                assert other.execute("SELECT count(*) FROM objectives").fetchone() == (0,)
+                made = await ObjectiveServiceStub(ch).CreateObjective(request)
+                assert made.objective.title == "t"
+        finally:
+            other.close()
