@@ -9,8 +9,6 @@ contexts, identities and delivery ledger, the orchestrator's turns, qmd and the 
 
 from __future__ import annotations
 
-import contextlib
-
 import grpc
 from grpc_health.v1 import health_pb2
 
@@ -43,7 +41,7 @@ from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from gateway_svc.deps import IdentityQuery
 from svckit.calls import call
-from svckit.errors import AlreadyExists, NotFound
+from svckit.errors import NotFound
 from svckit.healthcheck import health_stub
 from svckit.interceptors import ACTING_ADMIN
 
@@ -349,15 +347,14 @@ class SchedulerObjectives:
 
 
 class StoreOutbox:
-    """The store's delivery ledger: a pending delivery row per reply, sent by the connectors;
-    one row per idempotency key (a repeat is already recorded)."""
+    """The store's delivery ledger: a pending delivery row per reply, sent by the connectors.
+    A late turn reply is written by the store, once, under `turn:<task id>`."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = DeliveryServiceStub(channel)
 
-    async def deliver(self, key: str, connector: str, chat_id: str, text: str) -> None:
-        request = drpc.CreateDeliveryRequest(
-            idempotency_key=key, connector=connector, chat_id=chat_id, text=text
+    async def deliver_turn_reply(self, task_id: str, connector: str, chat_id: str) -> None:
+        request = drpc.DeliverTurnReplyRequest(
+            task_id=task_id, connector=connector, chat_id=chat_id
         )
-        with contextlib.suppress(AlreadyExists):  # recorded by an earlier attempt
-            await call(self._stub.CreateDelivery, request)
+        await call(self._stub.DeliverTurnReply, request)

@@ -1,11 +1,11 @@
 """A conversation message is an agent turn (the orchestrator's RunTurn), awaited up to the
-turn wait; a turn still running then is answered "still working", and once it finishes its
-reply is written to the store's delivery ledger (the outbox the connectors send from),
-keyed `turn:<task id>` so it is recorded once."""
+turn wait; a turn still running then is answered "still working", and the store is asked to
+deliver its reply to the chat (DeliverTurnReply): the transaction that finishes the turn
+writes it to the delivery ledger (the outbox the connectors send from) under
+`turn:<task id>`, so it survives a gateway restart and is recorded once."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -15,7 +15,6 @@ from gateway_svc.deps import Outbox, Turns
 log = logging.getLogger(__name__)
 
 STILL_WORKING = "Still working on it; I'll send the answer here when it is ready."
-FOLLOW_WAIT_MS = 60_000
 
 
 @dataclass(frozen=True)
@@ -34,54 +33,32 @@ def reply_of(answer: orpc.RunTurnResponse) -> str:
 
 
 class Conversation:
-    """Runs turns and follows the ones that outlive the wait."""
+    """Runs turns and hands the ones that outlive the wait to the store's outbox."""
 
     def __init__(self, turns: Turns, outbox: Outbox | None, wait_ms: int) -> None:
         self._turns, self._outbox, self._wait_ms = turns, outbox, wait_ms
-        self._followers: set[asyncio.Task[None]] = set()
 
     async def turn(self, request: orpc.RunTurnRequest) -> TurnResult:
         request.wait_ms = self._wait_ms
-        answer = await self._turns.run_turn(request)
-        if answer.completed:
-            return TurnResult(reply_of(answer), answer.task_id, False)
-        self._follow(request)
-        return TurnResult(STILL_WORKING, answer.task_id, True)
+        return await self._answer(request)
 
     async def peek(self, request: orpc.RunTurnRequest) -> TurnResult:
-        """The same turn (same run_key) as it is now; runs nothing new."""
+        """The same turn (same run_key) as it is now; runs nothing new. A turn still running
+        is handed to the outbox again (a no-op if it already was)."""
         request.wait_ms = 0
+        return await self._answer(request)
+
+    async def _answer(self, request: orpc.RunTurnRequest) -> TurnResult:
         answer = await self._turns.run_turn(request)
         if answer.completed:
             return TurnResult(reply_of(answer), answer.task_id, False)
+        await self._hand_over(answer.task_id, request)
         return TurnResult(STILL_WORKING, answer.task_id, True)
 
-    def _follow(self, request: orpc.RunTurnRequest) -> None:
+    async def _hand_over(self, task_id: str, request: orpc.RunTurnRequest) -> None:
         if self._outbox is None:
             return
-        follower = asyncio.create_task(self._deliver(request))
-        self._followers.add(follower)
-        follower.add_done_callback(self._followers.discard)
-
-    async def _deliver(self, request: orpc.RunTurnRequest) -> None:
-        assert self._outbox is not None
-        follow = orpc.RunTurnRequest()
-        follow.CopyFrom(request)
-        follow.wait_ms = FOLLOW_WAIT_MS
         try:
-            while True:
-                answer = await self._turns.run_turn(follow)
-                if answer.completed:
-                    break
-            await self._outbox.deliver(
-                f"turn:{answer.task_id}", request.connector, request.external_id, reply_of(answer)
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("delivering the reply of turn %s failed", request.run_key)
-
-    async def stop(self) -> None:
-        for follower in list(self._followers):
-            follower.cancel()
-        await asyncio.gather(*self._followers, return_exceptions=True)
+            await self._outbox.deliver_turn_reply(task_id, request.connector, request.external_id)
+        except Exception:  # a redelivery of the message asks again (peek)
+            log.exception("handing the reply of turn %s to the outbox failed", task_id)

@@ -168,9 +168,10 @@ class Objectives(Protocol):
 
 
 class Outbox(Protocol):
-    """The store's delivery ledger: one pending delivery per idempotency key."""
+    """The store's delivery ledger: the reply of a turn that outlived the wait goes to a chat
+    (written once, by the store, whenever the turn finishes)."""
 
-    async def deliver(self, key: str, connector: str, chat_id: str, text: str) -> None: ...
+    async def deliver_turn_reply(self, task_id: str, connector: str, chat_id: str) -> None: ...
 
 
 @dataclass(frozen=True)

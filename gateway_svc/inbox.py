@@ -57,12 +57,10 @@ class Inbox:
         self._working: set[asyncio.Future[Outcome]] = set()
 
     async def stop(self) -> None:
-        """Lets messages in hand finish (their outcomes are journaled), then stops following
-        pending turns."""
+        """Lets messages in hand finish (their outcomes are journaled); the replies of pending
+        turns are the store's to deliver."""
         if self._working:
             await asyncio.wait(self._working, timeout=STOP_WAIT_SECONDS)
-        if self._conversation is not None:
-            await self._conversation.stop()
 
     async def handle(self, msg: Message, message_id: str, sender: Sender | None = None) -> Outcome:
         """`sender` given: the caller is known (an admin certificate); None: look the chat

@@ -49,7 +49,7 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
         self._inbox = build_inbox(deps)
 
     async def stop(self) -> None:
-        """Stops following pending turns (their replies are left to a redelivery)."""
+        """Lets messages in hand finish; replies of pending turns are the store's to deliver."""
         if self._inbox is not None:
             await self._inbox.stop()
 

@@ -96,6 +96,7 @@ RULES: dict[str, list[str]] = {
     "GetDelivery": [CONN, GW, ADMIN],
     "UpdateDelivery": [CONN],
     "ListDeliveries": [CONN, GW, ADMIN],
+    "DeliverTurnReply": [GW],  # replies of turns that outlived the gateway's wait
     "AcquireLease": [SCHED, CONN],
     "RenewLease": [SCHED, CONN],
     "ReleaseLease": [SCHED, CONN],

@@ -5,7 +5,9 @@ the idempotency key names the event, and a second write of a key is a no-op.
 Task notices (REFERENCE.md §4.6, SPEC.md): a finished task's completion goes to the chat it
 came from (routed tasks: to the workspace's admin contexts); a failure (failed or dead) goes
 to the workspace's admin contexts only. Turns are answered by their reply, actions by their
-outcome notice, reindex tasks are silent. connectors_svc delivers the pending rows."""
+outcome notice, reindex tasks are silent. A turn whose reply was asked for after the
+gateway stopped waiting (DeliverTurnReply) has it written under `turn:<id>`, by whichever
+comes second of that ask and the turn's end. connectors_svc delivers the pending rows."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from store_svc.keys import Keys
 
 SILENT_KINDS = frozenset({"turn", "action", "reindex_markdown"})
 FINISHED = frozenset({"succeeded", "failed", "dead"})
+TURN_ENDS = FINISHED | {"canceled"}
 ADMIN_LIMIT = 50
 _TEXT_LIMIT = 1400
 
@@ -79,9 +82,26 @@ def _targets(c: Conn, row: Row) -> list[Row]:
     return _admins(c, row["workspace_id"])
 
 
+def turn_reply(c: Conn, keys: Keys, row: Row, now_s: int) -> bool:
+    """The reply of a finished turn to the chat DeliverTurnReply named (none named: nothing),
+    keyed `turn:<id>`: the turn's whole reply, or what stopped it."""
+    if row["status"] not in TURN_ENDS or not row.get("reply_connector"):
+        return False
+    if row["status"] == "succeeded":
+        text = (row.get("result_text") or "").strip() or "(no reply)"
+    elif row["status"] == "canceled":
+        text = "That turn was canceled before it finished."
+    else:
+        text = f"I could not finish that turn: {row.get('error_message') or row['status']}"
+    key = f"turn:{row['id']}"
+    return write(c, keys, key, row["reply_connector"], row["reply_chat_id"], text, now_s)
+
+
 def task_finished(c: Conn, keys: Keys, row: Row, now_s: int) -> int:
     """Notices of a task that just finished (`row` as updated); how many were written. The
     first target's key is `task:<id>:<status>`, further ones add `:<context id>`."""
+    if row["kind"] == "turn":
+        return int(turn_reply(c, keys, row, now_s))
     if row["status"] not in FINISHED or row["kind"] in SILENT_KINDS:
         return 0
     text, written = _text(row), 0

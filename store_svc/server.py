@@ -40,6 +40,7 @@ from store_svc.service.tasks import TaskService
 from store_svc.service.work import ApprovalService, ObjectiveService
 from store_svc.service.workspaces import WorkspaceService
 from store_svc.tasks import Tasks
+from store_svc.turn_replies import TurnReplies
 from store_svc.wakeups import Wakeups
 from store_svc.workspace_roles import WorkspaceRoles
 from store_svc.workspaces import Workspaces
@@ -86,7 +87,7 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
         ServiceDef(
             delivery_service_pb2_grpc.add_DeliveryServiceServicer_to_server,
-            DeliveryService(Deliveries(db, clock, keys)),
+            DeliveryService(Deliveries(db, clock, keys), TurnReplies(db, clock, keys)),
             PKG + "DeliveryService",
         ),
         ServiceDef(

@@ -64,6 +64,9 @@ class Task(SQLModel, table=True):
     result_text: str | None = None
     # a cancel of the running task was asked; its worker stops it, then it is canceled
     cancel_requested_at_unix: int | None = Field(default=None, sa_column=_big(nullable=True))
+    # a turn whose reply was asked for later (DeliverTurnReply): where it goes
+    reply_connector: str | None = None
+    reply_chat_id: str | None = None
 
 
 class DeadLetter(SQLModel, table=True):

@@ -20,6 +20,7 @@ from store_svc.convert import fields_of, to_msg
 from store_svc.deliveries import Deliveries
 from store_svc.journal import Journal
 from store_svc.leases import Leases
+from store_svc.turn_replies import TurnReplies
 from svckit.callctx import audit_actor
 
 Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
@@ -56,8 +57,14 @@ class JournalService(JournalServiceServicer):
 
 
 class DeliveryService(DeliveryServiceServicer):
-    def __init__(self, deliveries: Deliveries) -> None:
-        self._d = deliveries
+    def __init__(self, deliveries: Deliveries, turn_replies: TurnReplies) -> None:
+        self._d, self._turns = deliveries, turn_replies
+
+    async def DeliverTurnReply(
+        self, request: drpc.DeliverTurnReplyRequest, context: Ctx
+    ) -> drpc.DeliverTurnReplyResponse:
+        recorded = await self._turns.deliver(request.task_id, request.connector, request.chat_id)
+        return drpc.DeliverTurnReplyResponse(recorded=recorded)
 
     async def CreateDelivery(
         self, request: drpc.CreateDeliveryRequest, context: Ctx

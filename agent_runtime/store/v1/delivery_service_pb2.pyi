@@ -242,3 +242,57 @@ class ListDeliveriesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListDeliveriesResponse: _TypeAlias = ListDeliveriesResponse  # noqa: Y015
+
+@_typing.final
+class DeliverTurnReplyRequest(_message.Message):
+    """DeliverTurnReplyRequest names the turn and where its reply goes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASK_ID_FIELD_NUMBER: _builtins.int
+    CONNECTOR_FIELD_NUMBER: _builtins.int
+    CHAT_ID_FIELD_NUMBER: _builtins.int
+    task_id: _builtins.str
+    """Task id of the turn; required."""
+    connector: _builtins.str
+    """Connector; required."""
+    chat_id: _builtins.str
+    """Chat id; required."""
+    def __init__(
+        self,
+        *,
+        task_id: _builtins.str = ...,
+        connector: _builtins.str = ...,
+        chat_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "connector", b"connector", "task_id", b"task_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeliverTurnReplyRequest: _TypeAlias = DeliverTurnReplyRequest  # noqa: Y015
+
+@_typing.final
+class DeliverTurnReplyResponse(_message.Message):
+    """DeliverTurnReplyResponse says whether the reply is already in the ledger."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECORDED_FIELD_NUMBER: _builtins.int
+    recorded: _builtins.bool
+    """True when the turn had finished and its delivery is recorded; false when the
+    transaction that finishes the turn will record it.
+    """
+    def __init__(
+        self,
+        *,
+        recorded: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["recorded", b"recorded"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeliverTurnReplyResponse: _TypeAlias = DeliverTurnReplyResponse  # noqa: Y015

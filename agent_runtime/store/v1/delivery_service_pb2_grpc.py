@@ -55,6 +55,11 @@ class DeliveryServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ListDeliveriesRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ListDeliveriesResponse.FromString,
                 _registered_method=True)
+        self.DeliverTurnReply = channel.unary_unary(
+                '/agent_runtime.store.v1.DeliveryService/DeliverTurnReply',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyResponse.FromString,
+                _registered_method=True)
 
 
 class DeliveryServiceServicer:
@@ -90,6 +95,17 @@ class DeliveryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeliverTurnReply(self, request, context):
+        """DeliverTurnReply asks for the reply of a conversation turn (a task of kind turn) to be
+        delivered to a chat, under the key `turn:<task id>`: at once when the turn has already
+        finished, else by the transaction that finishes it. Exactly one delivery whatever the
+        order; asking again is a no-op. NOT_FOUND for an unknown task, FAILED_PRECONDITION for
+        a task that is not a turn.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DeliveryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +128,11 @@ def add_DeliveryServiceServicer_to_server(servicer, server):
                     servicer.ListDeliveries,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ListDeliveriesRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ListDeliveriesResponse.SerializeToString,
+            ),
+            'DeliverTurnReply': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeliverTurnReply,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -223,6 +244,33 @@ class DeliveryService:
             '/agent_runtime.store.v1.DeliveryService/ListDeliveries',
             agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ListDeliveriesRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ListDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeliverTurnReply(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.DeliveryService/DeliverTurnReply',
+            agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -43,6 +43,13 @@ class DeliveryServiceStub:
     """UpdateDelivery records an attempt's outcome; FAILED_PRECONDITION once sent."""
     ListDeliveries: _grpc.UnaryUnaryMultiCallable[_delivery_service_pb2.ListDeliveriesRequest, _delivery_service_pb2.ListDeliveriesResponse]
     """ListDeliveries filters deliveries, newest first."""
+    DeliverTurnReply: _grpc.UnaryUnaryMultiCallable[_delivery_service_pb2.DeliverTurnReplyRequest, _delivery_service_pb2.DeliverTurnReplyResponse]
+    """DeliverTurnReply asks for the reply of a conversation turn (a task of kind turn) to be
+    delivered to a chat, under the key `turn:<task id>`: at once when the turn has already
+    finished, else by the transaction that finishes it. Exactly one delivery whatever the
+    order; asking again is a no-op. NOT_FOUND for an unknown task, FAILED_PRECONDITION for
+    a task that is not a turn.
+    """
 
 @_typing.type_check_only
 class DeliveryServiceAsyncStub(DeliveryServiceStub):
@@ -59,6 +66,13 @@ class DeliveryServiceAsyncStub(DeliveryServiceStub):
     """UpdateDelivery records an attempt's outcome; FAILED_PRECONDITION once sent."""
     ListDeliveries: _aio.UnaryUnaryMultiCallable[_delivery_service_pb2.ListDeliveriesRequest, _delivery_service_pb2.ListDeliveriesResponse]  # type: ignore[assignment]
     """ListDeliveries filters deliveries, newest first."""
+    DeliverTurnReply: _aio.UnaryUnaryMultiCallable[_delivery_service_pb2.DeliverTurnReplyRequest, _delivery_service_pb2.DeliverTurnReplyResponse]  # type: ignore[assignment]
+    """DeliverTurnReply asks for the reply of a conversation turn (a task of kind turn) to be
+    delivered to a chat, under the key `turn:<task id>`: at once when the turn has already
+    finished, else by the transaction that finishes it. Exactly one delivery whatever the
+    order; asking again is a no-op. NOT_FOUND for an unknown task, FAILED_PRECONDITION for
+    a task that is not a turn.
+    """
 
 class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
     """DeliveryService is the outbound ledger: a retry never sends twice."""
@@ -96,5 +110,18 @@ class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_delivery_service_pb2.ListDeliveriesResponse, _abc.Awaitable[_delivery_service_pb2.ListDeliveriesResponse]]:
         """ListDeliveries filters deliveries, newest first."""
+
+    @_abc_1.abstractmethod
+    def DeliverTurnReply(
+        self,
+        request: _delivery_service_pb2.DeliverTurnReplyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_delivery_service_pb2.DeliverTurnReplyResponse, _abc.Awaitable[_delivery_service_pb2.DeliverTurnReplyResponse]]:
+        """DeliverTurnReply asks for the reply of a conversation turn (a task of kind turn) to be
+        delivered to a chat, under the key `turn:<task id>`: at once when the turn has already
+        finished, else by the transaction that finishes it. Exactly one delivery whatever the
+        order; asking again is a no-op. NOT_FOUND for an unknown task, FAILED_PRECONDITION for
+        a task that is not a turn.
+        """
 
 def add_DeliveryServiceServicer_to_server(servicer: DeliveryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

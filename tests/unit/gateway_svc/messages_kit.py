@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,8 @@ class Chat:
     orchestrator: int
     store: int
     turns: Turns
+    # stops the gateway (a restart or crash of it); the store and orchestrator keep running
+    stop_gateway: Callable[[], Awaitable[None]]
 
     async def call(self, rpc: str, request: Any, *, caller: str = "svc:connectors") -> Any:
         md = (("x-acting-admin", "admin:alice"),) if caller == "svc:gateway" else ()
@@ -166,9 +168,11 @@ async def chat_stack(pki: PkiPaths, tmp_path: Path, turn_wait_ms: int) -> AsyncI
                 turn_wait_ms=turn_wait_ms,
             )
             server = build_server(GatewaySettings(pki_dir=pki.root, **PORTS0), deps)
+            gateway = AsyncExitStack()
             try:
-                async with testing.serving(server) as gp:
-                    yield Chat(pki, gp.grpc, orch_port, sp.grpc, turns)
+                gp = await gateway.enter_async_context(testing.serving(server))
+                yield Chat(pki, gp.grpc, orch_port, sp.grpc, turns, gateway.aclose)
             finally:
+                await gateway.aclose()
                 await store_ch.close()
                 await orch_ch.close()

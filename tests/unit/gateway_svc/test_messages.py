@@ -81,6 +81,23 @@ async def test_a_redelivery_mid_handling_says_still_working_and_runs_once(chat: 
     assert chat.turns.runs["think hard"] == 1
 
 
+async def test_a_late_reply_survives_the_gateway_stopping(chat: Chat) -> None:
+    gate = chat.turns.hold("slow answer")
+    out = await chat.say("slow answer", mid="9")  # the wait (1.5 s) runs out
+    assert (out.pending, out.reply) == (True, STILL_WORKING)
+    await chat.stop_gateway()  # nothing of the gateway is left to follow the turn
+    assert await chat.deliveries() == []
+    gate.set()
+
+    async def delivered() -> list[tuple[str, str, str, str]]:
+        return [
+            (d.idempotency_key, d.connector, d.chat_id, d.text) for d in await chat.deliveries()
+        ]
+
+    expected = [(f"turn:{out.task_id}", "telegram", "chat-1", "echo: slow answer")]
+    assert await testing.eventually(delivered, "the store wrote the late reply") == expected
+
+
 async def test_group_chatter_not_addressed_to_the_bot_starts_no_turn(chat: Chat) -> None:
     reply = await chat.say("lunch?", direct_message=False, mentioned=False)
     assert (reply.handled, reply.reply) == (False, "")
