@@ -21,8 +21,8 @@ def main() -> None:
         url = settings.database_url
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(upgrade, url)
-        db = open_database(url, settings.db_pool_size)
+        await asyncio.to_thread(upgrade, url, busy_timeout_ms=settings.db_busy_timeout_ms)
+        db = open_database(url, settings.db_pool_size, settings.db_busy_timeout_ms)
         service = build_server(settings, Deps(db=db))
         service.on_stop.append(db.close)
         return service

@@ -17,6 +17,9 @@ class StoreSettings(ServiceSettings):
     db_path: str | None = None
     # PostgreSQL URL (postgresql://user:pass@host:port/db); wins over db_path when set.
     db_url: str | None = Field(None, pattern=r"^(postgres(ql)?(\+psycopg)?|sqlite)://", repr=False)
+    # How long an SQLite statement waits for a database locked by another connection (a
+    # migration, a second store process on the same file) before failing UNAVAILABLE.
+    db_busy_timeout_ms: int = Field(30_000, ge=0, le=600_000)
     # PostgreSQL connection pool size.
     db_pool_size: int = Field(8, ge=1, le=200)
     # Retry backoff of failed tasks: base * 2^(attempt-1), capped, with jitter.

@@ -27,8 +27,9 @@ async def serving_store(
     store_settings = StoreSettings(
         data_dir=data_dir, pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0, **settings
     )
-    upgrade(store_settings.database_url)
-    db = open_database(store_settings.database_url)
+    url, busy_ms = store_settings.database_url, store_settings.db_busy_timeout_ms
+    upgrade(url, busy_timeout_ms=busy_ms)
+    db = open_database(url, busy_timeout_ms=busy_ms)
     try:
         deps = Deps(db, clock) if clock else Deps(db)
         async with testing.serving(build_server(store_settings, deps)) as ports:

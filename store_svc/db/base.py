@@ -47,13 +47,13 @@ class Database(Protocol):
         ...
 
 
-def open_database(url: str, pool_size: int = 8) -> Database:
-    """`sqlite:///path` or `postgresql://…` (with `pool_size` pooled connections);
-    migrations must have been applied."""
+def open_database(url: str, pool_size: int = 8, busy_timeout_ms: int = 30_000) -> Database:
+    """`sqlite:///path` (waiting up to `busy_timeout_ms` for a locked file) or
+    `postgresql://…` (with `pool_size` pooled connections); migrations must have been applied."""
     if url.startswith("sqlite"):
         from store_svc.db.sqlite import SqliteDatabase
 
-        return SqliteDatabase(sqlite_path(url))
+        return SqliteDatabase(sqlite_path(url), busy_timeout_ms=busy_timeout_ms)
     from store_svc.db.postgres import PostgresDatabase
 
     return PostgresDatabase(libpq_url(url), pool_size)

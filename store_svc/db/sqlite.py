@@ -2,8 +2,11 @@
 
 Concurrent writers are queued to a single thread that applies whatever is waiting in one
 transaction (each unit under its own SAVEPOINT, so one failure rolls back only itself) and
-commits once. Nobody ever sees "database is locked", and the disk is synced once per batch.
-Readers use their own connections on a small thread pool."""
+commits once, the disk synced once per batch. The batch starts `BEGIN IMMEDIATE`, so a
+writer outside this process (a migration, a second store on the same file) makes it wait
+up to the busy timeout rather than fail midway; still busy after that, the batch applies
+nothing and its callers get `Unavailable`. Readers use their own connections on a small
+thread pool (see sqlite_open for how connections are opened)."""
 
 from __future__ import annotations
 
@@ -16,24 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from store_svc.db.base import Row
+from store_svc.db.sqlite_open import DEFAULT_BUSY_TIMEOUT_MS, connect, enable_wal, translate
 
 T = TypeVar("T")
 _MAX_BATCH = 256
 _Job = tuple[Callable[[Any], Any], asyncio.Future[Any], asyncio.AbstractEventLoop]
-
-
-def _dict_row(cur: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
-    return {d[0]: v for d, v in zip(cur.description, row, strict=True)}
-
-
-def connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    conn.row_factory = _dict_row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return conn
 
 
 class SqliteConn:
@@ -55,8 +45,12 @@ class SqliteConn:
 
 
 class SqliteDatabase:
-    def __init__(self, path: str, readers: int = 2) -> None:
+    def __init__(
+        self, path: str, readers: int = 2, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+    ) -> None:
         self._path = path
+        self._busy_ms = busy_timeout_ms
+        enable_wal(path, busy_timeout_ms)  # before the writer and readers open the file
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="sqlite-writer", daemon=True)
         self._local = threading.local()
@@ -71,14 +65,20 @@ class SqliteDatabase:
     def _read(self, fn: Callable[[SqliteConn], T]) -> T:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = SqliteConn(connect(self._path))
+            try:
+                conn = self._local.conn = SqliteConn(connect(self._path, self._busy_ms))
+            except sqlite3.OperationalError as exc:
+                raise translate(exc) from exc
             with self._lock:
                 self._readers.append(conn.raw)
-        conn.raw.execute("BEGIN")
         try:
-            return fn(conn)
-        finally:
-            conn.raw.execute("COMMIT")
+            conn.raw.execute("BEGIN")
+            try:
+                return fn(conn)
+            finally:
+                conn.raw.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise translate(exc) from exc
 
     async def write(self, fn: Callable[[SqliteConn], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -87,7 +87,7 @@ class SqliteDatabase:
         return await fut
 
     def _write_loop(self) -> None:
-        conn = SqliteConn(connect(self._path))
+        conn = SqliteConn(connect(self._path, self._busy_ms))
         while True:
             first = self._jobs.get()
             if first is None:
@@ -117,12 +117,12 @@ class SqliteDatabase:
                 except BaseException as exc:
                     conn.raw.execute("ROLLBACK TO job")
                     conn.raw.execute("RELEASE job")
-                    outcomes.append((False, exc))
+                    outcomes.append((False, translate(exc)))
             conn.raw.execute("COMMIT")
         except BaseException as exc:  # the commit itself failed: nothing was applied
             if conn.raw.in_transaction:
                 conn.raw.execute("ROLLBACK")
-            outcomes = [(False, exc)] * len(batch)
+            outcomes = [(False, translate(exc))] * len(batch)
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
         for (_fn, fut, loop), (ok, value) in zip(batch, outcomes, strict=True):
             by_loop.setdefault(loop, []).append((fut, ok, value))
