@@ -5,9 +5,10 @@ process finished it."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
+
+from watchfiles import awatch
 
 from agent_runtime.store.v1 import task_pb2 as store
 from orchestrator_svc.__main__ import main
@@ -19,9 +20,12 @@ class Hold:
         folder = Path(task.prompt)
         (folder / f"{task.id}.{os.getpid()}.started").touch()
         go = folder / f"{task.id}.go"
-        # a file written by the test process: there is nothing in this process to wake on
-        while not go.exists():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+        # Woken by the test process writing the file; the watcher's timeout re-checks in
+        # case it was written before the watch began.
+        if not go.exists():
+            async for _ in awatch(folder, debounce=0, rust_timeout=500, yield_on_timeout=True):
+                if go.exists():
+                    break
         return Outcome(summary=f"done by {os.getpid()}")
 
 
