@@ -1,0 +1,123 @@
+"""The contract between connectors_svc's core and its channel adapters (Telegram, Discord,
+e-mail, the codex/cline/gemini webhook).
+
+An adapter knows one platform's wire protocol and nothing else: it receives messages and
+hands each to the core's `InboundSink`, and it sends one message part when asked. The core
+owns everything around that: the gateway call and its journal, the delivery ledger (one row
+per outbound message, `pending -> sending -> sent | failed | unknown`, one record per part),
+splitting long text to `part_limit`, the leader lease for adapters that `receives`, the
+supervisor (capped exponential backoff with jitter, a circuit breaker) and the status that
+`GetConnectorStatus` and the heartbeat report.
+
+Errors from `send_part` decide what the ledger records:
+- `NotDelivered`: nothing can have reached the recipient (connection refused, a 5xx or 429
+  answered before acceptance); the core may retry later, honouring `retry_after_s`.
+- `Rejected`: the platform refused the message for good (a 4xx such as an unknown chat);
+  recorded `failed`, never retried.
+- anything else (a timeout after the request was written, a dropped connection mid-answer):
+  recorded `unknown`, surfaced, never repeated blindly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message received from a platform, as the gateway's HandleMessage takes it."""
+
+    connector: str
+    external_id: str
+    text: str
+    message_id: str
+    from_user_id: str
+    from_display_name: str = ""
+    display_name: str = ""
+    direct_message: bool = False
+    mentioned: bool = False
+
+
+@dataclass(frozen=True)
+class Command:
+    """One entry of the gateway's command catalogue (ListCommands), for platform menus."""
+
+    name: str
+    description: str
+    argument: str = ""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of an outbound message (the core splits long text before sending)."""
+
+    chat_id: str
+    text: str
+    reply_to_message_id: str = ""
+    subject: str = ""
+    idempotency_key: str = ""
+
+
+class NotDelivered(Exception):
+    """Nothing reached the recipient; retrying cannot send twice."""
+
+    def __init__(self, reason: str, retry_after_s: float = 0.0) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+
+
+class Rejected(Exception):
+    """The platform refused the message for good; recorded `failed`, not retried."""
+
+
+@dataclass
+class AdapterState:
+    """What an adapter tells the core about its session (the core adds lease and counts)."""
+
+    connected: bool = False
+    detail: str = ""
+    bot_username: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class InboundSink(Protocol):
+    """What the core gives a running adapter."""
+
+    async def handle(self, message: InboundMessage) -> str:
+        """Hands a received message to the gateway (journaled there, so a redelivery runs
+        nothing twice) and delivers its reply through the ledger; returns the reply text
+        ("" for none). Raises when the gateway could not take the message: the adapter must
+        then not acknowledge it to the platform, so it is received again."""
+        ...
+
+    async def commands(self) -> Sequence[Command]:
+        """The gateway's command catalogue, for menus and slash commands."""
+        ...
+
+    def beat(self, state: AdapterState) -> None:
+        """Reports the session's state (connected, detail) after each poll cycle or event."""
+        ...
+
+
+class Adapter(Protocol):
+    """One platform. `name` is the connector name used in contexts and the ledger."""
+
+    name: str
+    part_limit: int  # characters per sent part; 0 = no limit
+    receives: bool  # True when `run` receives messages (needs the leader lease)
+
+    async def run(self, sink: InboundSink) -> None:
+        """Connects and receives until cancelled; returns or raises when the session ends,
+        and the supervisor starts it again after a backoff."""
+        ...
+
+    async def send_part(self, part: Part) -> str:
+        """Sends one part; returns the platform message id. Raises NotDelivered or Rejected
+        as the module docstring says; anything else is recorded `unknown`."""
+        ...
+
+    async def aclose(self) -> None:
+        """Releases the adapter's connections."""
+        ...
