@@ -19,7 +19,7 @@ from gateway_svc.commands import PAIR, REGISTRY
 from gateway_svc.commands.base import Call, Denied, Message, Sender, Tools
 from gateway_svc.commands.parse import split_command
 from gateway_svc.conversation import STILL_WORKING, Conversation
-from gateway_svc.deps import Contexts, Deps, Journal
+from gateway_svc.deps import Deps, Journal
 from svckit.errors import InvalidArgument, Unavailable
 
 IN_PROGRESS = "Still working on that message; I'll answer once."
@@ -45,14 +45,8 @@ class Outcome:
 class Inbox:
     """HandleMessage and Chat share this."""
 
-    def __init__(
-        self,
-        journal: Journal,
-        contexts: Contexts,
-        tools: Tools,
-        conversation: Conversation | None,
-    ) -> None:
-        self._journal, self._contexts, self._tools = journal, contexts, tools
+    def __init__(self, journal: Journal, tools: Tools, conversation: Conversation | None) -> None:
+        self._journal, self._tools = journal, tools
         self._conversation = conversation
         self._working: set[asyncio.Future[Outcome]] = set()
 
@@ -71,21 +65,27 @@ class Inbox:
         if not msg.text.strip():
             return Outcome()
         mid = message_id.strip() or f"gen:{uuid.uuid4().hex}"
-        entry, duplicate = await self._journal.record(
-            msg.connector, msg.external_id, mid, msg.from_user_id, msg.text
-        )
-        if duplicate:
+        # One store call journals it and resolves its context and (unless the caller is
+        # known) its sender with the role in that workspace, read fresh: nothing is cached.
+        begun = await self._journal.begin(msg, mid, resolve_sender=sender is None)
+        entry = begun.entry
+        if begun.duplicate:
             return await self._replay(entry.status, entry.outcome, msg, entry.id)
+        if sender is None:  # the role it has depends on the chat's workspace
+            linked = begun.HasField("identity")
+            sender = Sender(begun.identity.user_id, begun.role) if linked else Sender()
         # A caller that goes away (a connector's deadline) does not stop the handling: its
         # outcome is journaled all the same, for the redelivery to find.
-        work = asyncio.ensure_future(self._process(entry.id, msg, sender))
+        work = asyncio.ensure_future(self._process(entry.id, msg, begun.context, sender))
         self._working.add(work)
         work.add_done_callback(self._working.discard)
         return await asyncio.shield(work)
 
-    async def _process(self, entry_id: str, msg: Message, sender: Sender | None) -> Outcome:
+    async def _process(
+        self, entry_id: str, msg: Message, context: workspace_pb2.Context, sender: Sender
+    ) -> Outcome:
         try:
-            out = await self._run(msg, sender, run_key=f"inbound:{entry_id}")
+            out = await self._run(msg, context, sender, run_key=f"inbound:{entry_id}")
         except BaseException:
             await self._journal.complete(entry_id, "failed", _dump(Outcome(True, FAILED)))
             raise
@@ -101,10 +101,9 @@ class Inbox:
             out = Outcome(True, now.reply, now.task_id, now.pending, False, *_where(out))
         return Outcome(**{**asdict(out), "duplicate": True})
 
-    async def _run(self, msg: Message, sender: Sender | None, run_key: str) -> Outcome:
-        context = await self._contexts.ensure(msg.connector, msg.external_id, msg.display_name)
-        if sender is None:  # the role it has depends on the chat's workspace
-            sender = await self._sender(msg, context.workspace_id)
+    async def _run(
+        self, msg: Message, context: workspace_pb2.Context, sender: Sender, run_key: str
+    ) -> Outcome:
         parsed = split_command(msg.text, msg.direct)
         if parsed is None:
             return await self._converse(msg, context, run_key)
@@ -118,16 +117,6 @@ class Inbox:
         except Denied as exc:
             reply = str(exc)
         return Outcome(True, reply)
-
-    async def _sender(self, msg: Message, workspace_id: str) -> Sender:
-        """The verified user behind the chat account, with the role it has in this chat's
-        workspace (roles are per workspace; overlord everywhere)."""
-        ident = await self._contexts.identity(msg.connector, msg.from_user_id)
-        if ident is None:
-            return Sender()
-        return Sender(
-            ident.user_id, await self._contexts.workspace_role(ident.user_id, workspace_id)
-        )
 
     async def _converse(
         self, msg: Message, context: workspace_pb2.Context, run_key: str
@@ -157,7 +146,7 @@ def build_inbox(deps: Deps) -> Inbox | None:
         clock=deps.clock,
     )
     talk = Conversation(deps.turns, deps.outbox, deps.turn_wait_ms) if deps.turns else None
-    return Inbox(deps.journal, deps.contexts, tools, talk)
+    return Inbox(deps.journal, tools, talk)
 
 
 def _where(out: Outcome) -> tuple[str, str]:

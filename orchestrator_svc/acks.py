@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from agent_runtime.store.v1 import task_service_pb2 as rpc
-from orchestrator_svc.coalesce import Coalescer
 from svckit import errors
+from svckit.coalesce import Coalescer
 
 MAX_BATCH = 100
 

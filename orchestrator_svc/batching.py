@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
-from orchestrator_svc.coalesce import Coalescer
 from svckit import errors
+from svckit.coalesce import Coalescer
 
 MAX_BATCH = 100
 

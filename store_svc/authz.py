@@ -89,6 +89,9 @@ RULES: dict[str, list[str]] = {
     "DenyPairing": [GW, ADMIN],
     # ledgers
     "RecordInbound": [GW],
+    "BeginInbound": [GW],
+    "BeginInbounds": [GW],
+    "CompleteInbounds": [GW],
     "CompleteInbound": [GW],
     "CheckImapIngested": [CONN, ADMIN],
     "MarkImapIngested": [CONN],

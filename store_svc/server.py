@@ -26,6 +26,7 @@ from store_svc.deliveries import Deliveries
 from store_svc.deps import Deps
 from store_svc.grants import Grants
 from store_svc.identities import Identities
+from store_svc.inbound import Inbound
 from store_svc.journal import Journal
 from store_svc.keys import Keys
 from store_svc.leases import Leases
@@ -55,6 +56,7 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
     keys = Keys(clock)  # shared by every aggregate: one creation order per store
     backoff = Backoff(settings.task_retry_base_ms, settings.task_retry_cap_ms)
     wake = Wakeups()  # new tasks wake long-polling claimers
+    journal = Journal(db, clock, keys)
     defs = [
         ServiceDef(
             task_service_pb2_grpc.add_TaskServiceServicer_to_server,
@@ -82,7 +84,7 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
         ServiceDef(
             journal_service_pb2_grpc.add_JournalServiceServicer_to_server,
-            JournalService(Journal(db, clock, keys)),
+            JournalService(journal, Inbound(journal, db, clock, keys)),
             PKG + "JournalService",
         ),
         ServiceDef(

@@ -1,7 +1,9 @@
 """Calls that arrive together travel together: the items asked for within one event-loop
 iteration (up to `max_batch`) go out in one call, and each caller still gets its own result
-or its own error. The store's batch RPCs (CreateTasks, CompleteTasks) apply each item on its
-own, so a refused item fails only its caller."""
+or its own error. The store's batch RPCs (CreateTasks and CompleteTasks for the
+orchestrator, BeginInbounds and CompleteInbounds for the gateway) apply each item on its
+own, so a refused item fails only its caller. Under load many callers share one round trip;
+alone, a caller waits one loop iteration."""
 
 from __future__ import annotations
 
