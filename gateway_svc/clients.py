@@ -49,6 +49,9 @@ from svckit.interceptors import ACTING_ADMIN
 
 _STORE = "/agent_runtime.store.v1."
 MAX_JOURNAL_BATCH = 100  # the store's BeginInbounds / CompleteInbounds cap
+# Journal calls out at once, each kind: more messages wait for one to come back and share the
+# next (a message alone goes at once).
+JOURNAL_IN_FLIGHT = 1
 
 # Store reads the gateway may retry when the store is briefly UNAVAILABLE (open_channel).
 STORE_RETRY_METHODS = (
@@ -200,10 +203,10 @@ class StoreJournal:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = JournalServiceStub(channel)
         self._begins: Coalescer[jrpc.BeginInboundRequest, jrpc.BeginInboundResponse] = Coalescer(
-            self._begin_batch, MAX_JOURNAL_BATCH
+            self._begin_batch, MAX_JOURNAL_BATCH, JOURNAL_IN_FLIGHT
         )
         self._completes: Coalescer[jrpc.CompleteInboundRequest, journal_pb2.InboundEntry] = (
-            Coalescer(self._complete_batch, MAX_JOURNAL_BATCH)
+            Coalescer(self._complete_batch, MAX_JOURNAL_BATCH, JOURNAL_IN_FLIGHT)
         )
 
     async def begin(

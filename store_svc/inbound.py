@@ -1,15 +1,15 @@
-"""Beginning an inbound message: journal it (`Journal.record`: a redelivery finds the first
-entry and resolves nothing) and, for a new message, resolve what handling it needs — the
-chat's context (made with its workspace on the chat's first message) and the sender's
-verified identity with its role in that workspace — in one read. The gateway pays one round
-trip where it paid four (RecordInbound, FindContext or EnsureContext, LookupIdentity,
-GetWorkspaceRole). Every answer is read from the database for this message, so nothing is
-cached anywhere: a role changed a moment ago is the role this message gets."""
+"""Beginning inbound messages: journal each (`Journal.record`: a redelivery finds the first
+entry and resolves nothing) and, for a new one, resolve what handling it needs — the chat's
+context (made with its workspace on the chat's first message) and the sender's verified
+identity with its role in that workspace. The gateway pays one round trip where it paid four
+(RecordInbound, FindContext or EnsureContext, LookupIdentity, GetWorkspaceRole), and a batch
+of messages costs the database one write and one read in all (a write more when a chat is
+new). Every answer is read for the message at hand: nothing is cached, so a role changed a
+moment ago is the role the next message gets."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -24,6 +24,8 @@ from svckit.errors import DomainError, InvalidArgument
 
 T = TypeVar("T")
 MAX_BATCH = 100
+# (RecordInbound's fields, the chat's display name, whether to resolve the sender)
+Item = tuple[Mapping[str, str], str, bool]
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,29 @@ class Begun:
     role: str = ""
 
 
+@dataclass(frozen=True)
+class _Chat:
+    connector: str  # lower-cased
+    chat: str
+    display: str
+    sender: str  # "" when the sender is not to be resolved
+
+    @staticmethod
+    def of(item: Item) -> _Chat:
+        req, display, resolve = item
+        connector = required("connector", req["connector"]).lower()
+        chat = required("chat_id", req["chat_id"])
+        sender = req.get("sender_id", "").strip() if resolve else ""
+        return _Chat(connector, chat, display.strip() or f"{connector} {chat}", sender)
+
+    def resolve(self, c: Conn, entry: Row, context: Row) -> Begun:
+        ident = verified_identity(c, self.connector, self.sender) if self.sender else None
+        if ident is None:
+            return Begun(entry, False, context)
+        role, _ = effective_role(c, str(ident["user_id"]), str(context["workspace_id"]))
+        return Begun(entry, False, context, ident, role)
+
+
 class Inbound:
     def __init__(self, journal: Journal, db: Database, clock: Clock, keys: Keys) -> None:
         self._journal, self._db, self._clock, self._keys = journal, db, clock, keys
@@ -45,46 +70,80 @@ class Inbound:
     async def begin(self, req: Mapping[str, str], display_name: str, resolve_sender: bool) -> Begun:
         """Journal `req` (RecordInbound's fields); resolve its chat, and with
         `resolve_sender` its sender, unless it is a duplicate."""
-        connector = required("connector", req["connector"]).lower()
-        chat = required("chat_id", req["chat_id"])
-        entry, duplicate = await self._journal.record(req)
-        if duplicate:
-            return Begun(entry, True)
-        sender = req.get("sender_id", "").strip() if resolve_sender else ""
+        (result,) = await self.begin_many([(req, display_name, resolve_sender)])
+        if isinstance(result, DomainError):
+            raise result
+        return result
 
-        def resolve(c: Conn, context: Row) -> Begun:
-            ident = verified_identity(c, connector, sender) if sender else None
-            if ident is None:
-                return Begun(entry, False, context)
-            role, _ = effective_role(c, str(ident["user_id"]), str(context["workspace_id"]))
-            return Begun(entry, False, context, ident, role)
-
-        def known_chat(c: Conn) -> Begun | None:
-            context = find_context(c, connector, chat)
-            return None if context is None else resolve(c, context)
-
-        def new_chat(c: Conn) -> Begun:
-            display = display_name.strip() or f"{connector} {chat}"
-            now = self._clock.now_ms() // 1000
-            return resolve(c, find_or_ensure(c, self._keys, connector, chat, display, now))
-
-        # The known chat, the common case, is one read; its first message makes it.
-        found: Begun | None = await self._db.read(known_chat)
-        return found if found is not None else await self._db.write(new_chat)
-
-    async def begin_many(
-        self, items: Sequence[tuple[Mapping[str, str], str, bool]]
-    ) -> list[Begun | DomainError]:
-        """`begin` for each (request, display name, resolve sender), each on its own: the
-        begun message or the error refusing it, in order. Their journal writes share the
-        database's group commit."""
+    async def begin_many(self, items: Sequence[Item]) -> list[Begun | DomainError]:
+        """`begin` for each item, each on its own: the begun message or the error refusing
+        it, in order."""
         _check_batch(len(items), "messages")
-        return await _each([self.begin(*item) for item in items])
+        out: list[Begun | DomainError | None] = [None] * len(items)
+        todo: dict[int, tuple[Callable[[Conn], tuple[Row, bool]], _Chat]] = {}
+        for i, item in enumerate(items):
+            try:
+                todo[i] = (self._journal.record_unit(item[0]), _Chat.of(item))
+            except DomainError as exc:
+                out[i] = exc
+        if not todo:
+            return _filled(out)
+        recorded = await self._db.write(lambda c: {i: unit(c) for i, (unit, _) in todo.items()})
+        fresh: dict[int, tuple[Row, _Chat]] = {}
+        for i, (entry, duplicate) in recorded.items():
+            if duplicate:
+                out[i] = Begun(entry, True)
+            else:
+                fresh[i] = (entry, todo[i][1])
+
+        def known(c: Conn) -> dict[int, Begun]:
+            found = {
+                i: find_context(c, chat.connector, chat.chat) for i, (_, chat) in fresh.items()
+            }
+            return {i: fresh[i][1].resolve(c, fresh[i][0], ctx) for i, ctx in found.items() if ctx}
+
+        def new(c: Conn, which: list[int]) -> dict[int, Begun]:
+            now, made = self._clock.now_ms() // 1000, {}
+            for i in which:
+                entry, chat = fresh[i]
+                ctx = find_or_ensure(c, self._keys, chat.connector, chat.chat, chat.display, now)
+                made[i] = chat.resolve(c, entry, ctx)
+            return made
+
+        # Known chats, the common case, are one read; a chat's first message makes it.
+        begun = await self._db.read(known) if fresh else {}
+        missing = [i for i in fresh if i not in begun]
+        if missing:
+            begun.update(await self._db.write(lambda c: new(c, missing)))
+        for i, b in begun.items():
+            out[i] = b
+        return _filled(out)
 
     async def complete_many(self, items: Sequence[tuple[str, str, str]]) -> list[Row | DomainError]:
-        """`Journal.complete` for each (entry id, status, outcome), each on its own."""
+        """`Journal.complete` for each (entry id, status, outcome), each on its own, in one
+        write. A unit's only refusal inside the transaction (NOT_FOUND) comes from a unit that
+        changed nothing, so the others' outcomes stand."""
         _check_batch(len(items), "entries")
-        return await _each([self._journal.complete(*item) for item in items])
+        out: list[Row | DomainError | None] = [None] * len(items)
+        todo: dict[int, Callable[[Conn], Row]] = {}
+        for i, (entry_id, status, outcome) in enumerate(items):
+            try:
+                todo[i] = self._journal.complete_unit(entry_id, status, outcome)
+            except DomainError as exc:
+                out[i] = exc
+
+        def run(c: Conn) -> dict[int, Row | DomainError]:
+            done: dict[int, Row | DomainError] = {}
+            for i, unit in todo.items():
+                try:
+                    done[i] = unit(c)
+                except DomainError as exc:
+                    done[i] = exc
+            return done
+
+        for i, result in (await self._db.write(run) if todo else {}).items():
+            out[i] = result
+        return _filled(out)
 
 
 def _check_batch(size: int, field: str) -> None:
@@ -94,10 +153,6 @@ def _check_batch(size: int, field: str) -> None:
         raise InvalidArgument(f"at most {MAX_BATCH} {field} per call", field=field)
 
 
-async def _each(calls: list[Awaitable[T]]) -> list[T | DomainError]:
-    """Every call's result or its domain error; any other error fails the whole batch."""
-    results = await asyncio.gather(*calls, return_exceptions=True)
-    for r in results:
-        if isinstance(r, BaseException) and not isinstance(r, DomainError):
-            raise r
-    return [r for r in results if not isinstance(r, BaseException) or isinstance(r, DomainError)]
+def _filled(results: list[T | None]) -> list[T]:
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]

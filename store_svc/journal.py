@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from store_svc.common import Clock, or_none, required
@@ -18,7 +18,11 @@ class Journal:
         self._db, self._clock, self._keys = db, clock, keys
 
     async def record(self, req: Mapping[str, str]) -> tuple[Row, bool]:
-        """Journal a message; returns (entry, duplicate)."""
+        return await self._db.write(self.record_unit(req))
+
+    def record_unit(self, req: Mapping[str, str]) -> Callable[[Conn], tuple[Row, bool]]:
+        """Journal a message; returns (entry, duplicate). As a unit of work, for a caller
+        that runs several in one transaction (`Inbound.begin_many`)."""
         now = self._clock.now_ms() // 1000
         row: Row = {
             "id": self._keys.new_id("in_"),
@@ -42,9 +46,13 @@ class Journal:
             assert entry is not None
             return entry, inserted == 0
 
-        return await self._db.write(run)
+        return run
 
     async def complete(self, entry_id: str, status: str, outcome: str) -> Row:
+        return await self._db.write(self.complete_unit(entry_id, status, outcome))
+
+    def complete_unit(self, entry_id: str, status: str, outcome: str) -> Callable[[Conn], Row]:
+        """Store the outcome of an entry, once; as a unit of work (see `record_unit`)."""
         eid = required("id", entry_id)
         if status not in ("handled", "failed"):
             raise InvalidArgument("status must be handled or failed", field="status")
@@ -66,7 +74,7 @@ class Journal:
                 raise NotFound("journal entry not found", id=eid)
             return entry  # the first outcome wins; a later one is ignored
 
-        return await self._db.write(run)
+        return run
 
     async def imap_ingested(self, account_key: str, uid: int, message_id: str) -> bool:
         key = account_key.strip().lower()
