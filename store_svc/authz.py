@@ -51,6 +51,7 @@ RULES: dict[str, list[str]] = {
     "UpdateObjective": [SCHED, ADMIN],
     "DeleteObjective": [SCHED, ADMIN],
     "RecordObjectiveRun": [SCHED],
+    "RecordObjectiveRuns": [SCHED],
     "FinishObjectiveRun": [SCHED],
     "ListObjectiveRuns": [SCHED, ADMIN],
     # approvals: the orchestrator raises and executes them; the gateway and admins decide

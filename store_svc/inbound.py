@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from store_svc.batches import check_batch
 from store_svc.common import Clock, required
 from store_svc.db import Conn, Database, Row
 from store_svc.identities import verified_identity
@@ -20,10 +21,9 @@ from store_svc.journal import Journal
 from store_svc.keys import Keys
 from store_svc.workspace_roles import effective_role
 from store_svc.workspaces import find_context, find_or_ensure
-from svckit.errors import DomainError, InvalidArgument
+from svckit.errors import DomainError
 
 T = TypeVar("T")
-MAX_BATCH = 100
 # (RecordInbound's fields, the chat's display name, whether to resolve the sender)
 Item = tuple[Mapping[str, str], str, bool]
 
@@ -78,7 +78,7 @@ class Inbound:
     async def begin_many(self, items: Sequence[Item]) -> list[Begun | DomainError]:
         """`begin` for each item, each on its own: the begun message or the error refusing
         it, in order."""
-        _check_batch(len(items), "messages")
+        check_batch(len(items), "messages")
         out: list[Begun | DomainError | None] = [None] * len(items)
         todo: dict[int, tuple[Callable[[Conn], tuple[Row, bool]], _Chat]] = {}
         for i, item in enumerate(items):
@@ -123,7 +123,7 @@ class Inbound:
         """`Journal.complete` for each (entry id, status, outcome), each on its own, in one
         write. A unit's only refusal inside the transaction (NOT_FOUND) comes from a unit that
         changed nothing, so the others' outcomes stand."""
-        _check_batch(len(items), "entries")
+        check_batch(len(items), "entries")
         out: list[Row | DomainError | None] = [None] * len(items)
         todo: dict[int, Callable[[Conn], Row]] = {}
         for i, (entry_id, status, outcome) in enumerate(items):
@@ -144,13 +144,6 @@ class Inbound:
         for i, result in (await self._db.write(run) if todo else {}).items():
             out[i] = result
         return _filled(out)
-
-
-def _check_batch(size: int, field: str) -> None:
-    if not size:
-        raise InvalidArgument(f"{field} must not be empty", field=field)
-    if size > MAX_BATCH:
-        raise InvalidArgument(f"at most {MAX_BATCH} {field} per call", field=field)
 
 
 def _filled(results: list[T | None]) -> list[T]:
