@@ -15,6 +15,8 @@ from svckit import errors
 from svckit.coalesce import Coalescer
 
 MAX_BATCH = 100
+# CreateTasks calls out at once: the enqueues that arrive meanwhile share the next one.
+IN_FLIGHT = 2
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -26,7 +28,7 @@ class CreateBatcher:
     def __init__(self, send: SendBatch) -> None:
         self._send_batch = send
         self._creates: Coalescer[rpc.CreateTaskRequest, store.Task] = Coalescer(
-            self._send, MAX_BATCH
+            self._send, MAX_BATCH, IN_FLIGHT
         )
 
     async def create(self, req: rpc.CreateTaskRequest) -> store.Task:
