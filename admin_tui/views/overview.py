@@ -128,7 +128,10 @@ class OverviewView(View):
     def reload(self) -> None:
         self.rpc("overview", snapshot, self.show)
 
+    shown: Snapshot | None = None
+
     def show(self, s: Snapshot) -> None:
+        self.shown = s
         self.query_one("#ov-services", Static).update(services_panel(s))
         self.query_one("#ov-heartbeat", Static).update(heartbeat_panel(s))
         self.query_one("#ov-queue", Static).update(queue_panel(s))

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 
 class UnreachableScreen(Screen[None]):
@@ -19,7 +19,9 @@ class UnreachableScreen(Screen[None]):
         self._where = where
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        # No Header: this screen may go within a frame of coming, and a Header dismissed
+        # before it finished mounting raises in Textual.
+        yield Static("[b]Agent Runtime Control Plane[/b] — waiting for the stack", id="bar")
         with Vertical(id="unreachable-box"):
             yield Static("[b]The agent-runtime stack is not reachable.[/b]", id="unreachable-title")
             yield Static(
@@ -36,5 +38,4 @@ class UnreachableScreen(Screen[None]):
             self.query_one("#unreachable-reason", Static).update(f"[dim]last attempt: {reason}[/]")
 
     def on_mount(self) -> None:
-        self.sub_title = "waiting for the stack"
         self.watch_reason(self.reason)
