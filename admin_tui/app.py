@@ -68,6 +68,7 @@ class AdminApp(App[None]):
         self._retry_s = retry_s
         self._refresh_s = refresh_s
         self._unreachable: UnreachableScreen | None = None
+        self._down_reason = ""
 
     def on_mount(self) -> None:
         self.activity.add("info", "session started")
@@ -94,6 +95,7 @@ class AdminApp(App[None]):
 
     def on_connected(self, message: Connected) -> None:
         self.backend = message.backend
+        self._down_reason = ""
         self.activity.add("info", f"connected to the stack ({self.link.where})")
         if self._unreachable is not None:
             screen, self._unreachable = self._unreachable, None
@@ -104,7 +106,8 @@ class AdminApp(App[None]):
             self.screen.reload()
 
     def on_disconnected(self, message: Disconnected) -> None:
-        if self._unreachable is None:
+        if self._down_reason != message.reason:  # once per reason, not once per attempt
+            self._down_reason = message.reason
             self.activity.add("error", f"stack unreachable: {message.reason}")
         self._show_unreachable(message.reason)
         self.set_timer(self._retry_s, self.connect)

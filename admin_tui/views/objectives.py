@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from admin_tui.backend import Backend, Objective
+from admin_tui.backend import Objective
 from admin_tui.dialogs import Confirm
 from admin_tui.views.objective_form import ObjectiveForm
 from admin_tui.widgets import View, WorkspaceSelect, keep_cursor, row_key, styled, when
@@ -79,7 +79,7 @@ class ObjectivesView(View):
         return self.query_one(WorkspaceSelect).chosen
 
     def reload(self) -> None:
-        self.rpc("list workspaces", Backend.workspaces, self.query_one(WorkspaceSelect).fill)
+        self.rpc("list workspaces", lambda b: b.workspaces(), self.query_one(WorkspaceSelect).fill)
         self.load()
 
     def load(self) -> None:
@@ -95,10 +95,10 @@ class ObjectivesView(View):
         table, key = self.table, row_key(self.table)
         table.clear()
         for o in items:
-            nxt = when(o.next_run_unix) if o.HasField("next_run_unix") else "n/a"
+            nxt = when(o.next_run_unix)[5:16] if o.HasField("next_run_unix") else "n/a"
             table.add_row(
                 o.title[:28], styled("active" if o.active else "paused"),
-                styled(o.health_state), trigger(o)[:18], nxt[5:16], key=o.id,
+                styled(o.health_state), trigger(o)[:18], nxt, key=o.id,
             )  # fmt: skip
         keep_cursor(table, key)
         self.inspect_current()

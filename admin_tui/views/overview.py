@@ -90,7 +90,7 @@ def queue_panel(s: Snapshot) -> Table | str:
             lane.queue_lane, str(lane.queued), str(lane.running), age(lane.oldest_queued_age_ms)
         )
     idle = max(q.workers_total - q.workers_busy, 0)
-    table.caption = f"workers {q.workers_busy} busy / {idle} idle · dead letters {q.dead}"
+    table.caption = f"workers {q.workers_busy} busy, {idle} idle · {q.dead} dead"
     return table
 
 

@@ -11,7 +11,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
-from admin_tui.backend import Backend
 from admin_tui.dialogs import Ask
 from admin_tui.widgets import (
     View,
@@ -99,7 +98,7 @@ class TasksView(View):
         )
 
     def reload(self) -> None:
-        self.rpc("list workspaces", Backend.workspaces, self.query_one(WorkspaceSelect).fill)
+        self.rpc("list workspaces", lambda b: b.workspaces(), self.query_one(WorkspaceSelect).fill)
         ws, status, kind = self.filters()
         self.rpc("list tasks", lambda b: b.tasks(ws, status, kind), self.show)
         self.watch_live(ws)

@@ -10,8 +10,8 @@ from agent_runtime.gateway.v1 import service_pb2 as gpb
 from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1 import task_service_pb2 as trpc
-from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
+from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from svckit.channels import open_channel
