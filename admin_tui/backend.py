@@ -20,9 +20,8 @@ from agent_runtime.orchestrator.v1 import resources_pb2 as ores
 from agent_runtime.orchestrator.v1 import service_pb2 as opb
 from agent_runtime.scheduler.v1 import resources_pb2 as sres
 from agent_runtime.scheduler.v1 import service_pb2 as spb
-from agent_runtime.store.v1 import delivery_pb2, pairing_pb2, workspace_pb2
+from agent_runtime.store.v1 import delivery_pb2, workspace_pb2
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
-from agent_runtime.store.v1 import pairing_service_pb2 as prpc
 from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
 from runtime_cli.endpoints import StackEndpoints
 from svckit.calls import call
@@ -174,9 +173,9 @@ class Backend:
         return await call(self._s.scheduler.RunObjectiveNow, request)
 
     # --- pairings
-    async def pairings(self, status: str) -> list[pairing_pb2.PairingRequest]:
-        request = prpc.ListPairingsRequest(status=status, page_size=200)
-        return list((await call(self._s.pairings.ListPairings, request)).items)
+    async def pairings(self, status: str) -> list[gres.Pairing]:
+        request = gpb.ListPairingsRequest(status=status, limit=200)
+        return list((await call(self._s.gateway.ListPairings, request)).items)
 
     async def lookup_pairing(self, token: str) -> gres.Pairing:
         request = gpb.LookupPairingRequest(token=token)

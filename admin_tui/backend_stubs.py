@@ -13,7 +13,6 @@ from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
 from agent_runtime.scheduler.v1.service_pb2_grpc import SchedulerServiceStub
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
-from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from runtime_cli.endpoints import StackEndpoints
 from svckit.channels import open_channel
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceAsyncStub
     from agent_runtime.scheduler.v1.service_pb2_grpc import SchedulerServiceAsyncStub
     from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceAsyncStub
-    from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceAsyncStub
     from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceAsyncStub
 
 
@@ -36,7 +34,6 @@ class Stubs:
     orchestrator: OrchestratorServiceAsyncStub
     scheduler: SchedulerServiceAsyncStub
     workspaces: WorkspaceServiceAsyncStub
-    pairings: PairingServiceAsyncStub
     deliveries: DeliveryServiceAsyncStub
     health: dict[str, HealthStub]
     channels: tuple[grpc.aio.Channel, ...]
@@ -60,7 +57,6 @@ def open_stubs(stack: StackEndpoints, timeout: float) -> Stubs:
         orchestrator=OrchestratorServiceStub(orchestrator),
         scheduler=SchedulerServiceStub(scheduler),
         workspaces=WorkspaceServiceStub(store),
-        pairings=PairingServiceStub(store),
         deliveries=DeliveryServiceStub(store),
         health={name: health_stub(ch) for name, ch in probes.items()},
         channels=(gateway, orchestrator, scheduler, store, *probes.values()),

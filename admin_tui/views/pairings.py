@@ -16,7 +16,6 @@ from admin_tui.dialogs import Ask
 from admin_tui.widgets import View, styled, when
 from agent_runtime.gateway.v1 import resources_pb2 as gres
 from agent_runtime.gateway.v1 import service_pb2 as gpb
-from agent_runtime.store.v1 import pairing_pb2
 
 
 def normalise(token: str) -> str:
@@ -27,7 +26,7 @@ def normalise(token: str) -> str:
 def describe(p: gres.Pairing) -> str:
     return (
         f"[b]{p.display_name}[/b] ({p.connector} {p.connector_user_id})  {styled(p.status)}\n"
-        f"id {p.id}  token {p.token_hint}…  expires {when(p.expires_at_unix)}"
+        f"id {p.id}  token {p.token_hint}  expires {when(p.expires_at_unix)}"
     )
 
 
@@ -64,12 +63,12 @@ class PairingsView(View):
     def reload(self) -> None:
         self.rpc("list pairings", lambda b: b.pairings("pending"), self.show)
 
-    def show(self, items: list[pairing_pb2.PairingRequest]) -> None:
+    def show(self, items: list[gres.Pairing]) -> None:
         table = self.query_one("#pairings", DataTable)
         table.clear()
         for p in items:
             table.add_row(
-                p.display_name[:18], p.connector, p.connector_user_id[:16], f"{p.token_hint}…",
+                p.display_name[:18], p.connector, p.connector_user_id[:16], p.token_hint,
                 when(p.expires_at_unix)[5:], key=p.id,
             )  # fmt: skip
 

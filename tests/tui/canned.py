@@ -13,7 +13,7 @@ from agent_runtime.gateway.v1 import service_pb2 as gpb
 from agent_runtime.orchestrator.v1 import resources_pb2 as ores
 from agent_runtime.orchestrator.v1 import service_pb2 as opb
 from agent_runtime.scheduler.v1 import resources_pb2 as sres
-from agent_runtime.store.v1 import delivery_pb2, pairing_pb2, workspace_pb2
+from agent_runtime.store.v1 import delivery_pb2, workspace_pb2
 
 NOW = 1_796_544_000  # 2026-12-06 08:00:00 UTC
 SERVICES = ("connectors", "gateway", "orchestrator", "qmd", "scheduler", "store")
@@ -23,7 +23,7 @@ class CannedBackend(Backend):
     """Always the same stack: two workspaces, a few tasks, one approval of each kind …"""
 
     def __init__(self) -> None:
-        super().__init__(Stubs(None, None, None, None, None, None, {}, ()))  # type: ignore[arg-type]
+        super().__init__(Stubs(None, None, None, None, None, {}, ()))  # type: ignore[arg-type]
 
     async def close(self) -> None:
         return None
@@ -121,8 +121,8 @@ class CannedBackend(Backend):
             ),
         ]  # fmt: skip
 
-    async def pairings(self, status: str) -> list[pairing_pb2.PairingRequest]:
-        return [pairing_pb2.PairingRequest(id="pr-1", token_hint="K7Q2", connector="telegram",
+    async def pairings(self, status: str) -> list[gres.Pairing]:
+        return [gres.Pairing(id="pr-1", token_hint="K7Q2...M3XP", connector="telegram",
                 connector_user_id="4242", display_name="Ada", status="pending",
                 expires_at_unix=NOW + 600)]  # fmt: skip
 

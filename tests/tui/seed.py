@@ -71,8 +71,8 @@ async def ended_task(stack: Stack, workspace_id: str, *, dead: bool) -> str:
     return str(created.task.id)
 
 
-async def start_pairing(stack: Stack, user: str) -> str:
-    """A pending pairing request; returns its one-time token."""
+async def start_pairing(stack: Stack, user: str) -> tuple[str, str]:
+    """A pending pairing request: (its id, its one-time token)."""
     async with open_channel(stack.grpc("gateway"), stack.pki, stack.admin) as ch:
         reply = await GatewayServiceStub(ch).StartPairing(
             gpb.StartPairingRequest(
@@ -80,7 +80,7 @@ async def start_pairing(stack: Stack, user: str) -> str:
             ),
             timeout=20,
         )
-    return str(reply.token)
+    return str(reply.id), str(reply.token)
 
 
 async def chat_workspace(stack: Stack, chat: str) -> tuple[str, str]:

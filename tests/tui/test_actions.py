@@ -94,9 +94,10 @@ async def test_approve_an_approval(stack: Stack) -> None:
 
 async def test_approve_a_pairing_with_a_chosen_role(stack: Stack) -> None:
     user = f"tg-{uuid.uuid4().hex[:8]}"
-    token = await seed.start_pairing(stack, user)
+    pairing_id, token = await seed.start_pairing(stack, user)
     async with tui(stack) as (app, pilot):
         await open_view(app, pilot, "5", "pairings")
+        await select_row(app, "pairings", pairing_id, reload=True)  # listed as pending
         await pilot.press("t")  # to the token field
         await pilot.press(*token.lower(), "enter")  # typed as pasted; normalised
         await eventually(lambda: app.screen.found is not None, "the pairing looked up")  # type: ignore[attr-defined]
