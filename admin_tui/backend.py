@@ -109,8 +109,10 @@ class Backend:
         return (await call(self._s.orchestrator.CancelTask, request)).task
 
     async def watch_tasks(self, workspace_id: str) -> AsyncIterator[ores.TaskEvent]:
-        """Task changes as they happen (a server stream: no deadline, so not `call`)."""
-        request = opb.WatchTasksRequest(workspace_id=workspace_id)
+        """Task changes as they happen, after the unfinished tasks as they are (so nothing that
+        changed before the stream opened is missed). A server stream: no deadline, so not
+        `call`."""
+        request = opb.WatchTasksRequest(workspace_id=workspace_id, include_existing=True)
         stream = self._s.orchestrator.WatchTasks(request)
         try:
             async for reply in stream:

@@ -16,6 +16,8 @@ class Ask(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
+    AUTO_FOCUS = "#answer"
+
     def __init__(self, question: str, default: str = "") -> None:
         super().__init__(classes="dialog")
         self._question = question
@@ -64,6 +66,8 @@ class Choose(ModalScreen[str | None]):
     """One of a few values (a role); Enter on the list confirms, Escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    AUTO_FOCUS = "#choice"
 
     def __init__(self, question: str, options: tuple[str, ...], current: str) -> None:
         super().__init__(classes="dialog")

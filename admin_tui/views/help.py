@@ -33,7 +33,7 @@ def _keys(bindings: list[BindingType]) -> list[tuple[str, str]]:
 class HelpScreen(ModalScreen[None]):
     """Keys, as a modal over the view it explains."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark", "dismiss", "Close")]
 
     def __init__(self, under: Screen[object]) -> None:
         super().__init__(id="help")

@@ -20,6 +20,7 @@ class ObjectiveForm(ModalScreen[Objective | None]):
     objective, the chat context that receives its results."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#title"
 
     def __init__(
         self, workspace_id: str, contexts: list[tuple[str, str]], start: Objective | None

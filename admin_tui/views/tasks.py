@@ -72,6 +72,7 @@ class TasksView(View):
         super().__init__()
         self.items: dict[str, ores.Task] = {}
         self._watching: str | None = None
+        self.listed = 0  # answers of ListTasks shown so far
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -110,6 +111,7 @@ class TasksView(View):
             self.watch_live(ws)
 
     def show(self, tasks: list[ores.Task]) -> None:
+        self.listed += 1
         self.items = {t.id: t for t in tasks}
         self.render_rows()
 

@@ -1,0 +1,106 @@
+"""More of what the views do against the whole stack: the objective form and a confirmed
+delete, roles and revocation, and tasks appearing live through WatchTasks."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from textual.widgets import Select
+
+from admin_tui.views.objective_form import ObjectiveForm
+from admin_tui.views.tasks import TasksView
+from agent_runtime.gateway.v1 import service_pb2 as gpb
+from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
+from agent_runtime.orchestrator.v1 import service_pb2 as opb
+from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
+from agent_runtime.scheduler.v1 import service_pb2 as spb
+from agent_runtime.scheduler.v1.service_pb2_grpc import SchedulerServiceStub
+from svckit.testing import eventually
+from tests.integration.conftest import Stack
+from tests.tui import seed
+from tests.tui.conftest import admin_channel, open_view, select_row, tui
+
+pytestmark = pytest.mark.slow
+
+
+async def test_create_an_objective_with_the_form_then_delete_it(stack: Stack) -> None:
+    ws, ctx = await seed.chat_workspace(stack, f"tui-{uuid.uuid4().hex[:8]}")
+    async with admin_channel(stack, "scheduler") as ch, tui(stack) as (app, pilot):
+        sched = SchedulerServiceStub(ch)
+        await open_view(app, pilot, "4", "objectives")
+        chooser = app.screen.query_one("#workspace", Select)
+        await eventually(lambda: any(v == ws for _, v in chooser._options), "workspace listed")
+        chooser.value = ws
+        await pilot.press("n")
+        await eventually(lambda: isinstance(app.screen, ObjectiveForm), "the form")
+        await pilot.press(*"Standup", "tab", *"collect", "tab", "tab")  # title, prompt, trigger
+        app.screen.query_one("#cron").value = "@every 2h"  # type: ignore[attr-defined]
+        app.screen.query_one("#context", Select).value = ctx  # the chat context, from a list
+        await pilot.click("#save")
+
+        async def created() -> list[str]:
+            listed = await sched.ListObjectives(spb.ListObjectivesRequest(workspace_id=ws))
+            return [o.id for o in listed.items if (o.title, o.cron_expr, o.context_id)
+                    == ("Standup", "@every 2h", ctx)]  # fmt: skip
+
+        (oid,) = await eventually(created, "the objective created", deadline=20)
+        await select_row(app, "objectives", oid, reload=True)
+        await pilot.press("x", "y")  # delete, yes
+
+        async def gone() -> bool:
+            listed = await sched.ListObjectives(spb.ListObjectivesRequest(workspace_id=ws))
+            return all(o.id != oid for o in listed.items)
+
+        await eventually(gone, "the objective deleted", deadline=20)
+
+
+async def test_change_a_role_then_revoke_the_identity(stack: Stack) -> None:
+    user = f"tg-{uuid.uuid4().hex[:8]}"
+    _, token = await seed.start_pairing(stack, user)
+    async with admin_channel(stack, "gateway") as ch:
+        gw = GatewayServiceStub(ch)
+        approved = await gw.ApprovePairing(gpb.ApprovePairingRequest(token=token), timeout=20)
+        identity_id = approved.identity_id
+
+        async def mine() -> tuple[str, str]:
+            listed = await gw.ListIdentities(gpb.ListIdentitiesRequest(include_revoked=True))
+            return next((i.role, i.status) for i in listed.items if i.id == identity_id)
+
+        async with tui(stack) as (app, pilot):
+            await open_view(app, pilot, "6", "identities")
+            await select_row(app, "identities", identity_id, reload=True)
+            await pilot.press("o")  # the role chooser opens on the current role, member
+            await eventually(lambda: app.screen.query("#choice"), "the role chooser")
+            await pilot.press("enter", "down", "down", "enter")  # member → viewer → operator
+            await pilot.click("#ok")
+
+            async def role() -> bool:
+                return (await mine())[0] == "operator"
+
+            await eventually(role, "the role changed", deadline=20)
+            await pilot.press("v", *"left the team", "enter")  # the reason replaces the default
+
+            async def revoked() -> bool:
+                return (await mine())[1] == "revoked"
+
+            await eventually(revoked, "the identity revoked", deadline=20)
+
+
+async def test_a_new_task_appears_without_a_reload(stack: Stack) -> None:
+    ws = f"ws-tui-{uuid.uuid4().hex[:8]}"
+    async with admin_channel(stack, "orchestrator") as ch, tui(stack) as (app, pilot):
+        await open_view(app, pilot, "2", "tasks")
+        view = app.screen
+        assert isinstance(view, TasksView)
+        await eventually(lambda: view.listed, "the first list shown")
+        enqueued = await OrchestratorServiceStub(ch).EnqueueTask(
+            opb.EnqueueTaskRequest(
+                workspace_id=ws, context_id="ctx-tui", title="Later", prompt="wait",
+                not_before_unix=int(time.time()) + 3600,  # stays queued
+            ),
+            timeout=20,
+        )  # fmt: skip
+        await eventually(lambda: enqueued.task.id in view.items, "the task shown live")
+        assert view.listed == 1  # no list call brought it
