@@ -10,10 +10,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from admin_tui.backend import Backend
 from admin_tui.dialogs import Ask
 from admin_tui.widgets import View, keep_cursor, row_key, styled, when
 from agent_runtime.gateway.v1 import resources_pb2 as gres
 from agent_runtime.gateway.v1 import service_pb2 as gpb
+
+
+async def listing(backend: Backend) -> list[gres.Approval]:
+    """Every pending approval, and the decided ones of the first page of all."""
+    pending = await backend.approvals("pending")
+    seen = {a.id for a in pending}
+    return pending + [a for a in await backend.approvals("all") if a.id not in seen]
 
 
 def order(a: gres.Approval) -> tuple[int, int, str]:
@@ -75,7 +83,7 @@ class ApprovalsView(View):
         return self.query_one("#approvals", DataTable)
 
     def reload(self) -> None:
-        self.rpc("list approvals", lambda b: b.approvals("all"), self.show)
+        self.rpc("list approvals", listing, self.show)
 
     def show(self, approvals: list[gres.Approval]) -> None:
         self.items = {a.id: a for a in approvals}

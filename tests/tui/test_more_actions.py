@@ -104,3 +104,40 @@ async def test_a_new_task_appears_without_a_reload(stack: Stack) -> None:
         )  # fmt: skip
         await eventually(lambda: enqueued.task.id in view.items, "the task shown live")
         assert view.listed == 1  # no list call brought it
+
+
+async def test_deny_an_approval_with_a_reason(stack: Stack) -> None:
+    aid = await seed.raise_approval(stack, f"ws-tui-{uuid.uuid4().hex[:8]}")
+    async with admin_channel(stack, "gateway") as ch, tui(stack) as (app, pilot):
+        await open_view(app, pilot, "3", "approvals")
+        await select_row(app, "approvals", aid, reload=True)
+        await pilot.press("d", *"not today", "enter")
+
+        async def denied() -> str:
+            got = await GatewayServiceStub(ch).GetApproval(gpb.GetApprovalRequest(id=aid))
+            return got.approval.denied_reason if got.approval.status == "denied" else ""
+
+        assert await eventually(denied, "the approval denied", deadline=20) == "not today"
+
+
+async def test_cancel_a_queued_task(stack: Stack) -> None:
+    ws = f"ws-tui-{uuid.uuid4().hex[:8]}"
+    async with admin_channel(stack, "orchestrator") as ch, tui(stack) as (app, pilot):
+        orch = OrchestratorServiceStub(ch)
+        enqueued = await orch.EnqueueTask(
+            opb.EnqueueTaskRequest(
+                workspace_id=ws, context_id="ctx-tui", title="Later", prompt="wait",
+                not_before_unix=int(time.time()) + 3600,
+            ),
+            timeout=20,
+        )  # fmt: skip
+        task_id = enqueued.task.id
+        await open_view(app, pilot, "2", "tasks")
+        await select_row(app, "tasks", task_id, reload=True)
+        await pilot.press("c", *"not needed", "enter")
+
+        async def canceled() -> str:
+            got = await orch.GetTask(opb.GetTaskRequest(id=task_id))
+            return got.task.cancel_reason if got.task.status == "canceled" else ""
+
+        assert await eventually(canceled, "the task canceled", deadline=20) == "not needed"
