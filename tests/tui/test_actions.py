@@ -46,7 +46,7 @@ async def test_retry_a_failed_task(stack: Stack) -> None:
         assert any(f"retried task {failed} as {copy}" in e.text for e in app.activity)
 
 
-async def test_pause_an_objective(stack: Stack) -> None:
+async def test_run_an_objective_now_then_pause_it(stack: Stack) -> None:
     ws, ctx = await seed.chat_workspace(stack, f"tui-{uuid.uuid4().hex[:8]}")
     async with admin_channel(stack, "scheduler") as ch:
         sched = SchedulerServiceStub(ch)
@@ -64,6 +64,13 @@ async def test_pause_an_objective(stack: Stack) -> None:
             await eventually(lambda: any(v == ws for _, v in chooser._options), "workspace listed")
             chooser.value = ws  # what picking it from the list does
             await select_row(app, "objectives", oid)
+            await pilot.press("g")  # run it now, once
+
+            async def runs() -> list[str]:
+                listed = await sched.ListObjectiveRuns(spb.ListObjectiveRunsRequest(id=oid))
+                return [r.trigger for r in listed.items]
+
+            assert await eventually(runs, "a run", deadline=20) == ["manual"]
             await pilot.press("p")
 
             async def paused() -> bool:
