@@ -120,10 +120,11 @@ class AdminApp(App[None]):
 
     def failed(self, what: str, error: BaseException) -> None:
         """A view's call failed: the stack went away, or the service said no."""
-        if is_unreachable(error) and self.backend is not None:
-            backend, self.backend = self.backend, None
-            self.run_worker(backend.close(), exit_on_error=False)
-            self.post_message(Disconnected(f"{what}: {error}"))
+        if is_unreachable(error):
+            if self.backend is not None:  # the first call to notice; the others say no more
+                backend, self.backend = self.backend, None
+                start(self, backend.close, "disconnect", exclusive=False)
+                self.post_message(Disconnected(f"{what}: {error}"))
             return
         self.activity.add("error", f"{what} failed: {error}")
         self.notify(f"{what} failed: {error}", severity="error", timeout=8)

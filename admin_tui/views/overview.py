@@ -48,6 +48,9 @@ async def snapshot(backend: Backend) -> Snapshot:
         pending(),
         return_exceptions=True,
     )
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if len(failures) == len(results):  # nothing answers: the stack is down, not a part of it
+        raise failures[0]
     shown = [f"unavailable: {r}" if isinstance(r, BaseException) else r for r in results]
     return Snapshot(*shown)  # type: ignore[arg-type]
 
