@@ -47,7 +47,7 @@ def test_overview(snap_compare: SnapCompare) -> None:
 @pytest.mark.parametrize(
     ("key", "table"),
     [("2", "tasks"), ("3", "approvals"), ("4", "objectives"), ("5", "pairings"),
-     ("7", "dead-letters"), ("8", "deliveries")],
+     ("6", "identities"), ("7", "dead-letters"), ("8", "deliveries"), ("9", "activity")],
 )  # fmt: skip
 def test_view(snap_compare: SnapCompare, key: str, table: str) -> None:
     assert snap_compare(_app(), terminal_size=(80, 24), run_before=_view(key, table))
