@@ -25,7 +25,7 @@ from tests.tui.conftest import admin_channel, open_view, select_row, tui
 pytestmark = pytest.mark.slow
 
 
-async def test_create_an_objective_with_the_form_then_delete_it(stack: Stack) -> None:
+async def test_create_edit_and_delete_an_objective(stack: Stack) -> None:
     ws, ctx = await seed.chat_workspace(stack, f"tui-{uuid.uuid4().hex[:8]}")
     async with admin_channel(stack, "scheduler") as ch, tui(stack) as (app, pilot):
         sched = SchedulerServiceStub(ch)
@@ -47,6 +47,17 @@ async def test_create_an_objective_with_the_form_then_delete_it(stack: Stack) ->
 
         (oid,) = await eventually(created, "the objective created", deadline=20)
         await select_row(app, "objectives", oid, reload=True)
+        await pilot.press("e")  # edit: the form opens on what is stored
+        await eventually(lambda: isinstance(app.screen, ObjectiveForm), "the edit form")
+        await pilot.press(*"Standup v2")  # the focused title is selected: typing replaces it
+        await pilot.click("#save")
+
+        async def renamed() -> bool:
+            got = await sched.GetObjective(spb.GetObjectiveRequest(id=oid))
+            return (got.objective.title, got.objective.cron_expr) == ("Standup v2", "@every 2h")
+
+        await eventually(renamed, "the objective renamed", deadline=20)
+        await select_row(app, "objectives", oid)
         await pilot.press("x", "y")  # delete, yes
 
         async def gone() -> bool:
