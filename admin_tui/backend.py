@@ -43,6 +43,7 @@ class Objective:
     cron_expr: str = ""
     event_key: str = ""
     timezone: str = "UTC"
+    run_at_unix: int = 0  # the fire time of an `at` objective
 
 
 class Backend:
@@ -147,6 +148,7 @@ class Backend:
             cron_expr=o.cron_expr,
             event_key=o.event_key,
             timezone=o.timezone,
+            run_at_unix=o.run_at_unix,
         )
         return (await call(self._s.scheduler.CreateObjective, request)).objective
 
@@ -160,6 +162,8 @@ class Backend:
             event_key=o.event_key,
             timezone=o.timezone,
         )
+        if o.trigger_type == "at":
+            request.run_at_unix = o.run_at_unix
         return (await call(self._s.scheduler.UpdateObjective, request)).objective
 
     async def set_objective_active(self, objective_id: str, active: bool) -> sres.Objective:

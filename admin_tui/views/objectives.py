@@ -20,7 +20,11 @@ from agent_runtime.store.v1 import workspace_pb2
 
 
 def trigger(o: sres.Objective) -> str:
-    return o.cron_expr if o.trigger_type == "schedule" else f"{o.trigger_type} {o.event_key}"
+    if o.trigger_type == "schedule":
+        return o.cron_expr
+    if o.trigger_type == "at":
+        return f"at {when(o.run_at_unix)[:16]}"
+    return f"event {o.event_key}"
 
 
 def inspect(o: sres.Objective) -> str:
@@ -161,7 +165,7 @@ class ObjectivesView(View):
         if o is None:
             return
         start = Objective(o.workspace_id, o.context_id, o.title, o.prompt, o.trigger_type,
-                          o.cron_expr, o.event_key, o.timezone)  # fmt: skip
+                          o.cron_expr, o.event_key, o.timezone, o.run_at_unix)  # fmt: skip
         self.open_form(o.workspace_id, [], start, o.id)
 
     def open_form(

@@ -64,12 +64,15 @@ class PairingsView(View):
         self.rpc("list pairings", lambda b: b.pairings("pending"), self.show)
 
     def show(self, items: list[gres.Pairing]) -> None:
-        table = self.query_one("#pairings", DataTable)
+        table, now = self.query_one("#pairings", DataTable), self.admin.clock()
         table.clear()
         for p in items:
+            # pending in the store until someone touches it, but no longer approvable
+            expires = when(p.expires_at_unix)[5:]
+            shown = styled("expired") if p.expires_at_unix < now else expires
             table.add_row(
                 p.display_name[:18], p.connector, p.connector_user_id[:16], p.token_hint,
-                when(p.expires_at_unix)[5:], key=p.id,
+                shown, key=p.id,
             )  # fmt: skip
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
