@@ -3,6 +3,7 @@ delete, roles and revocation, and tasks appearing live through WatchTasks."""
 
 from __future__ import annotations
 
+import calendar
 import time
 import uuid
 
@@ -152,3 +153,29 @@ async def test_cancel_a_queued_task(stack: Stack) -> None:
             return got.task.cancel_reason if got.task.status == "canceled" else ""
 
         assert await eventually(canceled, "the task canceled", deadline=20) == "not needed"
+
+
+async def test_create_a_one_shot_objective(stack: Stack) -> None:
+    ws, ctx = await seed.chat_workspace(stack, f"tui-{uuid.uuid4().hex[:8]}")
+    fire = time.strftime("%Y-%m-%d %H:%M", time.gmtime(time.time() + 86_400))
+    async with admin_channel(stack, "scheduler") as ch, tui(stack) as (app, pilot):
+        await open_view(app, pilot, "4", "objectives")
+        chooser = app.screen.query_one("#workspace", Select)
+        await eventually(lambda: any(v == ws for _, v in chooser._options), "workspace listed")
+        chooser.value = ws
+        await pilot.press("n")
+        await eventually(lambda: isinstance(app.screen, ObjectiveForm), "the form")
+        await pilot.press(*"Renew", "tab", *"renew the certificate")
+        app.screen.query_one("#trigger", Select).value = "at"
+        app.screen.query_one("#at").value = fire  # type: ignore[attr-defined]
+        app.screen.query_one("#context", Select).value = ctx
+        await pilot.click("#save")
+
+        async def created() -> list[tuple[str, int]]:
+            listed = await SchedulerServiceStub(ch).ListObjectives(
+                spb.ListObjectivesRequest(workspace_id=ws)
+            )
+            return [(o.trigger_type, o.run_at_unix) for o in listed.items]
+
+        expected = calendar.timegm(time.strptime(fire, "%Y-%m-%d %H:%M"))
+        assert await eventually(created, "the objective created", deadline=20) == [("at", expected)]
