@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from svckit.config import ServiceSettings
 
@@ -13,3 +13,10 @@ class ConnectorsSettings(ServiceSettings):
     grpc_port: int = Field(7106, ge=0, le=65535)
     health_port: int = Field(7206, ge=0, le=65535)
     metrics_port: int = Field(7306, ge=0, le=65535)
+
+    # Discord (REST and gateway websocket).
+    discord_token: SecretStr = SecretStr("")
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/?v=10&encoding=json"
+    discord_application_id: str = ""
+    discord_command_guild_ids: str = ""

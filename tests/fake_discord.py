@@ -19,6 +19,7 @@ from aiohttp import WSMsgType, web
 from svckit.testing import eventually
 from tests import fake_discord_payloads as p
 
+DROP = 0  # a Fault status: the connection is cut after the request was read
 HELLO, IDENTIFY, HEARTBEAT, HEARTBEAT_ACK, RESUME, RECONNECT, INVALID = 10, 2, 1, 11, 6, 7, 9
 
 
@@ -214,6 +215,10 @@ class FakeDiscord:
         for fault in self.faults:
             if fault.path_contains in request.path:
                 self.faults.remove(fault)
+                if fault.status == DROP:
+                    assert request.transport is not None
+                    request.transport.abort()  # the request was read; no answer comes
+                    return json_response({})
                 return json_response(fault.body, fault.status, fault.headers)
         return None
 

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -40,6 +40,7 @@ from connectors_svc.adapters.discord_inbound import (
     nonce,
 )
 from connectors_svc.adapters.discord_interactions import Interactions, Pending
+from connectors_svc.config import ConnectorsSettings
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +55,28 @@ COMMAND_RECEIVED = "Command received."
 
 @dataclass(frozen=True)
 class DiscordConfig:
-    """`AGENT_RUNTIME_DISCORD_*` as plain values (read by `__main__`)."""
+    """`AGENT_RUNTIME_DISCORD_*` as plain values."""
 
-    token: str
+    token: str = field(repr=False)
     api_base: str = DEFAULT_API_BASE
     gateway_url: str = DEFAULT_GATEWAY_URL
     application_id: str = ""
     command_guild_ids: tuple[str, ...] = ()
+
+
+def build(settings: ConnectorsSettings) -> DiscordAdapter:
+    """The adapter of a process whose Discord token is set (the catalogue reports the
+    connector `disabled` with `token missing` otherwise and never calls this)."""
+    guilds = (g.strip() for g in settings.discord_command_guild_ids.split(","))
+    return DiscordAdapter(
+        DiscordConfig(
+            token=settings.discord_token.get_secret_value(),
+            api_base=settings.discord_api_base,
+            gateway_url=settings.discord_gateway_url,
+            application_id=settings.discord_application_id.strip(),
+            command_guild_ids=tuple(dict.fromkeys(g for g in guilds if g)),
+        )
+    )
 
 
 class DiscordAdapter:
@@ -71,7 +87,7 @@ class DiscordAdapter:
     receives = True
 
     def __init__(self, config: DiscordConfig, clock: Callable[[], float] = time.monotonic) -> None:
-        self._config = config
+        self.config = config
         self._rest: RoutedHTTP | None = None
         self._hook_session: aiohttp.ClientSession | None = None
         self._interactions = Interactions(
@@ -83,7 +99,7 @@ class DiscordAdapter:
     async def run(self, sink: InboundSink) -> None:
         client = _Session(self, sink)
         try:
-            await client.login(self._config.token)
+            await client.login(self.config.token)
             await self._sync_commands(client, sink)
             await client.connect(reconnect=True)
         finally:
@@ -93,11 +109,11 @@ class DiscordAdapter:
     async def _sync_commands(self, client: discord.Client, sink: InboundSink) -> None:
         """Bulk-overwrites the application commands (global, or per configured guild).
         A failure is logged and the session goes on: messages work without the menu."""
-        app_id = self._config.application_id or str(client.application_id or "")
+        app_id = self.config.application_id or str(client.application_id or "")
         try:
             payload = command_payload(await sink.commands())
-            if self._config.command_guild_ids:
-                for guild in self._config.command_guild_ids:
+            if self.config.command_guild_ids:
+                for guild in self.config.command_guild_ids:
                     await client.http.bulk_upsert_guild_commands(app_id, guild, payload)
             else:
                 await client.http.bulk_upsert_global_commands(app_id, payload)
@@ -153,8 +169,11 @@ class DiscordAdapter:
             if pending is not None:
                 return await self._interactions.answer(pending, part.text)
             return await self._send_message(part)
-        except (Rejected, discord.DiscordException, aiohttp.ClientError) as exc:
-            raise classify(exc) from exc
+        except (discord.DiscordException, aiohttp.ClientError) as exc:
+            mapped = classify(exc)
+            if mapped is exc:
+                raise  # unknown: the request may have reached Discord
+            raise mapped from exc
 
     async def _send_message(self, part: Part) -> str:
         if not part.chat_id.isdigit():
@@ -179,12 +198,12 @@ class DiscordAdapter:
     async def _rest_client(self) -> RoutedHTTP:
         if self._rest is None:
             rest = RoutedHTTP(
-                self._config.api_base,
-                self._config.gateway_url,
+                self.config.api_base,
+                self.config.gateway_url,
                 max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S,
             )
             try:
-                await rest.static_login(self._config.token)
+                await rest.static_login(self.config.token)
             except BaseException:
                 await rest.close()
                 raise
@@ -232,7 +251,7 @@ class _Session(discord.Client):
 
     def __init__(self, adapter: DiscordAdapter, sink: InboundSink) -> None:
         super().__init__(intents=INTENTS)
-        config = adapter._config
+        config = adapter.config
         # Swapped in before discord.py opens anything: the state and the websocket reach
         # REST and the gateway through `self.http`.
         self.http = RoutedHTTP(config.api_base, config.gateway_url)

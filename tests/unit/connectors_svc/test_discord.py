@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 import pytest
+from pydantic import SecretStr
 
 from connectors_svc.adapters.base import (
     AdapterState,
@@ -18,9 +19,11 @@ from connectors_svc.adapters.base import (
     Part,
     Rejected,
 )
-from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig
+from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig, build
+from connectors_svc.adapters.discord_http import DEFAULT_GATEWAY_URL
+from connectors_svc.config import ConnectorsSettings
 from svckit.testing import eventually, free_port
-from tests.fake_discord import FakeDiscord, Fault, wait_connected
+from tests.fake_discord import DROP, FakeDiscord, Fault, wait_connected
 
 COMMANDS = [
     Command("status", "Show the queue and the heartbeat"),
@@ -238,6 +241,18 @@ async def test_send_faults_map_to_the_ledger(fake: FakeDiscord) -> None:
         await adapter.aclose()
 
 
+async def test_a_send_cut_off_after_the_request_is_unknown(fake: FakeDiscord) -> None:
+    adapter = DiscordAdapter(DiscordConfig(fake.token, fake.api_base, fake.gateway_url))
+    try:
+        fake.faults.append(Fault(DROP, {}))
+        with pytest.raises(Exception) as cut:
+            await adapter.send_part(Part(fake.channel_id, "maybe"))
+        assert not isinstance(cut.value, NotDelivered | Rejected)
+        assert await adapter.send_part(Part(fake.channel_id, "next"))  # the client recovers
+    finally:
+        await adapter.aclose()
+
+
 async def test_a_repeated_send_with_one_key_posts_once(fake: FakeDiscord) -> None:
     adapter = DiscordAdapter(DiscordConfig(fake.token, fake.api_base, fake.gateway_url))
     try:
@@ -247,6 +262,20 @@ async def test_a_repeated_send_with_one_key_posts_once(fake: FakeDiscord) -> Non
     finally:
         await adapter.aclose()
     assert posted_texts(fake) == ["once"]
+
+
+def test_build_reads_the_discord_settings() -> None:
+    settings = ConnectorsSettings(
+        discord_token=SecretStr("t0k"),
+        discord_api_base="http://127.0.0.1:1/api/v10",
+        discord_command_guild_ids=" 11, 12,11,, ",
+        discord_application_id=" 9000 ",
+    )
+    adapter = build(settings)
+    assert (adapter.name, adapter.part_limit, adapter.receives) == ("discord", 2000, True)
+    assert adapter.config == DiscordConfig(
+        "t0k", "http://127.0.0.1:1/api/v10", DEFAULT_GATEWAY_URL, "9000", ("11", "12")
+    )
 
 
 async def test_connection_refused_is_not_delivered() -> None:
