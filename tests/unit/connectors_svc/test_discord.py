@@ -40,6 +40,7 @@ class EchoSink:
     received: list[InboundMessage] = field(default_factory=list)
     states: list[AdapterState] = field(default_factory=list)
     fail: int = 0
+    deliver: bool = True  # False: the reply is left to the outbox (delivered later)
 
     async def handle(self, message: InboundMessage) -> str:
         if self.fail:
@@ -47,9 +48,10 @@ class EchoSink:
             raise ConnectionError("gateway unavailable")
         self.received.append(message)
         reply = f"echo: {message.text}"
-        await self.adapter.send_part(
-            Part(message.external_id, reply, message.message_id, idempotency_key=message.message_id)
-        )
+        if self.deliver:
+            await self.adapter.send_part(
+                Part(message.external_id, reply, message.message_id, idempotency_key=reply)
+            )
         return reply
 
     async def commands(self) -> Sequence[Command]:
@@ -111,6 +113,7 @@ async def test_direct_message_is_handled_and_answered(fake: FakeDiscord) -> None
     # discord.py asked for JSON over a zlib-compressed stream, and identified with our intents
     assert fake.gateway_queries[0] == {"v": "10", "encoding": "json", "compress": "zlib-stream"}
     assert fake.identifies[0]["intents"] == 1 | 512 | 4096 | 32768
+    assert fake.heartbeats >= 1
 
 
 async def test_guild_messages_need_a_mention_and_bots_are_ignored(fake: FakeDiscord) -> None:
@@ -161,6 +164,19 @@ async def test_an_interaction_is_deferred_then_the_original_is_edited(fake: Fake
     )
     assert fake.edits == [{"content": "echo: /approve-action a1", "token": token}]
     assert fake.posted == [] and fake.followups == []  # one answer, in the interaction
+
+
+async def test_a_reply_delivered_later_is_not_shown_twice(fake: FakeDiscord) -> None:
+    async with running(fake) as sink:
+        sink.deliver = False
+        iid, token = await fake.interaction("status")
+        await eventually(lambda: fake.edits, "the adapter's own answer")
+        # the outbox delivers the same reply later (one part), then a long reply's 2nd part
+        again = await sink.adapter.send_part(Part(fake.channel_id, "echo: /status", iid))
+        more = await sink.adapter.send_part(Part(fake.channel_id, "part two", iid))
+    assert fake.edits == [{"content": "echo: /status", "token": token}]
+    assert [f["content"] for f in fake.followups] == ["part two"]
+    assert again != more and fake.posted == []
 
 
 async def test_a_failing_command_is_answered_with_an_error(fake: FakeDiscord) -> None:
