@@ -8,17 +8,21 @@ socket, queue `faults` for the next REST calls, and read what the bot did (`post
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import threading
 import zlib
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
 from svckit.testing import eventually
 from tests import fake_discord_payloads as p
 
+T = TypeVar("T")
 DROP = 0  # a Fault status: the connection is cut after the request was read
 HELLO, IDENTIFY, HEARTBEAT, HEARTBEAT_ACK, RESUME, RECONNECT, INVALID = 10, 2, 1, 11, 6, 7, 9
 
@@ -383,3 +387,27 @@ class FakeDiscord:
 
 async def wait_connected(fake: FakeDiscord) -> None:
     await eventually(lambda: fake.connected, "the bot on the fake gateway")
+
+
+class ThreadedFakeDiscord:
+    """A FakeDiscord on its own event loop in a thread, for synchronous tests that drive
+    processes (the whole stack): `run(fake.message(...))` runs a coroutine over there."""
+
+    def __init__(self) -> None:
+        self.fake = FakeDiscord()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> ThreadedFakeDiscord:
+        self._thread.start()
+        self.run(self.fake.start())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.run(self.fake.stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(30)
