@@ -25,6 +25,7 @@ from discord.backoff import ExponentialBackoff
 from discord.http import handle_message_parameters
 
 from connectors_svc.adapters.base import AdapterState, InboundMessage, InboundSink, Part, Rejected
+from connectors_svc.adapters.discord_commands import sync_commands
 from connectors_svc.adapters.discord_errors import classify
 from connectors_svc.adapters.discord_http import (
     DEFAULT_API_BASE,
@@ -34,7 +35,6 @@ from connectors_svc.adapters.discord_http import (
 )
 from connectors_svc.adapters.discord_inbound import (
     CONNECTOR,
-    command_payload,
     command_text,
     inbound_message,
     nonce,
@@ -98,27 +98,18 @@ class DiscordAdapter:
 
     async def run(self, sink: InboundSink) -> None:
         client = _Session(self, sink)
+        sync: asyncio.Task[None] | None = None
         try:
             await client.login(self.config.token)
-            await self._sync_commands(client, sink)
+            app_id = self.config.application_id or str(client.application_id or "")
+            guilds = self.config.command_guild_ids
+            sync = asyncio.create_task(sync_commands(client.http, app_id, guilds, sink))
             await client.connect(reconnect=True)
         finally:
+            if sync is not None:
+                sync.cancel()
             await client.close()
             sink.beat(AdapterState(connected=False, detail="session closed"))
-
-    async def _sync_commands(self, client: discord.Client, sink: InboundSink) -> None:
-        """Bulk-overwrites the application commands (global, or per configured guild).
-        A failure is logged and the session goes on: messages work without the menu."""
-        app_id = self.config.application_id or str(client.application_id or "")
-        try:
-            payload = command_payload(await sink.commands())
-            if self.config.command_guild_ids:
-                for guild in self.config.command_guild_ids:
-                    await client.http.bulk_upsert_guild_commands(app_id, guild, payload)
-            else:
-                await client.http.bulk_upsert_global_commands(app_id, payload)
-        except Exception as exc:
-            log.warning("discord command sync failed: %s", exc)
 
     async def on_message(self, sink: InboundSink, message: InboundMessage) -> None:
         backoff: ExponentialBackoff[bool] = ExponentialBackoff()

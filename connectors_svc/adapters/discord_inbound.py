@@ -1,20 +1,18 @@
-"""Discord events as the core sees them: which messages are for the bot, the text of a slash
-command, and the command catalogue as Discord application commands (REFERENCE.md §8.3)."""
+"""Discord events as the core sees them: which messages are for the bot and the text of a
+slash command (REFERENCE.md §8.3)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import discord
 
-from connectors_svc.adapters.base import Command, InboundMessage
+from connectors_svc.adapters.base import InboundMessage
 
 CONNECTOR = "discord"
-DEFAULT_DESCRIPTION = "Agent Runtime command"
-_NAME = re.compile(r"[^-_a-z0-9]+")
 _SPACES = re.compile(r"[ \t]{2,}")
 
 
@@ -77,40 +75,6 @@ def command_text(data: Mapping[str, Any]) -> str:
         elif (text := _option_text(option.get("value", ""))) != "":
             parts.append(text)
     return " ".join(p for p in parts if p)
-
-
-def _name(raw: str, fallback: str) -> str:
-    return _NAME.sub("", raw.lower().replace(" ", "-"))[:32] or fallback
-
-
-def command_payload(commands: Sequence[Command]) -> list[dict[str, Any]]:
-    """The bulk-overwrite body of application commands: chat-input commands whose
-    description fits Discord's 100 characters, with one optional string option named after
-    the argument when the command takes one. Names Discord would refuse are cleaned;
-    duplicates after cleaning are dropped (Discord refuses the whole list otherwise)."""
-    out: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for command in commands:
-        name = _name(command.name, "")
-        if not name or name in seen:
-            continue
-        seen.add(name)
-        entry: dict[str, Any] = {
-            "name": name,
-            "description": (command.description.strip() or DEFAULT_DESCRIPTION)[:100],
-            "type": 1,
-        }
-        if command.argument:
-            entry["options"] = [
-                {
-                    "type": 3,
-                    "name": _name(command.argument, "argument"),
-                    "description": command.argument[:100],
-                    "required": False,
-                }
-            ]
-        out.append(entry)
-    return out
 
 
 def nonce(idempotency_key: str) -> str | None:

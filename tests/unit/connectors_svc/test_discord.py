@@ -40,6 +40,7 @@ class EchoSink:
     received: list[InboundMessage] = field(default_factory=list)
     states: list[AdapterState] = field(default_factory=list)
     fail: int = 0
+    commands_fail: int = 0
     deliver: bool = True  # False: the reply is left to the outbox (delivered later)
 
     async def handle(self, message: InboundMessage) -> str:
@@ -55,6 +56,9 @@ class EchoSink:
         return reply
 
     async def commands(self) -> Sequence[Command]:
+        if self.commands_fail:
+            self.commands_fail -= 1
+            raise ConnectionError("gateway unavailable")
         return COMMANDS
 
     def beat(self, state: AdapterState) -> None:
@@ -142,6 +146,21 @@ async def test_slash_commands_are_registered_from_the_catalogue(fake: FakeDiscor
     }
     assert approve["name"] == "approve-action" and len(approve["description"]) == 100
     assert approve["options"] == [{"type": 3, "name": "id", "description": "id", "required": False}]
+
+
+async def test_commands_are_registered_once_the_gateway_answers(fake: FakeDiscord) -> None:
+    adapter = DiscordAdapter(DiscordConfig(fake.token, fake.api_base, fake.gateway_url))
+    sink = EchoSink(adapter, commands_fail=1)  # the gateway is down when the session starts
+    task = asyncio.create_task(adapter.run(sink))
+    try:
+        await wait_connected(fake)
+        await eventually(lambda: "global" in fake.commands, "the command sync", deadline=30)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await adapter.aclose()
+    assert [c["name"] for c in fake.commands["global"]] == ["status", "approve-action"]
 
 
 async def test_commands_go_to_the_configured_guilds(fake: FakeDiscord) -> None:
