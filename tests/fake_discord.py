@@ -170,6 +170,7 @@ class FakeDiscord:
         dm: bool = False,
         bot_author: bool = False,
         mentions: list[str] | None = None,
+        role_mentions: list[str] | None = None,
     ) -> str:
         """A MESSAGE_CREATE from `author_id`, in a DM or in the guild's channel; its id."""
         mid = self.next_id()
@@ -179,6 +180,7 @@ class FakeDiscord:
             p.user(u, "bot" if u == self.bot_id else f"user{u}", bot=u == self.bot_id)
             for u in (mentions or [])
         ]
+        data["mention_roles"] = role_mentions or []
         if not dm:
             data["guild_id"], data["member"] = self.guild_id, p.member()
         await self.dispatch("MESSAGE_CREATE", data)
@@ -382,7 +384,9 @@ class FakeDiscord:
         url = self.gateway_url
         ready = p.ready(self.bot_id, self.app_id, self.guild_id, session.session_id, url)
         await self.dispatch("READY", ready)
-        await self.dispatch("GUILD_CREATE", p.guild_create(self.guild_id, self.channel_id))
+        await self.dispatch(
+            "GUILD_CREATE", p.guild_create(self.guild_id, self.channel_id, self.bot_id)
+        )
 
 
 async def wait_connected(fake: FakeDiscord) -> None:

@@ -112,7 +112,24 @@ def ready(bot_id: str, app_id: str, guild_id: str, session_id: str, url: str) ->
     }
 
 
-def guild_create(guild_id: str, channel_id: str) -> dict[str, Any]:
+def bot_role_id(guild_id: str) -> str:
+    """The id of the bot's managed role in the guild."""
+    return f"{guild_id}9"
+
+
+def guild_create(guild_id: str, channel_id: str, bot_id: str) -> dict[str, Any]:
+    bot_role = {
+        "id": bot_role_id(guild_id),
+        "name": "bot",
+        "permissions": "0",
+        "position": 1,
+        "color": 0,
+        "hoist": False,
+        "managed": True,
+        "mentionable": False,
+        "flags": 0,
+        "tags": {"bot_id": bot_id},
+    }
     everyone = {
         "id": guild_id,
         "name": "@everyone",
@@ -167,7 +184,7 @@ def guild_create(guild_id: str, channel_id: str) -> dict[str, Any]:
         "member_count": 2,
         "large": False,
         "preferred_locale": "en-US",
-        "roles": [everyone],
+        "roles": [everyone, bot_role],
         "channels": [channel],
         **empty,
         **zero,

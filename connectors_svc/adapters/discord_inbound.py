@@ -23,9 +23,15 @@ def inbound_message(message: discord.Message, bot_id: int) -> InboundMessage | N
         return None
     channel = message.channel
     direct = isinstance(channel, discord.DMChannel)
-    tokens = (f"<@{bot_id}>", f"<@!{bot_id}>")
-    mentioned = any(u.id == bot_id for u in message.mentions) or any(
-        t in message.content for t in tokens
+    tokens = [f"<@{bot_id}>", f"<@!{bot_id}>"]
+    # "@bot" in a guild often completes to the bot's managed role: that counts too
+    role = message.guild.self_role if message.guild else None
+    if role is not None:
+        tokens.append(role.mention)
+    mentioned = (
+        any(u.id == bot_id for u in message.mentions)
+        or (role is not None and role in message.role_mentions)
+        or any(t in message.content for t in tokens)
     )
     if not direct and not mentioned:
         return None

@@ -24,6 +24,7 @@ from connectors_svc.adapters.discord_http import DEFAULT_GATEWAY_URL
 from connectors_svc.config import ConnectorsSettings
 from svckit.testing import eventually, free_port
 from tests.fake_discord import DROP, FakeDiscord, Fault, wait_connected
+from tests.fake_discord_payloads import bot_role_id
 
 COMMANDS = [
     Command("status", "Show the queue and the heartbeat"),
@@ -127,12 +128,15 @@ async def test_guild_messages_need_a_mention_and_bots_are_ignored(fake: FakeDisc
             f"<@{fake.bot_id}> ping", bot_author=True, author_id="43", mentions=[fake.bot_id]
         )
         mid = await fake.message(f"<@{fake.bot_id}>  /status now", mentions=[fake.bot_id])
-        await eventually(lambda: fake.posted, "the reply")
-    [message] = sink.received
+        role = bot_role_id(fake.guild_id)
+        by_role = await fake.message(f"<@&{role}> hi", role_mentions=[role])
+        await eventually(lambda: len(fake.posted) == 2, "the replies")
+    message, role_message = sink.received
+    assert (role_message.message_id, role_message.text) == (by_role, "hi")
     assert (message.message_id, message.text, message.mentioned) == (mid, "/status now", True)
     assert message.external_id == fake.channel_id and not message.direct_message
     assert message.display_name == "guild #general"
-    assert posted_texts(fake) == ["echo: /status now"]
+    assert posted_texts(fake) == ["echo: /status now", "echo: hi"]
 
 
 async def test_slash_commands_are_registered_from_the_catalogue(fake: FakeDiscord) -> None:
