@@ -89,6 +89,7 @@ class DiscordAdapter:
     def __init__(self, config: DiscordConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self._rest: RoutedHTTP | None = None
+        self._rest_lock = asyncio.Lock()
         self._hook_session: aiohttp.ClientSession | None = None
         self._interactions = Interactions(
             RoutedWebhooks(config.api_base), self._webhook_session, clock
@@ -187,6 +188,10 @@ class DiscordAdapter:
         return str(data["id"])
 
     async def _rest_client(self) -> RoutedHTTP:
+        async with self._rest_lock:  # concurrent first sends log in once
+            return await self._login_rest()
+
+    async def _login_rest(self) -> RoutedHTTP:
         if self._rest is None:
             rest = RoutedHTTP(
                 self.config.api_base,
