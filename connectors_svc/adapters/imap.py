@@ -7,8 +7,8 @@ from the mailbox + Message-ID, so a crash between the two steps cannot make a se
 and record the ingestion; only then set `\\Seen`. Between cycles it waits in IDLE when the
 server offers it (woken by new mail, at most `poll_seconds`), else `poll_seconds`.
 
-E-mail is not a chat turn: nothing goes to the gateway, and the adapter sends nothing (the
-`email` adapter in smtp.py replies)."""
+E-mail is not a chat turn: nothing goes to the gateway. Replies to the mailbox's context go
+out by SMTP through the `Mailer` (smtp.py) when one is configured."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from connectors_svc.adapters.base import AdapterState, InboundSink, Part, Reject
 from connectors_svc.adapters.imap_session import ImapConfig, Session
 from connectors_svc.adapters.mail_ports import ContextRef, Ingestion, IngestStore, NewTask
 from connectors_svc.adapters.mailparse import parse
+from connectors_svc.adapters.smtp import Mailer
 
 CONNECTOR = "imap"
 IDLE_SLICE_S = 1.0  # how often a wait in IDLE looks up for cancellation
@@ -39,14 +40,21 @@ def run_key(mailbox: str, account: str, uid: int, message_id: str) -> str:
 
 
 class ImapAdapter:
-    """Receives only; `send_part` refuses (replies go out through the `email` adapter)."""
+    """Receives a mailbox; sends replies to its senders through `mailer` (None: refused)."""
 
     name = CONNECTOR
     part_limit = 0
     receives = True
 
-    def __init__(self, config: ImapConfig, store: IngestStore, workspace_root: Path) -> None:
+    def __init__(
+        self,
+        config: ImapConfig,
+        store: IngestStore,
+        workspace_root: Path,
+        mailer: Mailer | None = None,
+    ) -> None:
         self._config, self._store, self._root = config, store, workspace_root
+        self._mailer = mailer
 
     async def run(self, sink: InboundSink) -> None:
         session = await asyncio.to_thread(Session, self._config)
@@ -109,7 +117,9 @@ class ImapAdapter:
         await asyncio.to_thread(session.stop_idle)
 
     async def send_part(self, part: Part) -> str:
-        raise Rejected("the imap connector does not send; replies go out by the email adapter")
+        if self._mailer is None:
+            raise Rejected("smtp is not configured (AGENT_RUNTIME_SMTP_HOST)")
+        return await self._mailer.send(part)
 
     async def aclose(self) -> None:
         return None
