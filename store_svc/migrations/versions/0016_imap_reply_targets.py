@@ -1,8 +1,8 @@
 """Whom a reply to an e-mail context goes to: the ingestion's mailbox, reply address and
 subject, found by FindImapIngestion.
 
-Revision ID: 0015_imap_reply_targets
-Revises: 0014_turn_reply_target
+Revision ID: 0016_imap_reply_targets
+Revises: 0015_delivery_ledger_v2
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_imap_reply_targets"
-down_revision = "0014_turn_reply_target"
+revision = "0016_imap_reply_targets"
+down_revision = "0015_delivery_ledger_v2"
 branch_labels = None
 depends_on = None
 
