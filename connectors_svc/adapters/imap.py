@@ -24,6 +24,11 @@ from connectors_svc.adapters.mailparse import parse
 from connectors_svc.adapters.smtp import Mailer
 
 CONNECTOR = "imap"
+# The review task runs in a system context, not the mailbox's: its result is for the
+# workspace, not for whoever sent the e-mail (the store sends a system task's success to
+# nobody and its failure to the workspace's admin channels; REFERENCE.md §8.4: "IMAP never
+# replies by email"). Replies to a sender are explicit: a Publish to the mailbox's context.
+TASK_CONTEXT = "system:imap"
 IDLE_SLICE_S = 1.0  # how often a wait in IDLE looks up for cancellation
 
 
@@ -87,7 +92,7 @@ class ImapAdapter:
                 await self._store.create_task(
                     NewTask(
                         context.workspace_id,
-                        context.context_id,
+                        TASK_CONTEXT,
                         inbox.task_title(mail),
                         inbox.task_prompt(mail, written),
                         run_key(mailbox, account, uid, mail.message_id),

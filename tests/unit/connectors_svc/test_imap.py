@@ -66,6 +66,7 @@ async def test_an_email_becomes_a_markdown_file_and_one_task_and_is_marked_seen(
         f"`Quarterly numbers`. Review file `{rel}` and decide next actions."
     )
     assert path == stack.root / task.workspace_id / rel
+    assert task.context_id == "system:imap"  # its outcome is not mailed to the sender
     assert (await flags(server))[1] == (SEEN,)
     assert sink.beats[0].connected
 
