@@ -46,6 +46,7 @@ class ConnectorsSettings(ServiceSettings):
     # and its CA bundle (the same name as the orchestrator's).
     imap_ca_file: str = ""
     smtp_starttls: bool = False
+    smtp_require_tls: bool = False  # the send_email action's name for the same; either counts
     smtp_ca_file: str = ""
     # Folder holding one sub-folder per workspace id, shared with qmd_svc and the
     # orchestrator (same name and default): ingested e-mails are filed there.

@@ -41,7 +41,7 @@ def build(s: ConnectorsSettings, store: MailStore) -> ImapAdapter:
             s.smtp_port,
             s.smtp_username,
             s.smtp_password.get_secret_value(),
-            require_tls=s.smtp_starttls,
+            require_tls=s.smtp_starttls or s.smtp_require_tls,
             ca_file=s.smtp_ca_file,
         )
         mailer = Mailer(MailerConfig(server, s.smtp_from), store)
