@@ -20,7 +20,7 @@ from connectors_svc.adapters import inbox
 from connectors_svc.adapters.base import AdapterState, InboundSink, Part, Rejected
 from connectors_svc.adapters.imap_session import ImapConfig, Session
 from connectors_svc.adapters.mail_ports import ContextRef, Ingestion, IngestStore, NewTask
-from connectors_svc.adapters.mailparse import parse
+from connectors_svc.adapters.mailparse import parse_or_raw
 from connectors_svc.adapters.smtp import Mailer
 
 CONNECTOR = "imap"
@@ -83,7 +83,7 @@ class ImapAdapter:
             raw = await asyncio.to_thread(session.fetch, uid)
             if raw is None:
                 continue  # expunged meanwhile
-            mail = parse(raw)
+            mail = parse_or_raw(raw)
             if not await self._store.ingested(account, uid, mail.message_id):
                 workspace = self._root / context.workspace_id
                 written = await asyncio.to_thread(

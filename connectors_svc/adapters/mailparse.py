@@ -116,3 +116,13 @@ def parse(raw: bytes) -> ParsedMail:
         references=_header(msg, "References"),
         attachments=attachments,
     )
+
+
+def parse_or_raw(raw: bytes) -> ParsedMail:
+    """`parse`, or, for a message the parser cannot read, its raw text: a malformed e-mail is
+    still filed once rather than stopping the mailbox."""
+    try:
+        return parse(raw)
+    except Exception:  # the parser's failures are not a documented set
+        text = raw.decode("utf-8", "replace").strip()
+        return ParsedMail("", "", "", "(unreadable message)", None, text)
