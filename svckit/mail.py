@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
@@ -51,7 +51,7 @@ class SmtpServer:
     host: str
     port: int = 587
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)
     require_tls: bool = False  # refuse to go on when the server offers no STARTTLS
     timeout_s: float = 30.0
     ca_file: str = ""  # CA bundle that verifies the STARTTLS certificate; "" = the system's

@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,17 +124,17 @@ def _certificate(folder: Path) -> None:
 
 
 def _listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    def up() -> bool:
         if process.poll() is not None:
             text = log.read_text() if log.exists() else ""
             raise DovecotUnavailable(f"dovecot exited ({process.returncode}): {text[-400:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
+                return True
         except OSError:
-            time.sleep(0.05)  # a subprocess's port: no event to wait on
-    raise DovecotUnavailable("dovecot did not listen within 20 s")
+            return False
+
+    testing.poll(up, "dovecot listening", deadline=20, every=0.05)
 
 
 def start_server(*, idle: bool = True) -> Dovecot:

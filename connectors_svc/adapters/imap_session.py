@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from imapclient import IMAPClient
@@ -23,7 +23,7 @@ WAKING = (b"EXISTS", b"RECENT")  # IDLE answers that mean new mail (not our own 
 class ImapConfig:
     host: str
     username: str
-    password: str
+    password: str = field(repr=False)
     port: int = 993
     mailbox: str = "INBOX"
     tls_skip_verify: bool = False
