@@ -89,6 +89,18 @@ def _publish(stack: Stack, key: str, text: str, reply_to: str = "") -> cpb.Publi
     return asyncio.run(run())
 
 
+def _status(stack: Stack) -> cpb.GetConnectorStatusResponse:
+    async def run() -> cpb.GetConnectorStatusResponse:
+        async with open_channel(stack.grpc("connectors"), stack.pki, stack.admin) as channel:
+            request = cpb.GetConnectorStatusRequest(name="imap")
+            reply: cpb.GetConnectorStatusResponse = await ConnectorsServiceStub(
+                channel
+            ).GetConnectorStatus(request, timeout=20)
+            return reply
+
+    return asyncio.run(run())
+
+
 def _seen(box: Dovecot) -> bool:
     imap = client(box)
     imap.select_folder("INBOX", readonly=True)
@@ -123,6 +135,11 @@ def test_an_email_is_filed_with_one_task_and_a_reply_reaches_its_sender_once(
     reply = message_from_bytes(raw)
     assert (reply["Subject"], reply["In-Reply-To"]) == ("Re: Server room", "<ac@example.test>")
     assert list(sent.platform_message_ids) == [reply["Message-ID"]]
+    [status] = _status(mail_stack).connectors
+    assert (status.name, status.enabled, status.leader, status.can_publish) == (
+        "imap", True, True, True
+    )  # fmt: skip
+    assert status.message.startswith("poll cycle ok"), status
 
 
 def test_a_451_is_retried_until_sent_and_a_550_fails(
