@@ -107,7 +107,8 @@ class Adapter(Protocol):
     A platform module `connectors_svc/adapters/<module>.py` exposes
     `build(settings: ConnectorsSettings) -> Adapter`; `connectors_svc.catalog` calls it when
     the platform's credentials are set (telegram: `telegram`, discord: `discord`, imap:
-    `email`) and reports the platform `disabled` with the reason otherwise."""
+    `email`, whose `build` also takes the store facade it files e-mails and tasks through)
+    and reports the platform `disabled` with the reason otherwise."""
 
     name: str
     part_limit: int  # characters per sent part; 0 = no limit
