@@ -188,6 +188,7 @@ STATE_STYLE = {
     "starting": "yellow",
     "queued": "yellow",
     "running": "cyan",
+    "sending": "cyan",
     "pending": "yellow",
     "paused": "yellow",
     "unknown": "bold red",

@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 from admin_tui.widgets import View, keep_cursor, row_key, selected, styled, when
 from agent_runtime.store.v1 import delivery_pb2
 
-STATUSES = ("unknown", "failed", "pending", "sent", "dead")
-RANK = {"unknown": 0, "failed": 1, "dead": 2, "pending": 3}
+STATUSES = ("unknown", "failed", "sending", "pending", "sent")
+RANK = {"unknown": 0, "failed": 1, "sending": 2, "pending": 3}
 
 
 def inspect(d: delivery_pb2.Delivery) -> str:
