@@ -137,6 +137,10 @@ class WorkerPool:
         """Workers executing a task now."""
         return sum(slots.busy for slots in self._pools)
 
+    @property
+    def lease_ms(self) -> int:
+        return self._lease_ms
+
     async def start(self) -> None:
         if self.size > 0 and self._executors.kinds:
             for slots in self._pools:
