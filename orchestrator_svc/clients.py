@@ -200,6 +200,18 @@ def open_qmd_channel(settings: ServiceSettings) -> grpc.aio.Channel:
     )
 
 
+def open_scheduler_channel(settings: ServiceSettings) -> grpc.aio.Channel:
+    """An mTLS channel to the scheduler (the objective tools) with the orchestrator's
+    certificate."""
+    return open_channel(
+        settings.scheduler_addr,
+        settings.pki,
+        settings.pki.service("orchestrator"),
+        retry_methods=("/agent_runtime.scheduler.v1.SchedulerService/GetObjective",),
+        default_timeout=settings.rpc_timeout_seconds,
+    )
+
+
 class QmdClient:
     """qmd as the orchestrator uses it: search for grounding, reindex for reindex tasks."""
 
