@@ -150,6 +150,16 @@ class ObjectiveRuns:
 
         def tx(c: Conn) -> tuple[Row, Row]:
             _fence(c, req)
+            if run["task_id"] is not None:
+                # One run per task: a repeated record (a retried or concurrent firing that
+                # found the task its run key had made) is the first record. The objective's
+                # row lock makes the check and the insert one step per objective.
+                locked = fetch(c, oid, lock=True)
+                first = c.one(
+                    "SELECT * FROM objective_runs WHERE task_id = :t", {"t": run["task_id"]}
+                )
+                if first is not None:
+                    return locked, first
             if outcome in FINAL:
                 obj = _count(c, oid, outcome, error, run["duration_ms"], now)
             elif outcome == "missed":
