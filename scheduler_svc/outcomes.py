@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from agent_runtime.orchestrator.v1 import resources_pb2 as orch
 from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
-from scheduler_svc import slots
 from scheduler_svc.deps import ObjectiveStore, TaskQueue
 from scheduler_svc.leader import LEASE_NAME
-from svckit import errors
+from svckit import errors, schedule
 
 log = logging.getLogger("scheduler_svc.outcomes")
 
@@ -62,8 +61,8 @@ def backed_off(obj: stored.Objective, policy: FailurePolicy, now: int) -> int | 
     if obj.next_run_unix >= earliest:
         return None
     try:
-        cad = slots.cadence(obj.cron_expr, obj.timezone)
-    except ValueError:
+        cad = schedule.parse(obj.cron_expr, obj.timezone)
+    except errors.InvalidArgument:
         return earliest
     if cad.cron is None:  # `@every`: stay on the interval's grid
         steps = -(-(earliest - obj.next_run_unix) // cad.every_s)

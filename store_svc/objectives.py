@@ -8,10 +8,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc import audit, schedules
+from store_svc import audit
 from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
+from svckit import schedule as schedules
 from svckit.errors import AlreadyExists, InvalidArgument, NotFound
 
 TRIGGERS = ("schedule", "at", "event")
