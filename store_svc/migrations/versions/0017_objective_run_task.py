@@ -1,16 +1,16 @@
 """An index of objective runs by task: recording a run looks up the run of its task first
 (one run per task, also when the same firing is recorded twice at once).
 
-Revision ID: 0015_objective_run_task
-Revises: 0014_turn_reply_target
+Revision ID: 0017_objective_run_task
+Revises: 0016_imap_reply_targets
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0015_objective_run_task"
-down_revision = "0014_turn_reply_target"
+revision = "0017_objective_run_task"
+down_revision = "0016_imap_reply_targets"
 branch_labels = None
 depends_on = None
 
