@@ -59,9 +59,9 @@ async def test_send_errors_tell_whether_anything_reached_the_chat(
         with pytest.raises(TimedOut):  # written, then no answer: unknown, not NotDelivered
             await adapter.send_part(part)
         assert r.fake.sent == []
-        with pytest.raises(Rejected, match="(?i)chat not found"):
+        with pytest.raises(Rejected, match=r"(?i)chat not found"):
             await adapter.send_part(Part("12345", "to nobody"))
-        with pytest.raises(Rejected, match="(?i)too long"):
+        with pytest.raises(Rejected, match=r"(?i)too long"):
             await adapter.send_part(Part("900", "x" * 4097))
         with pytest.raises(Rejected):
             await adapter.send_part(Part("not-a-chat", "x"))
