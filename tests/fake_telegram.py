@@ -75,6 +75,7 @@ class FakeTelegram:
         self._queued = asyncio.Event()
         self._poll: asyncio.Future[None] | None = None
         self._sent_event = asyncio.Event()
+        self._listeners: dict[int, asyncio.Queue[Sent]] = {}
 
     # --- what tests do ---------------------------------------------------------------------
 
@@ -121,6 +122,10 @@ class FakeTelegram:
     def fault(self, method: str, *faults: Fault) -> None:
         """The next calls of `method` get these answers, one each, in order."""
         self.faults.setdefault(method, []).extend(faults)
+
+    def replies(self, chat_id: int) -> asyncio.Queue[Sent]:
+        """A queue of what the bot sends to `chat_id` from now on."""
+        return self._listeners.setdefault(chat_id, asyncio.Queue())
 
     def sent_to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id]
@@ -232,6 +237,8 @@ class FakeTelegram:
         sent = Sent(chat_id, self._next_message_id(chat_id), text, reply_to and int(reply_to))
         self.sent.append(sent)
         self._sent_event.set()
+        if chat_id in self._listeners:
+            self._listeners[chat_id].put_nowait(sent)
         return {
             "message_id": sent.message_id,
             "date": int(time.time()),
