@@ -98,6 +98,11 @@ RULES: dict[str, list[str]] = {
     "UpdateDelivery": [CONN],
     "ListDeliveries": [CONN, GW, ADMIN],
     "DeliverTurnReply": [GW],  # replies of turns that outlived the gateway's wait
+    "ClaimDeliveries": [CONN],
+    "RecordDeliveryPart": [CONN],
+    # heartbeat components: processes report their own, the gateway (and admins) read
+    "ReportComponents": [CONN, ORCH, SCHED, GW],
+    "ListComponents": [GW, ADMIN],
     "AcquireLease": [SCHED, CONN],
     "RenewLease": [SCHED, CONN],
     "ReleaseLease": [SCHED, CONN],

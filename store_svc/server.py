@@ -6,6 +6,7 @@ from __future__ import annotations
 from agent_runtime.store.v1 import (
     approval_service_pb2_grpc,
     audit_service_pb2_grpc,
+    component_service_pb2_grpc,
     cursor_service_pb2_grpc,
     delivery_service_pb2_grpc,
     grant_service_pb2_grpc,
@@ -20,11 +21,13 @@ from agent_runtime.store.v1 import (
 from store_svc.approvals import Approvals
 from store_svc.audit import Audit
 from store_svc.authz import ALLOW
+from store_svc.components import Components
 from store_svc.config import StoreSettings
 from store_svc.cursors import Cursors
 from store_svc.db.base import libpq_url
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
+from store_svc.delivery_claims import DeliveryClaims
 from store_svc.deps import Deps
 from store_svc.grants import Grants
 from store_svc.identities import Identities
@@ -35,6 +38,7 @@ from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from store_svc.pairing import Pairings
 from store_svc.queue import Backoff, Queue
+from store_svc.service.components import ComponentService
 from store_svc.service.cursors import CursorService
 from store_svc.service.grants import GrantService
 from store_svc.service.ledgers import AuditService, DeliveryService, JournalService, LeaseService
@@ -57,13 +61,14 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
     db, clock = deps.db, deps.clock
     keys = Keys(clock)  # shared by every aggregate: one creation order per store
     backoff = Backoff(settings.task_retry_base_ms, settings.task_retry_cap_ms)
-    wake = Wakeups()  # new tasks wake long-polling claimers
+    wake = Wakeups()  # new tasks and deliveries wake long-polling claimers
+    recheck_s = settings.task_claim_recheck_ms / 1000
     defs = [
         ServiceDef(
             task_service_pb2_grpc.add_TaskServiceServicer_to_server,
             TaskService(
                 Tasks(db, clock, keys, wake),
-                Queue(db, clock, keys, backoff, wake, settings.task_claim_recheck_ms / 1000),
+                Queue(db, clock, keys, backoff, wake, recheck_s),
                 DeadLetters(db, clock, keys, wake),
             ),
             PKG + "TaskService",
@@ -90,7 +95,11 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
         ServiceDef(
             delivery_service_pb2_grpc.add_DeliveryServiceServicer_to_server,
-            DeliveryService(Deliveries(db, clock, keys), TurnReplies(db, clock, keys)),
+            DeliveryService(
+                Deliveries(db, clock, keys, wake),
+                TurnReplies(db, clock, keys, wake),
+                DeliveryClaims(db, clock, wake, recheck_s),
+            ),
             PKG + "DeliveryService",
         ),
         ServiceDef(
@@ -117,6 +126,11 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
             grant_service_pb2_grpc.add_GrantServiceServicer_to_server,
             GrantService(Grants(db, clock, keys)),
             PKG + "GrantService",
+        ),
+        ServiceDef(
+            component_service_pb2_grpc.add_ComponentServiceServicer_to_server,
+            ComponentService(Components(db, clock)),
+            PKG + "ComponentService",
         ),
         ServiceDef(
             audit_service_pb2_grpc.add_AuditServiceServicer_to_server,

@@ -36,7 +36,7 @@ CALLS = {
     "gateway": {"store", "orchestrator", "qmd", "scheduler", "connectors"},
     "scheduler": {"store", "orchestrator"},
     "qmd": {"scheduler"},
-    "connectors": {"gateway"},
+    "connectors": {"gateway", "store"},
 }
 
 
