@@ -28,7 +28,8 @@ from agent_runtime.gateway.v1 import service_pb2 as pb
 from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
 from bench._common import figures, parse_args, percentile
 from connectors_svc.adapters.base import AdapterState, Command, InboundMessage, Part
-from connectors_svc.adapters.telegram import TelegramAdapter, make_bot
+from connectors_svc.adapters.telegram import TelegramAdapter
+from connectors_svc.adapters.telegram_setup import make_bot
 from connectors_svc.clients import StoreCursors
 from svckit import loop, testing
 from svckit.pki import PkiPaths

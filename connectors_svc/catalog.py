@@ -4,7 +4,8 @@ missing`, `publish url missing`), and the others run. Only `__main__` calls this
 
 A platform adapter module `connectors_svc.adapters.<module>` provides
 `build(settings) -> Adapter`; until it exists, a configured platform is disabled with
-`adapter not available`."""
+`adapter not available`. Telegram, which keeps its update offset in the store, is built with
+the store's cursors (`adapters.telegram_setup.build(settings, cursors)`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from connectors_svc.adapters import telegram_setup
 from connectors_svc.adapters.base import Adapter
+from connectors_svc.adapters.cursors import Cursors
 from connectors_svc.adapters.webhook import NAMES, WebhookAdapter, WebhookConfig
 from connectors_svc.config import ConnectorsSettings
 
@@ -42,10 +45,13 @@ def _platform(cat: Catalog, name: str, module: str, missing: str, s: ConnectorsS
     cat.adapters.append(build(s))
 
 
-def build_catalog(s: ConnectorsSettings) -> Catalog:
+def build_catalog(s: ConnectorsSettings, cursors: Cursors) -> Catalog:
     cat = Catalog()
     token = "token missing"
-    _platform(cat, "telegram", "telegram", "" if s.telegram_token.get_secret_value() else token, s)
+    if s.telegram_token.get_secret_value():
+        cat.adapters.append(telegram_setup.build(s, cursors))
+    else:
+        cat.disabled["telegram"] = token
     _platform(cat, "discord", "discord", "" if s.discord_token.get_secret_value() else token, s)
     imap_ok = s.imap_host and s.imap_username and s.imap_password.get_secret_value()
     _platform(cat, "imap", "email", "" if imap_ok else "credentials missing", s)

@@ -17,39 +17,17 @@ import logging
 from collections.abc import Sequence
 
 from telegram import Bot, ReplyParameters, Update
-from telegram.error import RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
+from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from connectors_svc.adapters.base import AdapterState, InboundSink, Part, Rejected
 from connectors_svc.adapters.cursors import Cursors
 from connectors_svc.adapters.telegram_errors import delivery_error, retry_after_seconds
 from connectors_svc.adapters.telegram_inbound import NAME, inbound
 from connectors_svc.adapters.telegram_menu import menu
+from svckit.errors import Unauthenticated
 
 log = logging.getLogger(__name__)
 PART_LIMIT = 4096
-
-
-def make_bot(token: str, api_base: str, timeout_s: float = 10.0) -> Bot:
-    """A PTB Bot whose requests go to `<api_base>/bot<token>/<method>`; `getUpdates` has a
-    connection of its own and waits `timeout_s` past the long-poll timeout."""
-
-    def request(pool: int) -> HTTPXRequest:
-        return HTTPXRequest(
-            connection_pool_size=pool,
-            read_timeout=timeout_s,
-            write_timeout=timeout_s,
-            connect_timeout=timeout_s,
-        )
-
-    base = api_base.rstrip("/")
-    return Bot(
-        token,
-        base_url=f"{base}/bot",
-        base_file_url=f"{base}/file/bot",
-        request=request(256),
-        get_updates_request=request(1),
-    )
 
 
 class TelegramAdapter:
@@ -67,7 +45,10 @@ class TelegramAdapter:
 
     async def run(self, sink: InboundSink) -> None:
         sink.beat(AdapterState(detail="starting"))
-        await self._bot.initialize()  # getMe: the bot's id and username
+        try:
+            await self._bot.initialize()  # getMe: the bot's id and username
+        except InvalidToken:  # PTB's message quotes the token; the status must not
+            raise Unauthenticated("telegram rejected the bot token") from None
         me = self._bot.bot
         username, cursor = me.username or "", f"{NAME}:{me.id}:offset"
         if self._sync_commands:

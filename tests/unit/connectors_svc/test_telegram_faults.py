@@ -11,7 +11,8 @@ import pytest
 from telegram.error import TimedOut
 
 from connectors_svc.adapters.base import NotDelivered, Part, Rejected
-from connectors_svc.adapters.telegram import TelegramAdapter, make_bot
+from connectors_svc.adapters.telegram import TelegramAdapter
+from connectors_svc.adapters.telegram_setup import make_bot
 from connectors_svc.clients import StoreCursors
 from svckit import testing
 from svckit.pki import PkiPaths
