@@ -119,6 +119,12 @@ class FakeTelegram:
         self._queued.set()
         return message
 
+    def redeliver(self, message: Json) -> None:
+        """Queues `message` again in a new update, as after a bot that handled it but did not
+        get to acknowledge it (the gateway's journal must recognise it)."""
+        self.updates.append({"update_id": next(self._update_ids), "message": message})
+        self._queued.set()
+
     def fault(self, method: str, *faults: Fault) -> None:
         """The next calls of `method` get these answers, one each, in order."""
         self.faults.setdefault(method, []).extend(faults)
