@@ -18,16 +18,18 @@ import asyncio
 import contextlib
 import itertools
 import json
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 TOKEN = "123456:TEST-token"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Agent", "username": "agent_runtime_bot"}
 Json = dict[str, Any]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -299,3 +301,50 @@ async def serving_telegram(
         yield fake, f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+class ThreadedTelegram:
+    """A fake served from a thread of its own (its own event loop), for tests that run the
+    services as processes and wait synchronously. `call(fn)` runs `fn(fake)` on that loop."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, name="fake-telegram", daemon=True)
+        self.api_base = ""
+        self._fake: FakeTelegram | None = None
+
+    def start(self) -> ThreadedTelegram:
+        self._thread.start()
+        if not self._started.wait(10):
+            raise RuntimeError("the fake Telegram server did not start")
+        return self
+
+    def call(self, fn: Callable[[FakeTelegram], T]) -> T:
+        async def run() -> T:
+            assert self._fake is not None
+            return fn(self._fake)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._serve())
+        left = asyncio.all_tasks(self._loop)  # requests still waiting (a long poll)
+        for task in left:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+        self._loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        async with serving_telegram() as (fake, api_base):
+            self._fake, self.api_base = fake, api_base
+            self._started.set()
+            await self._stop.wait()
