@@ -1,10 +1,11 @@
 """Telegram round trips end to end: a user's `/status` queued on the fake Telegram Bot API
 server (tests/fake_telegram.py) → the Telegram adapter's long poll (python-telegram-bot) →
 gateway_svc's HandleMessage (journal, context, qmd) → its reply sent with `sendMessage` back
-to the fake server. store_svc (SQLite), qmd_svc, orchestrator_svc and gateway_svc are their
-own processes over mTLS; `--chats` chats at once, each sending its next message as soon as
-the reply to its last one arrived. The fake answers `getUpdates` as soon as an update is
-queued, so no polling interval is in the figures.
+to the fake server. store_svc (SQLite), qmd_svc, orchestrator_svc, gateway_svc and
+connectors_svc (its core: sink, delivery ledger, supervisor, lease) are their own processes
+over mTLS; `--chats` chats at once, each sending its next message as soon as the reply to its
+last one arrived. The fake answers `getUpdates` as soon as an update is queued, so no polling
+interval is in the figures.
 The baseline, measured in the same run: the same messages straight to HandleMessage, as
 many at once. Target (issue #13): round-trip p95 < 100 ms.
 Last line: ``telegram_round_trips_per_s=… round_trip_p50_ms=… round_trip_p95_ms=…
@@ -27,10 +28,6 @@ from typing import TYPE_CHECKING
 from agent_runtime.gateway.v1 import service_pb2 as pb
 from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
 from bench._common import figures, parse_args, percentile
-from connectors_svc.adapters.base import AdapterState, Command, InboundMessage, Part
-from connectors_svc.adapters.telegram import TelegramAdapter
-from connectors_svc.adapters.telegram_setup import make_bot
-from connectors_svc.clients import StoreCursors
 from svckit import loop, testing
 from svckit.pki import PkiPaths
 from tests.fake_telegram import TOKEN, FakeTelegram, serving_telegram
@@ -48,9 +45,8 @@ FIRST_CHAT = 10_000
 
 
 @contextlib.contextmanager
-def stack(pki: PkiPaths, tmp: Path) -> Iterator[tuple[int, int]]:
-    """store, qmd, orchestrator and gateway processes; yields the store's and the gateway's
-    gRPC ports."""
+def stack(pki: PkiPaths, tmp: Path) -> Iterator[dict[str, str]]:
+    """store, qmd, orchestrator and gateway processes; yields their addresses as settings."""
     env: dict[str, str] = {}
     with contextlib.ExitStack() as procs:
         store = procs.enter_context(testing.service_process("store_svc", pki, tmp, env))
@@ -61,38 +57,8 @@ def stack(pki: PkiPaths, tmp: Path) -> Iterator[tuple[int, int]]:
         env["AGENT_RUNTIME_ORCHESTRATOR_ADDR"] = f"127.0.0.1:{orch.grpc}"
         env["AGENT_RUNTIME_REST_PORT"] = str(testing.free_port())
         gateway = procs.enter_context(testing.service_process("gateway_svc", pki, tmp, env))
-        yield store.grpc, gateway.grpc
-
-
-class GatewaySink:
-    """The connectors' InboundSink reduced to its calls: HandleMessage, then the reply
-    through the adapter."""
-
-    def __init__(self, gateway: GatewayServiceAsyncStub, adapter: TelegramAdapter) -> None:
-        self._gateway, self._adapter = gateway, adapter
-
-    async def handle(self, message: InboundMessage) -> str:
-        request = pb.HandleMessageRequest(
-            connector=message.connector,
-            external_id=message.external_id,
-            from_user_id=message.from_user_id,
-            text=message.text,
-            message_id=message.message_id,
-            direct_message=message.direct_message,
-            mentioned=message.mentioned,
-        )
-        answer: pb.HandleMessageResponse = await self._gateway.HandleMessage(request, timeout=30)
-        reply = answer.reply
-        if reply:
-            part = Part(message.external_id, reply, reply_to_message_id=message.message_id)
-            await self._adapter.send_part(part)
-        return reply
-
-    async def commands(self) -> list[Command]:
-        return []
-
-    def beat(self, state: AdapterState) -> None:
-        pass
+        env["AGENT_RUNTIME_GATEWAY_ADDR"] = f"127.0.0.1:{gateway.grpc}"
+        yield env
 
 
 async def round_trip(fake: FakeTelegram, chat: int) -> float:
@@ -104,18 +70,22 @@ async def round_trip(fake: FakeTelegram, chat: int) -> float:
     return time.perf_counter() - start
 
 
-async def measure(pki: PkiPaths, ports: tuple[int, int], chats: int, seconds: float) -> list[float]:
-    store_port, gateway_port = ports
-    async with (
-        serving_telegram() as (fake, api_base),
-        testing.client_channel(pki, store_port, "svc:connectors") as store,
-        testing.client_channel(pki, gateway_port, "svc:connectors") as gateway,
-    ):
-        adapter = TelegramAdapter(make_bot(TOKEN, api_base), StoreCursors(store), 25, False)
-        stub: GatewayServiceAsyncStub = GatewayServiceStub(gateway)
-        polling = asyncio.create_task(adapter.run(GatewaySink(stub, adapter)))
-        ids = range(FIRST_CHAT, FIRST_CHAT + chats)
-        try:
+async def measure(
+    pki: PkiPaths, tmp: Path, gateway_env: dict[str, str], chats: int, seconds: float
+) -> list[float]:
+    """connectors_svc as its own process, its Telegram adapter on a fake served by this
+    process's event loop (the process starts in a thread, so the fake answers meanwhile)."""
+    async with serving_telegram() as (fake, api_base):
+        env = {
+            **gateway_env,
+            "AGENT_RUNTIME_TELEGRAM_TOKEN": TOKEN,
+            "AGENT_RUNTIME_TELEGRAM_API_BASE": api_base,
+            "AGENT_RUNTIME_TELEGRAM_POLL_SECONDS": "25",
+        }
+        with contextlib.ExitStack() as procs:
+            start = testing.service_process("connectors_svc", pki, tmp, env)
+            await asyncio.to_thread(procs.enter_context, start)
+            ids = range(FIRST_CHAT, FIRST_CHAT + chats)
             await asyncio.gather(*(round_trip(fake, c) for c in ids))  # contexts, connections
             latencies: list[float] = []
             end = time.perf_counter() + seconds
@@ -126,11 +96,6 @@ async def measure(pki: PkiPaths, ports: tuple[int, int], chats: int, seconds: fl
 
             await asyncio.gather(*(chat_loop(c) for c in ids))
             return latencies
-        finally:
-            polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await polling
-            await adapter.aclose()
 
 
 async def gateway_only(pki: PkiPaths, port: int, chats: int, seconds: float) -> list[float]:
@@ -163,12 +128,11 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-connectors-") as tmp_name:
         tmp = Path(tmp_name)
         pki = testing.make_pki(tmp / "pki")
-        with stack(pki, tmp) as ports:
-            started = time.perf_counter()
-            lat = loop.run(measure(pki, ports, args.chats, args.seconds))
-            elapsed = time.perf_counter() - started
-            base = loop.run(gateway_only(pki, ports[1], args.chats, args.seconds))
-    rate = len(lat) / elapsed if elapsed else 0.0
+        with stack(pki, tmp) as env:
+            lat = loop.run(measure(pki, tmp, env, args.chats, args.seconds))
+            gateway_port = int(env["AGENT_RUNTIME_GATEWAY_ADDR"].rpartition(":")[2])
+            base = loop.run(gateway_only(pki, gateway_port, args.chats, args.seconds))
+    rate = len(lat) / args.seconds
     p50, p95 = percentile(lat, 50) * 1000, percentile(lat, 95) * 1000
     print(f"{len(lat)} round trips over {args.chats} chats: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     base_p50, base_p95 = percentile(base, 50) * 1000, percentile(base, 95) * 1000
