@@ -64,7 +64,7 @@ class Rig:
     api_base: str
     cursors: StoreCursors
 
-    def adapter(self, timeout_s: float = 5.0, poll_seconds: int = 5) -> TelegramAdapter:
+    def adapter(self, timeout_s: float = 15.0, poll_seconds: int = 5) -> TelegramAdapter:
         return TelegramAdapter(
             make_bot(TOKEN, self.api_base, timeout_s), self.cursors, poll_seconds
         )
