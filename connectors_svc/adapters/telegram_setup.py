@@ -55,7 +55,7 @@ class HideToken(logging.Filter):
 
 def build(settings: ConnectorsSettings, cursors: Cursors) -> TelegramAdapter:
     token = settings.telegram_token.get_secret_value()
-    for name in ("httpx", "httpcore", "telegram"):
+    for name in ("httpx", "telegram.Bot"):  # request URLs; the Bot API URL at debug level
         logging.getLogger(name).addFilter(HideToken(token))
     bot = make_bot(token, settings.telegram_api_base, settings.telegram_request_timeout_seconds)
     return TelegramAdapter(
