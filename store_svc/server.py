@@ -119,7 +119,7 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
         ServiceDef(
             approval_service_pb2_grpc.add_ApprovalServiceServicer_to_server,
-            ApprovalService(Approvals(db, clock, keys, settings.approval_ttl_seconds)),
+            ApprovalService(Approvals(db, clock, keys, settings.approval_ttl_seconds, wake)),
             PKG + "ApprovalService",
         ),
         ServiceDef(
