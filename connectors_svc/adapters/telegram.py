@@ -3,26 +3,26 @@
 
 An update is acknowledged (the offset moves past it, in the store and then to Telegram with
 the next `getUpdates`) only after `InboundSink.handle` returned for it and for every update
-before it. A batch is handled chat by chat at once, each chat's messages in order; when a
-message fails, its chat stops there, the offset stays at it and the session ends (the
-supervisor starts it again after a backoff): it is received again, and so are the later
-updates of other chats that were already handled, which the gateway's journal recognises by
-message id. The offset is kept in the store under `telegram:<bot id>:offset`, so a restart
-neither replays what was acknowledged nor skips what was not."""
+before it (`telegram_intake.Intake`). While messages are being handled the adapter looks for
+new ones every `recheck_s` without waiting (a long poll would return the unacknowledged ones
+at once); when one fails, the session ends once the others are done (the supervisor starts
+it again after a backoff) and it is received again. The offset is kept in the store under
+`telegram:<bot id>:offset`, so a restart neither replays what was acknowledged nor skips
+what was not."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 
-from telegram import Bot, ReplyParameters, Update
+from telegram import Bot, ReplyParameters
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from connectors_svc.adapters.base import AdapterState, InboundSink, Part, Rejected
 from connectors_svc.adapters.cursors import Cursors
 from connectors_svc.adapters.telegram_errors import delivery_error, retry_after_seconds
-from connectors_svc.adapters.telegram_inbound import NAME, inbound
+from connectors_svc.adapters.telegram_inbound import NAME
+from connectors_svc.adapters.telegram_intake import Intake
 from connectors_svc.adapters.telegram_menu import menu
 from svckit.errors import Unauthenticated
 
@@ -38,10 +38,16 @@ class TelegramAdapter:
     receives = True
 
     def __init__(
-        self, bot: Bot, cursors: Cursors, poll_seconds: int = 25, sync_commands: bool = True
+        self,
+        bot: Bot,
+        cursors: Cursors,
+        poll_seconds: int = 25,
+        sync_commands: bool = True,
+        recheck_s: float = 1.0,
     ) -> None:
         self._bot, self._cursors = bot, cursors
         self._poll_seconds, self._sync_commands = poll_seconds, sync_commands
+        self._recheck_s = recheck_s  # how often new updates are looked for while handling
 
     async def run(self, sink: InboundSink) -> None:
         sink.beat(AdapterState(detail="starting"))
@@ -54,54 +60,31 @@ class TelegramAdapter:
         if self._sync_commands:
             await self._sync_menu(sink)
         await self._bot.delete_webhook()  # getUpdates answers 409 while a webhook is set
-        offset = int(await self._cursors.get(cursor) or 0)
-        while True:
-            try:
-                updates = await self._bot.get_updates(
-                    offset=offset or None, timeout=self._poll_seconds, allowed_updates=["message"]
-                )
-            except RetryAfter as exc:
-                wait = retry_after_seconds(exc)
-                sink.beat(AdapterState(False, f"flood control, retry in {wait:g}s", username))
-                await asyncio.sleep(wait)
-                continue
-            sink.beat(AdapterState(True, "poll cycle ok", username, {"offset": str(offset)}))
-            if not updates:
-                continue
-            acked, failure = await self._handle(updates, sink, username, me.id)
-            if acked != offset:
-                await self._cursors.put(cursor, str(acked))
-                offset = acked
-            if failure is not None:
-                raise failure
-
-    async def _handle(
-        self, updates: Sequence[Update], sink: InboundSink, username: str, bot_id: int
-    ) -> tuple[int, Exception | None]:
-        """Handles a batch; returns the offset to acknowledge and the first failure."""
-        chats: dict[str, list[Update]] = {}
-        for update in updates:
-            msg = update.message
-            chats.setdefault(str(msg.chat.id) if msg else "", []).append(update)
-        failed: list[tuple[int, Exception]] = []
-
-        async def one_chat(batch: list[Update]) -> None:
-            for update in batch:
-                message = inbound(update, username, bot_id)
-                if message is None:
-                    continue
+        saved = int(await self._cursors.get(cursor) or 0)
+        intake = Intake(sink, username, me.id, saved)
+        try:
+            while True:
+                wait = 0 if intake.busy else self._poll_seconds  # busy: only a look
                 try:
-                    await sink.handle(message)
-                except Exception as exc:
-                    log.warning("telegram update %s not handled: %s", update.update_id, exc)
-                    failed.append((update.update_id, exc))
-                    return
-
-        await asyncio.gather(*(one_chat(batch) for batch in chats.values()))
-        if failed:
-            first = min(failed, key=lambda f: f[0])
-            return first[0], first[1]
-        return max(u.update_id for u in updates) + 1, None
+                    updates = await self._bot.get_updates(
+                        offset=intake.ack or None, timeout=wait, allowed_updates=["message"]
+                    )
+                except RetryAfter as exc:
+                    pause = retry_after_seconds(exc)
+                    sink.beat(AdapterState(False, f"flood control, retry in {pause:g}s", username))
+                    await asyncio.sleep(pause)
+                    continue
+                sink.beat(AdapterState(True, "poll cycle ok", username, {"offset": str(saved)}))
+                intake.take(updates)
+                await intake.settle(self._recheck_s)
+                if intake.ack != saved:
+                    await self._cursors.put(cursor, str(intake.ack))
+                    saved = intake.ack
+                failure = intake.failure
+                if failure is not None and not intake.busy:
+                    raise failure
+        finally:
+            await intake.cancel()
 
     async def _sync_menu(self, sink: InboundSink) -> None:
         """Failures only warn: the menu is a convenience, messages work without it."""

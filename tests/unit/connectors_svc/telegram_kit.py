@@ -30,14 +30,20 @@ CATALOGUE = [
 @dataclass
 class EchoSink:
     """Hands every message to "the gateway" (a list) and replies `echo: <text>` through the
-    adapter; raises once for each text in `fail_once`."""
+    adapter; raises once for each text in `fail_once`; a text in `hold` waits for its event
+    (a slow agent turn)."""
 
     adapter: TelegramAdapter | None = None
     fail_once: set[str] = field(default_factory=set)
+    hold: dict[str, asyncio.Event] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)
     handled: list[InboundMessage] = field(default_factory=list)
     states: list[AdapterState] = field(default_factory=list)
 
     async def handle(self, message: InboundMessage) -> str:
+        self.started.append(message.text)
+        if message.text in self.hold:
+            await self.hold[message.text].wait()
         if message.text in self.fail_once:
             self.fail_once.discard(message.text)
             raise RuntimeError(f"the gateway is down for {message.text!r}")

@@ -3,9 +3,11 @@ what reaches the gateway, what is replied, the menu, the offset across a restart
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from connectors_svc.adapters.base import InboundMessage
+from connectors_svc.clients import StoreCursors
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fake_telegram import BOT
@@ -107,3 +109,32 @@ async def test_a_restart_neither_replays_nor_skips_updates(pki: PkiPaths, tmp_pa
             "echo: second",
             "echo: third",
         ]
+
+
+async def test_a_slow_turn_holds_neither_other_chats_nor_the_offset_past_it(
+    pki: PkiPaths, tmp_path: Path
+) -> None:
+    async with rig(pki, tmp_path) as r:
+        release = asyncio.Event()
+        sink = EchoSink(hold={"think hard": release})
+        r.fake.say(801, "think hard")
+        slow_id = r.fake.updates[-1]["update_id"]
+        name = f"telegram:{BOT['id']}:offset"
+        async with supervised(r.adapter(), sink):
+            await testing.eventually(lambda: "think hard" in sink.started, "the slow turn")
+            r.fake.say(802, "quick one")
+            quick_id = r.fake.updates[-1]["update_id"]
+            [quick] = await r.fake.wait_sent(1)
+            assert quick.chat_id == 802
+            # handled after it, but the slow one is not: the offset stays at the slow one
+            assert await r.cursors.get(name) in ("", str(slow_id))
+            release.set()
+            await r.fake.wait_sent(2)
+            await testing.eventually(
+                lambda: _cursor_is(r.cursors, name, str(quick_id + 1)), "the offset past both"
+            )
+        assert [s.chat_id for s in r.fake.sent] == [802, 801]
+
+
+async def _cursor_is(cursors: StoreCursors, name: str, value: str) -> bool:
+    return await cursors.get(name) == value
