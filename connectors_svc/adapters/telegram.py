@@ -43,7 +43,7 @@ class TelegramAdapter:
         cursors: Cursors,
         poll_seconds: int = 25,
         sync_commands: bool = True,
-        recheck_s: float = 1.0,
+        recheck_s: float = 0.25,
     ) -> None:
         self._bot, self._cursors = bot, cursors
         self._poll_seconds, self._sync_commands = poll_seconds, sync_commands
