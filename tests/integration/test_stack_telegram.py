@@ -2,7 +2,8 @@
 the fake Telegram server): a user's `/status` → connectors' long poll → the gateway → the
 reply sent back to the chat with `sendMessage`; a redelivered message gets no second reply;
 `pair` (and the menu's `/pair`) in a direct message starts a pairing; the menu is synced
-from the gateway's catalogue; the connector's status names the bot."""
+from the gateway's catalogue; the connector's status names the bot; 5xx and 429 answers to
+`getUpdates` and `sendMessage` cost time, not the reply (sent once)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from agent_runtime.connectors.v1 import service_pb2 as rpc
 from agent_runtime.connectors.v1.service_pb2_grpc import ConnectorsServiceStub
 from svckit.testing import poll
-from tests.fake_telegram import BOT, TOKEN, FakeTelegram, Sent, ThreadedTelegram
+from tests.fake_telegram import BOT, TOKEN, FakeTelegram, Fault, Sent, ThreadedTelegram
 from tests.integration.conftest import Stack, start_stack, stop_stack
 
 DEADLINE = 90.0  # first messages: contexts, connections, a loaded machine
@@ -94,3 +95,18 @@ def _credentials(stack: Stack) -> grpc.ChannelCredentials:
         stack.admin.key.read_bytes(),
         stack.admin.cert.read_bytes(),
     )
+
+
+def test_faults_of_the_bot_api_are_survived_with_one_reply(
+    tg_stack: Stack, telegram: ThreadedTelegram
+) -> None:
+    def ask_under_faults(f: FakeTelegram) -> int:
+        f.fault("getUpdates", Fault(status=502), Fault(status=429, retry_after=1))
+        f.fault("sendMessage", Fault(status=503), Fault(status=429, retry_after=1))
+        return int(f.say(7004, "/status", user_id=74)["message_id"])
+
+    asked = telegram.call(ask_under_faults)
+    [reply] = _replies(telegram, 7004, 1)  # the ledger retried: nothing had reached the chat
+    assert reply.reply_to == asked and reply.text.startswith("Workspace `")
+    calls = telegram.call(lambda f: dict(f.calls))
+    assert calls["sendMessage"] >= 3
