@@ -7,6 +7,7 @@ from typing import Any
 from agent_runtime.connectors.v1 import service_pb2, service_pb2_grpc
 from connectors_svc import convert
 from connectors_svc.runtime import Runtime
+from svckit import errors
 
 
 class ConnectorsServicer(service_pb2_grpc.ConnectorsServiceServicer):
@@ -23,7 +24,10 @@ class ConnectorsServicer(service_pb2_grpc.ConnectorsServiceServicer):
     async def GetConnectorStatus(
         self, request: service_pb2.GetConnectorStatusRequest, context: Any
     ) -> service_pb2.GetConnectorStatusResponse:
-        views = self._rt.board.views(request.name.strip().lower())
+        name = request.name.strip().lower()
+        views = self._rt.board.views(name)
+        if name and not views:
+            raise errors.NotFound(f"no connector named {name!r}", name=name)
         return service_pb2.GetConnectorStatusResponse(
             connectors=[convert.status(v, v.enabled) for v in views]
         )

@@ -10,6 +10,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ class Post:
     key: str
     body: dict[str, Any]
     authorization: str = ""
+    at: float = 0.0  # arrival, unix seconds
 
 
 @dataclass
@@ -58,6 +60,7 @@ class FakeWebhook:
             headers.get("idempotency-key", ""),
             json.loads(b"".join(chunks) or b"{}"),
             headers.get("authorization", ""),
+            time.time(),
         )
         self.posts.append(post)
         if self.hold:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from agent_runtime.connectors.v1.service_pb2 import GetConnectorStatusRequest
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from svckit import testing
@@ -58,6 +59,12 @@ async def test_bad_publishes_are_refused_and_record_nothing(
             await c.publish(connector="telegram", external_id="1", text="hi", idempotency_key="t")
         assert off.value.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert "token missing" in (off.value.details() or "")
+        async with c.stub("svc:gateway") as stub:
+            with pytest.raises(grpc.aio.AioRpcError) as unknown:
+                await stub.GetConnectorStatus(GetConnectorStatusRequest(name="fax"), timeout=10)
+            assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+            one = await stub.GetConnectorStatus(GetConnectorStatusRequest(name="Telegram"))
+            assert [(s.name, s.state) for s in one.connectors] == [("telegram", "disabled")]
     assert fake.posts == []
 
 

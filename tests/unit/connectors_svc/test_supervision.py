@@ -60,15 +60,21 @@ async def test_only_the_lease_holder_runs_a_receiving_adapter(
 ) -> None:
     polling: set[str] = set()
     a, b = Polling("a", polling), Polling("b", polling)
-    async with connectors(pki, store_port, [a], holder="a") as ca:
+    ttl = {"connector_lease_ttl_seconds": 5.0}  # renewed every third: no loss under load
+    async with connectors(pki, store_port, [a], holder="a", **ttl) as ca:
         await testing.eventually(lambda: polling == {"a"}, "replica a to poll")
-        async with connectors(pki, store_port, [b], holder="b") as cb:
+        async with connectors(pki, store_port, [b], holder="b", **ttl) as cb:
+
+            async def standby() -> bool:
+                return "standby" in (await cb.status())["poller"].message
+
+            await testing.eventually(standby, "replica b to stand by")
             sa, sb = (await ca.status())["poller"], (await cb.status())["poller"]
             assert polling == {"a"}
-            assert (sa.leader, sb.leader) == (True, False) and "standby" in sb.message
+            assert (sa.leader, sb.leader) == (True, False)
         # b stopped (released nothing it held); a polls on, alone
         assert polling == {"a"}
-    async with connectors(pki, store_port, [b], holder="b") as cb:
+    async with connectors(pki, store_port, [b], holder="b", **ttl) as cb:
         # a released its lease on stop: b takes over without waiting for it to expire
         await testing.eventually(lambda: polling == {"b"}, "replica b to take over")
         assert (await cb.status())["poller"].leader
