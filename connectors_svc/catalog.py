@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from connectors_svc.adapters import telegram_setup
+from connectors_svc.adapters import email, telegram_setup
 from connectors_svc.adapters.base import Adapter
 from connectors_svc.adapters.cursors import Cursors
 from connectors_svc.adapters.webhook import NAMES, WebhookAdapter, WebhookConfig
@@ -45,16 +45,26 @@ def _platform(cat: Catalog, name: str, module: str, missing: str, s: ConnectorsS
     cat.adapters.append(build(s))
 
 
-def build_catalog(s: ConnectorsSettings, cursors: Cursors) -> Catalog:
+def build_catalog(
+    s: ConnectorsSettings, mail: email.MailStore | None = None, cursors: Cursors | None = None
+) -> Catalog:
+    """`mail`: the store facade of the e-mail connector (it files e-mails and their tasks);
+    `cursors`: the store's cursors, where Telegram keeps its update offset."""
     cat = Catalog()
     token = "token missing"
-    if s.telegram_token.get_secret_value():
-        cat.adapters.append(telegram_setup.build(s, cursors))
-    else:
+    if not s.telegram_token.get_secret_value():
         cat.disabled["telegram"] = token
+    elif cursors is None:
+        cat.disabled["telegram"] = "adapter not available"
+    else:
+        cat.adapters.append(telegram_setup.build(s, cursors))
     _platform(cat, "discord", "discord", "" if s.discord_token.get_secret_value() else token, s)
-    imap_ok = s.imap_host and s.imap_username and s.imap_password.get_secret_value()
-    _platform(cat, "imap", "email", "" if imap_ok else "credentials missing", s)
+    if not email.configured(s):
+        cat.disabled["imap"] = "credentials missing"
+    elif mail is None:
+        cat.disabled["imap"] = "adapter not available"
+    else:
+        cat.adapters.append(email.build(s, mail))
     if s.codex_publish_url:
         config = WebhookConfig(
             s.codex_publish_url,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 
 from svckit.config import ServiceSettings
@@ -44,6 +46,16 @@ class ConnectorsSettings(ServiceSettings):
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
     smtp_from: str = ""
+    # E-mail, beyond the original's names: IMAP's CA bundle ("" = the system's); SMTP's
+    # STARTTLS required (false: used when the server offers it, as the send_email action)
+    # and its CA bundle (the same name as the orchestrator's).
+    imap_ca_file: str = ""
+    smtp_starttls: bool = False
+    smtp_require_tls: bool = False  # the send_email action's name for the same; either counts
+    smtp_ca_file: str = ""
+    # Folder holding one sub-folder per workspace id, shared with qmd_svc and the
+    # orchestrator (same name and default): ingested e-mails are filed there.
+    workspace_root: Path | None = None
     # Codex, Cline and Gemini notices are posted to this URL (REFERENCE.md §4.8).
     codex_publish_url: str = ""
     codex_publish_bearer_token: SecretStr = SecretStr("")
@@ -71,3 +83,7 @@ class ConnectorsSettings(ServiceSettings):
     gateway_handle_timeout_seconds: float = Field(130.0, gt=0)
     # How often the connectors' heartbeat components are written to the store.
     heartbeat_interval_seconds: float = Field(10.0, gt=0)
+
+    @property
+    def workspaces(self) -> Path:
+        return self.workspace_root or self.data_dir / "workspaces"

@@ -4,8 +4,8 @@ The store is called by the orchestrator (tasks and their queue, approvals it rai
 executes, the agent's context and audit events), the gateway (journal, contexts,
 identities, pairing, approval decisions, admin reads for REST) and the scheduler
 (objectives and their runs, its leader lease); connectors keep the outbound delivery
-ledger, the IMAP ingestion marks, their leader leases and their stream cursors. qmd never
-calls the store.
+ledger, the IMAP ingestion marks, each ingested e-mail's mailbox context and review task,
+their leader leases and their stream cursors. qmd never calls the store.
 Admin certificates (grpcurl, TUI) may read everything and make the admin decisions:
 approve/deny, pause/resume/delete objectives, cancel and replay, roles and revocation.
 
@@ -29,7 +29,7 @@ ORCH, GW, SCHED, CONN, ADMIN = (
 
 RULES: dict[str, list[str]] = {
     # tasks: the orchestrator owns execution; admins read, cancel and replay
-    "CreateTask": [ORCH],
+    "CreateTask": [ORCH, CONN],  # connectors: the review task of each ingested e-mail
     "CreateTasks": [ORCH],
     "GetTask": [ORCH, ADMIN],
     "ListTasks": [ORCH, ADMIN],
@@ -69,7 +69,7 @@ RULES: dict[str, list[str]] = {
     # workspaces and contexts
     "ListWorkspaces": [GW, ADMIN],
     "GetWorkspace": [ORCH, GW, SCHED, ADMIN],
-    "EnsureContext": [GW],
+    "EnsureContext": [GW, CONN],  # connectors: the context of an IMAP mailbox
     "GetContext": [ORCH, GW, SCHED, ADMIN],
     "FindContext": [ORCH, GW, ADMIN],
     "ListContexts": [ORCH, GW, SCHED, ADMIN],
@@ -93,6 +93,7 @@ RULES: dict[str, list[str]] = {
     "CompleteInbound": [GW],
     "CheckImapIngested": [CONN, ADMIN],
     "MarkImapIngested": [CONN],
+    "FindImapIngestion": [CONN, ADMIN],  # whom a reply to an e-mail context goes to
     "CreateDelivery": [CONN, GW],  # the gateway: replies of turns that outlived the wait
     "GetDelivery": [CONN, GW, ADMIN],
     "UpdateDelivery": [CONN],

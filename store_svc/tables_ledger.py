@@ -18,6 +18,7 @@ class ImapIngestion(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("account_key", "uid"),
         UniqueConstraint("account_key", "message_id"),
+        Index("idx_imap_ingestions_mailbox", "mailbox_key", "created_at_unix"),
     )
     id: str = Field(primary_key=True)
     account_key: str
@@ -27,6 +28,9 @@ class ImapIngestion(SQLModel, table=True):
     context_id: str
     file_path: str
     created_at_unix: int = Field(sa_column=_big())
+    mailbox_key: str | None = None
+    reply_address: str | None = None
+    subject: str | None = None
 
 
 class AgentAuditEvent(SQLModel, table=True):

@@ -57,6 +57,14 @@ class JournalService(JournalServiceServicer):
     ) -> jrpc.MarkImapIngestedResponse:
         return jrpc.MarkImapIngestedResponse(created=await self._j.mark_imap(fields_of(request)))
 
+    async def FindImapIngestion(
+        self, request: jrpc.FindImapIngestionRequest, context: Ctx
+    ) -> jrpc.FindImapIngestionResponse:
+        row = await self._j.find_imap(request.mailbox_key, request.message_id)
+        if row is None:
+            return jrpc.FindImapIngestionResponse()
+        return jrpc.FindImapIngestionResponse(ingestion=to_msg(journal_pb2.ImapIngestion, row))
+
 
 def delivery_msg(row: Row) -> delivery_pb2.Delivery:
     """A delivery row (with its `parts`) as the message."""

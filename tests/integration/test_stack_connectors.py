@@ -1,8 +1,8 @@
 """connectors_svc in the whole stack (`agent-runtime up`) with the codex webhook pointed at a
 fake receiver: a finished task's notice (`task:<id>:<status>`, written by the store in the
 task's finishing transaction) is posted once; the connectors, the deliveries and the
-heartbeat components are on REST; platforms without credentials are disabled with the
-reason."""
+heartbeat components (the connectors', the orchestrator's `runtime`, the scheduler's) are on
+REST; platforms without credentials are disabled with the reason."""
 
 from __future__ import annotations
 
@@ -95,8 +95,9 @@ def test_connectors_deliveries_and_heartbeat_on_rest(http: httpx.Client) -> None
     def components() -> dict[str, Any] | None:
         beat = http.get("/api/v1/heartbeat").json()
         by = {c["name"]: c for c in beat["components"]}
-        return by if by.get("connector:codex", {}).get("state") == "healthy" else None
+        live = ("connector:codex", "runtime", "scheduler")
+        return by if all(by.get(n, {}).get("state") == "healthy" for n in live) else None
 
-    beat = poll(components, "connector:codex in the heartbeat", deadline=60)
+    beat = poll(components, "connector:codex, runtime and scheduler beating", deadline=60)
     assert beat["connector:discord"]["state"] == "disabled"
     assert beat["store"]["state"] == "healthy"

@@ -9,6 +9,7 @@ import pytest
 from agent_runtime.connectors.v1.service_pb2 import GetConnectorStatusRequest
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
+from connectors_svc.adapters.webhook import WebhookConfig
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.unit.connectors_svc.kit import connectors, webhook
@@ -122,3 +123,33 @@ async def test_a_long_text_is_split_and_a_retry_resumes_after_the_last_part_sent
     assert [p.key for p in fake.posts] == ["L#0", "L#1", "L#1", "L#2"]
     assert [(p.index, p.status) for p in done.delivery.parts] == [(0, "sent"), (1, "sent"),
                                                                   (2, "sent")]  # fmt: skip
+
+
+async def test_a_timeout_after_the_request_went_out_is_unknown_and_not_retried(
+    pki: PkiPaths, store_port: int, fake: FakeWebhook
+) -> None:
+    fake.hold = True  # the receiver takes the request and never answers in time
+    slow = webhook("codex", fake)
+    slow._config = WebhookConfig(fake.url, timeout_s=0.5)
+    async with connectors(pki, store_port, [slow]) as c:
+        out = await c.publish(connector="codex", external_id="s", text="hi", idempotency_key="t")
+        fake.release()
+        unknown = await _ledger(pki, store_port, "t")
+    assert out.status == "unknown" and "Timeout" in out.error_message
+    assert unknown.delivery.status == "unknown" and len(fake.posts) == 1
+
+
+async def test_a_delivery_still_refused_after_max_attempts_fails(
+    pki: PkiPaths, store_port: int, fake: FakeWebhook
+) -> None:
+    fake.script.extend([503, 503, 503, 503])
+    async with connectors(pki, store_port, [webhook("codex", fake)], delivery_max_attempts=2) as c:
+        await c.publish(connector="codex", external_id="s", text="hi", idempotency_key="m")
+
+        async def failed() -> drpc.GetDeliveryResponse | None:
+            got = await _ledger(pki, store_port, "m")
+            return got if got.delivery.status == "failed" else None
+
+        done = await testing.eventually(failed, "the delivery to give up")
+    assert "gave up after 2 attempts" in done.delivery.last_error
+    assert len(fake.posts) == 2

@@ -40,7 +40,7 @@ def test_with_a_token_the_adapter_is_built_and_the_token_stays_out_of_logs(
     settings = ConnectorsSettings(
         telegram_token=SecretStr(TOKEN), telegram_api_base="http://127.0.0.1:9/"
     )
-    catalog = build_catalog(settings, NoCursors())
+    catalog = build_catalog(settings, cursors=NoCursors())
     [telegram] = [a for a in catalog.adapters if a.name == "telegram"]
     assert telegram.part_limit == 4096 and telegram.receives
     assert "telegram" not in catalog.disabled

@@ -110,3 +110,11 @@ async def test_a_new_delivery_wakes_a_waiting_claimer(db: Database) -> None:
     made = await deliveries.create(_new("wake"))
     got = await asyncio.wait_for(waiting, 10)
     assert [d["id"] for d in got] == [made["id"]]
+
+
+async def test_two_replicas_claiming_at_once_never_share_a_delivery(db: Database) -> None:
+    deliveries, claims, _ = _ledger(db)
+    made = {(await deliveries.create(_new(f"k{i}")))["id"] for i in range(30)}
+    got = await asyncio.gather(*(claims.claim(["codex"], f"r{i}", 10_000, 7, 0) for i in range(6)))
+    ids = [d["id"] for batch in got for d in batch]
+    assert len(ids) == len(set(ids)) == 30 and set(ids) == made
