@@ -1,7 +1,7 @@
 """Named positions in outside streams (CursorService): a Telegram bot's update offset.
 
-Revision ID: 0017_stream_cursors
-Revises: 0016_imap_reply_targets
+Revision ID: 0018_stream_cursors
+Revises: 0017_objective_run_task
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_stream_cursors"
-down_revision = "0016_imap_reply_targets"
+revision = "0018_stream_cursors"
+down_revision = "0017_objective_run_task"
 branch_labels = None
 depends_on = None
 
