@@ -15,6 +15,7 @@ from gateway_svc.clients import (
     OrchestratorTurns,
     QmdIndex,
     SchedulerObjectives,
+    StoreComponents,
     StoreContexts,
     StoreIdentities,
     StoreJournal,
@@ -68,6 +69,7 @@ def main() -> None:
             scheduler=SchedulerObjectives(channels["scheduler"]),
             outbox=StoreOutbox(store),
             routing=StoreRouting(store),
+            components=StoreComponents(store),
             turn_wait_ms=int(settings.turn_wait_seconds * 1000),
         )
         service = build_server(settings, deps)

@@ -27,12 +27,14 @@ from agent_runtime.store.v1 import (
     pairing_pb2,
     workspace_pb2,
 )
+from agent_runtime.store.v1 import component_service_pb2 as crpc
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import identity_service_pb2 as irpc
 from agent_runtime.store.v1 import journal_service_pb2 as jrpc
 from agent_runtime.store.v1 import pairing_service_pb2 as prpc
 from agent_runtime.store.v1 import task_service_pb2 as trpc
 from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
+from agent_runtime.store.v1.component_service_pb2_grpc import ComponentServiceStub
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceStub
@@ -40,6 +42,7 @@ from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from gateway_svc.deps import IdentityQuery, InboundMessage
+from gateway_svc.heartbeat import Stored
 from svckit.calls import call
 from svckit.coalesce import Coalescer
 from svckit.errors import DomainError
@@ -98,6 +101,16 @@ class StorePairings:
         request = prpc.LookupPairingRequest(token=token)
         reply: prpc.LookupPairingResponse = await call(self._stub.LookupPairing, request)
         return reply.pairing
+
+    async def list(
+        self, status: str, page_size: int, page_token: str
+    ) -> tuple[list[pairing_pb2.PairingRequest], str]:
+        """One page of requests and the token of the next page ("" on the last)."""
+        request = prpc.ListPairingsRequest(
+            status=status, page_size=page_size, page_token=page_token
+        )
+        reply: prpc.ListPairingsResponse = await call(self._stub.ListPairings, request)
+        return list(reply.items), reply.next_page_token
 
     async def approve(
         self, token: str, approver: str, role: str, target_user_id: str
@@ -364,3 +377,21 @@ class StoreOutbox:
             task_id=task_id, connector=connector, chat_id=chat_id
         )
         await call(self._stub.DeliverTurnReply, request)
+
+
+class StoreComponents:
+    """The heartbeat components processes report to the store (connectors, …)."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = ComponentServiceStub(channel)
+
+    async def list_components(self) -> tuple[list[Stored], int]:
+        reply: crpc.ListComponentsResponse = await call(
+            self._stub.ListComponents, crpc.ListComponentsRequest()
+        )
+        items = [
+            Stored(c.name, c.state, c.message, c.error, c.last_beat_at_ms, c.updated_at_ms,
+                   c.stale_after_ms)
+            for c in reply.items
+        ]  # fmt: skip
+        return items, reply.now_ms

@@ -18,6 +18,7 @@ from agent_runtime.store.v1 import (
     workspace_pb2,
 )
 from agent_runtime.store.v1 import journal_service_pb2 as jrpc
+from gateway_svc.heartbeat import Stored
 from svckit import errors
 
 T = TypeVar("T")
@@ -40,6 +41,10 @@ class PairingStore(Protocol):
     ) -> tuple[pairing_pb2.PairingRequest, str]: ...
 
     async def lookup(self, token: str) -> pairing_pb2.PairingRequest: ...
+
+    async def list(
+        self, status: str, page_size: int, page_token: str
+    ) -> tuple[list[pairing_pb2.PairingRequest], str]: ...
 
     async def approve(
         self, token: str, approver: str, role: str, target_user_id: str
@@ -185,6 +190,12 @@ class Outbox(Protocol):
     async def deliver_turn_reply(self, task_id: str, connector: str, chat_id: str) -> None: ...
 
 
+class ComponentStore(Protocol):
+    """The heartbeat components processes report to the store, and the store's time."""
+
+    async def list_components(self) -> tuple[list[Stored], int]: ...
+
+
 @dataclass(frozen=True)
 class Deps:
     """The gateway's collaborators. A store facade left out (tests of other RPCs) makes its
@@ -207,6 +218,8 @@ class Deps:
     scheduler: Objectives | None = None
     outbox: Outbox | None = None
     routing: Routing | None = None
+    # Stored heartbeat components (connectors, …) shown beside the live Health probes.
+    components: ComponentStore | None = None
     # How long a conversation message waits for its turn (AGENT_RUNTIME_TURN_WAIT_SECONDS).
     turn_wait_ms: int = 30_000
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from agent_runtime.store.v1 import (
     approval_service_pb2_grpc,
     audit_service_pb2_grpc,
+    component_service_pb2_grpc,
+    cursor_service_pb2_grpc,
     delivery_service_pb2_grpc,
     grant_service_pb2_grpc,
     identity_service_pb2_grpc,
@@ -19,10 +21,13 @@ from agent_runtime.store.v1 import (
 from store_svc.approvals import Approvals
 from store_svc.audit import Audit
 from store_svc.authz import ALLOW
+from store_svc.components import Components
 from store_svc.config import StoreSettings
+from store_svc.cursors import Cursors
 from store_svc.db.base import libpq_url
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
+from store_svc.delivery_claims import DeliveryClaims
 from store_svc.deps import Deps
 from store_svc.grants import Grants
 from store_svc.identities import Identities
@@ -34,6 +39,8 @@ from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from store_svc.pairing import Pairings
 from store_svc.queue import Backoff, Queue
+from store_svc.service.components import ComponentService
+from store_svc.service.cursors import CursorService
 from store_svc.service.grants import GrantService
 from store_svc.service.ledgers import AuditService, DeliveryService, JournalService, LeaseService
 from store_svc.service.people import IdentityService, PairingService
@@ -55,14 +62,15 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
     db, clock = deps.db, deps.clock
     keys = Keys(clock)  # shared by every aggregate: one creation order per store
     backoff = Backoff(settings.task_retry_base_ms, settings.task_retry_cap_ms)
-    wake = Wakeups()  # new tasks wake long-polling claimers
+    wake = Wakeups()  # new tasks and deliveries wake long-polling claimers
+    recheck_s = settings.task_claim_recheck_ms / 1000
     journal = Journal(db, clock, keys)
     defs = [
         ServiceDef(
             task_service_pb2_grpc.add_TaskServiceServicer_to_server,
             TaskService(
                 Tasks(db, clock, keys, wake),
-                Queue(db, clock, keys, backoff, wake, settings.task_claim_recheck_ms / 1000),
+                Queue(db, clock, keys, backoff, wake, recheck_s),
                 DeadLetters(db, clock, keys, wake),
             ),
             PKG + "TaskService",
@@ -89,7 +97,11 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
         ServiceDef(
             delivery_service_pb2_grpc.add_DeliveryServiceServicer_to_server,
-            DeliveryService(Deliveries(db, clock, keys), TurnReplies(db, clock, keys)),
+            DeliveryService(
+                Deliveries(db, clock, keys, wake),
+                TurnReplies(db, clock, keys, wake),
+                DeliveryClaims(db, clock, wake, recheck_s),
+            ),
             PKG + "DeliveryService",
         ),
         ServiceDef(
@@ -98,19 +110,29 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
             PKG + "LeaseService",
         ),
         ServiceDef(
+            cursor_service_pb2_grpc.add_CursorServiceServicer_to_server,
+            CursorService(Cursors(db, clock)),
+            PKG + "CursorService",
+        ),
+        ServiceDef(
             objective_service_pb2_grpc.add_ObjectiveServiceServicer_to_server,
             ObjectiveService(Objectives(db, clock, keys), ObjectiveRuns(db, clock, keys)),
             PKG + "ObjectiveService",
         ),
         ServiceDef(
             approval_service_pb2_grpc.add_ApprovalServiceServicer_to_server,
-            ApprovalService(Approvals(db, clock, keys, settings.approval_ttl_seconds)),
+            ApprovalService(Approvals(db, clock, keys, settings.approval_ttl_seconds, wake)),
             PKG + "ApprovalService",
         ),
         ServiceDef(
             grant_service_pb2_grpc.add_GrantServiceServicer_to_server,
             GrantService(Grants(db, clock, keys)),
             PKG + "GrantService",
+        ),
+        ServiceDef(
+            component_service_pb2_grpc.add_ComponentServiceServicer_to_server,
+            ComponentService(Components(db, clock)),
+            PKG + "ComponentService",
         ),
         ServiceDef(
             audit_service_pb2_grpc.add_AuditServiceServicer_to_server,

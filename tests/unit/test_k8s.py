@@ -29,14 +29,15 @@ PORTS = {
 }
 REST_PORT = 8443
 DESIGN_PORTS = {p for ports in PORTS.values() for p in ports} | {REST_PORT}
-# DESIGN.md §1, "calls" column, plus gateway -> connectors (the heartbeat's Health check).
+# DESIGN.md §1, "calls" column, plus gateway -> connectors (the heartbeat's Health check)
+# and orchestrator -> scheduler (the agent's objective tools).
 CALLS = {
     "store": set(),
-    "orchestrator": {"store", "qmd", "connectors"},
+    "orchestrator": {"store", "qmd", "connectors", "scheduler"},
     "gateway": {"store", "orchestrator", "qmd", "scheduler", "connectors"},
     "scheduler": {"store", "orchestrator"},
     "qmd": {"scheduler"},
-    "connectors": {"gateway"},
+    "connectors": {"gateway", "store"},
 }
 
 
@@ -201,7 +202,7 @@ def test_dev_runs_one_of_each_on_sqlite_with_shared_workspaces() -> None:
     assert volumes["data"]["persistentVolumeClaim"]["claimName"] in objects(
         "dev", "PersistentVolumeClaim"
     )
-    for name in ("qmd", "orchestrator"):
+    for name in ("qmd", "orchestrator", "connectors"):
         vols = deployments[f"agent-runtime-{name}"]["spec"]["template"]["spec"]["volumes"]
         claims = {
             v["persistentVolumeClaim"]["claimName"] for v in vols if "persistentVolumeClaim" in v
