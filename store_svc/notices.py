@@ -134,6 +134,38 @@ def action_outcome(c: Conn, keys: Keys, approval: Row, now_s: int) -> bool:
     return write(c, keys, key, approval["connector"], approval["external_id"], text, now_s)
 
 
+def approval_created(c: Conn, keys: Keys, approval: Row, now_s: int) -> int:
+    """A new pending approval, announced in its workspace's admin contexts with how to decide
+    it; keyed `approval:<id>:created` (further contexts add `:<context id>`)."""
+    what = _cut(approval.get("action_summary") or approval["action_type"], 300)
+    text = (
+        f"Approval requested: `{approval['id']}` {what} ({approval['action_type']}) from"
+        f" {approval['connector']}/{approval['external_id']}. Approve with"
+        f" `/approve-action {approval['id']}` or deny with `/deny-action {approval['id']}"
+        " [reason]`."
+    )
+    written, seen = 0, set()
+    for i, target in enumerate(_admins(c, approval["workspace_id"])):
+        where = (str(target["connector"]).lower(), str(target["external_id"]))
+        if where in seen:
+            continue
+        seen.add(where)
+        key = f"approval:{approval['id']}:created" + (f":{target['id']}" if i else "")
+        written += write(c, keys, key, *where, text, now_s)
+    return written
+
+
+def approval_expired(c: Conn, keys: Keys, approval: Row, now_s: int) -> bool:
+    """An approval that lapsed undecided, told to the chat that asked for it; keyed
+    `approval:<id>:expired`."""
+    text = (
+        f"Action `{approval['id']}` expired without a decision and will not run:"
+        f" {_cut(approval.get('action_summary') or approval['action_type'], 300)}."
+    )
+    key = f"approval:{approval['id']}:expired"
+    return write(c, keys, key, approval["connector"], approval["external_id"], text, now_s)
+
+
 def objective_paused(c: Conn, keys: Keys, obj: Row, now_s: int) -> int:
     """The auto-pause of an objective, to the workspace's admin contexts, with how to resume;
     keyed `objective:<id>:auto-paused:<failure count>` (one notice per pause)."""

@@ -38,12 +38,13 @@ async def test_pairing_stores_only_a_hash_and_links_a_verified_identity(db: Data
     assert bad.value.field == "connector"
 
 
-async def test_new_request_expires_older_and_expiry_is_persisted(db: Database) -> None:
+async def test_a_fourth_request_expires_the_oldest_and_expiry_is_persisted(db: Database) -> None:
     clock = FrozenClock(1_000_000)
     pairings = Pairings(db, clock, Keys(clock))
-    _, old = await pairings.create("discord", "u9", "Eve", 60)
-    _, new = await pairings.create("discord", "u9", "Eve", 60)
-    assert (await pairings.lookup(old))["status"] == "expired"
+    tokens = [(await pairings.create("discord", "u9", "Eve", 60))[1] for _ in range(4)]
+    old, new = tokens[0], tokens[-1]
+    states = [(await pairings.lookup(t))["status"] for t in tokens]
+    assert states == ["expired", "pending", "pending", "pending"]
     clock.ms += 61_000
     with pytest.raises(FailedPrecondition, match="expired"):
         await pairings.approve(new, "admin", "member", "")
