@@ -69,6 +69,7 @@ def main() -> None:
             outbox=StoreOutbox(store),
             routing=StoreRouting(store),
             turn_wait_ms=int(settings.turn_wait_seconds * 1000),
+            approval_wait_ms=int(settings.approval_wait_seconds * 1000),
         )
         service = build_server(settings, deps)
         rest_servers: list[rest.RestServer] = []

@@ -34,3 +34,6 @@ class GatewaySettings(ServiceSettings):
     # How long a conversation message waits for the agent's reply before answering that it is
     # still working (the reply follows through the outbox).
     turn_wait_seconds: float = Field(30.0, ge=0, le=120)
+    # How long `/approve-action` waits for the approved action to finish, so the reply can
+    # carry its outcome (after that the outcome is posted to the requesting chat).
+    approval_wait_seconds: float = Field(10.0, ge=0, le=120)

@@ -42,8 +42,10 @@ class PairingStore(Protocol):
     async def lookup(self, token: str) -> pairing_pb2.PairingRequest: ...
 
     async def approve(
-        self, token: str, approver: str, role: str, target_user_id: str
-    ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]: ...
+        self, token: str, approver: str, role: str, target_user_id: str, workspace_id: str = ""
+    ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]:
+        """With `workspace_id`, role admin is that workspace's only (one transaction)."""
+        ...
 
     async def deny(self, token: str, approver: str, reason: str) -> pairing_pb2.PairingRequest: ...
 
@@ -198,6 +200,8 @@ class Deps:
     routing: Routing | None = None
     # How long a conversation message waits for its turn (AGENT_RUNTIME_TURN_WAIT_SECONDS).
     turn_wait_ms: int = 30_000
+    # How long /approve-action waits for the action's outcome (AGENT_RUNTIME_APPROVAL_WAIT_SECONDS).
+    approval_wait_ms: int = 10_000
 
 
 def need(dep: T | None, what: str) -> T:

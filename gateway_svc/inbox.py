@@ -155,6 +155,7 @@ def build_inbox(deps: Deps) -> Inbox | None:
         pairings=deps.pairings,
         routing=deps.routing,
         clock=deps.clock,
+        approval_wait_ms=deps.approval_wait_ms,
     )
     talk = Conversation(deps.turns, deps.outbox, deps.turn_wait_ms) if deps.turns else None
     return Inbox(deps.journal, deps.contexts, tools, talk)

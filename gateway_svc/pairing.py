@@ -62,12 +62,31 @@ class Pairings:
         return await self._store.lookup(_token(token))
 
     async def approve(
-        self, token: str, approver_user_id: str, role: str, target_user_id: str
+        self,
+        token: str,
+        approver_user_id: str,
+        role: str,
+        target_user_id: str,
+        workspace_id: str = "",
     ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]:
-        """The approved request and the identity it linked, with `role` (default member)."""
+        """The approved request and the identity it linked, with `role` (default member).
+        An admin is admin of one workspace (`workspace_id`, required with role admin), a
+        member elsewhere; the admin certificate approving is an overlord and may grant that.
+        `target_user_id` `admin:<name>` links the account to the calling admin itself."""
         who = acting_approver(approver_user_id)
         chosen = role.strip().lower() or DEFAULT_ROLE
-        return await self._store.approve(_token(token), who, chosen, target_user_id.strip())
+        target, ws = target_user_id.strip(), workspace_id.strip()
+        if target.startswith("admin:") and target != who:
+            raise PermissionDenied(
+                f"an account can be linked to the calling admin ({who}) only",
+                field="target_user_id",
+            )
+        if chosen == "admin" and not ws and not target:
+            raise InvalidArgument(
+                "role admin is per workspace: give workspace_id (overlord is every workspace)",
+                field="workspace_id",
+            )
+        return await self._store.approve(_token(token), who, chosen, target, ws)
 
     async def deny(
         self, token: str, approver_user_id: str, reason: str

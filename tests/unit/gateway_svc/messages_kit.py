@@ -73,6 +73,7 @@ class Chat:
     turns: Turns
     # stops the gateway (a restart or crash of it); the store and orchestrator keep running
     stop_gateway: Callable[[], Awaitable[None]]
+    clock: FrozenClock = field(default_factory=lambda: FrozenClock(START))
 
     async def call(self, rpc: str, request: Any, *, caller: str = "svc:connectors") -> Any:
         md = (("x-acting-admin", "admin:alice"),) if caller == "svc:gateway" else ()
@@ -110,12 +111,19 @@ class Chat:
         return list(reply.items)
 
     async def link(self, user: str, role: str) -> None:
-        """`pair` in a DM, then an admin approves the token with `role`."""
+        """`pair` in a DM, then an admin approves the token; `role` is then the user's own, in
+        every workspace (an admin there: set by an overlord through SetIdentityRole)."""
         reply = await self.say("pair", user=user, mid=f"pair-{user}")
         token = reply.reply.split("`/approve ")[1].split("`")[0]
-        await self.call(
-            "ApprovePairing", pb.ApprovePairingRequest(token=token, role=role), caller="svc:gateway"
+        approved = await self.call(
+            "ApprovePairing", pb.ApprovePairingRequest(token=token), caller="svc:gateway"
         )
+        if role != "member":
+            await self.call(
+                "SetIdentityRole",
+                pb.SetIdentityRoleRequest(id=approved.identity_id, role=role),
+                caller="svc:gateway",
+            )
 
 
 @asynccontextmanager
@@ -171,7 +179,7 @@ async def chat_stack(pki: PkiPaths, tmp_path: Path, turn_wait_ms: int) -> AsyncI
             gateway = AsyncExitStack()
             try:
                 gp = await gateway.enter_async_context(testing.serving(server))
-                yield Chat(pki, gp.grpc, orch_port, sp.grpc, turns, gateway.aclose)
+                yield Chat(pki, gp.grpc, orch_port, sp.grpc, turns, gateway.aclose, clock)
             finally:
                 await gateway.aclose()
                 await store_ch.close()
