@@ -18,7 +18,9 @@ from agent_runtime.gateway.v1 import service_pb2 as pb
 from agent_runtime.gateway.v1 import service_pb2_grpc
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import task_pb2 as store
+from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
+from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from gateway_svc.clients import (
     OrchestratorTasks,
     OrchestratorTurns,
@@ -110,6 +112,14 @@ class Chat:
             )
         return list(reply.items)
 
+    async def workspace_of(self, chat_id: str) -> str:
+        """The workspace of a telegram chat (its context made if new)."""
+        async with testing.client_channel(self.pki, self.store, "svc:gateway") as ch:
+            reply = await WorkspaceServiceStub(ch).EnsureContext(
+                wrpc.EnsureContextRequest(connector="telegram", external_id=chat_id), timeout=10
+            )
+        return str(reply.context.workspace_id)
+
     async def link(self, user: str, role: str) -> None:
         """`pair` in a DM, then an admin approves the token; `role` is then the user's own, in
         every workspace (an admin there: set by an overlord through SetIdentityRole)."""
@@ -153,10 +163,13 @@ async def _orchestrator(
 
 
 @asynccontextmanager
-async def chat_stack(pki: PkiPaths, tmp_path: Path, turn_wait_ms: int) -> AsyncIterator[Chat]:
+async def chat_stack(
+    pki: PkiPaths, tmp_path: Path, turn_wait_ms: int, **store_settings: Any
+) -> AsyncIterator[Chat]:
+    """`store_settings` override StoreSettings fields (e.g. approval_sweep_seconds)."""
     clock = FrozenClock(START)
     turns = Turns()
-    async with serving_store(pki, tmp_path, clock) as sp:
+    async with serving_store(pki, tmp_path, clock, **store_settings) as sp:
         executors: dict[str, Executor] = {"turn": turns, "general": turns, "action": turns}
         async with _orchestrator(pki, sp.grpc, executors) as orch_port:
             store_ch = testing.client_channel(pki, sp.grpc, "svc:gateway", relay_admin=True)
