@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from svckit.config import ServiceSettings
@@ -37,3 +39,10 @@ class GatewaySettings(ServiceSettings):
     # How long `/approve-action` waits for the approved action to finish, so the reply can
     # carry its outcome (after that the outcome is posted to the requesting chat).
     approval_wait_seconds: float = Field(10.0, ge=0, le=120)
+    # The workspaces folder (shared with the orchestrator and qmd): chat logs go to
+    # <root>/<workspace>/logs/chats/, context summaries to <root>/<workspace>/memory/contexts/.
+    workspace_root: Path | None = None
+
+    @property
+    def workspaces(self) -> Path:
+        return self.workspace_root or self.data_dir / "workspaces"

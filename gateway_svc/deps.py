@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from agent_runtime.orchestrator.v1 import resources_pb2 as ores
@@ -202,6 +203,9 @@ class Deps:
     turn_wait_ms: int = 30_000
     # How long /approve-action waits for the action's outcome (AGENT_RUNTIME_APPROVAL_WAIT_SECONDS).
     approval_wait_ms: int = 10_000
+    # Where the chat logs and context summaries are written (<root>/<workspace id>/…);
+    # None: not written.
+    workspace_root: Path | None = None
 
 
 def need(dep: T | None, what: str) -> T:

@@ -187,6 +187,7 @@ async def chat_stack(
                 outbox=StoreOutbox(store_ch),
                 routing=StoreRouting(store_ch),
                 turn_wait_ms=turn_wait_ms,
+                workspace_root=tmp_path / "workspaces",
             )
             server = build_server(GatewaySettings(pki_dir=pki.root, **PORTS0), deps)
             gateway = AsyncExitStack()
