@@ -188,6 +188,7 @@ async def chat_stack(
                 routing=StoreRouting(store_ch),
                 turn_wait_ms=turn_wait_ms,
                 workspace_root=tmp_path / "workspaces",
+                approval_wait_ms=0,  # actions here record no outcome: nothing to wait for
             )
             server = build_server(GatewaySettings(pki_dir=pki.root, **PORTS0), deps)
             gateway = AsyncExitStack()
