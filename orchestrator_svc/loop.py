@@ -153,7 +153,11 @@ class LlmAgent:
             return
         status = "error" if call.error else "approval_required" if approval else "ok"
         text = chatlog.tool_text(
-            call.name, status, json.dumps(call.args, sort_keys=True, default=str), call.error, call.output
+            call.name,
+            status,
+            json.dumps(call.args, sort_keys=True, default=str),
+            call.error,
+            call.output,
         )
         try:
             await asyncio.to_thread(

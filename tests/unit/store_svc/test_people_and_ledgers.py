@@ -42,7 +42,7 @@ async def test_a_fourth_request_expires_the_oldest_and_expiry_is_persisted(db: D
     clock = FrozenClock(1_000_000)
     pairings = Pairings(db, clock, Keys(clock))
     tokens = [(await pairings.create("discord", "u9", "Eve", 60))[1] for _ in range(4)]
-    old, new = tokens[0], tokens[-1]
+    new = tokens[-1]
     states = [(await pairings.lookup(t))["status"] for t in tokens]
     assert states == ["expired", "pending", "pending", "pending"]
     clock.ms += 61_000
