@@ -1,7 +1,9 @@
 """The gateway's part of the chat logs (svckit.chatlog, REFERENCE.md §15.1): each message it
-handles (inbound, the sender as actor) and its reply (outbound), then the context's rolling
-summary refreshed when due (svckit.chatmemory). A log that cannot be written is reported,
-never a reason to fail the message."""
+handles (inbound, the sender as actor) and the replies it makes itself (outbound: commands,
+"still working"), then the context's rolling summary refreshed when due (svckit.chatmemory).
+A turn's reply is logged where the turn runs (orchestrator_svc.agent_tasks), so one that
+comes later is logged too. A log that cannot be written is reported, never a reason to fail
+the message."""
 
 from __future__ import annotations
 
@@ -30,13 +32,12 @@ class ChatLogs:
         self, workspace_id: str, context_id: str, connector: str, external_id: str, text: str
     ) -> None:
         ws = self._root / workspace_id
-        await self._append(workspace_id, connector, external_id, "outbound", chatlog.AGENT, text)
         try:
             await asyncio.to_thread(
-                chatmemory.refresh, ws, context_id, connector, external_id, self._clock()
+                chatmemory.reply, ws, context_id, connector, external_id, text, self._clock()
             )
         except OSError:
-            log.exception("refreshing the context summary of %s failed", context_id)
+            log.exception("writing the chat log of %s/%s failed", connector, external_id)
 
     async def _append(
         self, workspace_id: str, connector: str, external_id: str, way: str, who: str,

@@ -112,7 +112,8 @@ class Inbox:
             who = msg.from_user_id or sender.user_id
             await logs.inbound(ws, msg.connector, msg.external_id, who, msg.text, msg.display_name)
         out = await self._dispatch(msg, context, sender, run_key)
-        if logs is not None and out.reply:
+        turn_answered = bool(out.task_id) and not out.pending  # logged where the turn ran
+        if logs is not None and out.reply and not turn_answered:
             await logs.outbound(ws, context.id, msg.connector, msg.external_id, out.reply)
         return out
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from svckit.chatlog import log_path, stamp
+from svckit.chatlog import AGENT, append, log_path, stamp
 
 REFRESH_TURNS, MAX_ITEMS, SOURCE_LINES, LINE_BYTES = 6, 7, 120, 190
 _HEAD = re.compile(r"^## \S+ `(INBOUND|OUTBOUND|TOOL)`$")
@@ -161,3 +161,14 @@ def refresh(
         return True
     finally:
         os.close(fd)
+
+
+def reply(
+    workspace: Path, context_id: str, connector: str, external_id: str, text: str, unix: float
+) -> None:
+    """What the agent said to a chat: an outbound entry in its log, then the context's summary
+    refreshed when due. The gateway calls it for command replies, the orchestrator for turn
+    replies (also those that come after the gateway stopped waiting)."""
+    if append(workspace, connector, external_id, direction="outbound", actor=AGENT,
+              text=text, unix=unix):  # fmt: skip
+        refresh(workspace, context_id, connector, external_id, unix)

@@ -34,6 +34,8 @@ from gateway_svc.clients import (
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
+from orchestrator_svc.agent import AgentReply, AgentRequest
+from orchestrator_svc.agent_tasks import TurnExecutor
 from orchestrator_svc.clients import StoreLeases, StoreTasks, open_store_channel
 from orchestrator_svc.deps import Deps as OrchDeps
 from orchestrator_svc.executors import Executor, Executors, Outcome
@@ -64,6 +66,16 @@ class Turns:
         if task.prompt in self.held:
             await self.held[task.prompt].wait()
         return Outcome(summary="echo", text=f"echo: {task.prompt}")
+
+
+@dataclass
+class _TurnsAgent:
+    """The orchestrator's Agent answering as `Turns` does."""
+
+    turns: Turns
+
+    async def respond(self, request: AgentRequest) -> AgentReply:
+        return AgentReply((await self.turns.run(request.task)).text)
 
 
 @dataclass
@@ -170,7 +182,9 @@ async def chat_stack(
     clock = FrozenClock(START)
     turns = Turns()
     async with serving_store(pki, tmp_path, clock, **store_settings) as sp:
-        executors: dict[str, Executor] = {"turn": turns, "general": turns, "action": turns}
+        # turns run by the real TurnExecutor (it logs their replies) over the test's agent
+        turn = TurnExecutor(_TurnsAgent(turns), tmp_path / "workspaces", lambda: clock.ms / 1000)
+        executors: dict[str, Executor] = {"turn": turn, "general": turns, "action": turns}
         async with _orchestrator(pki, sp.grpc, executors) as orch_port:
             store_ch = testing.client_channel(pki, sp.grpc, "svc:gateway", relay_admin=True)
             orch_ch = testing.client_channel(pki, orch_port, "svc:gateway")

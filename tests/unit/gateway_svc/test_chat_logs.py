@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway_svc.conversation import STILL_WORKING
+from svckit import testing
 from svckit.pki import PkiPaths
 from tests.unit.gateway_svc.messages_kit import Chat, chat_stack
 
@@ -61,3 +63,31 @@ async def test_a_conversation_is_logged_and_summarised(chat: Chat, tmp_path: Pat
     assert "- Codename: Kestrel\n" in rolled
     assert "- Incident ID: INC-4412\n- Notify channel: #ops-war-room\n" in rolled
     assert "## Open Questions\n- when is the freeze?\n" in rolled
+
+
+async def test_a_late_reply_is_logged_after_still_working(pki: PkiPaths, tmp_path: Path) -> None:
+    async with chat_stack(pki, tmp_path, turn_wait_ms=200) as chat:
+        gate = chat.turns.hold("slow one")
+        first = await chat.say("slow one", mid="s1", chat="late")
+        assert first.pending
+        gate.set()
+        log = (
+            tmp_path
+            / "workspaces"
+            / await chat.workspace_of("late")
+            / "logs/chats/telegram/late.md"
+        )
+
+        def replied() -> str:
+            text = log.read_text()
+            return text if "echo: slow one" in text else ""
+
+        text = await testing.eventually(replied, "the late reply in the chat log")
+    said = re.findall(
+        r"`(INBOUND|OUTBOUND)`\n- direction: `\w+`\n- actor: `[^`]+`\n\n([^\n]+)", text
+    )
+    assert said == [
+        ("INBOUND", "slow one"),
+        ("OUTBOUND", STILL_WORKING),
+        ("OUTBOUND", "echo: slow one"),
+    ]
