@@ -161,7 +161,7 @@ class Pairings:
                 raise NotFound("pairing request not found")
             if req["status"] != "pending":
                 return ("expired" if req["status"] == "expired" else "not_pending"), req, None
-            if req["expires_at_unix"] < now:  # persisted, unlike the original
+            if req["expires_at_unix"] <= now:  # persisted, unlike the original
                 c.run(
                     "UPDATE pairing_requests SET status = 'expired', updated_at_unix = :now"
                     " WHERE id = :id AND status = 'pending'",
