@@ -27,12 +27,14 @@ from agent_runtime.store.v1 import (
     pairing_pb2,
     workspace_pb2,
 )
+from agent_runtime.store.v1 import component_service_pb2 as crpc
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import identity_service_pb2 as irpc
 from agent_runtime.store.v1 import journal_service_pb2 as jrpc
 from agent_runtime.store.v1 import pairing_service_pb2 as prpc
 from agent_runtime.store.v1 import task_service_pb2 as trpc
 from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
+from agent_runtime.store.v1.component_service_pb2_grpc import ComponentServiceStub
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.identity_service_pb2_grpc import IdentityServiceStub
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceStub
@@ -40,6 +42,7 @@ from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from gateway_svc.deps import IdentityQuery
+from gateway_svc.heartbeat import Stored
 from svckit.calls import call
 from svckit.errors import NotFound
 from svckit.healthcheck import health_stub
@@ -362,3 +365,21 @@ class StoreOutbox:
             task_id=task_id, connector=connector, chat_id=chat_id
         )
         await call(self._stub.DeliverTurnReply, request)
+
+
+class StoreComponents:
+    """The heartbeat components processes report to the store (connectors, …)."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = ComponentServiceStub(channel)
+
+    async def list_components(self) -> tuple[list[Stored], int]:
+        reply: crpc.ListComponentsResponse = await call(
+            self._stub.ListComponents, crpc.ListComponentsRequest()
+        )
+        items = [
+            Stored(c.name, c.state, c.message, c.error, c.last_beat_at_ms, c.updated_at_ms,
+                   c.stale_after_ms)
+            for c in reply.items
+        ]  # fmt: skip
+        return items, reply.now_ms

@@ -19,6 +19,7 @@ from agent_runtime.store.v1 import (
     pairing_pb2,
     workspace_pb2,
 )
+from gateway_svc.heartbeat import Stored
 from svckit import errors
 
 T = TypeVar("T")
@@ -177,6 +178,12 @@ class Outbox(Protocol):
     async def deliver_turn_reply(self, task_id: str, connector: str, chat_id: str) -> None: ...
 
 
+class ComponentStore(Protocol):
+    """The heartbeat components processes report to the store, and the store's time."""
+
+    async def list_components(self) -> tuple[list[Stored], int]: ...
+
+
 @dataclass(frozen=True)
 class Deps:
     """The gateway's collaborators. A store facade left out (tests of other RPCs) makes its
@@ -199,6 +206,8 @@ class Deps:
     scheduler: Objectives | None = None
     outbox: Outbox | None = None
     routing: Routing | None = None
+    # Stored heartbeat components (connectors, …) shown beside the live Health probes.
+    components: ComponentStore | None = None
     # How long a conversation message waits for its turn (AGENT_RUNTIME_TURN_WAIT_SECONDS).
     turn_wait_ms: int = 30_000
     # How long /approve-action waits for the action's outcome (AGENT_RUNTIME_APPROVAL_WAIT_SECONDS).

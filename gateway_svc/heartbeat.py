@@ -1,8 +1,11 @@
-"""The heartbeat snapshot (REFERENCE.md §10) built from live Health checks of the backends.
+"""The heartbeat snapshot (REFERENCE.md §10) built from live Health checks of the backends,
+next to the components processes report to the store (`connector:telegram`, …).
 
 A backend answering SERVING is `healthy` and beats now; anything else, including no answer,
 is `degraded` with the reason. Nothing is cached except the last time each backend was seen
-serving, so an idle healthy system never turns stale."""
+serving, so an idle healthy system never turns stale. A stored component turns `stale` only
+when its process stops reporting it for longer than the period it promised (its
+`stale_after_ms`): a live but idle component keeps being reported, so it never does."""
 
 from __future__ import annotations
 
@@ -31,6 +34,41 @@ class Component:
     error: str
     last_beat_at_unix: int | None
     updated_at_unix: int
+    base_state: str = ""
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A component as a process last reported it to the store (times in unix ms)."""
+
+    name: str
+    state: str
+    message: str
+    error: str
+    last_beat_at_ms: int
+    updated_at_ms: int
+    stale_after_ms: int
+
+
+def stored_component(s: Stored, now_ms: int) -> Component:
+    """The heartbeat component for a stored report read at the store's `now_ms`."""
+    stale = (
+        s.state in (HEALTHY, "starting")
+        and s.stale_after_ms > 0
+        and now_ms - s.updated_at_ms > s.stale_after_ms
+    )
+    beat = s.last_beat_at_ms // 1000 if s.last_beat_at_ms else None
+    return Component(
+        s.name,
+        "stale" if stale else s.state,
+        s.message,
+        s.error,
+        beat,
+        s.updated_at_ms // 1000,
+        base_state=s.state,
+        stale=stale,
+    )
 
 
 def component(probe: Probe, now: int, last_beat: int | None) -> Component:

@@ -70,12 +70,24 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
             if c.state == heartbeat.HEALTHY:
                 self._last_beat[probe.name] = now
             components.append(c)
+        components.extend(await self._stored())
         components.sort(key=lambda c: c.name)
         return service_pb2.GetHeartbeatResponse(
             generated_at_unix=now,
             overall=heartbeat.overall([c.state for c in components]),
             components=[_component_pb(c) for c in components],
         )
+
+    async def _stored(self) -> list[heartbeat.Component]:
+        """The components processes reported to the store; none when it cannot say (its
+        own probe then says why)."""
+        if self._deps.components is None:
+            return []
+        try:
+            stored, now_ms = await self._deps.components.list_components()
+        except (errors.DomainError, TimeoutError, OSError):
+            return []
+        return [heartbeat.stored_component(s, now_ms) for s in stored]
 
     async def HandleMessage(
         self, request: service_pb2.HandleMessageRequest, context: Any
@@ -247,11 +259,11 @@ def _component_pb(c: heartbeat.Component) -> resources_pb2.HeartbeatComponent:
     pb = resources_pb2.HeartbeatComponent(
         name=c.name,
         state=c.state,
-        base_state=c.state,
+        base_state=c.base_state or c.state,
         message=c.message,
         error=c.error,
         updated_at_unix=c.updated_at_unix,
-        stale=False,
+        stale=c.stale,
     )
     if c.last_beat_at_unix is not None:
         pb.last_beat_at_unix = c.last_beat_at_unix

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -25,7 +29,7 @@ from orchestrator_svc.reindex import ReindexExecutor
 from orchestrator_svc.server import build_server
 from orchestrator_svc.watch import Pulse
 from orchestrator_svc.workers import WorkerPool
-from store_svc.client import StoreApprovals
+from store_svc.client import StoreApprovals, StoreComponents, keep_reporting
 from svckit.config import load_settings
 from svckit.serve import Service, run
 
@@ -73,13 +77,37 @@ def compose(
         service = build_server(settings, deps)
         _worker_gauges(service, pool)
         service.on_start.append(pool.start)
+        components = StoreComponents(store, f"{socket.gethostname()}:{os.getpid()}")
+        beats: list[asyncio.Task[None]] = []
+
+        async def start_beats() -> None:
+            interval = settings.heartbeat_interval_seconds
+            beats.append(asyncio.create_task(_report_runtime(interval, components, pool)))
+
+        async def stop_beats() -> None:
+            for task in beats:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+        service.on_start.append(start_beats)
         # on_stop runs in reverse: drain the workers first, then close the channels
         service.on_stop.append(store.close)
         service.on_stop.append(qmd_channel.close)
+        service.on_stop.append(stop_beats)
         service.on_stop.append(pool.stop)
         return service
 
     return build
+
+
+async def _report_runtime(interval_s: float, components: StoreComponents, pool: WorkerPool) -> None:
+    """The `runtime` heartbeat component, healthy while this process's workers run."""
+
+    def state() -> tuple[str, str, str, str]:
+        return ("runtime", "healthy", f"{pool.size} workers, {pool.busy} busy", "")
+
+    await keep_reporting(components, state, interval_s)
 
 
 def _worker_gauges(service: Service, pool: WorkerPool) -> None:

@@ -14,6 +14,9 @@ from svckit.llm import factory as llm
 class OrchestratorSettings(ServiceSettings):
     """`AGENT_RUNTIME_*` settings of orchestrator_svc; ports default to DESIGN.md §6."""
 
+    # How often this process reports its `runtime` heartbeat component to the store.
+    heartbeat_interval_seconds: float = Field(10.0, gt=0)
+
     grpc_port: int = Field(7102, ge=0, le=65535)
     health_port: int = Field(7202, ge=0, le=65535)
     metrics_port: int = Field(7302, ge=0, le=65535)

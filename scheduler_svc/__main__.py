@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from scheduler_svc.clients import (
     ORCHESTRATOR_RETRY_METHODS,
     RETRY_METHODS,
@@ -11,7 +14,8 @@ from scheduler_svc.clients import (
 )
 from scheduler_svc.config import SchedulerSettings
 from scheduler_svc.deps import Deps
-from scheduler_svc.server import build_server
+from scheduler_svc.server import build_loop, build_server
+from store_svc.client import StoreComponents, keep_reporting
 from svckit.channels import open_channel
 from svckit.config import load_settings
 from svckit.serve import Service, run
@@ -42,12 +46,28 @@ def main() -> None:
             tasks=OrchestratorTasks(orchestrator),
             leases=StoreLease(store),
         )
-        service = build_server(settings, deps)
+        loop = build_loop(settings, deps)
+        service = build_server(settings, deps, loop)
+        components = StoreComponents(store, loop.leadership.holder)
+        beats: list[asyncio.Task[None]] = []
+
+        async def start_beats() -> None:
+            interval = settings.heartbeat_interval_seconds
+            beats.append(asyncio.create_task(keep_reporting(components, loop.component, interval)))
+
+        async def stop_beats() -> None:
+            for task in beats:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
         async def close_channels() -> None:
             await orchestrator.close()
             await store.close()
 
+        if settings.scheduler_firing:
+            service.on_start.append(start_beats)
+            service.on_stop.append(stop_beats)
         # first in, last run: after the firing loop has stopped and given up its lease
         service.on_stop.insert(0, close_channels)
         return service

@@ -27,3 +27,5 @@ class SchedulerSettings(ServiceSettings):
     objective_max_consecutive_failures: int = Field(5, ge=1)
     objective_failure_backoff_seconds: int = Field(60, ge=0)
     objective_failure_backoff_max_seconds: int = Field(1800, ge=0)
+    # How often the leader reports its `scheduler` heartbeat component to the store.
+    heartbeat_interval_seconds: float = Field(10.0, gt=0)

@@ -45,6 +45,7 @@ class FiringLoop:
         self._task: asyncio.Task[None] | None = None
         self._retry: dict[str, tuple[float, float]] = {}  # id -> (monotonic due, backoff)
         self.fired = 0  # tasks this loop created
+        self.last_error = ""  # why the last tick failed ("" when it did not)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="scheduler-firing")
@@ -69,6 +70,15 @@ class FiringLoop:
     def closed_count(self) -> float:
         return float(self.reconciler.closed)
 
+    def component(self) -> tuple[str, str, str, str] | None:
+        """The `scheduler` heartbeat component while leading (a standby reports nothing:
+        the leader's report is the truth, and it reads stale once no leader reports)."""
+        if not self.leadership.leading:
+            return None
+        if self.last_error:
+            return ("scheduler", "degraded", "firing tick failed", self.last_error)
+        return ("scheduler", "healthy", "leading: firing objectives", "")
+
     def wake(self) -> None:
         """Look again now (an objective was created or changed)."""
         self._wake.set()
@@ -79,8 +89,10 @@ class FiringLoop:
             try:
                 if await self.leadership.keep():
                     more = await self.tick()
-            except Exception:
+                self.last_error = ""
+            except Exception as exc:
                 log.exception("firing tick failed")
+                self.last_error = f"{type(exc).__name__}: {exc}"
             if not more:
                 await self._sleep()
 

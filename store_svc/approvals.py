@@ -13,6 +13,7 @@ from store_svc import approval_expiry, audit, grants, notices
 from store_svc.common import Clock, clamp, key_page, or_none, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
+from store_svc.wakeups import DELIVERIES, Wakeups
 from svckit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 
 STATUSES = ("pending", "approved", "denied", "expired")
@@ -63,8 +64,11 @@ def _summary(row: Row) -> Row:
 
 
 class Approvals:
-    def __init__(self, db: Database, clock: Clock, keys: Keys, ttl_seconds: int) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, keys: Keys, ttl_seconds: int, wake: Wakeups | None = None
+    ) -> None:
         self._db, self._clock, self._keys, self._ttl = db, clock, keys, ttl_seconds
+        self._wake = wake or Wakeups()
 
     def _now(self) -> int:
         return self._clock.now_ms() // 1000
@@ -276,7 +280,10 @@ class Approvals:
                 notices.action_outcome(c, self._keys, row, int(row["updated_at_unix"]))
             return row
 
-        return await self._db.write(run)
+        row = await self._db.write(run)
+        if not start:  # its outcome notice may be delivered now
+            self._wake.notify(1, [DELIVERIES])
+        return row
 
     async def queue_execution(self, approval_id: str, task_id: str, actor: str) -> Row:
         """Mark an approved, unexecuted approval queued with its executing task (run_key

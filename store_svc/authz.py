@@ -4,7 +4,8 @@ The store is called by the orchestrator (tasks and their queue, approvals it rai
 executes, the agent's context and audit events), the gateway (journal, contexts,
 identities, pairing, approval decisions, admin reads for REST) and the scheduler
 (objectives and their runs, its leader lease); connectors keep the outbound delivery
-ledger, the IMAP ingestion marks and their leader leases. qmd never calls the store.
+ledger, the IMAP ingestion marks, each ingested e-mail's mailbox context and review task,
+and their leader leases. qmd never calls the store.
 Admin certificates (grpcurl, TUI) may read everything and make the admin decisions:
 approve/deny, pause/resume/delete objectives, cancel and replay, roles and revocation.
 
@@ -28,7 +29,7 @@ ORCH, GW, SCHED, CONN, ADMIN = (
 
 RULES: dict[str, list[str]] = {
     # tasks: the orchestrator owns execution; admins read, cancel and replay
-    "CreateTask": [ORCH],
+    "CreateTask": [ORCH, CONN],  # connectors: the review task of each ingested e-mail
     "CreateTasks": [ORCH],
     "GetTask": [ORCH, ADMIN],
     "ListTasks": [ORCH, ADMIN],
@@ -68,7 +69,7 @@ RULES: dict[str, list[str]] = {
     # workspaces and contexts
     "ListWorkspaces": [GW, ADMIN],
     "GetWorkspace": [ORCH, GW, SCHED, ADMIN],
-    "EnsureContext": [GW],
+    "EnsureContext": [GW, CONN],  # connectors: the context of an IMAP mailbox
     "GetContext": [ORCH, GW, SCHED, ADMIN],
     "FindContext": [ORCH, GW, ADMIN],
     "ListContexts": [ORCH, GW, SCHED, ADMIN],
@@ -92,11 +93,17 @@ RULES: dict[str, list[str]] = {
     "CompleteInbound": [GW],
     "CheckImapIngested": [CONN, ADMIN],
     "MarkImapIngested": [CONN],
+    "FindImapIngestion": [CONN, ADMIN],  # whom a reply to an e-mail context goes to
     "CreateDelivery": [CONN, GW],  # the gateway: replies of turns that outlived the wait
     "GetDelivery": [CONN, GW, ADMIN],
     "UpdateDelivery": [CONN],
     "ListDeliveries": [CONN, GW, ADMIN],
     "DeliverTurnReply": [GW],  # replies of turns that outlived the gateway's wait
+    "ClaimDeliveries": [CONN],
+    "RecordDeliveryPart": [CONN],
+    # heartbeat components: processes report their own, the gateway (and admins) read
+    "ReportComponents": [CONN, ORCH, SCHED, GW],
+    "ListComponents": [GW, ADMIN],
     "AcquireLease": [SCHED, CONN],
     "RenewLease": [SCHED, CONN],
     "ReleaseLease": [SCHED, CONN],

@@ -8,15 +8,23 @@ errors back as the `svckit.errors` it raised."""
 
 from __future__ import annotations
 
+import asyncio
 import builtins
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 
 import grpc
 
-from agent_runtime.store.v1 import approval_pb2
+from agent_runtime.store.v1 import approval_pb2, component_pb2
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
+from agent_runtime.store.v1 import component_service_pb2 as crpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
+from agent_runtime.store.v1.component_service_pb2_grpc import ComponentServiceStub
 from svckit.calls import call
+
+log = logging.getLogger("store.client")
+# (name, state, message, error) of a heartbeat component; None: nothing to report now
+ComponentState = tuple[str, str, str, str] | None
 
 
 class StoreApprovals:
@@ -67,3 +75,38 @@ class StoreApprovals:
         )  # fmt: skip
         reply: arpc.RecordExecutionResponse = await call(self._stub.RecordExecution, request)
         return reply.approval
+
+
+class StoreComponents:
+    """The store's ComponentService: a process reports its heartbeat components
+    (REFERENCE.md §10) so that every gateway replica shows the same (orchestrator: `runtime`,
+    scheduler: `scheduler`)."""
+
+    def __init__(self, channel: grpc.aio.Channel, reporter: str) -> None:
+        self._stub, self._reporter = ComponentServiceStub(channel), reporter
+
+    async def report(
+        self, name: str, state: str, message: str, error: str = "", stale_after_ms: int = 0
+    ) -> None:
+        component = component_pb2.Component(
+            name=name, state=state, message=message, error=error,
+            stale_after_ms=stale_after_ms, reporter=self._reporter,
+        )  # fmt: skip
+        request = crpc.ReportComponentsRequest(components=[component])
+        await call(self._stub.ReportComponents, request)
+
+
+async def keep_reporting(
+    components: StoreComponents, state: Callable[[], ComponentState], interval_s: float
+) -> None:
+    """Until cancelled: report `state()` every `interval_s`, promising the next report
+    within three intervals (later, the component reads stale). A failed report is logged."""
+    stale_ms = int(interval_s * 3000)
+    while True:
+        now = state()
+        if now is not None:
+            try:
+                await components.report(*now, stale_after_ms=stale_ms)
+            except Exception as exc:
+                log.warning("heartbeat report failed: %s", exc)
+        await asyncio.sleep(interval_s)

@@ -1,4 +1,8 @@
-"""The outbound delivery ledger: one row per idempotency key, so a retry never sends twice."""
+"""The outbound delivery ledger: one row per idempotency key, so a retry never sends twice.
+
+A row goes `pending -> sending -> sent | failed | unknown` (store_svc.delivery_claims records
+the progress of each part); writers (notices, the gateway, connectors' Publish) create it
+pending, optionally already leased to the connectors replica that sends it at once."""
 
 from __future__ import annotations
 
@@ -8,17 +12,50 @@ from typing import Any
 from store_svc.common import Clock, clamp, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
+from store_svc.wakeups import DELIVERIES, Wakeups
 from svckit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 STATUSES = ("sent", "failed", "unknown")
+ALL_STATUSES = ("pending", "sending", *STATUSES)
+DEFAULT_LEASE_MS = 30_000
+_OPTIONAL = ("workspace_id", "context_id", "reply_to_message_id", "subject")
+_INSERT = (
+    "INSERT INTO deliveries (id, idempotency_key, connector, chat_id, text, status, attempts,"
+    " created_at_unix, updated_at_unix, seq, workspace_id, context_id, reply_to_message_id,"
+    " subject, next_attempt_at_ms, lease_owner, lease_expires_at_ms) VALUES (:id,"
+    " :idempotency_key, :connector, :chat_id, :text, :status, :attempts, :created_at_unix,"
+    " :updated_at_unix, :seq, :workspace_id, :context_id, :reply_to_message_id, :subject,"
+    " 0, :lease_owner, :lease_expires_at_ms) ON CONFLICT DO NOTHING"
+)
+
+
+def with_parts(c: Conn, rows: list[Row]) -> list[Row]:
+    """`rows` with each one's `parts` (by index) attached."""
+    if not rows:
+        return rows
+    ids = {f"d{i}": r["id"] for i, r in enumerate(rows)}
+    parts = c.all(
+        "SELECT * FROM delivery_parts WHERE delivery_id IN"
+        f" ({', '.join(':' + k for k in ids)}) ORDER BY delivery_id, part_index",
+        ids,
+    )
+    by_id: dict[str, list[Row]] = {}
+    for p in parts:
+        by_id.setdefault(p["delivery_id"], []).append(p)
+    return [{**r, "parts": by_id.get(r["id"], [])} for r in rows]
 
 
 class Deliveries:
-    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+    def __init__(self, db: Database, clock: Clock, keys: Keys, wake: Wakeups | None = None) -> None:
         self._db, self._clock, self._keys = db, clock, keys
+        self._wake = wake or Wakeups()
 
-    async def create(self, req: Mapping[str, str]) -> Row:
-        now = self._clock.now_ms() // 1000
+    async def create(self, req: Mapping[str, Any]) -> Row:
+        now_ms = self._clock.now_ms()
+        owner = str(req.get("lease_owner") or "") or None
+        lease_ms = int(req.get("lease_ms") or 0)
+        if lease_ms < 0:
+            raise InvalidArgument("lease_ms must not be negative", field="lease_ms")
         row: Row = {
             "id": self._keys.new_id("dlv_"),
             "idempotency_key": required("idempotency_key", req["idempotency_key"]),
@@ -27,36 +64,37 @@ class Deliveries:
             "text": req.get("text", ""),
             "status": "pending",
             "attempts": 0,
-            "created_at_unix": now,
-            "updated_at_unix": now,
+            "created_at_unix": now_ms // 1000,
+            "updated_at_unix": now_ms // 1000,
             "seq": self._keys.next_seq(),
+            **{k: str(req.get(k) or "") or None for k in _OPTIONAL},
+            "next_attempt_at_ms": 0,
+            "lease_owner": owner,
+            "lease_expires_at_ms": now_ms + (lease_ms or DEFAULT_LEASE_MS) if owner else 0,
         }
 
         def run(c: Conn) -> Row:
-            if (
-                c.run(
-                    "INSERT INTO deliveries (id, idempotency_key, connector, chat_id, text,"
-                    " status, attempts, created_at_unix, updated_at_unix, seq) VALUES (:id,"
-                    " :idempotency_key, :connector, :chat_id, :text, :status, :attempts,"
-                    " :created_at_unix, :updated_at_unix, :seq) ON CONFLICT DO NOTHING",
-                    row,
-                )
-                == 1
-            ):
-                return row
+            if c.run(_INSERT, row) == 1:
+                return {**row, "parts": []}
             hit = c.one("SELECT id FROM deliveries WHERE idempotency_key = :idempotency_key", row)
             raise AlreadyExists(
                 "delivery already recorded", existing_id=str(hit["id"]) if hit else ""
             )
 
-        return await self._db.write(run)
+        made = await self._db.write(run)
+        if owner is None:  # nobody sends it at once: wake a waiting claimer
+            self._wake.notify(1, [DELIVERIES])
+        return made
 
     async def get(self, delivery_id: str, key: str) -> Row:
         col, val = ("id", delivery_id) if delivery_id else ("idempotency_key", key)
         required(col, val)
-        row = await self._db.read(
-            lambda c: c.one(f"SELECT * FROM deliveries WHERE {col} = :v", {"v": val})
-        )
+
+        def run(c: Conn) -> Row | None:
+            row = c.one(f"SELECT * FROM deliveries WHERE {col} = :v", {"v": val})
+            return None if row is None else with_parts(c, [row])[0]
+
+        row = await self._db.read(run)
         if row is None:
             raise NotFound("delivery not found", **{col: val})
         return row
@@ -77,19 +115,23 @@ class Deliveries:
             row = c.one(
                 "UPDATE deliveries SET status = :status, attempts = attempts + 1,"
                 " platform_message_id = COALESCE(:pmid, platform_message_id),"
-                " last_error = :err, updated_at_unix = :now WHERE id = :id"
-                " AND status <> 'sent' RETURNING *",
+                " last_error = :err, updated_at_unix = :now, lease_owner = NULL,"
+                " lease_expires_at_ms = 0 WHERE id = :id AND status <> 'sent' RETURNING *",
                 p,
             )
             if row is None:
                 if c.one("SELECT id FROM deliveries WHERE id = :id", p) is None:
                     raise NotFound("delivery not found", id=did)
                 raise FailedPrecondition("delivery was already sent", id=did)
-            return row
+            return with_parts(c, [row])[0]
 
         return await self._db.write(run)
 
     async def list(self, status: str, connector: str, limit: int) -> list[Row]:
+        if status and status not in ALL_STATUSES:
+            raise InvalidArgument(
+                "status must be pending, sending, sent, failed or unknown", field="status"
+            )
         params: dict[str, Any] = {
             "status": status,
             "connector": connector.lower(),
@@ -100,4 +142,4 @@ class Deliveries:
             f"SELECT * FROM deliveries {'WHERE ' + where if where else ''}"
             " ORDER BY seq DESC, id DESC LIMIT :limit"
         )
-        return await self._db.read(lambda c: c.all(sql, params))
+        return await self._db.read(lambda c: with_parts(c, c.all(sql, params)))

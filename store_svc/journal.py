@@ -105,15 +105,30 @@ class Journal:
             uid=int(req["uid"]),
             message_id=or_none(str(req.get("message_id", ""))),
             created_at_unix=self._clock.now_ms() // 1000,
+            # a caller that names no mailbox keys its account by the mailbox (the original)
+            mailbox_key=(str(req.get("mailbox_key", "")).strip() or row["account_key"]).lower(),
+            reply_address=or_none(str(req.get("reply_address", ""))),
+            subject=or_none(str(req.get("subject", ""))),
         )
         return bool(
             await self._db.write(
                 lambda c: c.run(
                     "INSERT INTO imap_ingestions (id, account_key, uid, message_id, workspace_id,"
-                    " context_id, file_path, created_at_unix) VALUES (:id, :account_key, :uid,"
-                    " :message_id, :workspace_id, :context_id, :file_path, :created_at_unix)"
-                    " ON CONFLICT DO NOTHING",
+                    " context_id, file_path, created_at_unix, mailbox_key, reply_address,"
+                    " subject) VALUES (:id, :account_key, :uid, :message_id, :workspace_id,"
+                    " :context_id, :file_path, :created_at_unix, :mailbox_key, :reply_address,"
+                    " :subject) ON CONFLICT DO NOTHING",
                     row,
                 )
             )
         )
+
+    async def find_imap(self, mailbox_key: str, message_id: str) -> Row | None:
+        """The e-mail `message_id` of the mailbox, or its latest when `message_id` is ""."""
+        params = {"key": required("mailbox_key", mailbox_key).lower(), "mid": message_id.strip()}
+        where = "mailbox_key = :key" + (" AND message_id = :mid" if params["mid"] else "")
+        sql = (
+            f"SELECT * FROM imap_ingestions WHERE {where}"
+            " ORDER BY created_at_unix DESC, uid DESC LIMIT 1"
+        )
+        return await self._db.read(lambda c: c.one(sql, params))

@@ -20,7 +20,7 @@ from store_svc.common import Clock, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
 from store_svc.tasks import LANES, get
-from store_svc.wakeups import RECHECK_S, Wakeups
+from store_svc.wakeups import DELIVERIES, RECHECK_S, Wakeups
 from svckit.errors import Aborted, DomainError, FailedPrecondition, InvalidArgument, NotFound
 
 
@@ -222,16 +222,20 @@ class Queue:
             "text": text or None,
         }
 
+        written = 0
+
         def run(c: Conn) -> Row:
+            nonlocal written
             row = c.one(_COMPLETE + " RETURNING *", params)
             if row is None:
                 raise _refused(c, tid, token)
-            notices.task_finished(c, self._keys, row, int(row["updated_at_unix"]))
+            written = notices.task_finished(c, self._keys, row, int(row["updated_at_unix"]))
             return row
 
         row = await self._db.write(run)
         if row["kind"] == "turn":
             self._wake.notify(1, [LANES["turn"]])  # the context's next turn may be claimed now
+        self._wake.notify(written, [DELIVERIES])  # its notices may be delivered now
         return row
 
     async def complete_many(
@@ -249,17 +253,17 @@ class Queue:
              "path": path or None, "text": text or None}
             for tid, token, summary, path, text in completions
         ]  # fmt: skip
-        turns = 0
+        turns = written = 0
 
         def run(c: Conn) -> list[tuple[str, DomainError | None]]:
-            nonlocal turns
+            nonlocal turns, written
             out: list[tuple[str, DomainError | None]] = []
             for p in params:
                 tid: str = p["id"]
                 done = c.one(_COMPLETE + " RETURNING *", p)
                 if done is not None:
                     turns += done["kind"] == "turn"
-                    notices.task_finished(c, self._keys, done, now)
+                    written += notices.task_finished(c, self._keys, done, now)
                     out.append((tid, None))
                     continue
                 try:
@@ -272,6 +276,7 @@ class Queue:
         results = await self._db.write(run)
         if turns:
             self._wake.notify(turns, [LANES["turn"]])  # those contexts' next turns may be claimed
+        self._wake.notify(written, [DELIVERIES])
         return results
 
     async def release(
@@ -323,15 +328,20 @@ class Queue:
             " WHERE id = :id AND status = 'running' AND lease_token = :t RETURNING *"
         )
 
+        written = 0
+
         def run(c: Conn) -> tuple[Row, Row | None]:
+            nonlocal written
             row = c.one(sql, params)
             if row is None:
                 raise _refused(c, tid, token)
             dl = _dead_letter(c, self._keys, row, now // 1000) if row["status"] == "dead" else None
-            notices.task_finished(c, self._keys, row, now // 1000)
+            written = notices.task_finished(c, self._keys, row, now // 1000)
             return row, dl
 
-        return await self._db.write(run)
+        done = await self._db.write(run)
+        self._wake.notify(written, [DELIVERIES])
+        return done
 
 
 def _expire_leases(c: Conn, keys: Keys, now: int, backoff: Backoff) -> None:

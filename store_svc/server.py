@@ -6,6 +6,7 @@ from __future__ import annotations
 from agent_runtime.store.v1 import (
     approval_service_pb2_grpc,
     audit_service_pb2_grpc,
+    component_service_pb2_grpc,
     delivery_service_pb2_grpc,
     grant_service_pb2_grpc,
     identity_service_pb2_grpc,
@@ -20,10 +21,12 @@ from store_svc.approval_expiry import ApprovalSweeper
 from store_svc.approvals import Approvals
 from store_svc.audit import Audit
 from store_svc.authz import ALLOW
+from store_svc.components import Components
 from store_svc.config import StoreSettings
 from store_svc.db.base import libpq_url
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
+from store_svc.delivery_claims import DeliveryClaims
 from store_svc.deps import Deps
 from store_svc.grants import Grants
 from store_svc.identities import Identities
@@ -34,6 +37,7 @@ from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from store_svc.pairing import Limits, Pairings
 from store_svc.queue import Backoff, Queue
+from store_svc.service.components import ComponentService
 from store_svc.service.grants import GrantService
 from store_svc.service.ledgers import AuditService, DeliveryService, JournalService, LeaseService
 from store_svc.service.people import IdentityService, PairingService
@@ -55,13 +59,14 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
     db, clock = deps.db, deps.clock
     keys = Keys(clock)  # shared by every aggregate: one creation order per store
     backoff = Backoff(settings.task_retry_base_ms, settings.task_retry_cap_ms)
-    wake = Wakeups()  # new tasks wake long-polling claimers
+    wake = Wakeups()  # new tasks and deliveries wake long-polling claimers
+    recheck_s = settings.task_claim_recheck_ms / 1000
     defs = [
         ServiceDef(
             task_service_pb2_grpc.add_TaskServiceServicer_to_server,
             TaskService(
                 Tasks(db, clock, keys, wake),
-                Queue(db, clock, keys, backoff, wake, settings.task_claim_recheck_ms / 1000),
+                Queue(db, clock, keys, backoff, wake, recheck_s),
                 DeadLetters(db, clock, keys, wake),
             ),
             PKG + "TaskService",
@@ -88,7 +93,11 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
         ServiceDef(
             delivery_service_pb2_grpc.add_DeliveryServiceServicer_to_server,
-            DeliveryService(Deliveries(db, clock, keys), TurnReplies(db, clock, keys)),
+            DeliveryService(
+                Deliveries(db, clock, keys, wake),
+                TurnReplies(db, clock, keys, wake),
+                DeliveryClaims(db, clock, wake, recheck_s),
+            ),
             PKG + "DeliveryService",
         ),
         ServiceDef(
@@ -103,13 +112,18 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
         ServiceDef(
             approval_service_pb2_grpc.add_ApprovalServiceServicer_to_server,
-            ApprovalService(Approvals(db, clock, keys, settings.approval_ttl_seconds)),
+            ApprovalService(Approvals(db, clock, keys, settings.approval_ttl_seconds, wake)),
             PKG + "ApprovalService",
         ),
         ServiceDef(
             grant_service_pb2_grpc.add_GrantServiceServicer_to_server,
             GrantService(Grants(db, clock, keys)),
             PKG + "GrantService",
+        ),
+        ServiceDef(
+            component_service_pb2_grpc.add_ComponentServiceServicer_to_server,
+            ComponentService(Components(db, clock)),
+            PKG + "ComponentService",
         ),
         ServiceDef(
             audit_service_pb2_grpc.add_AuditServiceServicer_to_server,

@@ -18,6 +18,7 @@ class ImapIngestion(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("account_key", "uid"),
         UniqueConstraint("account_key", "message_id"),
+        Index("idx_imap_ingestions_mailbox", "mailbox_key", "created_at_unix"),
     )
     id: str = Field(primary_key=True)
     account_key: str
@@ -27,6 +28,9 @@ class ImapIngestion(SQLModel, table=True):
     context_id: str
     file_path: str
     created_at_unix: int = Field(sa_column=_big())
+    mailbox_key: str | None = None
+    reply_address: str | None = None
+    subject: str | None = None
 
 
 class AgentAuditEvent(SQLModel, table=True):
@@ -67,7 +71,10 @@ class InboundEntry(SQLModel, table=True):
 
 class Delivery(SQLModel, table=True):
     __tablename__ = "deliveries"
-    __table_args__ = (Index("idx_deliveries_status", "status", "created_at_unix"),)
+    __table_args__ = (
+        Index("idx_deliveries_status", "status", "created_at_unix"),
+        Index("idx_deliveries_due", "status", "connector", "next_attempt_at_ms"),
+    )
     id: str = Field(primary_key=True)
     idempotency_key: str = Field(unique=True)
     connector: str
@@ -81,6 +88,43 @@ class Delivery(SQLModel, table=True):
     updated_at_unix: int = Field(sa_column=_big())
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+    workspace_id: str | None = None
+    context_id: str | None = None
+    reply_to_message_id: str | None = None
+    subject: str | None = None
+    # a pending delivery is due from then (a retry's backoff); a claim leases it to one
+    # connectors replica until lease_expires_at_ms
+    next_attempt_at_ms: int = Field(default=0, sa_column=_big(0))
+    lease_owner: str | None = None
+    lease_expires_at_ms: int = Field(default=0, sa_column=_big(0))
+
+
+class DeliveryPart(SQLModel, table=True):
+    """One part of a long delivery: a retry resumes after the last part sent."""
+
+    __tablename__ = "delivery_parts"
+    delivery_id: str = Field(primary_key=True)
+    part_index: int = Field(primary_key=True)
+    text: str
+    status: str
+    platform_message_id: str | None = None
+    last_error: str | None = None
+    updated_at_unix: int = Field(sa_column=_big())
+
+
+class ComponentBeat(SQLModel, table=True):
+    """A heartbeat component as its process last reported it (REFERENCE.md §10)."""
+
+    __tablename__ = "heartbeat_components"
+    name: str = Field(primary_key=True)
+    state: str
+    message: str | None = None
+    error: str | None = None
+    last_beat_at_ms: int = Field(default=0, sa_column=_big(0))
+    updated_at_ms: int = Field(sa_column=_big())
+    reporter: str | None = None
+    stale_after_ms: int = Field(default=0, sa_column=_big(0))
+    extra_json: str | None = None
 
 
 class AuditEvent(SQLModel, table=True):

@@ -11,12 +11,14 @@ from store_svc import notices
 from store_svc.common import Clock, required
 from store_svc.db import Conn, Database
 from store_svc.keys import Keys
+from store_svc.wakeups import DELIVERIES, Wakeups
 from svckit.errors import FailedPrecondition, NotFound
 
 
 class TurnReplies:
-    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+    def __init__(self, db: Database, clock: Clock, keys: Keys, wake: Wakeups | None = None) -> None:
         self._db, self._clock, self._keys = db, clock, keys
+        self._wake = wake or Wakeups()
 
     async def deliver(self, task_id: str, connector: str, chat_id: str) -> bool:
         """True when the turn had finished and its delivery is recorded (now or before)."""
@@ -44,4 +46,7 @@ class TurnReplies:
             notices.turn_reply(c, self._keys, done, now)
             return True
 
-        return await self._db.write(run)
+        recorded = await self._db.write(run)
+        if recorded:
+            self._wake.notify(1, [DELIVERIES])
+        return recorded

@@ -15,14 +15,19 @@ from collections.abc import Callable, Iterable
 
 # how often a waiting claimer looks again without a wake-up (delayed retries, other replicas)
 RECHECK_S = 0.25
-_RANKS = 3  # lane ranks: turn, task, background (store_svc.tasks.LANES)
+_TASK_RANKS = frozenset({0, 1, 2})  # lane ranks: turn, task, background (store_svc.tasks.LANES)
+# not a task lane: new deliveries in the outbox, for ClaimDeliveries' long poll
+DELIVERIES = 3
+_RANKS = 4
 
-Lanes = frozenset[int] | None  # lane ranks; None for every lane
+Lanes = frozenset[int] | None  # ranks; None for every task lane (and, notified, for all)
 _Waiter = tuple["asyncio.Future[bool]", Lanes]
 
 
-def _overlap(a: Lanes, b: Lanes) -> bool:
-    return a is None or b is None or bool(a & b)
+def _overlap(notified: Lanes, waiting: Lanes) -> bool:
+    if notified is None:
+        return True
+    return bool(notified & (_TASK_RANKS if waiting is None else waiting))
 
 
 class Wakeups:
@@ -36,7 +41,7 @@ class Wakeups:
 
     def generation(self, lanes: Lanes = None) -> int:
         """A counter that grows whenever work appears in `lanes`."""
-        ranks = range(_RANKS) if lanes is None else [r for r in lanes if 0 <= r < _RANKS]
+        ranks = _TASK_RANKS if lanes is None else [r for r in lanes if 0 <= r < _RANKS]
         return sum(self._generations[r] for r in ranks)
 
     def notify(self, n: int = 1, lanes: Iterable[int] | None = None) -> None:

@@ -102,7 +102,13 @@ class InboundSink(Protocol):
 
 
 class Adapter(Protocol):
-    """One platform. `name` is the connector name used in contexts and the ledger."""
+    """One platform. `name` is the connector name used in contexts and the ledger.
+
+    A platform module `connectors_svc/adapters/<module>.py` exposes
+    `build(settings: ConnectorsSettings) -> Adapter`; `connectors_svc.catalog` calls it when
+    the platform's credentials are set (telegram: `telegram`, discord: `discord`, imap:
+    `email`, whose `build` also takes the store facade it files e-mails and tasks through)
+    and reports the platform `disabled` with the reason otherwise."""
 
     name: str
     part_limit: int  # characters per sent part; 0 = no limit
@@ -115,7 +121,9 @@ class Adapter(Protocol):
 
     async def send_part(self, part: Part) -> str:
         """Sends one part; returns the platform message id. Raises NotDelivered or Rejected
-        as the module docstring says; anything else is recorded `unknown`."""
+        as the module docstring says; anything else is recorded `unknown`. It may be called
+        on any replica and at any time, whether or not `run` is active here (the leader
+        lease covers receiving only), and concurrently with `run`."""
         ...
 
     async def aclose(self) -> None:

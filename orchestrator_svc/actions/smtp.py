@@ -9,8 +9,6 @@ set (AUTH PLAIN). The Message-ID is derived from the approval id, so a receiver 
 from __future__ import annotations
 
 import asyncio
-import smtplib
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -19,6 +17,7 @@ from typing import Any
 
 from orchestrator_svc.actions.plugins import Approval, text
 from svckit.errors import FailedPrecondition, InvalidArgument
+from svckit.mail import SmtpFailure, SmtpServer, addresses, clean, transmit
 
 
 @dataclass(frozen=True)
@@ -34,31 +33,6 @@ class SmtpConfig:
     ca_file: str = ""
 
 
-def _clean(value: str, field: str) -> str:
-    if "\r" in value or "\n" in value or "\0" in value:
-        raise InvalidArgument(f"{field} must not contain line breaks", field=field)
-    return value.strip()
-
-
-def addresses(value: Any, field: str) -> list[str]:
-    """Addresses from a comma-separated string or a list; INVALID_ARGUMENT for a bad one."""
-    if value is None or value == "":
-        return []
-    items = value if isinstance(value, list) else str(value).split(",")
-    out: list[str] = []
-    for item in items:
-        raw = _clean(str(item), field)
-        if not raw:
-            continue
-        _, addr = parseaddr(raw)
-        local, at, domain = addr.rpartition("@")
-        if not at or not local or not domain or " " in addr:
-            raise InvalidArgument(f'invalid recipient "{raw}"', field=field)
-        if addr.lower() not in (a.lower() for a in out):
-            out.append(addr)
-    return out
-
-
 def build(
     approval: Approval, payload: Mapping[str, Any], sender: str
 ) -> tuple[EmailMessage, list[str]]:
@@ -68,12 +42,12 @@ def build(
     everyone = list(dict.fromkeys(a.lower() for a in to + cc + bcc))
     if not everyone:
         raise InvalidArgument("smtp action requires recipient in target or payload.to", field="to")
-    frm = _clean(text(payload, "from") or sender, "from")
+    frm = clean(text(payload, "from") or sender, "from")
     if not frm:
         raise FailedPrecondition("smtp sender is not configured")
     if "@" not in parseaddr(frm)[1]:
         raise InvalidArgument("invalid sender", field="from")
-    subject = _clean(
+    subject = clean(
         text(payload, "subject") or approval.action_summary or "Agent Runtime notification",
         "subject",
     )
@@ -116,18 +90,16 @@ class Smtp:
 
     def _send(self, msg: EmailMessage, rcpts: list[str]) -> None:
         cfg = self._config
+        server = SmtpServer(
+            cfg.host,
+            cfg.port or 587,
+            cfg.username,
+            cfg.password,
+            cfg.require_tls,
+            cfg.timeout_s,
+            cfg.ca_file,
+        )
         try:
-            with smtplib.SMTP(cfg.host, cfg.port or 587, timeout=cfg.timeout_s) as server:
-                server.ehlo()
-                if server.has_extn("starttls"):
-                    tls = ssl.create_default_context(cafile=cfg.ca_file or None)
-                    server.starttls(context=tls)
-                    server.ehlo()
-                elif cfg.require_tls:
-                    raise FailedPrecondition("the smtp server does not offer STARTTLS")
-                if cfg.username:  # AUTH PLAIN, as the original (and after STARTTLS)
-                    server.user, server.password = cfg.username, cfg.password
-                    server.auth("PLAIN", server.auth_plain)
-                server.send_message(msg, to_addrs=rcpts)
-        except (smtplib.SMTPException, OSError) as exc:
+            transmit(server, msg, rcpts)
+        except SmtpFailure as exc:
             raise FailedPrecondition(f"smtp send failed: {exc}") from None

@@ -17,7 +17,9 @@ from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceServic
 from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceServicer
 from store_svc.audit import Audit
 from store_svc.convert import fields_of, to_msg
+from store_svc.db import Row
 from store_svc.deliveries import Deliveries
+from store_svc.delivery_claims import DeliveryClaims
 from store_svc.journal import Journal
 from store_svc.leases import Leases
 from store_svc.turn_replies import TurnReplies
@@ -55,10 +57,46 @@ class JournalService(JournalServiceServicer):
     ) -> jrpc.MarkImapIngestedResponse:
         return jrpc.MarkImapIngestedResponse(created=await self._j.mark_imap(fields_of(request)))
 
+    async def FindImapIngestion(
+        self, request: jrpc.FindImapIngestionRequest, context: Ctx
+    ) -> jrpc.FindImapIngestionResponse:
+        row = await self._j.find_imap(request.mailbox_key, request.message_id)
+        if row is None:
+            return jrpc.FindImapIngestionResponse()
+        return jrpc.FindImapIngestionResponse(ingestion=to_msg(journal_pb2.ImapIngestion, row))
+
+
+def delivery_msg(row: Row) -> delivery_pb2.Delivery:
+    """A delivery row (with its `parts`) as the message."""
+    msg = to_msg(delivery_pb2.Delivery, row)
+    for part in row.get("parts", ()):
+        msg.parts.append(to_msg(delivery_pb2.DeliveryPart, {**part, "index": part["part_index"]}))
+    return msg
+
 
 class DeliveryService(DeliveryServiceServicer):
-    def __init__(self, deliveries: Deliveries, turn_replies: TurnReplies) -> None:
-        self._d, self._turns = deliveries, turn_replies
+    def __init__(
+        self, deliveries: Deliveries, turn_replies: TurnReplies, claims: DeliveryClaims
+    ) -> None:
+        self._d, self._turns, self._claims = deliveries, turn_replies, claims
+
+    async def ClaimDeliveries(
+        self, request: drpc.ClaimDeliveriesRequest, context: Ctx
+    ) -> drpc.ClaimDeliveriesResponse:
+        rows = await self._claims.claim(
+            list(request.connectors),
+            request.owner,
+            request.lease_ms,
+            request.limit,
+            request.wait_ms,
+        )
+        return drpc.ClaimDeliveriesResponse(items=[delivery_msg(r) for r in rows])
+
+    async def RecordDeliveryPart(
+        self, request: drpc.RecordDeliveryPartRequest, context: Ctx
+    ) -> drpc.RecordDeliveryPartResponse:
+        row = await self._claims.record_part(fields_of(request))
+        return drpc.RecordDeliveryPartResponse(delivery=delivery_msg(row))
 
     async def DeliverTurnReply(
         self, request: drpc.DeliverTurnReplyRequest, context: Ctx
@@ -70,27 +108,25 @@ class DeliveryService(DeliveryServiceServicer):
         self, request: drpc.CreateDeliveryRequest, context: Ctx
     ) -> drpc.CreateDeliveryResponse:
         row = await self._d.create(fields_of(request))
-        return drpc.CreateDeliveryResponse(delivery=to_msg(delivery_pb2.Delivery, row))
+        return drpc.CreateDeliveryResponse(delivery=delivery_msg(row))
 
     async def GetDelivery(
         self, request: drpc.GetDeliveryRequest, context: Ctx
     ) -> drpc.GetDeliveryResponse:
         row = await self._d.get(request.id, request.idempotency_key)
-        return drpc.GetDeliveryResponse(delivery=to_msg(delivery_pb2.Delivery, row))
+        return drpc.GetDeliveryResponse(delivery=delivery_msg(row))
 
     async def UpdateDelivery(
         self, request: drpc.UpdateDeliveryRequest, context: Ctx
     ) -> drpc.UpdateDeliveryResponse:
         row = await self._d.update(fields_of(request))
-        return drpc.UpdateDeliveryResponse(delivery=to_msg(delivery_pb2.Delivery, row))
+        return drpc.UpdateDeliveryResponse(delivery=delivery_msg(row))
 
     async def ListDeliveries(
         self, request: drpc.ListDeliveriesRequest, context: Ctx
     ) -> drpc.ListDeliveriesResponse:
         rows = await self._d.list(request.status, request.connector, request.limit)
-        return drpc.ListDeliveriesResponse(
-            items=[to_msg(delivery_pb2.Delivery, r) for r in rows], count=len(rows)
-        )
+        return drpc.ListDeliveriesResponse(items=[delivery_msg(r) for r in rows], count=len(rows))
 
 
 class LeaseService(LeaseServiceServicer):

@@ -36,7 +36,7 @@ CALLS = {
     "gateway": {"store", "orchestrator", "qmd", "scheduler", "connectors"},
     "scheduler": {"store", "orchestrator"},
     "qmd": {"scheduler"},
-    "connectors": {"gateway"},
+    "connectors": {"gateway", "store"},
 }
 
 
@@ -201,7 +201,7 @@ def test_dev_runs_one_of_each_on_sqlite_with_shared_workspaces() -> None:
     assert volumes["data"]["persistentVolumeClaim"]["claimName"] in objects(
         "dev", "PersistentVolumeClaim"
     )
-    for name in ("qmd", "orchestrator"):
+    for name in ("qmd", "orchestrator", "connectors"):
         vols = deployments[f"agent-runtime-{name}"]["spec"]["template"]["spec"]["volumes"]
         claims = {
             v["persistentVolumeClaim"]["claimName"] for v in vols if "persistentVolumeClaim" in v

@@ -83,7 +83,9 @@ class PublishResponse(_message.Message):
     delivery_id: _builtins.str
     """Delivery id in the ledger."""
     status: _builtins.str
-    """Outcome: sent, failed or unknown (the platform may or may not have received it)."""
+    """Outcome: sent, failed, unknown (the platform may or may not have received it), or
+    pending (nothing reached the recipient yet; the ledger retries it with backoff).
+    """
     duplicate: _builtins.bool
     """True when the idempotency key was seen before and this is the recorded outcome."""
     error_message: _builtins.str

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%agent_runtime/store/v1/delivery.proto\x12\x16\x61gent_runtime.store.v1\"\xe6\x01\n\x08\x44\x65livery\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x07 \x01(\x05\x12\x1b\n\x13platform_message_id\x18\x08 \x01(\t\x12\x12\n\nlast_error\x18\t \x01(\t\x12\x17\n\x0f\x63reated_at_unix\x18\n \x01(\x03\x12\x17\n\x0fupdated_at_unix\x18\x0b \x01(\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%agent_runtime/store/v1/delivery.proto\x12\x16\x61gent_runtime.store.v1\"\xc1\x03\n\x08\x44\x65livery\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x07 \x01(\x05\x12\x1b\n\x13platform_message_id\x18\x08 \x01(\t\x12\x12\n\nlast_error\x18\t \x01(\t\x12\x17\n\x0f\x63reated_at_unix\x18\n \x01(\x03\x12\x17\n\x0fupdated_at_unix\x18\x0b \x01(\x03\x12\x14\n\x0cworkspace_id\x18\x0c \x01(\t\x12\x12\n\ncontext_id\x18\r \x01(\t\x12\x1b\n\x13reply_to_message_id\x18\x0e \x01(\t\x12\x0f\n\x07subject\x18\x0f \x01(\t\x12\x1a\n\x12next_attempt_at_ms\x18\x10 \x01(\x03\x12\x13\n\x0blease_owner\x18\x11 \x01(\t\x12\x1b\n\x13lease_expires_at_ms\x18\x12 \x01(\x03\x12\x33\n\x05parts\x18\x13 \x03(\x0b\x32$.agent_runtime.store.v1.DeliveryPart\"\x85\x01\n\x0c\x44\x65liveryPart\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x1b\n\x13platform_message_id\x18\x04 \x01(\t\x12\x12\n\nlast_error\x18\x05 \x01(\t\x12\x17\n\x0fupdated_at_unix\x18\x06 \x01(\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,5 +32,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'agent_runtime.store.v1.deli
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DELIVERY']._serialized_start=66
-  _globals['_DELIVERY']._serialized_end=296
+  _globals['_DELIVERY']._serialized_end=515
+  _globals['_DELIVERYPART']._serialized_start=518
+  _globals['_DELIVERYPART']._serialized_end=651
 # @@protoc_insertion_point(module_scope)

@@ -3,8 +3,10 @@
 isort:skip_file
 """
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -33,6 +35,14 @@ class Delivery(_message.Message):
     LAST_ERROR_FIELD_NUMBER: _builtins.int
     CREATED_AT_UNIX_FIELD_NUMBER: _builtins.int
     UPDATED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    CONTEXT_ID_FIELD_NUMBER: _builtins.int
+    REPLY_TO_MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    NEXT_ATTEMPT_AT_MS_FIELD_NUMBER: _builtins.int
+    LEASE_OWNER_FIELD_NUMBER: _builtins.int
+    LEASE_EXPIRES_AT_MS_FIELD_NUMBER: _builtins.int
+    PARTS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Delivery id."""
     idempotency_key: _builtins.str
@@ -44,7 +54,9 @@ class Delivery(_message.Message):
     text: _builtins.str
     """Text to send."""
     status: _builtins.str
-    """Status: pending, sent, failed or unknown."""
+    """Status: pending, sending, sent, failed or unknown. `sending` while a part is with the
+    platform; a delivery whose lease ran out while sending becomes unknown (never re-sent).
+    """
     attempts: _builtins.int
     """Send attempts."""
     platform_message_id: _builtins.str
@@ -55,6 +67,24 @@ class Delivery(_message.Message):
     """Creation time, unix seconds."""
     updated_at_unix: _builtins.int
     """Last change, unix seconds."""
+    workspace_id: _builtins.str
+    """Workspace the message belongs to; empty when not known."""
+    context_id: _builtins.str
+    """Context the message belongs to; empty when not known."""
+    reply_to_message_id: _builtins.str
+    """Platform message id the message answers; empty for none."""
+    subject: _builtins.str
+    """Subject line (e-mail); empty for chat connectors."""
+    next_attempt_at_ms: _builtins.int
+    """When a pending delivery may be claimed again, unix milliseconds (0: at once)."""
+    lease_owner: _builtins.str
+    """The connectors replica delivering it now; empty when unclaimed."""
+    lease_expires_at_ms: _builtins.int
+    """End of the delivering replica's lease, unix milliseconds (0: unclaimed)."""
+    @_builtins.property
+    def parts(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeliveryPart]:
+        """The parts tried so far, by index (a long text is sent in several parts)."""
+
     def __init__(
         self,
         *,
@@ -69,11 +99,61 @@ class Delivery(_message.Message):
         last_error: _builtins.str = ...,
         created_at_unix: _builtins.int = ...,
         updated_at_unix: _builtins.int = ...,
+        workspace_id: _builtins.str = ...,
+        context_id: _builtins.str = ...,
+        reply_to_message_id: _builtins.str = ...,
+        subject: _builtins.str = ...,
+        next_attempt_at_ms: _builtins.int = ...,
+        lease_owner: _builtins.str = ...,
+        lease_expires_at_ms: _builtins.int = ...,
+        parts: _abc.Iterable[Global___DeliveryPart] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "chat_id", b"chat_id", "connector", b"connector", "created_at_unix", b"created_at_unix", "id", b"id", "idempotency_key", b"idempotency_key", "last_error", b"last_error", "platform_message_id", b"platform_message_id", "status", b"status", "text", b"text", "updated_at_unix", b"updated_at_unix"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "chat_id", b"chat_id", "connector", b"connector", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "id", b"id", "idempotency_key", b"idempotency_key", "last_error", b"last_error", "lease_expires_at_ms", b"lease_expires_at_ms", "lease_owner", b"lease_owner", "next_attempt_at_ms", b"next_attempt_at_ms", "parts", b"parts", "platform_message_id", b"platform_message_id", "reply_to_message_id", b"reply_to_message_id", "status", b"status", "subject", b"subject", "text", b"text", "updated_at_unix", b"updated_at_unix", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Delivery: _TypeAlias = Delivery  # noqa: Y015
+
+@_typing.final
+class DeliveryPart(_message.Message):
+    """DeliveryPart is one sent (or tried) part of a delivery."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INDEX_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    PLATFORM_MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    index: _builtins.int
+    """Position in the delivery, from 0."""
+    text: _builtins.str
+    """Text of the part."""
+    status: _builtins.str
+    """Status: sending, sent, failed or unknown."""
+    platform_message_id: _builtins.str
+    """Platform message id once sent."""
+    last_error: _builtins.str
+    """Error when failed or unknown."""
+    updated_at_unix: _builtins.int
+    """Last change, unix seconds."""
+    def __init__(
+        self,
+        *,
+        index: _builtins.int = ...,
+        text: _builtins.str = ...,
+        status: _builtins.str = ...,
+        platform_message_id: _builtins.str = ...,
+        last_error: _builtins.str = ...,
+        updated_at_unix: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["index", b"index", "last_error", b"last_error", "platform_message_id", b"platform_message_id", "status", b"status", "text", b"text", "updated_at_unix", b"updated_at_unix"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeliveryPart: _TypeAlias = DeliveryPart  # noqa: Y015

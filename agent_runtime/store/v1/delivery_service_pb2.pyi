@@ -29,6 +29,12 @@ class CreateDeliveryRequest(_message.Message):
     CONNECTOR_FIELD_NUMBER: _builtins.int
     CHAT_ID_FIELD_NUMBER: _builtins.int
     TEXT_FIELD_NUMBER: _builtins.int
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    CONTEXT_ID_FIELD_NUMBER: _builtins.int
+    REPLY_TO_MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    LEASE_OWNER_FIELD_NUMBER: _builtins.int
+    LEASE_MS_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     """Idempotency key; required."""
     connector: _builtins.str
@@ -37,6 +43,20 @@ class CreateDeliveryRequest(_message.Message):
     """Chat id; required."""
     text: _builtins.str
     """Text."""
+    workspace_id: _builtins.str
+    """Workspace the message belongs to."""
+    context_id: _builtins.str
+    """Context the message belongs to."""
+    reply_to_message_id: _builtins.str
+    """Platform message id the message answers."""
+    subject: _builtins.str
+    """Subject line (e-mail)."""
+    lease_owner: _builtins.str
+    """When set, the delivery is created already leased to this connectors replica (which
+    sends it at once).
+    """
+    lease_ms: _builtins.int
+    """Length of that lease, milliseconds; 0 means 30000."""
     def __init__(
         self,
         *,
@@ -44,10 +64,16 @@ class CreateDeliveryRequest(_message.Message):
         connector: _builtins.str = ...,
         chat_id: _builtins.str = ...,
         text: _builtins.str = ...,
+        workspace_id: _builtins.str = ...,
+        context_id: _builtins.str = ...,
+        reply_to_message_id: _builtins.str = ...,
+        subject: _builtins.str = ...,
+        lease_owner: _builtins.str = ...,
+        lease_ms: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "connector", b"connector", "idempotency_key", b"idempotency_key", "text", b"text"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "connector", b"connector", "context_id", b"context_id", "idempotency_key", b"idempotency_key", "lease_ms", b"lease_ms", "lease_owner", b"lease_owner", "reply_to_message_id", b"reply_to_message_id", "subject", b"subject", "text", b"text", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -296,3 +322,149 @@ class DeliverTurnReplyResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DeliverTurnReplyResponse: _TypeAlias = DeliverTurnReplyResponse  # noqa: Y015
+
+@_typing.final
+class ClaimDeliveriesRequest(_message.Message):
+    """ClaimDeliveriesRequest asks for due deliveries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTORS_FIELD_NUMBER: _builtins.int
+    OWNER_FIELD_NUMBER: _builtins.int
+    LEASE_MS_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    WAIT_MS_FIELD_NUMBER: _builtins.int
+    owner: _builtins.str
+    """The claiming connectors replica; required."""
+    lease_ms: _builtins.int
+    """Lease length, milliseconds; 0 means 30000."""
+    limit: _builtins.int
+    """Maximum deliveries; 0 means 10, capped at 100."""
+    wait_ms: _builtins.int
+    """How long to wait for a due delivery, milliseconds; 0 answers at once (capped at 30000)."""
+    @_builtins.property
+    def connectors(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Connectors whose deliveries to claim; required."""
+
+    def __init__(
+        self,
+        *,
+        connectors: _abc.Iterable[_builtins.str] | None = ...,
+        owner: _builtins.str = ...,
+        lease_ms: _builtins.int = ...,
+        limit: _builtins.int = ...,
+        wait_ms: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connectors", b"connectors", "lease_ms", b"lease_ms", "limit", b"limit", "owner", b"owner", "wait_ms", b"wait_ms"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimDeliveriesRequest: _TypeAlias = ClaimDeliveriesRequest  # noqa: Y015
+
+@_typing.final
+class ClaimDeliveriesResponse(_message.Message):
+    """ClaimDeliveriesResponse carries the leased deliveries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[_delivery_pb2.Delivery]:
+        """The deliveries, with their parts, oldest first."""
+
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[_delivery_pb2.Delivery] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimDeliveriesResponse: _TypeAlias = ClaimDeliveriesResponse  # noqa: Y015
+
+@_typing.final
+class RecordDeliveryPartRequest(_message.Message):
+    """RecordDeliveryPartRequest records one part's progress."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    OWNER_FIELD_NUMBER: _builtins.int
+    INDEX_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    PLATFORM_MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_FIELD_NUMBER: _builtins.int
+    RETRY_AFTER_MS_FIELD_NUMBER: _builtins.int
+    LEASE_MS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Delivery id; required."""
+    owner: _builtins.str
+    """The replica holding the lease; required."""
+    index: _builtins.int
+    """Part position, from 0."""
+    count: _builtins.int
+    """Number of parts of the delivery (the last part sent makes it sent)."""
+    status: _builtins.str
+    """sending, sent, failed, unknown or pending."""
+    text: _builtins.str
+    """Text of the part (with sending)."""
+    platform_message_id: _builtins.str
+    """Platform message id (with sent)."""
+    last_error: _builtins.str
+    """Error (with failed, unknown and pending)."""
+    retry_after_ms: _builtins.int
+    """With pending: wait this long before the next attempt, milliseconds."""
+    lease_ms: _builtins.int
+    """Lease length from now, milliseconds; 0 means 30000."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        owner: _builtins.str = ...,
+        index: _builtins.int = ...,
+        count: _builtins.int = ...,
+        status: _builtins.str = ...,
+        text: _builtins.str = ...,
+        platform_message_id: _builtins.str = ...,
+        last_error: _builtins.str = ...,
+        retry_after_ms: _builtins.int = ...,
+        lease_ms: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "id", b"id", "index", b"index", "last_error", b"last_error", "lease_ms", b"lease_ms", "owner", b"owner", "platform_message_id", b"platform_message_id", "retry_after_ms", b"retry_after_ms", "status", b"status", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordDeliveryPartRequest: _TypeAlias = RecordDeliveryPartRequest  # noqa: Y015
+
+@_typing.final
+class RecordDeliveryPartResponse(_message.Message):
+    """RecordDeliveryPartResponse carries the delivery after the change."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DELIVERY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def delivery(self) -> _delivery_pb2.Delivery:
+        """The delivery, with its parts."""
+
+    def __init__(
+        self,
+        *,
+        delivery: _delivery_pb2.Delivery | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordDeliveryPartResponse: _TypeAlias = RecordDeliveryPartResponse  # noqa: Y015

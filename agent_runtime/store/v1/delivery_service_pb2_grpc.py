@@ -60,6 +60,16 @@ class DeliveryServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyResponse.FromString,
                 _registered_method=True)
+        self.ClaimDeliveries = channel.unary_unary(
+                '/agent_runtime.store.v1.DeliveryService/ClaimDeliveries',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ClaimDeliveriesRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ClaimDeliveriesResponse.FromString,
+                _registered_method=True)
+        self.RecordDeliveryPart = channel.unary_unary(
+                '/agent_runtime.store.v1.DeliveryService/RecordDeliveryPart',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartResponse.FromString,
+                _registered_method=True)
 
 
 class DeliveryServiceServicer:
@@ -89,7 +99,8 @@ class DeliveryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDeliveries(self, request, context):
-        """ListDeliveries filters deliveries, newest first.
+        """ListDeliveries filters deliveries, newest first (`?status=unknown` lists the deliveries
+        that may or may not have reached their chat).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -101,6 +112,26 @@ class DeliveryServiceServicer:
         finished, else by the transaction that finishes it. Exactly one delivery whatever the
         order; asking again is a no-op. NOT_FOUND for an unknown task, FAILED_PRECONDITION for
         a task that is not a turn.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimDeliveries(self, request, context):
+        """ClaimDeliveries leases due pending deliveries of the named connectors to one connectors
+        replica (pending rows whose lease ran out are due again); a row is delivered by one
+        replica at a time. Rows whose lease ran out while `sending` become unknown first. With
+        wait_ms it waits that long for a delivery to become due.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordDeliveryPart(self, request, context):
+        """RecordDeliveryPart records one part's progress under the caller's lease: `sending`
+        before the platform call, then `sent`, `failed`, `unknown`, or `pending` (nothing
+        reached the recipient: the delivery is retried after retry_after_ms). ABORTED when the
+        lease is not the caller's any more.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -133,6 +164,16 @@ def add_DeliveryServiceServicer_to_server(servicer, server):
                     servicer.DeliverTurnReply,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyResponse.SerializeToString,
+            ),
+            'ClaimDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimDeliveries,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ClaimDeliveriesRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ClaimDeliveriesResponse.SerializeToString,
+            ),
+            'RecordDeliveryPart': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordDeliveryPart,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -271,6 +312,60 @@ class DeliveryService:
             '/agent_runtime.store.v1.DeliveryService/DeliverTurnReply',
             agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.DeliverTurnReplyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.DeliveryService/ClaimDeliveries',
+            agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ClaimDeliveriesRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.ClaimDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordDeliveryPart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.DeliveryService/RecordDeliveryPart',
+            agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -42,13 +42,27 @@ class DeliveryServiceStub:
     UpdateDelivery: _grpc.UnaryUnaryMultiCallable[_delivery_service_pb2.UpdateDeliveryRequest, _delivery_service_pb2.UpdateDeliveryResponse]
     """UpdateDelivery records an attempt's outcome; FAILED_PRECONDITION once sent."""
     ListDeliveries: _grpc.UnaryUnaryMultiCallable[_delivery_service_pb2.ListDeliveriesRequest, _delivery_service_pb2.ListDeliveriesResponse]
-    """ListDeliveries filters deliveries, newest first."""
+    """ListDeliveries filters deliveries, newest first (`?status=unknown` lists the deliveries
+    that may or may not have reached their chat).
+    """
     DeliverTurnReply: _grpc.UnaryUnaryMultiCallable[_delivery_service_pb2.DeliverTurnReplyRequest, _delivery_service_pb2.DeliverTurnReplyResponse]
     """DeliverTurnReply asks for the reply of a conversation turn (a task of kind turn) to be
     delivered to a chat, under the key `turn:<task id>`: at once when the turn has already
     finished, else by the transaction that finishes it. Exactly one delivery whatever the
     order; asking again is a no-op. NOT_FOUND for an unknown task, FAILED_PRECONDITION for
     a task that is not a turn.
+    """
+    ClaimDeliveries: _grpc.UnaryUnaryMultiCallable[_delivery_service_pb2.ClaimDeliveriesRequest, _delivery_service_pb2.ClaimDeliveriesResponse]
+    """ClaimDeliveries leases due pending deliveries of the named connectors to one connectors
+    replica (pending rows whose lease ran out are due again); a row is delivered by one
+    replica at a time. Rows whose lease ran out while `sending` become unknown first. With
+    wait_ms it waits that long for a delivery to become due.
+    """
+    RecordDeliveryPart: _grpc.UnaryUnaryMultiCallable[_delivery_service_pb2.RecordDeliveryPartRequest, _delivery_service_pb2.RecordDeliveryPartResponse]
+    """RecordDeliveryPart records one part's progress under the caller's lease: `sending`
+    before the platform call, then `sent`, `failed`, `unknown`, or `pending` (nothing
+    reached the recipient: the delivery is retried after retry_after_ms). ABORTED when the
+    lease is not the caller's any more.
     """
 
 @_typing.type_check_only
@@ -65,13 +79,27 @@ class DeliveryServiceAsyncStub(DeliveryServiceStub):
     UpdateDelivery: _aio.UnaryUnaryMultiCallable[_delivery_service_pb2.UpdateDeliveryRequest, _delivery_service_pb2.UpdateDeliveryResponse]  # type: ignore[assignment]
     """UpdateDelivery records an attempt's outcome; FAILED_PRECONDITION once sent."""
     ListDeliveries: _aio.UnaryUnaryMultiCallable[_delivery_service_pb2.ListDeliveriesRequest, _delivery_service_pb2.ListDeliveriesResponse]  # type: ignore[assignment]
-    """ListDeliveries filters deliveries, newest first."""
+    """ListDeliveries filters deliveries, newest first (`?status=unknown` lists the deliveries
+    that may or may not have reached their chat).
+    """
     DeliverTurnReply: _aio.UnaryUnaryMultiCallable[_delivery_service_pb2.DeliverTurnReplyRequest, _delivery_service_pb2.DeliverTurnReplyResponse]  # type: ignore[assignment]
     """DeliverTurnReply asks for the reply of a conversation turn (a task of kind turn) to be
     delivered to a chat, under the key `turn:<task id>`: at once when the turn has already
     finished, else by the transaction that finishes it. Exactly one delivery whatever the
     order; asking again is a no-op. NOT_FOUND for an unknown task, FAILED_PRECONDITION for
     a task that is not a turn.
+    """
+    ClaimDeliveries: _aio.UnaryUnaryMultiCallable[_delivery_service_pb2.ClaimDeliveriesRequest, _delivery_service_pb2.ClaimDeliveriesResponse]  # type: ignore[assignment]
+    """ClaimDeliveries leases due pending deliveries of the named connectors to one connectors
+    replica (pending rows whose lease ran out are due again); a row is delivered by one
+    replica at a time. Rows whose lease ran out while `sending` become unknown first. With
+    wait_ms it waits that long for a delivery to become due.
+    """
+    RecordDeliveryPart: _aio.UnaryUnaryMultiCallable[_delivery_service_pb2.RecordDeliveryPartRequest, _delivery_service_pb2.RecordDeliveryPartResponse]  # type: ignore[assignment]
+    """RecordDeliveryPart records one part's progress under the caller's lease: `sending`
+    before the platform call, then `sent`, `failed`, `unknown`, or `pending` (nothing
+    reached the recipient: the delivery is retried after retry_after_ms). ABORTED when the
+    lease is not the caller's any more.
     """
 
 class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -109,7 +137,9 @@ class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _delivery_service_pb2.ListDeliveriesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_delivery_service_pb2.ListDeliveriesResponse, _abc.Awaitable[_delivery_service_pb2.ListDeliveriesResponse]]:
-        """ListDeliveries filters deliveries, newest first."""
+        """ListDeliveries filters deliveries, newest first (`?status=unknown` lists the deliveries
+        that may or may not have reached their chat).
+        """
 
     @_abc_1.abstractmethod
     def DeliverTurnReply(
@@ -122,6 +152,30 @@ class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
         finished, else by the transaction that finishes it. Exactly one delivery whatever the
         order; asking again is a no-op. NOT_FOUND for an unknown task, FAILED_PRECONDITION for
         a task that is not a turn.
+        """
+
+    @_abc_1.abstractmethod
+    def ClaimDeliveries(
+        self,
+        request: _delivery_service_pb2.ClaimDeliveriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_delivery_service_pb2.ClaimDeliveriesResponse, _abc.Awaitable[_delivery_service_pb2.ClaimDeliveriesResponse]]:
+        """ClaimDeliveries leases due pending deliveries of the named connectors to one connectors
+        replica (pending rows whose lease ran out are due again); a row is delivered by one
+        replica at a time. Rows whose lease ran out while `sending` become unknown first. With
+        wait_ms it waits that long for a delivery to become due.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordDeliveryPart(
+        self,
+        request: _delivery_service_pb2.RecordDeliveryPartRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_delivery_service_pb2.RecordDeliveryPartResponse, _abc.Awaitable[_delivery_service_pb2.RecordDeliveryPartResponse]]:
+        """RecordDeliveryPart records one part's progress under the caller's lease: `sending`
+        before the platform call, then `sent`, `failed`, `unknown`, or `pending` (nothing
+        reached the recipient: the delivery is retried after retry_after_ms). ABORTED when the
+        lease is not the caller's any more.
         """
 
 def add_DeliveryServiceServicer_to_server(servicer: DeliveryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

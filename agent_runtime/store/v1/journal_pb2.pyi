@@ -88,6 +88,9 @@ class ImapIngestion(_message.Message):
     CONTEXT_ID_FIELD_NUMBER: _builtins.int
     FILE_PATH_FIELD_NUMBER: _builtins.int
     CREATED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    MAILBOX_KEY_FIELD_NUMBER: _builtins.int
+    REPLY_ADDRESS_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Ingestion id (ing_<uuid>)."""
     account_key: _builtins.str
@@ -104,6 +107,12 @@ class ImapIngestion(_message.Message):
     """Workspace-relative file path."""
     created_at_unix: _builtins.int
     """Ingestion time, unix seconds."""
+    mailbox_key: _builtins.str
+    """The mailbox (`<username>:<mailbox>`, lower-cased) under which replies find the e-mail."""
+    reply_address: _builtins.str
+    """Where a reply goes: the Reply-To address, else the From address."""
+    subject: _builtins.str
+    """Subject of the e-mail."""
     def __init__(
         self,
         *,
@@ -115,10 +124,13 @@ class ImapIngestion(_message.Message):
         context_id: _builtins.str = ...,
         file_path: _builtins.str = ...,
         created_at_unix: _builtins.int = ...,
+        mailbox_key: _builtins.str = ...,
+        reply_address: _builtins.str = ...,
+        subject: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_key", b"account_key", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "file_path", b"file_path", "id", b"id", "message_id", b"message_id", "uid", b"uid", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_key", b"account_key", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "file_path", b"file_path", "id", b"id", "mailbox_key", b"mailbox_key", "message_id", b"message_id", "reply_address", b"reply_address", "subject", b"subject", "uid", b"uid", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

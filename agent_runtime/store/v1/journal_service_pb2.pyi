@@ -201,6 +201,9 @@ class MarkImapIngestedRequest(_message.Message):
     WORKSPACE_ID_FIELD_NUMBER: _builtins.int
     CONTEXT_ID_FIELD_NUMBER: _builtins.int
     FILE_PATH_FIELD_NUMBER: _builtins.int
+    MAILBOX_KEY_FIELD_NUMBER: _builtins.int
+    REPLY_ADDRESS_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
     account_key: _builtins.str
     """Account key; required."""
     uid: _builtins.int
@@ -213,6 +216,12 @@ class MarkImapIngestedRequest(_message.Message):
     """Context; required."""
     file_path: _builtins.str
     """File path; required."""
+    mailbox_key: _builtins.str
+    """The mailbox, `<username>:<mailbox>` (lower-cased by the store); optional."""
+    reply_address: _builtins.str
+    """Where a reply goes (Reply-To, else From); optional."""
+    subject: _builtins.str
+    """Subject of the e-mail; optional."""
     def __init__(
         self,
         *,
@@ -222,10 +231,13 @@ class MarkImapIngestedRequest(_message.Message):
         workspace_id: _builtins.str = ...,
         context_id: _builtins.str = ...,
         file_path: _builtins.str = ...,
+        mailbox_key: _builtins.str = ...,
+        reply_address: _builtins.str = ...,
+        subject: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_key", b"account_key", "context_id", b"context_id", "file_path", b"file_path", "message_id", b"message_id", "uid", b"uid", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_key", b"account_key", "context_id", b"context_id", "file_path", b"file_path", "mailbox_key", b"mailbox_key", "message_id", b"message_id", "reply_address", b"reply_address", "subject", b"subject", "uid", b"uid", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -252,3 +264,53 @@ class MarkImapIngestedResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MarkImapIngestedResponse: _TypeAlias = MarkImapIngestedResponse  # noqa: Y015
+
+@_typing.final
+class FindImapIngestionRequest(_message.Message):
+    """FindImapIngestionRequest names a mailbox and, optionally, one of its e-mails."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAILBOX_KEY_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    mailbox_key: _builtins.str
+    """The mailbox, `<username>:<mailbox>` (lower-cased by the store); required."""
+    message_id: _builtins.str
+    """Message-ID of the e-mail; empty for the mailbox's latest ingested e-mail."""
+    def __init__(
+        self,
+        *,
+        mailbox_key: _builtins.str = ...,
+        message_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mailbox_key", b"mailbox_key", "message_id", b"message_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FindImapIngestionRequest: _TypeAlias = FindImapIngestionRequest  # noqa: Y015
+
+@_typing.final
+class FindImapIngestionResponse(_message.Message):
+    """FindImapIngestionResponse carries the e-mail, when there is one."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INGESTION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def ingestion(self) -> _journal_pb2.ImapIngestion:
+        """The ingestion; unset when none matches."""
+
+    def __init__(
+        self,
+        *,
+        ingestion: _journal_pb2.ImapIngestion | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ingestion", b"ingestion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ingestion", b"ingestion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FindImapIngestionResponse: _TypeAlias = FindImapIngestionResponse  # noqa: Y015

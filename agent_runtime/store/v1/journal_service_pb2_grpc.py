@@ -55,6 +55,11 @@ class JournalServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.MarkImapIngestedRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.MarkImapIngestedResponse.FromString,
                 _registered_method=True)
+        self.FindImapIngestion = channel.unary_unary(
+                '/agent_runtime.store.v1.JournalService/FindImapIngestion',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.FindImapIngestionRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.FindImapIngestionResponse.FromString,
+                _registered_method=True)
 
 
 class JournalServiceServicer:
@@ -92,6 +97,13 @@ class JournalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FindImapIngestion(self, request, context):
+        """FindImapIngestion finds the e-mail a reply to a mailbox answers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JournalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -114,6 +126,11 @@ def add_JournalServiceServicer_to_server(servicer, server):
                     servicer.MarkImapIngested,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.MarkImapIngestedRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.MarkImapIngestedResponse.SerializeToString,
+            ),
+            'FindImapIngestion': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindImapIngestion,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.FindImapIngestionRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.FindImapIngestionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -225,6 +242,33 @@ class JournalService:
             '/agent_runtime.store.v1.JournalService/MarkImapIngested',
             agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.MarkImapIngestedRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.MarkImapIngestedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindImapIngestion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.JournalService/FindImapIngestion',
+            agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.FindImapIngestionRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.FindImapIngestionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,6 +45,8 @@ class JournalServiceStub:
     """CheckImapIngested tells whether an e-mail was ingested."""
     MarkImapIngested: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.MarkImapIngestedRequest, _journal_service_pb2.MarkImapIngestedResponse]
     """MarkImapIngested records an ingested e-mail (idempotent)."""
+    FindImapIngestion: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.FindImapIngestionRequest, _journal_service_pb2.FindImapIngestionResponse]
+    """FindImapIngestion finds the e-mail a reply to a mailbox answers."""
 
 @_typing.type_check_only
 class JournalServiceAsyncStub(JournalServiceStub):
@@ -63,6 +65,8 @@ class JournalServiceAsyncStub(JournalServiceStub):
     """CheckImapIngested tells whether an e-mail was ingested."""
     MarkImapIngested: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.MarkImapIngestedRequest, _journal_service_pb2.MarkImapIngestedResponse]  # type: ignore[assignment]
     """MarkImapIngested records an ingested e-mail (idempotent)."""
+    FindImapIngestion: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.FindImapIngestionRequest, _journal_service_pb2.FindImapIngestionResponse]  # type: ignore[assignment]
+    """FindImapIngestion finds the e-mail a reply to a mailbox answers."""
 
 class JournalServiceServicer(metaclass=_abc_1.ABCMeta):
     """JournalService de-duplicates inbound messages and e-mails."""
@@ -102,5 +106,13 @@ class JournalServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_journal_service_pb2.MarkImapIngestedResponse, _abc.Awaitable[_journal_service_pb2.MarkImapIngestedResponse]]:
         """MarkImapIngested records an ingested e-mail (idempotent)."""
+
+    @_abc_1.abstractmethod
+    def FindImapIngestion(
+        self,
+        request: _journal_service_pb2.FindImapIngestionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journal_service_pb2.FindImapIngestionResponse, _abc.Awaitable[_journal_service_pb2.FindImapIngestionResponse]]:
+        """FindImapIngestion finds the e-mail a reply to a mailbox answers."""
 
 def add_JournalServiceServicer_to_server(servicer: JournalServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -40,12 +40,12 @@ async def test_health_is_serving(pki: PkiPaths, ports: Ports) -> None:
     assert health == {"": "SERVING", SERVICE_NAME: "SERVING"}
 
 
-async def test_unimplemented_rpcs_say_so(pki: PkiPaths, ports: Ports) -> None:
+async def test_publish_without_an_idempotency_key_is_invalid(pki: PkiPaths, ports: Ports) -> None:
     stub = service_pb2_grpc.ConnectorsServiceStub
     code = await testing.status_of(
         pki, ports.grpc, "svc:gateway", stub, "Publish", service_pb2.PublishRequest(text="hi")
     )
-    assert code == grpc.StatusCode.UNIMPLEMENTED
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_caller_not_on_the_allow_list_is_denied(pki: PkiPaths, ports: Ports) -> None:

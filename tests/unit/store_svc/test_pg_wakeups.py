@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import task_service_pb2 as rpc
+from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from store_svc import server
 from store_svc.db.pg_wakeups import decode, encode
@@ -81,3 +83,32 @@ async def test_a_task_created_on_one_replica_wakes_a_claimer_on_another(
             # well inside the claim's long poll: only the notice can have ended it by then
             got = await asyncio.wait_for(claim, 15)
             assert [t.id for t in got.tasks] == [made.task.id]
+
+
+async def test_a_delivery_written_on_one_replica_wakes_a_delivery_claim_on_another(
+    pki: PkiPaths, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replicas: list[Seen] = []
+    monkeypatch.setattr(server, "Wakeups", lambda: Seen(replicas))
+    async with (
+        serving_store(pki, tmp_path / "a", db_url=pg_url, **QUIET) as a,
+        serving_store(pki, tmp_path / "b", db_url=pg_url, **QUIET) as b,
+        testing.client_channel(pki, a.grpc, "svc:gateway") as ch_a,
+        testing.client_channel(pki, b.grpc, "svc:connectors") as ch_b,
+    ):
+        claim = asyncio.ensure_future(
+            DeliveryServiceStub(ch_b).ClaimDeliveries(
+                drpc.ClaimDeliveriesRequest(
+                    connectors=["codex"], owner="b", lease_ms=60_000, wait_ms=30_000
+                ),
+                timeout=45,
+            )
+        )
+        await testing.eventually(lambda: replicas[1].waiting(), "B's delivery claim waits")
+        made = await DeliveryServiceStub(ch_a).CreateDelivery(
+            drpc.CreateDeliveryRequest(
+                idempotency_key="task:t:succeeded", connector="codex", chat_id="s", text="done"
+            )
+        )
+        got = await asyncio.wait_for(claim, 15)  # only the notice can have ended it by then
+        assert [d.id for d in got.items] == [made.delivery.id]

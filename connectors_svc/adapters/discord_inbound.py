@@ -1,0 +1,91 @@
+"""Discord events as the core sees them: which messages are for the bot and the text of a
+slash command (REFERENCE.md §8.3)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import discord
+
+from connectors_svc.adapters.base import InboundMessage
+
+CONNECTOR = "discord"
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
+def inbound_message(message: discord.Message, bot_id: int) -> InboundMessage | None:
+    """The message for the gateway, or None when it is not for the bot: bot authors (this
+    bot included), guild messages that do not mention the bot, empty text."""
+    if message.author.bot:
+        return None
+    channel = message.channel
+    direct = isinstance(channel, discord.DMChannel)
+    tokens = [f"<@{bot_id}>", f"<@!{bot_id}>"]
+    # "@bot" in a guild often completes to the bot's managed role: that counts too
+    role = message.guild.self_role if message.guild else None
+    if role is not None:
+        tokens.append(role.mention)
+    mentioned = (
+        any(u.id == bot_id for u in message.mentions)
+        or (role is not None and role in message.role_mentions)
+        or any(t in message.content for t in tokens)
+    )
+    if not direct and not mentioned:
+        return None
+    text = message.content
+    for token in tokens:
+        text = text.replace(token, " ")
+    text = _SPACES.sub(" ", text).strip()
+    if not text:
+        return None
+    author = message.author
+    if direct:
+        display = f"DM {author.name}"
+    else:
+        guild = message.guild.name if message.guild else ""
+        display = f"{guild} #{getattr(channel, 'name', None) or channel.id}".strip()
+    return InboundMessage(
+        connector=CONNECTOR,
+        external_id=str(channel.id),
+        text=text,
+        message_id=str(message.id),
+        from_user_id=str(author.id),
+        from_display_name=author.global_name or author.name,
+        display_name=display,
+        direct_message=direct,
+        mentioned=mentioned,
+    )
+
+
+def _option_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def command_text(data: Mapping[str, Any]) -> str:
+    """`/<name> <option values>` of an application-command interaction's data; subcommand
+    groups are flattened in order, blank values skipped."""
+    parts = ["/" + str(data.get("name", "")).strip()]
+    pending = list(data.get("options") or [])
+    while pending:
+        option = pending.pop(0)
+        if "options" in option:  # a subcommand or group: its name, then its own options
+            parts.append(str(option.get("name", "")))
+            pending[:0] = list(option["options"] or [])
+        elif (text := _option_text(option.get("value", ""))) != "":
+            parts.append(text)
+    return " ".join(p for p in parts if p)
+
+
+def nonce(idempotency_key: str) -> str | None:
+    """Discord's message nonce (≤ 25 characters) for an idempotency key: with
+    `enforce_nonce`, Discord answers a repeated send with the message it already created."""
+    if not idempotency_key:
+        return None
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()[:25]

@@ -1,0 +1,71 @@
+"""Codex, Cline and Gemini: not chat platforms but terminal sessions driven through
+`/api/v1/chat`; their notices are POSTed to `AGENT_RUNTIME_CODEX_PUBLISH_URL` (REFERENCE.md
+§4.8) as `{"connector", "external_id", "text"}` with an `Idempotency-Key` header, so a
+receiver that de-duplicates sees one notice per key. Nothing is received here.
+
+Errors, as the adapter contract wants them: a refused or unreachable connection and a 5xx or
+429 answer are NotDelivered (429 and 503 honour Retry-After); another 4xx is Rejected; a
+timeout after the request went out, or a dropped answer, is left to the core as unknown."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import httpx
+
+from connectors_svc.adapters.base import AdapterState, InboundSink, NotDelivered, Part, Rejected
+
+NAMES = ("codex", "cline", "gemini")
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str
+    bearer_token: str = ""
+    timeout_s: float = 8.0
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return max(float(response.headers.get("retry-after", "0")), 0.0)
+    except ValueError:
+        return 0.0
+
+
+class WebhookAdapter:
+    """One connector name (codex, cline or gemini) posting to the shared publish URL."""
+
+    part_limit = 0
+    receives = False
+
+    def __init__(self, name: str, config: WebhookConfig, client: httpx.AsyncClient) -> None:
+        self.name, self._config, self._client = name, config, client
+
+    async def run(self, sink: InboundSink) -> None:
+        sink.beat(AdapterState(connected=True, detail="ready to post notices"))
+        await asyncio.Event().wait()
+
+    async def send_part(self, part: Part) -> str:
+        headers = {"Content-Type": "application/json"}
+        if part.idempotency_key:
+            headers["Idempotency-Key"] = part.idempotency_key
+        if self._config.bearer_token:
+            headers["Authorization"] = f"Bearer {self._config.bearer_token}"
+        body = {"connector": self.name, "external_id": part.chat_id, "text": part.text}
+        try:
+            response = await self._client.post(
+                self._config.url, json=body, headers=headers, timeout=self._config.timeout_s
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise NotDelivered(f"codex publish failed: {type(exc).__name__}") from exc
+        status = response.status_code
+        if status < 300:
+            return response.headers.get("x-message-id", "") or part.idempotency_key
+        detail = f"codex publish failed: status={status} body={response.text.strip()[:1024]}"
+        if status >= 500 or status == 429:
+            raise NotDelivered(detail, _retry_after(response))
+        raise Rejected(detail)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,56 @@
+"""The `InboundSink` each running adapter gets: a received message goes to the gateway's
+HandleMessage (journaled there, so a redelivered message runs nothing twice) and a non-empty
+reply is put in the ledger under `reply:<connector>:<chat>:<message id>` and sent at once, so
+a redelivery never sends a second reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from connectors_svc.adapters.base import AdapterState, Command, InboundMessage
+from connectors_svc.deps import Gateway, NewDelivery
+from connectors_svc.publish import Publisher
+from connectors_svc.status import Board
+from svckit.errors import Unavailable
+
+log = logging.getLogger("connectors.sink")
+
+
+def reply_key(message: InboundMessage) -> str:
+    return f"reply:{message.connector}:{message.external_id}:{message.message_id}"
+
+
+class Sink:
+    def __init__(
+        self, name: str, gateway: Gateway | None, publisher: Publisher, board: Board
+    ) -> None:
+        self._name, self._gateway = name, gateway
+        self._publisher, self._board = publisher, board
+
+    async def handle(self, message: InboundMessage) -> str:
+        if self._gateway is None:
+            raise Unavailable("no gateway is configured")
+        outcome = await self._gateway.handle(message)  # raises: the adapter must not ack
+        self._board.inbound(self._name)
+        reply = outcome.reply.strip()
+        if reply:
+            new = NewDelivery(
+                idempotency_key=reply_key(message),
+                connector=message.connector or self._name,
+                chat_id=message.external_id,
+                text=reply,
+                reply_to_message_id=message.message_id,
+            )
+            # recorded before it returns (else it raises, and the redelivered message
+            # gets its journaled reply recorded then); sent at once, or retried from the ledger
+            await self._publisher.publish(new)
+        return reply
+
+    async def commands(self) -> Sequence[Command]:
+        if self._gateway is None:
+            raise Unavailable("no gateway is configured")
+        return await self._gateway.commands()
+
+    def beat(self, state: AdapterState) -> None:
+        self._board.beat(self._name, state)

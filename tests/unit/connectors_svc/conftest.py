@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from svckit.pki import PkiPaths
+from tests.stores import serving_store
+from tests.webhooks import FakeWebhook
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeWebhook]:
+    hook = FakeWebhook().start()
+    try:
+        yield hook
+    finally:
+        hook.stop()
+
+
+@pytest.fixture
+async def store_port(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[int]:
+    (tmp_path / "store").mkdir()
+    async with serving_store(pki, tmp_path / "store", task_claim_recheck_ms=50) as ports:
+        yield ports.grpc
