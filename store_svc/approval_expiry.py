@@ -15,6 +15,7 @@ from store_svc import audit, notices
 from store_svc.common import Clock
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
+from store_svc.wakeups import DELIVERIES, Wakeups
 from svckit.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,11 @@ def expire(c: Conn, keys: Keys, old: Row, now: int) -> bool:
 class ApprovalSweeper:
     """Expires lapsed approvals every `interval_s` seconds, from start() to stop()."""
 
-    def __init__(self, db: Database, clock: Clock, keys: Keys, interval_s: float) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, keys: Keys, interval_s: float, wake: Wakeups | None = None
+    ) -> None:
         self._db, self._clock, self._keys, self._interval = db, clock, keys, interval_s
+        self._wake = wake or Wakeups()
         self._task: asyncio.Task[None] | None = None
 
     async def sweep(self) -> int:
@@ -60,6 +64,7 @@ class ApprovalSweeper:
                 return len(rows), sum(expire(c, self._keys, r, now) for r in rows)
 
             seen, done = await self._db.write(run)
+            self._wake.notify(done, [DELIVERIES])  # the requesters' notices
             total += done
             if seen < BATCH:
                 return total

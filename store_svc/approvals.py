@@ -150,11 +150,14 @@ class Approvals:
                     c, self._keys, now, approver, "approval.approved", "approval",
                     row["id"], row["workspace_id"], after=_summary(row),
                 )  # fmt: skip
-            else:
-                notices.approval_created(c, self._keys, row, now)
+            elif notices.approval_created(c, self._keys, row, now):
+                announced.append(row["id"])
             return row, True
 
+        announced: builtins.list[str] = []
         found, created = await self._db.write(run)
+        if announced:  # its announcement may be delivered now
+            self._wake.notify(1, [DELIVERIES])
         return view(found, now), created
 
     async def get(self, approval_id: str) -> Row:
@@ -232,6 +235,8 @@ class Approvals:
         # a refusal is returned, not raised, so that marking an expiry is committed
         out = await self._db.write(run)
         if isinstance(out, DomainError):
+            if out.details.get("status") == "expired":  # the requester's notice, maybe new
+                self._wake.notify(1, [DELIVERIES])
             raise out
         return out
 

@@ -132,7 +132,7 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
     ]
     service = Service("store", settings, defs, allow=ALLOW)
-    sweeper = ApprovalSweeper(db, clock, keys, settings.approval_sweep_seconds)
+    sweeper = ApprovalSweeper(db, clock, keys, settings.approval_sweep_seconds, wake)
     service.on_start.append(sweeper.start)
     service.on_stop.append(sweeper.stop)
     url = settings.database_url
