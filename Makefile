@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 # make lock LOCK_ARGS=--upgrade moves every pin to the newest version pyproject.toml allows.
 LOCK_ARGS ?=
 
-.PHONY: help install lock run test gen gen-check lint fmt typecheck breaking openapi bench bench-smoke k8s-check check clean
+.PHONY: help install lock run tui test gen gen-check lint fmt typecheck breaking openapi bench bench-smoke k8s-check check clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ lock: | $(UV) ## after editing pyproject.toml's dependencies: re-resolve uv.lock
 
 run: $(STAMP) ## the whole system on SQLite with a dev PKI (Ctrl-C stops it)
 	$(BIN)/agent-runtime up
+
+tui: $(STAMP) ## the admin TUI on the stack that `make run` started (data/endpoints.json)
+	$(BIN)/agent-runtime tui
 
 test: install gen-check lint typecheck ## everything CI runs: generated-code drift, lint, mypy, all tests (benchmark smoke runs too)
 	$(BIN)/pytest -q $(PYTEST_ARGS)

@@ -19,6 +19,7 @@ ALLOW = AllowList(
         "ListCommands": ["admin:*", "svc:gateway", "svc:connectors"],
         "StartPairing": ["admin:*", "svc:gateway", "svc:connectors"],
         "LookupPairing": _ADMIN,
+        "ListPairings": _ADMIN,
         "ApprovePairing": _ADMIN,
         "DenyPairing": _ADMIN,
         "ListApprovals": _ADMIN,

@@ -96,6 +96,16 @@ class StorePairings:
         reply: prpc.LookupPairingResponse = await call(self._stub.LookupPairing, request)
         return reply.pairing
 
+    async def list(
+        self, status: str, page_size: int, page_token: str
+    ) -> tuple[list[pairing_pb2.PairingRequest], str]:
+        """One page of requests and the token of the next page ("" on the last)."""
+        request = prpc.ListPairingsRequest(
+            status=status, page_size=page_size, page_token=page_token
+        )
+        reply: prpc.ListPairingsResponse = await call(self._stub.ListPairings, request)
+        return list(reply.items), reply.next_page_token
+
     async def approve(
         self, token: str, approver: str, role: str, target_user_id: str, workspace_id: str = ""
     ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]:

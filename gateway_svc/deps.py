@@ -43,6 +43,10 @@ class PairingStore(Protocol):
 
     async def lookup(self, token: str) -> pairing_pb2.PairingRequest: ...
 
+    async def list(
+        self, status: str, page_size: int, page_token: str
+    ) -> tuple[list[pairing_pb2.PairingRequest], str]: ...
+
     async def approve(
         self, token: str, approver: str, role: str, target_user_id: str, workspace_id: str = ""
     ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]:

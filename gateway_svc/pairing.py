@@ -11,6 +11,8 @@ from svckit import callctx
 from svckit.errors import InvalidArgument, PermissionDenied
 
 DEFAULT_ROLE = "member"
+STATUSES = ("pending", "approved", "denied", "expired", "all")
+DEFAULT_PAGE, MAX_PAGE = 100, 500
 
 
 def acting_approver(named: str) -> str:
@@ -60,6 +62,19 @@ class Pairings:
     async def lookup(self, token: str) -> pairing_pb2.PairingRequest:
         callctx.require_admin()
         return await self._store.lookup(_token(token))
+
+    async def list(
+        self, status: str, limit: int, page_token: str
+    ) -> tuple[list[pairing_pb2.PairingRequest], str]:
+        """Requests with `status` (default pending; `all` for every status), a page at a time."""
+        callctx.require_admin()
+        wanted = status.strip().lower() or "pending"
+        if wanted not in STATUSES:
+            raise InvalidArgument(f"status must be one of {', '.join(STATUSES)}", field="status")
+        if not 0 <= limit <= MAX_PAGE:
+            raise InvalidArgument(f"limit must be between 0 and {MAX_PAGE}", field="limit")
+        store_status = "" if wanted == "all" else wanted
+        return await self._store.list(store_status, limit or DEFAULT_PAGE, page_token)
 
     async def approve(
         self,

@@ -144,6 +144,17 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
         row = await need(self._pairings, _PAIRINGS).lookup(request.token)
         return service_pb2.LookupPairingResponse(pairing=convert.pairing(row))
 
+    async def ListPairings(
+        self, request: service_pb2.ListPairingsRequest, context: Any
+    ) -> service_pb2.ListPairingsResponse:
+        rows, token = await need(self._pairings, _PAIRINGS).list(
+            request.status, request.limit, request.page_token
+        )
+        items = [convert.pairing(r) for r in rows]
+        return service_pb2.ListPairingsResponse(
+            items=items, count=len(items), next_page_token=token
+        )
+
     async def ApprovePairing(
         self, request: service_pb2.ApprovePairingRequest, context: Any
     ) -> service_pb2.ApprovePairingResponse:

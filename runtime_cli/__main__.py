@@ -57,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat_pairing.add_parser(chat.add_subparsers(dest="chat_command", metavar="ACTION"))
 
+    tui = sub.add_parser(
+        "tui",
+        help="the admin TUI: see and steer the running stack",
+        description="Finds the stack through endpoints.json ($AGENT_RUNTIME_DATA_DIR, default "
+        "./data) and authenticates with its admin certificate; waits for the stack if it is "
+        "not up yet.",
+    )
+    tui.add_argument("--endpoints", type=Path, help="path of endpoints.json")
+
     sub.add_parser("version", help="print the version")
     return parser
 
@@ -79,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.pki_command == "init":
             return pki_cmd.init(args.dir)
         return pki_cmd.add_admin(args.name, args.dir)
+    if args.command == "tui":
+        from runtime_cli import tui
+
+        return tui.run(args.endpoints)
     if args.command == "chat" and args.chat_command == "pairing":
         from runtime_cli import chat_pairing
 

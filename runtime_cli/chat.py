@@ -5,8 +5,6 @@ a retried send is answered once."""
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,6 +16,7 @@ import grpc
 
 from agent_runtime.gateway.v1 import service_pb2 as pb
 from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
+from runtime_cli import endpoints
 
 CONNECTORS = ("codex", "cline", "gemini")
 EXIT = ("/exit", "/quit")
@@ -33,21 +32,17 @@ class ChatOptions:
 
 
 def endpoints_path(given: Path | None) -> Path:
-    if given is not None:
-        return given
-    data_dir = Path(os.environ.get("AGENT_RUNTIME_DATA_DIR") or "data")
-    return data_dir / "endpoints.json"
+    return endpoints.path(given)
 
 
 def open_gateway(path: Path) -> tuple[grpc.Channel, GatewayServiceStub]:
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    pki = doc["pki"]
+    stack = endpoints.read(path)
     creds = grpc.ssl_channel_credentials(
-        root_certificates=Path(pki["ca"]).read_bytes(),
-        private_key=Path(pki["admin_key"]).read_bytes(),
-        certificate_chain=Path(pki["admin_cert"]).read_bytes(),
+        root_certificates=stack.ca.read_bytes(),
+        private_key=stack.admin.key.read_bytes(),
+        certificate_chain=stack.admin.cert.read_bytes(),
     )
-    channel = grpc.secure_channel(doc["services"]["gateway"]["grpc"], creds)
+    channel = grpc.secure_channel(stack.grpc["gateway"], creds)
     return channel, GatewayServiceStub(channel)
 
 

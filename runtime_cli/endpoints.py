@@ -7,14 +7,50 @@ import os
 import shlex
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from runtime_cli.ports import StackPorts
-from svckit.pki import PkiPaths
+from svckit.pki import CertPair, PkiPaths
 
 ENDPOINTS_FILE = "endpoints.json"
 ADMIN_NAME = "admin"
+
+
+@dataclass(frozen=True)
+class StackEndpoints:
+    """What a client of a running stack needs from endpoints.json: where each service's gRPC
+    and health ports are, and the CA and admin certificate to present (absolute paths)."""
+
+    grpc: dict[str, str]
+    health: dict[str, str]
+    ca: Path
+    admin: CertPair
+
+    @property
+    def pki(self) -> PkiPaths:
+        return PkiPaths(self.ca.parent)
+
+
+def path(given: Path | None = None) -> Path:
+    """`given`, else endpoints.json in $AGENT_RUNTIME_DATA_DIR (default ./data)."""
+    if given is not None:
+        return given
+    return Path(os.environ.get("AGENT_RUNTIME_DATA_DIR") or "data") / ENDPOINTS_FILE
+
+
+def read(file: Path) -> StackEndpoints:
+    """The endpoints a running stack wrote (OSError if there is none, ValueError or KeyError
+    if the file is not one)."""
+    doc = json.loads(file.read_text(encoding="utf-8"))
+    services, pki = doc["services"], doc["pki"]
+    return StackEndpoints(
+        grpc={name: str(ep["grpc"]) for name, ep in services.items()},
+        health={name: str(ep["health"]) for name, ep in services.items()},
+        ca=Path(pki["ca"]),
+        admin=CertPair(Path(pki["admin_cert"]), Path(pki["admin_key"])),
+    )
 
 
 def connect_host(bind_host: str) -> str:

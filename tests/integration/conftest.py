@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,22 +127,6 @@ class _Stacks:
     def close(self) -> None:
         if self._current is not None:
             stop_stack(self._current.proc)
-
-
-@pytest.fixture(scope="session")
-def _stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Stacks]:
-    stacks = _Stacks(tmp_path_factory)
-    try:
-        yield stacks
-    finally:
-        stacks.close()
-
-
-@pytest.fixture
-def stack(_stacks: _Stacks) -> Stack:
-    """The whole stack, started once per session through `agent-runtime up --free-ports`.
-    A test may stop it (SIGTERM tests do); the next test that asks gets a fresh one."""
-    return _stacks.get()
 
 
 @dataclass(frozen=True)

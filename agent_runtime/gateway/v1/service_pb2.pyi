@@ -411,6 +411,68 @@ class LookupPairingResponse(_message.Message):
 Global___LookupPairingResponse: _TypeAlias = LookupPairingResponse  # noqa: Y015
 
 @_typing.final
+class ListPairingsRequest(_message.Message):
+    """ListPairingsRequest filters pairing requests."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUS_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    status: _builtins.str
+    """Status filter: pending (default), approved, denied, expired, or `all`."""
+    limit: _builtins.int
+    """Page size: default 100, at most 500."""
+    page_token: _builtins.str
+    """next_page_token of the previous page; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        status: _builtins.str = ...,
+        limit: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "page_token", b"page_token", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPairingsRequest: _TypeAlias = ListPairingsRequest  # noqa: Y015
+
+@_typing.final
+class ListPairingsResponse(_message.Message):
+    """ListPairingsResponse is one page of pairing requests."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    count: _builtins.int
+    """Number of requests in items."""
+    next_page_token: _builtins.str
+    """Token for the next page; empty on the last page."""
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[_resources_pb2.Pairing]:
+        """The pairing requests of this page."""
+
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[_resources_pb2.Pairing] | None = ...,
+        count: _builtins.int = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "items", b"items", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPairingsResponse: _TypeAlias = ListPairingsResponse  # noqa: Y015
+
+@_typing.final
 class ApprovePairingRequest(_message.Message):
     """ApprovePairingRequest approves a pairing (the original's body)."""
 

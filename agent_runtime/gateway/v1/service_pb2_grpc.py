@@ -62,6 +62,11 @@ class GatewayServiceStub:
                 request_serializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.LookupPairingRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.LookupPairingResponse.FromString,
                 _registered_method=True)
+        self.ListPairings = channel.unary_unary(
+                '/agent_runtime.gateway.v1.GatewayService/ListPairings',
+                request_serializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListPairingsRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListPairingsResponse.FromString,
+                _registered_method=True)
         self.ApprovePairing = channel.unary_unary(
                 '/agent_runtime.gateway.v1.GatewayService/ApprovePairing',
                 request_serializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ApprovePairingRequest.SerializeToString,
@@ -158,6 +163,14 @@ class GatewayServiceServicer:
 
     def LookupPairing(self, request, context):
         """LookupPairing finds a pairing request by its token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPairings(self, request, context):
+        """ListPairings lists pairing requests, pending ones by default, newest first; tokens are
+        never shown, only their hints (admin).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -270,6 +283,11 @@ def add_GatewayServiceServicer_to_server(servicer, server):
                     servicer.LookupPairing,
                     request_deserializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.LookupPairingRequest.FromString,
                     response_serializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.LookupPairingResponse.SerializeToString,
+            ),
+            'ListPairings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPairings,
+                    request_deserializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListPairingsRequest.FromString,
+                    response_serializer=agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListPairingsResponse.SerializeToString,
             ),
             'ApprovePairing': grpc.unary_unary_rpc_method_handler(
                     servicer.ApprovePairing,
@@ -465,6 +483,33 @@ class GatewayService:
             '/agent_runtime.gateway.v1.GatewayService/LookupPairing',
             agent__runtime_dot_gateway_dot_v1_dot_service__pb2.LookupPairingRequest.SerializeToString,
             agent__runtime_dot_gateway_dot_v1_dot_service__pb2.LookupPairingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPairings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.gateway.v1.GatewayService/ListPairings',
+            agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListPairingsRequest.SerializeToString,
+            agent__runtime_dot_gateway_dot_v1_dot_service__pb2.ListPairingsResponse.FromString,
             options,
             channel_credentials,
             insecure,

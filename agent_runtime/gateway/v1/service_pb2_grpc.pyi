@@ -51,6 +51,10 @@ class GatewayServiceStub:
     """StartPairing creates a pending pairing request and returns its one-time token."""
     LookupPairing: _grpc.UnaryUnaryMultiCallable[_service_pb2.LookupPairingRequest, _service_pb2.LookupPairingResponse]
     """LookupPairing finds a pairing request by its token."""
+    ListPairings: _grpc.UnaryUnaryMultiCallable[_service_pb2.ListPairingsRequest, _service_pb2.ListPairingsResponse]
+    """ListPairings lists pairing requests, pending ones by default, newest first; tokens are
+    never shown, only their hints (admin).
+    """
     ApprovePairing: _grpc.UnaryUnaryMultiCallable[_service_pb2.ApprovePairingRequest, _service_pb2.ApprovePairingResponse]
     """ApprovePairing approves a pending pairing request and links a verified identity (admin)."""
     DenyPairing: _grpc.UnaryUnaryMultiCallable[_service_pb2.DenyPairingRequest, _service_pb2.DenyPairingResponse]
@@ -102,6 +106,10 @@ class GatewayServiceAsyncStub(GatewayServiceStub):
     """StartPairing creates a pending pairing request and returns its one-time token."""
     LookupPairing: _aio.UnaryUnaryMultiCallable[_service_pb2.LookupPairingRequest, _service_pb2.LookupPairingResponse]  # type: ignore[assignment]
     """LookupPairing finds a pairing request by its token."""
+    ListPairings: _aio.UnaryUnaryMultiCallable[_service_pb2.ListPairingsRequest, _service_pb2.ListPairingsResponse]  # type: ignore[assignment]
+    """ListPairings lists pairing requests, pending ones by default, newest first; tokens are
+    never shown, only their hints (admin).
+    """
     ApprovePairing: _aio.UnaryUnaryMultiCallable[_service_pb2.ApprovePairingRequest, _service_pb2.ApprovePairingResponse]  # type: ignore[assignment]
     """ApprovePairing approves a pending pairing request and links a verified identity (admin)."""
     DenyPairing: _aio.UnaryUnaryMultiCallable[_service_pb2.DenyPairingRequest, _service_pb2.DenyPairingResponse]  # type: ignore[assignment]
@@ -180,6 +188,16 @@ class GatewayServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_service_pb2.LookupPairingResponse, _abc.Awaitable[_service_pb2.LookupPairingResponse]]:
         """LookupPairing finds a pairing request by its token."""
+
+    @_abc_1.abstractmethod
+    def ListPairings(
+        self,
+        request: _service_pb2.ListPairingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_service_pb2.ListPairingsResponse, _abc.Awaitable[_service_pb2.ListPairingsResponse]]:
+        """ListPairings lists pairing requests, pending ones by default, newest first; tokens are
+        never shown, only their hints (admin).
+        """
 
     @_abc_1.abstractmethod
     def ApprovePairing(

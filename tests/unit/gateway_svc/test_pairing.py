@@ -184,3 +184,34 @@ async def test_deny_records_the_reason_and_the_acting_admin(gw: Gateway) -> None
     assert later.code == "FAILED_PRECONDITION"
     unknown = pb.DenyPairingRequest(token="AAAABBBBCCCCDDDD", reason="x")
     assert (await _failure(gw.call("DenyPairing", unknown))).code == "NOT_FOUND"
+
+
+async def test_list_shows_pending_requests_newest_first_without_their_tokens(gw: Gateway) -> None:
+    first = await gw.call("StartPairing", _start(connector_user_id="u-1"))
+    second = await gw.call("StartPairing", _start(connector_user_id="u-2"))
+    await gw.call("DenyPairing", pb.DenyPairingRequest(token=first.token, reason="unknown"))
+
+    pending = await gw.call("ListPairings", pb.ListPairingsRequest())
+    assert [(p.id, p.status) for p in pending.items] == [(second.id, "pending")]
+    assert pending.count == 1 and pending.items[0].token_hint == second.token_hint
+    assert second.token.encode() not in pending.SerializeToString()
+
+    every = await gw.call("ListPairings", pb.ListPairingsRequest(status="all"))
+    assert [p.id for p in every.items] == [second.id, first.id]
+    denied = await gw.call("ListPairings", pb.ListPairingsRequest(status="Denied"))
+    assert [p.id for p in denied.items] == [first.id]
+
+
+async def test_list_refuses_a_bad_filter_and_callers_that_are_not_admins(gw: Gateway) -> None:
+    bad = await _failure(gw.call("ListPairings", pb.ListPairingsRequest(status="open")))
+    assert bad.code == "INVALID_ARGUMENT" and bad.details["field"] == "status"
+    big = await _failure(gw.call("ListPairings", pb.ListPairingsRequest(limit=501)))
+    assert big.code == "INVALID_ARGUMENT" and big.details["field"] == "limit"
+    relayed = await _failure(gw.call("ListPairings", pb.ListPairingsRequest(), acting_admin=None))
+    assert relayed.code == "PERMISSION_DENIED"
+    connector = await _failure(
+        gw.call(
+            "ListPairings", pb.ListPairingsRequest(), caller="svc:connectors", acting_admin=None
+        )
+    )
+    assert connector.code == "PERMISSION_DENIED"
