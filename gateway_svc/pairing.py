@@ -85,9 +85,10 @@ class Pairings:
         workspace_id: str = "",
     ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]:
         """The approved request and the identity it linked, with `role` (default member).
-        An admin is admin of one workspace (`workspace_id`, required with role admin), a
-        member elsewhere; the admin certificate approving is an overlord and may grant that.
-        `target_user_id` `admin:<name>` links the account to the calling admin itself."""
+        With `workspace_id`, an admin is admin of that workspace only (a member elsewhere);
+        without it, of the approver's scope: an admin certificate's is every workspace (it
+        acts as an overlord, and may grant that too). `target_user_id` `admin:<name>` links
+        the account to the calling admin itself."""
         who = acting_approver(approver_user_id)
         chosen = role.strip().lower() or DEFAULT_ROLE
         target, ws = target_user_id.strip(), workspace_id.strip()
@@ -95,11 +96,6 @@ class Pairings:
             raise PermissionDenied(
                 f"an account can be linked to the calling admin ({who}) only",
                 field="target_user_id",
-            )
-        if chosen == "admin" and not ws and not target:
-            raise InvalidArgument(
-                "role admin is per workspace: give workspace_id (overlord is every workspace)",
-                field="workspace_id",
             )
         return await self._store.approve(_token(token), who, chosen, target, ws)
 

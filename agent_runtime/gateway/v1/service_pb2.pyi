@@ -495,8 +495,8 @@ class ApprovePairingRequest(_message.Message):
     as that admin (`agent-runtime chat pairing pair-admin`).
     """
     workspace_id: _builtins.str
-    """New: the workspace an `admin` administers; required with role admin (an admin is
-    per workspace, a member elsewhere; `overlord` is every workspace).
+    """New: with role admin, the workspace the new user administers (a member elsewhere);
+    empty: the approving admin certificate's scope, every workspace.
     """
     def __init__(
         self,

@@ -77,12 +77,6 @@ async def test_an_expired_token_is_refused_and_stays_expired(chat: Chat) -> None
 async def test_a_rest_admin_is_admin_of_one_workspace(chat: Chat) -> None:
     ws_a = await chat.workspace_of("team-a")
     token = _token((await chat.say("pair", user="eve")).reply)
-    with pytest.raises(DomainError) as unscoped:
-        await chat.call(
-            "ApprovePairing", pb.ApprovePairingRequest(token=token, role="admin"),
-            caller="svc:gateway",
-        )  # fmt: skip
-    assert unscoped.value.code == "INVALID_ARGUMENT" and unscoped.value.field == "workspace_id"
     await chat.call(
         "ApprovePairing", pb.ApprovePairingRequest(token=token, role="admin", workspace_id=ws_a),
         caller="svc:gateway",
@@ -95,3 +89,18 @@ async def test_a_rest_admin_is_admin_of_one_workspace(chat: Chat) -> None:
     with pytest.raises(DomainError) as other:
         await chat.call("ApprovePairing", forged, caller="svc:gateway")
     assert other.value.code == "PERMISSION_DENIED"
+
+
+async def test_a_rest_admin_without_a_workspace_is_admin_not_overlord(chat: Chat) -> None:
+    token = _token((await chat.say("pair", user="fay")).reply)
+    done = await chat.call(
+        "ApprovePairing", pb.ApprovePairingRequest(token=token, role="admin"), caller="svc:gateway"
+    )
+    listed = await chat.call(
+        "ListIdentities", pb.ListIdentitiesRequest(user_id=done.approved_user_id),
+        caller="svc:gateway",
+    )  # fmt: skip
+    assert [i.role for i in listed.items] == ["admin"]
+    overlord = await chat.say("pair", user="gus")
+    refused = await chat.say(f"/approve {_token(overlord.reply)} overlord", user="fay")
+    assert refused.reply == "Access denied: only an overlord can grant the overlord role."
