@@ -8,18 +8,23 @@ import time
 import grpc
 
 from orchestrator_svc.agent import Agent, NoModelAgent
+from orchestrator_svc.agent_audit import AgentAudit
 from orchestrator_svc.clients import QmdClient, StoreTasks
 from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.loop import LlmAgent, Policy
 from orchestrator_svc.tool_clients import (
     QmdDocuments,
+    SchedulerObjectives,
+    StoreAgentAudit,
     StoreApprovalRequests,
     StoreContexts,
+    StoreGrants,
     StoreRouting,
 )
 from orchestrator_svc.tools import drafting, files
 from orchestrator_svc.tools.base import Toolbox
 from orchestrator_svc.tools.knowledge import knowledge_tools
+from orchestrator_svc.tools.objectives import objective_tools
 from orchestrator_svc.tools.sensitive import sensitive_tools
 from orchestrator_svc.tools.tasking import Quota, tasking_tools
 from svckit.llm import open_client
@@ -29,6 +34,7 @@ def build_agent(
     settings: OrchestratorSettings,
     store: grpc.aio.Channel,
     qmd_channel: grpc.aio.Channel,
+    scheduler: grpc.aio.Channel,
 ) -> Agent:
     qmd = QmdClient(qmd_channel)
     llm = open_client(
@@ -40,18 +46,7 @@ def build_agent(
     )
     if llm is None:
         return NoModelAgent(qmd)
-    quota = Quota(
-        settings.agent_max_autonomous_tasks_per_hour, settings.agent_max_autonomous_tasks_per_day
-    )
-    toolbox = Toolbox(
-        [
-            *knowledge_tools(qmd, QmdDocuments(qmd_channel)),
-            *tasking_tools(StoreTasks(store), StoreRouting(store), time.time, quota),
-            *files.TOOLS,
-            *drafting.TOOLS,
-            *sensitive_tools(StoreApprovalRequests(store), StoreTasks(store)),
-        ]
-    )
+    toolbox = build_toolbox(settings, store, qmd_channel, scheduler)
     reasoning = ""
     if settings.reasoning_prompt_file is not None:
         try:
@@ -74,4 +69,28 @@ def build_agent(
         reasoning=reasoning,
         context_policy=StoreContexts(store).policy,
         clock=time.time,
+        audit=AgentAudit(StoreAgentAudit(store)),
+    )
+
+
+def build_toolbox(
+    settings: OrchestratorSettings,
+    store: grpc.aio.Channel,
+    qmd_channel: grpc.aio.Channel,
+    scheduler: grpc.aio.Channel,
+) -> Toolbox:
+    """Every tool of SPEC.md ("the agent's tools"), each with its JSON schema."""
+    qmd = QmdClient(qmd_channel)
+    quota = Quota(
+        settings.agent_max_autonomous_tasks_per_hour, settings.agent_max_autonomous_tasks_per_day
+    )
+    return Toolbox(
+        [
+            *knowledge_tools(qmd, QmdDocuments(qmd_channel)),
+            *tasking_tools(StoreTasks(store), StoreRouting(store), time.time, quota),
+            *files.TOOLS,
+            *drafting.TOOLS,
+            *sensitive_tools(StoreApprovalRequests(store), StoreTasks(store)),
+            *objective_tools(SchedulerObjectives(scheduler), StoreGrants(store)),
+        ]
     )

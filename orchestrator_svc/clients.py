@@ -114,8 +114,9 @@ class StoreTasks:
         reply: rpc.CancelTaskResponse = await call(self._stub.CancelTask, req)
         return reply.task
 
-    async def stats(self, workspace_id: str) -> rpc.QueueStatsResponse:
-        return await call(self._stub.QueueStats, rpc.QueueStatsRequest(workspace_id=workspace_id))
+    async def stats(self, workspace_id: str, near_expiry_ms: int = 0) -> rpc.QueueStatsResponse:
+        req = rpc.QueueStatsRequest(workspace_id=workspace_id, near_expiry_ms=near_expiry_ms)
+        return await call(self._stub.QueueStats, req)
 
     async def dead_letters(
         self, workspace_id: str, include_replayed: bool, limit: int, page_token: str, kind: str = ""
@@ -195,6 +196,18 @@ def open_qmd_channel(settings: ServiceSettings) -> grpc.aio.Channel:
         settings.pki,
         settings.pki.service("orchestrator"),
         retry_methods=("/agent_runtime.qmd.v1.QmdService/Search",),
+        default_timeout=settings.rpc_timeout_seconds,
+    )
+
+
+def open_scheduler_channel(settings: ServiceSettings) -> grpc.aio.Channel:
+    """An mTLS channel to the scheduler (the objective tools) with the orchestrator's
+    certificate."""
+    return open_channel(
+        settings.scheduler_addr,
+        settings.pki,
+        settings.pki.service("orchestrator"),
+        retry_methods=("/agent_runtime.scheduler.v1.SchedulerService/GetObjective",),
         default_timeout=settings.rpc_timeout_seconds,
     )
 

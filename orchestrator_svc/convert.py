@@ -74,6 +74,8 @@ def queue_stats(
             running=by_lane.get(name, empty).running,
             oldest_queued_age_ms=by_lane.get(name, empty).oldest_queued_age_ms,
             oldest_lease_age_ms=by_lane.get(name, empty).oldest_lease_age_ms,
+            leases_near_expiry=by_lane.get(name, empty).leases_near_expiry,
+            leases_expired=by_lane.get(name, empty).leases_expired,
         )
         for name in names
     ]
@@ -85,6 +87,9 @@ def queue_stats(
         oldest_lease_age_ms=stats.oldest_lease_age_ms,
         workers_busy=workers[0],
         workers_total=workers[1],
+        workers_idle=max(workers[1] - workers[0], 0),
+        leases_near_expiry=sum(lane.leases_near_expiry for lane in lanes),
+        leases_expired=sum(lane.leases_expired for lane in lanes),
         lanes=lanes,
         generated_at_unix=now_unix,
     )

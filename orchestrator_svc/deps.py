@@ -30,7 +30,11 @@ class TaskStore(Protocol):
 
     async def cancel(self, task_id: str, actor: str, reason: str) -> store.Task: ...
 
-    async def stats(self, workspace_id: str) -> store_rpc.QueueStatsResponse: ...
+    async def stats(
+        self, workspace_id: str, near_expiry_ms: int = 0
+    ) -> store_rpc.QueueStatsResponse:
+        """Lanes, ages and leases running out within `near_expiry_ms` (0: the store's 10 s)."""
+        ...
 
     async def dead_letters(
         self, workspace_id: str, include_replayed: bool, limit: int, page_token: str, kind: str = ""
@@ -63,6 +67,11 @@ class Workers(Protocol):
 
     @property
     def busy(self) -> int: ...
+
+    @property
+    def lease_ms(self) -> int:
+        """The lease its workers take and renew every third of."""
+        ...
 
     def stop_task(self, task_id: str) -> bool: ...
 

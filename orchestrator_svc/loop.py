@@ -2,7 +2,8 @@
 prompt and the grounded request, calls tools (native tool calling, or the JSON-in-text
 protocol for models without it) whose arguments are checked against their schemas, and
 answers. Policy limits: steps, tool calls, turn duration, input size. A sensitive tool asks
-for an approval and the turn ends saying so. A provider failure raises `svckit.errors` with
+for an approval and the turn ends saying so. Every tool call leaves an agent audit event.
+A provider failure raises `svckit.errors` with
 a message a person can read (the executor decides between retry and failure)."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from orchestrator_svc import grounding, prompt
 from orchestrator_svc.agent import AgentReply, AgentRequest, Retriever, ToolCall
+from orchestrator_svc.agent_audit import AgentAudit
 from orchestrator_svc.text_protocol import PROTOCOL, as_text, decide
 from orchestrator_svc.tools.base import Toolbox, ToolContext, ToolError
 from svckit import chatlog, errors
@@ -61,10 +63,12 @@ class LlmAgent:
         reasoning: str = "",
         context_policy: Policies | None = None,
         clock: Callable[[], float],
+        audit: AgentAudit | None = None,
     ) -> None:
         self._llm, self._tools, self._retriever = llm, toolbox, retriever
         self._root, self._policy, self._native = workspace_root, policy, native_tools
         self._reasoning, self._context_policy, self._clock = reasoning, context_policy, clock
+        self._audit = audit
 
     async def respond(self, request: AgentRequest) -> AgentReply:
         if len(request.text) > self._policy.max_input_chars:
@@ -136,6 +140,9 @@ class LlmAgent:
                     error = f"tool execution failed: {exc.message}"
                 if error:
                     failed.add(signature)
+                if self._audit is not None:
+                    cls = tool.tool_class if tool is not None else ""
+                    await self._audit.tool_call(request, use.name, cls, error, approval)
                 calls.append(ToolCall(use.name, args, output=output[:1200], error=error[:800]))
                 await self._log_tool(ws, request, calls[-1], approval)
                 messages.append(

@@ -127,8 +127,10 @@ class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
     async def GetQueueStats(
         self, request: rpc.GetQueueStatsRequest, context: Any
     ) -> rpc.GetQueueStatsResponse:
-        stats = await self._tasks.stats(request.workspace_id.strip())
         pool = self._deps.workers
+        # a lease with less than a third left missed a heartbeat (workers renew every third)
+        near = pool.lease_ms // 3 if pool is not None else 0
+        stats = await self._tasks.stats(request.workspace_id.strip(), near)
         workers = (pool.busy, pool.size) if pool is not None else NO_WORKERS
         return convert.queue_stats(stats, int(self._deps.clock()), workers)
 

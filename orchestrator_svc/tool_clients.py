@@ -1,6 +1,7 @@
-"""The store and qmd calls the agent's tools make beyond `clients.py`: documents (qmd
-GetDocument), approvals the agent asks for (CreateApproval, idempotent by key) and task
-routing (UpdateTaskRouting)."""
+"""The store, qmd and scheduler calls the agent's tools make beyond `clients.py`: documents
+(qmd GetDocument), approvals the agent asks for (CreateApproval, idempotent by key), task
+routing (UpdateTaskRouting), sensitive-tool grants, objectives (the scheduler's API) and
+the agent audit events of its tool calls."""
 
 from __future__ import annotations
 
@@ -10,14 +11,22 @@ import grpc
 
 from agent_runtime.qmd.v1 import service_pb2 as qmd_rpc
 from agent_runtime.qmd.v1.service_pb2_grpc import QmdServiceStub
+from agent_runtime.scheduler.v1 import resources_pb2 as sched
+from agent_runtime.scheduler.v1 import service_pb2 as sched_rpc
+from agent_runtime.scheduler.v1.service_pb2_grpc import SchedulerServiceStub
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
+from agent_runtime.store.v1 import audit_service_pb2 as audit_rpc
+from agent_runtime.store.v1 import grant_service_pb2 as grant_rpc
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
 from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
+from agent_runtime.store.v1.audit_service_pb2_grpc import AuditServiceStub
+from agent_runtime.store.v1.grant_service_pb2_grpc import GrantServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from orchestrator_svc.prompt import ContextPolicy
+from svckit import errors
 from svckit.calls import call
 
 
@@ -125,3 +134,46 @@ class StoreContexts:
         req = wrpc.GetContextRequest(id=context_id)
         reply: wrpc.GetContextResponse = await call(self._stub.GetContext, req)
         return ContextPolicy(reply.context.is_admin, reply.context.system_prompt)
+
+
+class StoreGrants:
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = GrantServiceStub(channel)
+
+    async def granted(self, workspace_id: str, context_id: str) -> bool:
+        req = grant_rpc.GetSensitiveGrantRequest(workspace_id=workspace_id, context_id=context_id)
+        try:
+            await call(self._stub.GetSensitiveGrant, req)
+        except errors.NotFound:
+            return False
+        return True
+
+
+class SchedulerObjectives:
+    """The scheduler's objective API, as the objective tools use it."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = SchedulerServiceStub(channel)
+
+    async def create(self, req: sched_rpc.CreateObjectiveRequest) -> sched.Objective:
+        reply: sched_rpc.CreateObjectiveResponse = await call(self._stub.CreateObjective, req)
+        return reply.objective
+
+    async def get(self, objective_id: str) -> sched.Objective:
+        req = sched_rpc.GetObjectiveRequest(id=objective_id)
+        reply: sched_rpc.GetObjectiveResponse = await call(self._stub.GetObjective, req)
+        return reply.objective
+
+    async def update(self, req: sched_rpc.UpdateObjectiveRequest) -> sched.Objective:
+        reply: sched_rpc.UpdateObjectiveResponse = await call(self._stub.UpdateObjective, req)
+        return reply.objective
+
+
+class StoreAgentAudit:
+    """Agent audit events (REFERENCE.md §17.4) in the store."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = AuditServiceStub(channel)
+
+    async def record(self, req: audit_rpc.CreateAgentAuditEventRequest) -> None:
+        await call(self._stub.CreateAgentAuditEvent, req)

@@ -6,11 +6,13 @@ the kinds this process can execute. One worker is kept for turns, with its own c
 for the turn lane, so chat turns never wait behind background work. Each running task
 heartbeats every third of its lease; the heartbeat answer says when a cancel was asked,
 and the worker then stops the executor and releases the lease (the store records
-`canceled`). A finished task is completed with
-its fencing token (completions of one loop iteration travel together), a failed one is
-reported with FailTask (the store retries with backoff or dead-letters). `stop()` drains:
-running tasks get `drain_seconds`, then they are stopped and their leases released, which
-spends no attempt."""
+`canceled`). A worker that cannot renew its lease (the store unreachable, heartbeats late)
+stops the task itself shortly before the lease runs out by its own clock, counted from when
+it asked for the lease, so it never runs on while another worker may have reclaimed it.
+A finished task is completed with its fencing token (completions of one loop iteration
+travel together), a failed one is reported with FailTask (the store retries with backoff or
+dead-letters). `stop()` drains: running tasks get `drain_seconds`, then they are stopped
+and their leases released, which spends no attempt."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import dataclasses
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -78,6 +81,8 @@ class _Job:
     stop: str = ""
     # its worker is free again (the executor ended; the outcome may still be on its way)
     freed: bool = False
+    # until when the lease surely holds (monotonic seconds): from when it was last asked for
+    valid_until: float = 0.0
 
     def free(self) -> None:
         if not self.freed and self.slots is not None:
@@ -132,6 +137,10 @@ class WorkerPool:
         """Workers executing a task now."""
         return sum(slots.busy for slots in self._pools)
 
+    @property
+    def lease_ms(self) -> int:
+        return self._lease_ms
+
     async def start(self) -> None:
         if self.size > 0 and self._executors.kinds:
             for slots in self._pools:
@@ -180,6 +189,7 @@ class WorkerPool:
                 claim = Claim(
                     self.worker_id, idle, self._lease_ms, kinds, self._wait_ms, slots.lanes
                 )
+                asked = time.monotonic()
                 got = await self._leases.claim(claim)
             except errors.DomainError as exc:
                 log.warning("claim failed: %s %s", exc.code, exc.message)
@@ -188,10 +198,10 @@ class WorkerPool:
                 continue
             pause = 0.05
             for task in got:
-                self._launch(task, slots)
+                self._launch(task, slots, asked)
 
-    def _launch(self, task: store.Task, slots: _Slots) -> None:
-        job = _Job(task, slots=slots)
+    def _launch(self, task: store.Task, slots: _Slots, asked: float) -> None:
+        job = _Job(task, slots=slots, valid_until=asked + self._lease_ms / 1000)
         self._running[task.id] = job
         slots.busy += 1
         job.runner = asyncio.create_task(self._run(job), name=f"task-{task.id}")
@@ -252,18 +262,34 @@ class WorkerPool:
 
     async def _heartbeat(self, job: _Job) -> None:
         t = job.task
-        every = self._lease_ms / 3000
+        lease_s = self._lease_ms / 1000
+        margin = lease_s / 10  # time for the stopped executor to end before the lease does
+        beats = 0
         while True:
-            await asyncio.sleep(every)
+            now = time.monotonic()
+            # The lease began somewhere in the claim's long poll: when that took a while,
+            # beat at once to learn where it stands instead of guessing it too short.
+            early = not beats and now - (job.valid_until - lease_s) > lease_s / 3
+            wait = 0.0 if early else min(lease_s / 3, job.valid_until - margin - now)
+            await asyncio.sleep(max(wait, 0.0))
+            left = job.valid_until - margin - time.monotonic()
+            if left <= 0 and beats:
+                log.warning("task %s: lease not renewed in time, stopping it", t.id)
+                self._halt(job, "lost")
+                return
+            beats += 1
+            asked = time.monotonic()
             try:
-                cancel = await self._leases.heartbeat(t.id, t.lease_token, self._lease_ms)
+                beat = self._leases.heartbeat(t.id, t.lease_token, self._lease_ms)
+                cancel = await asyncio.wait_for(beat, timeout=left if left > 0 else lease_s / 3)
             except _LOST:
                 log.warning("task %s: lease lost, stopping it", t.id)
                 self._halt(job, "lost")
                 return
-            except errors.DomainError as exc:  # the store is unreachable: keep trying
-                log.warning("task %s: heartbeat failed: %s", t.id, exc.code)
+            except (errors.DomainError, TimeoutError) as exc:  # store unreachable: retry
+                log.warning("task %s: heartbeat failed: %s", t.id, getattr(exc, "code", exc))
                 continue
+            job.valid_until = asked + lease_s
             if cancel:
                 self._halt(job, "cancel")
                 return

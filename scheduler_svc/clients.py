@@ -135,6 +135,12 @@ class StoreObjectives:
         )
         return reply.objective
 
+    async def start(self, request: store_rpc.StartObjectiveRunRequest) -> stored.ObjectiveRun:
+        reply: store_rpc.StartObjectiveRunResponse = await call(
+            self._stub.StartObjectiveRun, request, refused=REFUSED
+        )
+        return reply.run
+
 
 class StoreLease:
     """The store's LeaseService: leader leases by name."""

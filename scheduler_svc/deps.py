@@ -71,6 +71,11 @@ class ObjectiveStore(Protocol):
         `outcome` when it is closed already); the objective after the update."""
         ...
 
+    async def start(self, request: store_rpc.StartObjectiveRunRequest) -> stored.ObjectiveRun:
+        """Mark a queued run running (its task started); FAILED_PRECONDITION naming the
+        stored `outcome` when it is closed already."""
+        ...
+
 
 class TaskQueue(Protocol):
     """The orchestrator's tasks. Raises svckit.errors.* as the orchestrator raised them."""

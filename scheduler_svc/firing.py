@@ -4,11 +4,20 @@ schedule. No grpc: the store and the orchestrator come in as Protocols.
 
 Each record tells the store the objective's next run (RecordObjectiveRun stores it, 0
 clears it), so a firing that fails half-way leaves the objective due and is retried at the
-next tick; the run_key makes the retry find the task it already made."""
+next tick; the run_key makes the retry find the task it already made, and the store keeps
+one run per task.
+
+The firings of one objective in this process (the leader's tick, RunObjectiveNow, events)
+take turns: the overlap check, the enqueue and the record happen as one step, so a manual
+run and a due slot arriving together are judged by the overlap policy one after the other
+and never both start under `skip`."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from agent_runtime.orchestrator.v1 import service_pb2 as orch_rpc
@@ -51,6 +60,23 @@ class Firer:
     def __init__(self, objectives: ObjectiveStore, tasks: TaskQueue, catchup_seconds: int) -> None:
         self._store, self._tasks, self._catchup = objectives, tasks, catchup_seconds
         self.missed = 0  # slots recorded as missed (the scheduler_missed_slots metric)
+        # per objective: its lock and how many firings hold or wait for it
+        self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, objective_id: str) -> AsyncIterator[None]:
+        """One firing of the objective at a time in this process."""
+        lock, users = self._turns.get(objective_id, (asyncio.Lock(), 0))
+        self._turns[objective_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._turns[objective_id]
+            if users == 1:
+                del self._turns[objective_id]
+            else:
+                self._turns[objective_id] = (lock, users - 1)
 
     def window(self, obj: stored.Objective) -> int:
         """The objective's catch-up window, or the service's when it has none of its own."""
@@ -102,6 +128,12 @@ class Firer:
         """Enqueue the firing's task and record its run (queued), or record it skipped when
         the overlap policy says the previous run is still under way. `token`: the fencing
         token of the leader lease (0 for API calls, which any replica serves)."""
+        async with self._turn(obj.id):
+            return await self._fire(obj, firing, next_run, token, may_be_busy)
+
+    async def _fire(
+        self, obj: stored.Objective, firing: Firing, next_run: int, token: int, may_be_busy: bool
+    ) -> Fired:
         found_busy = await self._busy(obj) if may_be_busy else None
         if found_busy is not None:
             busy, busy_key = found_busy

@@ -1,5 +1,6 @@
-"""Outcomes reconciled from the tasks (DESIGN.md §2.6): on every tick the leader closes each
-open run whose task has finished with the task's status and duration, level-triggered, so
+"""Outcomes reconciled from the tasks (DESIGN.md §2.6): on every tick the leader marks each
+queued run whose task has started `running`, and closes each open run whose task has
+finished with the task's status and duration, level-triggered, so
 no outcome is lost if a notification is (none is sent: the orchestrator never calls the
 scheduler). A failure moves the next run back by the failure backoff; the store pauses the
 objective after `max_consecutive_failures` in a row and, in the same transaction, queues the
@@ -13,10 +14,9 @@ from dataclasses import dataclass
 from agent_runtime.orchestrator.v1 import resources_pb2 as orch
 from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
-from scheduler_svc import slots
 from scheduler_svc.deps import ObjectiveStore, TaskQueue
 from scheduler_svc.leader import LEASE_NAME
-from svckit import errors
+from svckit import errors, schedule
 
 log = logging.getLogger("scheduler_svc.outcomes")
 
@@ -61,8 +61,8 @@ def backed_off(obj: stored.Objective, policy: FailurePolicy, now: int) -> int | 
     if obj.next_run_unix >= earliest:
         return None
     try:
-        cad = slots.cadence(obj.cron_expr, obj.timezone)
-    except ValueError:
+        cad = schedule.parse(obj.cron_expr, obj.timezone)
+    except errors.InvalidArgument:
         return earliest
     if cad.cron is None:  # `@every`: stay on the interval's grid
         steps = -(-(earliest - obj.next_run_unix) // cad.every_s)
@@ -100,6 +100,20 @@ class Reconciler:
         self.closed += closed
         return closed
 
+    async def _started(self, run: stored.ObjectiveRun, task: orch.Task, token: int) -> None:
+        request = store_rpc.StartObjectiveRunRequest(
+            run_id=run.id,
+            started_at_unix=task.started_at_unix,
+            lease_name=LEASE_NAME,
+            fencing_token=token,
+        )
+        try:
+            await self._store.start(request)
+        except errors.FailedPrecondition as exc:
+            if not exc.details.get("outcome"):
+                raise  # a deposed leader: the loop stops leading
+            # closed meanwhile (by a previous leader): nothing to do
+
     async def _close(self, run: stored.ObjectiveRun, now: int, token: int) -> bool:
         if not run.task_id:
             return False
@@ -107,6 +121,9 @@ class Reconciler:
             task = await self._tasks.get(run.task_id)
         except errors.NotFound:
             task = orch.Task(status="failed", error_message="the run's task does not exist")
+        if task.status == "running" and run.outcome == "queued":
+            await self._started(run, task, token)
+            return False
         if task.status not in FINISHED:
             return False
         outcome, error, duration = outcome_of(task)

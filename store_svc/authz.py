@@ -53,6 +53,7 @@ RULES: dict[str, list[str]] = {
     "DeleteObjective": [SCHED, ADMIN],
     "RecordObjectiveRun": [SCHED],
     "FinishObjectiveRun": [SCHED],
+    "StartObjectiveRun": [SCHED],
     "ListObjectiveRuns": [SCHED, ADMIN],
     # approvals: the orchestrator raises and executes them; the gateway and admins decide
     "CreateApproval": [ORCH],

@@ -12,6 +12,9 @@ from store_svc.tasks import LANES, build_row, insert
 from store_svc.wakeups import Wakeups
 from svckit.errors import FailedPrecondition, NotFound
 
+# QueueStats: a running lease with less than this left is near expiry, unless asked otherwise.
+NEAR_EXPIRY_MS = 10_000
+
 # what a replay copies from the dead task (as RetryTask does)
 _COPIED = (
     "workspace_id", "context_id", "kind", "title", "prompt", "lane", "route_class",
@@ -88,15 +91,21 @@ class DeadLetters:
         self._wake.notify(1, [task["lane_rank"]])
         return task, dl
 
-    async def stats(self, workspace_id: str) -> dict[str, Any]:
+    async def stats(self, workspace_id: str, near_expiry_ms: int = 0) -> dict[str, Any]:
+        """Per lane: queued and running counts, oldest queued and lease ages, and the
+        running leases that run out within `near_expiry_ms` (0: 10 s) or already have."""
         now = self._clock.now_ms()
         ws = " AND workspace_id = :ws" if workspace_id else ""
-        params = {"ws": workspace_id}
+        near = now + (near_expiry_ms if near_expiry_ms > 0 else NEAR_EXPIRY_MS)
+        params = {"ws": workspace_id, "now": now, "near": near}
 
         def run(c: Conn) -> dict[str, Any]:
             counts = c.all(
                 "SELECT lane, status, COUNT(*) AS n, MIN(created_at_ms) AS oldest,"
-                " MIN(started_at_unix) AS started FROM tasks WHERE status IN"
+                " MIN(started_at_unix) AS started,"
+                " SUM(CASE WHEN lease_expires_at_ms < :now THEN 1 ELSE 0 END) AS expired,"
+                " SUM(CASE WHEN lease_expires_at_ms >= :now AND lease_expires_at_ms < :near"
+                " THEN 1 ELSE 0 END) AS near FROM tasks WHERE status IN"
                 f" ('queued', 'running'){ws} GROUP BY lane, status",
                 params,
             )
@@ -109,7 +118,8 @@ class DeadLetters:
 
         def empty(lane: str) -> dict[str, Any]:
             return {"lane": lane, "queued": 0, "running": 0, "oldest_queued_age_ms": 0,
-                    "oldest_lease_age_ms": 0}  # fmt: skip
+                    "oldest_lease_age_ms": 0, "leases_near_expiry": 0,
+                    "leases_expired": 0}  # fmt: skip
 
         lanes = {lane: empty(lane) for lane in LANES}
         oldest_q = oldest_l = 0
@@ -122,6 +132,9 @@ class DeadLetters:
             if r["status"] == "running" and r["started"]:
                 lane["oldest_lease_age_ms"] = max(0, now - int(r["started"]) * 1000)
                 oldest_l = max(oldest_l, lane["oldest_lease_age_ms"])
+            if r["status"] == "running":
+                lane["leases_near_expiry"] = int(r["near"] or 0)
+                lane["leases_expired"] = int(r["expired"] or 0)
         return {
             "lanes": list(lanes.values()),
             "oldest_queued_age_ms": oldest_q,

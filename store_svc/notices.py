@@ -4,7 +4,11 @@ the idempotency key names the event, and a second write of a key is a no-op.
 
 Task notices (REFERENCE.md §4.6, SPEC.md): a finished task's completion goes to the chat it
 came from (routed tasks: to the workspace's admin contexts); a failure (failed or dead) goes
-to the workspace's admin contexts only. Turns are answered by their reply, actions by their
+to the workspace's admin contexts only. An objective's failed run gives the admins one
+notice, from the objective (when the scheduler closes the run): the objective's name, its
+failure streak and the task's error, or, for the failure that pauses it, the auto-pause
+notice with how to resume; its task's own failure notice is not written, so a failure is
+never told twice. Turns are answered by their reply, actions by their
 outcome notice, reindex tasks are silent. A turn whose reply was asked for after the
 gateway stopped waiting (DeliverTurnReply) has it written under `turn:<id>`, by whichever
 comes second of that ask and the turn's end. connectors_svc delivers the pending rows."""
@@ -104,6 +108,8 @@ def task_finished(c: Conn, keys: Keys, row: Row, now_s: int) -> int:
         return int(turn_reply(c, keys, row, now_s))
     if row["status"] not in FINISHED or row["kind"] in SILENT_KINDS:
         return 0
+    if row["kind"] == "objective" and row["status"] != "succeeded":
+        return 0  # told by the objective's run (objective_run_failed / objective_paused)
     text, written = _text(row), 0
     seen: set[tuple[str, str]] = set()
     for i, target in enumerate(_targets(c, row)):
@@ -134,6 +140,18 @@ def action_outcome(c: Conn, keys: Keys, approval: Row, now_s: int) -> bool:
     return write(c, keys, key, approval["connector"], approval["external_id"], text, now_s)
 
 
+def _to_admins(c: Conn, keys: Keys, workspace_id: str, key: str, text: str, now_s: int) -> int:
+    """`text` to each admin context of the workspace once: `key`, then `key:<context id>`."""
+    written, seen = 0, set()
+    for i, target in enumerate(_admins(c, workspace_id)):
+        where = (str(target["connector"]).lower(), str(target["external_id"]))
+        if where in seen:
+            continue
+        seen.add(where)
+        written += write(c, keys, key + (f":{target['id']}" if i else ""), *where, text, now_s)
+    return written
+
+
 def approval_created(c: Conn, keys: Keys, approval: Row, now_s: int) -> int:
     """A new pending approval, announced in its workspace's admin contexts with how to decide
     it; keyed `approval:<id>:created` (further contexts add `:<context id>`)."""
@@ -144,15 +162,8 @@ def approval_created(c: Conn, keys: Keys, approval: Row, now_s: int) -> int:
         f" `/approve-action {approval['id']}` or deny with `/deny-action {approval['id']}"
         " [reason]`."
     )
-    written, seen = 0, set()
-    for i, target in enumerate(_admins(c, approval["workspace_id"])):
-        where = (str(target["connector"]).lower(), str(target["external_id"]))
-        if where in seen:
-            continue
-        seen.add(where)
-        key = f"approval:{approval['id']}:created" + (f":{target['id']}" if i else "")
-        written += write(c, keys, key, *where, text, now_s)
-    return written
+    key = f"approval:{approval['id']}:created"
+    return _to_admins(c, keys, approval["workspace_id"], key, text, now_s)
 
 
 def approval_expired(c: Conn, keys: Keys, approval: Row, now_s: int) -> bool:
@@ -166,6 +177,20 @@ def approval_expired(c: Conn, keys: Keys, approval: Row, now_s: int) -> bool:
     return write(c, keys, key, approval["connector"], approval["external_id"], text, now_s)
 
 
+def objective_run_failed(c: Conn, keys: Keys, obj: Row, run: Row, now_s: int) -> int:
+    """A failed run of an objective that stays active, to the workspace's admin contexts,
+    keyed `objective-run:<run id>:failed`."""
+    n = int(obj["consecutive_failures"] or 0)
+    text = (
+        f"Objective run failed: {obj['title']} (`{obj['id']}`), task `{run.get('task_id')}`:"
+        f" {_cut(run.get('error') or 'failed', 800)} ({n} failure{'s' if n != 1 else ''} in a"
+        " row)."
+    )
+    return _to_admins(
+        c, keys, obj["workspace_id"], f"objective-run:{run['id']}:failed", text, now_s
+    )
+
+
 def objective_paused(c: Conn, keys: Keys, obj: Row, now_s: int) -> int:
     """The auto-pause of an objective, to the workspace's admin contexts, with how to resume;
     keyed `objective:<id>:auto-paused:<failure count>` (one notice per pause)."""
@@ -175,12 +200,5 @@ def objective_paused(c: Conn, keys: Keys, obj: Row, now_s: int) -> int:
         f' Resume it with POST /api/v1/objectives/active {{"id": "{obj["id"]}", "active": true}}'
         " or from the TUI's objectives view."
     )
-    written, seen = 0, set()
-    for i, target in enumerate(_admins(c, obj["workspace_id"])):
-        where = (str(target["connector"]).lower(), str(target["external_id"]))
-        if where in seen:
-            continue
-        seen.add(where)
-        key = f"objective:{obj['id']}:auto-paused:{obj['failure_count']}"
-        written += write(c, keys, key + (f":{target['id']}" if i else ""), *where, text, now_s)
-    return written
+    key = f"objective:{obj['id']}:auto-paused:{obj['failure_count']}"
+    return _to_admins(c, keys, obj["workspace_id"], key, text, now_s)

@@ -150,6 +150,16 @@ class ObjectiveRuns:
 
         def tx(c: Conn) -> tuple[Row, Row]:
             _fence(c, req)
+            if run["task_id"] is not None:
+                # One run per task: a repeated record (a retried or concurrent firing that
+                # found the task its run key had made) is the first record. The objective's
+                # row lock makes the check and the insert one step per objective.
+                locked = fetch(c, oid, lock=True)
+                first = c.one(
+                    "SELECT * FROM objective_runs WHERE task_id = :t", {"t": run["task_id"]}
+                )
+                if first is not None:
+                    return locked, first
             if outcome in FINAL:
                 obj = _count(c, oid, outcome, error, run["duration_ms"], now)
             elif outcome == "missed":
@@ -195,10 +205,40 @@ class ObjectiveRuns:
                     f"objective run is already {old['outcome']}", outcome=old["outcome"]
                 )
             obj = _count(c, run["objective_id"], outcome, error, dur, now)
-            return _after_run(c, self._keys, obj, changes, pause_after, actor, now), run
+            after = _after_run(c, self._keys, obj, changes, pause_after, actor, now)
+            if outcome == "failed" and not (obj["active"] and not after["active"]):
+                # one notice per failure: the pause's (written above) or this one
+                notices.objective_run_failed(c, self._keys, after, run, now)
+            return after, run
 
         obj, run = await self._db.write(tx)
         return view(obj, now), run
+
+    async def start(self, req: Mapping[str, Any]) -> Row:
+        """Mark a queued run running (its task started); a running one stays as it is."""
+        rid = required("run_id", str(req.get("run_id", "")))
+        p = {"id": rid, "st": int(req.get("started_at_unix") or 0) or None}
+
+        def tx(c: Conn) -> Row:
+            _fence(c, req)
+            run = c.one(
+                "UPDATE objective_runs SET outcome = 'running',"
+                " started_at_unix = COALESCE(:st, started_at_unix)"
+                " WHERE id = :id AND outcome = 'queued' RETURNING *",
+                p,
+            )
+            if run is not None:
+                return run
+            old = c.one("SELECT * FROM objective_runs WHERE id = :id", p)
+            if old is None:
+                raise NotFound("objective run not found", id=rid)
+            if old["outcome"] != "running":
+                raise FailedPrecondition(
+                    f"objective run is already {old['outcome']}", outcome=old["outcome"]
+                )
+            return old
+
+        return await self._db.write(tx)
 
     async def list(
         self,

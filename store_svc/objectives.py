@@ -8,11 +8,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc import audit, schedules
+from store_svc import audit
 from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
-from svckit.errors import InvalidArgument, NotFound
+from svckit import schedule as schedules
+from svckit.errors import AlreadyExists, InvalidArgument, NotFound
 
 TRIGGERS = ("schedule", "at", "event")
 OVERLAP = ("skip", "buffer-one", "allow")
@@ -149,17 +150,25 @@ class Objectives:
         if obj["trigger_type"] == "at" and obj["run_at_unix"] <= now:
             raise InvalidArgument("run_at_unix must be in the future", field="run_at_unix")
         cols = ", ".join(obj)
-        sql = f"INSERT INTO objectives ({cols}) VALUES ({', '.join(':' + k for k in obj)})"
+        # A repeated create whose first is committed meanwhile (another replica, another
+        # connection) inserts nothing instead of failing on the unique key; PostgreSQL
+        # waits for the first to commit before it decides.
+        sql = (
+            f"INSERT INTO objectives ({cols}) VALUES ({', '.join(':' + k for k in obj)})"
+            " ON CONFLICT DO NOTHING"
+        )
 
         def run(c: Conn) -> Row:
+            key = {"k": obj["idempotency_key"]}
             if obj["idempotency_key"] is not None:
-                made = c.one(
-                    "SELECT * FROM objectives WHERE idempotency_key = :k",
-                    {"k": obj["idempotency_key"]},
-                )
+                made = c.one("SELECT * FROM objectives WHERE idempotency_key = :k", key)
                 if made is not None:  # a repeated create: the first one's objective
                     return made
-            c.run(sql, obj)
+            if c.run(sql, obj) == 0:
+                made = c.one("SELECT * FROM objectives WHERE idempotency_key = :k", key)
+                if made is None:
+                    raise AlreadyExists("objective id already exists", existing_id=obj["id"])
+                return made
             row = fetch(c, obj["id"])
             audit.append(
                 c,

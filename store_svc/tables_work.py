@@ -136,6 +136,7 @@ class ObjectiveRun(SQLModel, table=True):
         Index("idx_objective_runs_objective", "objective_id", "started_at_unix"),
         Index("idx_objective_runs_seq", "objective_id", "seq"),
         Index("idx_objective_runs_open", "outcome", "seq"),
+        Index("idx_objective_runs_task", "task_id"),
     )
     id: str = Field(primary_key=True)
     objective_id: str  # no foreign key: a run outlives its deleted objective

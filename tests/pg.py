@@ -128,3 +128,15 @@ def create_database(cluster: Cluster, name: str) -> str:
     with psycopg.connect(cluster.url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return cluster.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def database_or_skip(cluster: Cluster | str, name: str) -> str:
+    """A fresh database's URL in `cluster`, which is the cluster or the reason it is missing:
+    then the test is skipped, or failed when PostgreSQL is required."""
+    import pytest
+
+    if isinstance(cluster, str):
+        if required():
+            pytest.fail(f"PostgreSQL required ({REQUIRE_ENV}=1): {cluster}")
+        pytest.skip(f"PostgreSQL unavailable: {cluster}")
+    return create_database(cluster, name)

@@ -45,6 +45,9 @@ class Tool:
     schema: Mapping[str, Any]
     run: Run
     sensitive: bool = False
+    # REFERENCE.md §2.4's classes: general, knowledge, tasking, moderation, objective,
+    # drafting (named in the agent audit events)
+    tool_class: str = "general"
 
     @property
     def spec(self) -> ToolSpec:

@@ -148,7 +148,7 @@ class TaskService(TaskServiceServicer):
     async def QueueStats(
         self, request: rpc.QueueStatsRequest, context: Ctx
     ) -> rpc.QueueStatsResponse:
-        s = await self._dead.stats(request.workspace_id)
+        s = await self._dead.stats(request.workspace_id, request.near_expiry_ms)
         return rpc.QueueStatsResponse(
             lanes=[rpc.LaneStats(**lane) for lane in s["lanes"]],
             oldest_queued_age_ms=s["oldest_queued_age_ms"],

@@ -99,6 +99,12 @@ class ObjectiveService(ObjectiveServiceServicer):
         obj, run = await self._runs.finish(present(request), audit_actor())
         return orpc.FinishObjectiveRunResponse(objective=objective_msg(obj), run=to_msg(Run, run))
 
+    async def StartObjectiveRun(
+        self, request: orpc.StartObjectiveRunRequest, context: Ctx
+    ) -> orpc.StartObjectiveRunResponse:
+        run = await self._runs.start(present(request))
+        return orpc.StartObjectiveRunResponse(run=to_msg(Run, run))
+
     async def ListObjectiveRuns(
         self, request: orpc.ListObjectiveRunsRequest, context: Ctx
     ) -> orpc.ListObjectiveRunsResponse:

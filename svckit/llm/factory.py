@@ -6,8 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from svckit.errors import InvalidArgument
-from svckit.llm.anthropic_client import AnthropicClient
-from svckit.llm.openai_client import OpenAiClient
+from svckit.llm.types import LlmClient
 
 PROVIDERS = ("openai", "anthropic")
 DEFAULTS = {
@@ -25,8 +24,10 @@ def is_loopback(url: str) -> bool:
 
 def open_client(
     provider: str, model: str, api_key: str, base_url: str, timeout: float
-) -> OpenAiClient | AnthropicClient | None:
-    """The configured client; InvalidArgument naming the setting when it cannot work."""
+) -> LlmClient | None:
+    """The configured client; InvalidArgument naming the setting when it cannot work. The
+    provider's SDK is imported here, when it is used: each takes seconds to import, which a
+    process without a model (or with the other provider) should not pay at every start."""
     name = provider.strip().lower()
     if name in ("", "none"):
         return None
@@ -45,5 +46,10 @@ def open_client(
             "needs no key)",
             field="llm_api_key",
         )
-    cls = AnthropicClient if name == "anthropic" else OpenAiClient
-    return cls(model.strip() or default_model, api_key, base, timeout)
+    if name == "anthropic":
+        from svckit.llm.anthropic_client import AnthropicClient
+
+        return AnthropicClient(model.strip() or default_model, api_key, base, timeout)
+    from svckit.llm.openai_client import OpenAiClient
+
+    return OpenAiClient(model.strip() or default_model, api_key, base, timeout)

@@ -238,6 +238,8 @@ class LaneStats(_message.Message):
     RUNNING_FIELD_NUMBER: _builtins.int
     OLDEST_QUEUED_AGE_MS_FIELD_NUMBER: _builtins.int
     OLDEST_LEASE_AGE_MS_FIELD_NUMBER: _builtins.int
+    LEASES_NEAR_EXPIRY_FIELD_NUMBER: _builtins.int
+    LEASES_EXPIRED_FIELD_NUMBER: _builtins.int
     queue_lane: _builtins.str
     """Queue lane: turn, task or background."""
     queued: _builtins.int
@@ -248,6 +250,14 @@ class LaneStats(_message.Message):
     """Age of the oldest queued task in milliseconds; 0 when none is queued."""
     oldest_lease_age_ms: _builtins.int
     """Age of the oldest running lease in milliseconds; 0 when none is running."""
+    leases_near_expiry: _builtins.int
+    """Running tasks whose lease has less than a third of this replica's lease length left:
+    their worker missed a heartbeat (busy, cut off, or gone).
+    """
+    leases_expired: _builtins.int
+    """Running tasks whose lease has already run out (their worker is gone); they go back to
+    the queue at the lane's next claim.
+    """
     def __init__(
         self,
         *,
@@ -256,10 +266,12 @@ class LaneStats(_message.Message):
         running: _builtins.int = ...,
         oldest_queued_age_ms: _builtins.int = ...,
         oldest_lease_age_ms: _builtins.int = ...,
+        leases_near_expiry: _builtins.int = ...,
+        leases_expired: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["oldest_lease_age_ms", b"oldest_lease_age_ms", "oldest_queued_age_ms", b"oldest_queued_age_ms", "queue_lane", b"queue_lane", "queued", b"queued", "running", b"running"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["leases_expired", b"leases_expired", "leases_near_expiry", b"leases_near_expiry", "oldest_lease_age_ms", b"oldest_lease_age_ms", "oldest_queued_age_ms", b"oldest_queued_age_ms", "queue_lane", b"queue_lane", "queued", b"queued", "running", b"running"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -576,6 +576,9 @@ class GetQueueStatsResponse(_message.Message):
     WORKERS_TOTAL_FIELD_NUMBER: _builtins.int
     LANES_FIELD_NUMBER: _builtins.int
     GENERATED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    WORKERS_IDLE_FIELD_NUMBER: _builtins.int
+    LEASES_NEAR_EXPIRY_FIELD_NUMBER: _builtins.int
+    LEASES_EXPIRED_FIELD_NUMBER: _builtins.int
     queued: _builtins.int
     """Queued tasks over all lanes."""
     running: _builtins.int
@@ -592,6 +595,12 @@ class GetQueueStatsResponse(_message.Message):
     """Worker slots in this orchestrator replica."""
     generated_at_unix: _builtins.int
     """When the figures were taken, unix seconds."""
+    workers_idle: _builtins.int
+    """Worker slots of this orchestrator replica waiting for work."""
+    leases_near_expiry: _builtins.int
+    """Leases near expiry over all lanes (see LaneStats.leases_near_expiry)."""
+    leases_expired: _builtins.int
+    """Expired leases over all lanes (see LaneStats.leases_expired)."""
     @_builtins.property
     def lanes(self) -> _containers.RepeatedCompositeFieldContainer[_resources_pb2.LaneStats]:
         """Figures per queue lane."""
@@ -608,10 +617,13 @@ class GetQueueStatsResponse(_message.Message):
         workers_total: _builtins.int = ...,
         lanes: _abc.Iterable[_resources_pb2.LaneStats] | None = ...,
         generated_at_unix: _builtins.int = ...,
+        workers_idle: _builtins.int = ...,
+        leases_near_expiry: _builtins.int = ...,
+        leases_expired: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["dead", b"dead", "generated_at_unix", b"generated_at_unix", "lanes", b"lanes", "oldest_lease_age_ms", b"oldest_lease_age_ms", "oldest_queued_age_ms", b"oldest_queued_age_ms", "queued", b"queued", "running", b"running", "workers_busy", b"workers_busy", "workers_total", b"workers_total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dead", b"dead", "generated_at_unix", b"generated_at_unix", "lanes", b"lanes", "leases_expired", b"leases_expired", "leases_near_expiry", b"leases_near_expiry", "oldest_lease_age_ms", b"oldest_lease_age_ms", "oldest_queued_age_ms", b"oldest_queued_age_ms", "queued", b"queued", "running", b"running", "workers_busy", b"workers_busy", "workers_idle", b"workers_idle", "workers_total", b"workers_total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -148,7 +148,8 @@ class OrchestratorServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetQueueStats(self, request, context):
-        """GetQueueStats reports queue depth, oldest queued age and lease age per queue lane.
+        """GetQueueStats reports queue depth, oldest queued age, lease age and leases near expiry
+        per queue lane, and this replica's busy and idle workers.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -58,7 +58,9 @@ class OrchestratorServiceStub:
     turns queue behind it. Called by the gateway; not on REST (use /api/v1/chat).
     """
     GetQueueStats: _grpc.UnaryUnaryMultiCallable[_service_pb2.GetQueueStatsRequest, _service_pb2.GetQueueStatsResponse]
-    """GetQueueStats reports queue depth, oldest queued age and lease age per queue lane."""
+    """GetQueueStats reports queue depth, oldest queued age, lease age and leases near expiry
+    per queue lane, and this replica's busy and idle workers.
+    """
     ListDeadLetters: _grpc.UnaryUnaryMultiCallable[_service_pb2.ListDeadLettersRequest, _service_pb2.ListDeadLettersResponse]
     """ListDeadLetters lists tasks and deliveries that exhausted their attempts."""
     ReplayDeadLetter: _grpc.UnaryUnaryMultiCallable[_service_pb2.ReplayDeadLetterRequest, _service_pb2.ReplayDeadLetterResponse]
@@ -96,7 +98,9 @@ class OrchestratorServiceAsyncStub(OrchestratorServiceStub):
     turns queue behind it. Called by the gateway; not on REST (use /api/v1/chat).
     """
     GetQueueStats: _aio.UnaryUnaryMultiCallable[_service_pb2.GetQueueStatsRequest, _service_pb2.GetQueueStatsResponse]  # type: ignore[assignment]
-    """GetQueueStats reports queue depth, oldest queued age and lease age per queue lane."""
+    """GetQueueStats reports queue depth, oldest queued age, lease age and leases near expiry
+    per queue lane, and this replica's busy and idle workers.
+    """
     ListDeadLetters: _aio.UnaryUnaryMultiCallable[_service_pb2.ListDeadLettersRequest, _service_pb2.ListDeadLettersResponse]  # type: ignore[assignment]
     """ListDeadLetters lists tasks and deliveries that exhausted their attempts."""
     ReplayDeadLetter: _aio.UnaryUnaryMultiCallable[_service_pb2.ReplayDeadLetterRequest, _service_pb2.ReplayDeadLetterResponse]  # type: ignore[assignment]
@@ -179,7 +183,9 @@ class OrchestratorServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _service_pb2.GetQueueStatsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_service_pb2.GetQueueStatsResponse, _abc.Awaitable[_service_pb2.GetQueueStatsResponse]]:
-        """GetQueueStats reports queue depth, oldest queued age and lease age per queue lane."""
+        """GetQueueStats reports queue depth, oldest queued age, lease age and leases near expiry
+        per queue lane, and this replica's busy and idle workers.
+        """
 
     @_abc_1.abstractmethod
     def ListDeadLetters(

@@ -830,3 +830,63 @@ class FinishObjectiveRunResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FinishObjectiveRunResponse: _TypeAlias = FinishObjectiveRunResponse  # noqa: Y015
+
+@_typing.final
+class StartObjectiveRunRequest(_message.Message):
+    """StartObjectiveRunRequest names the run and when its task started."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUN_ID_FIELD_NUMBER: _builtins.int
+    STARTED_AT_UNIX_FIELD_NUMBER: _builtins.int
+    LEASE_NAME_FIELD_NUMBER: _builtins.int
+    FENCING_TOKEN_FIELD_NUMBER: _builtins.int
+    run_id: _builtins.str
+    """Run id."""
+    started_at_unix: _builtins.int
+    """When the run's task started, unix seconds; 0 keeps the stored start."""
+    lease_name: _builtins.str
+    """Leader lease the writer acts under (the scheduler's); empty: no fencing check."""
+    fencing_token: _builtins.int
+    """Fencing token of lease_name the writer holds; FAILED_PRECONDITION, nothing written, when
+    the lease has since passed to another holder (a deposed leader).
+    """
+    def __init__(
+        self,
+        *,
+        run_id: _builtins.str = ...,
+        started_at_unix: _builtins.int = ...,
+        lease_name: _builtins.str = ...,
+        fencing_token: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["fencing_token", b"fencing_token", "lease_name", b"lease_name", "run_id", b"run_id", "started_at_unix", b"started_at_unix"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartObjectiveRunRequest: _TypeAlias = StartObjectiveRunRequest  # noqa: Y015
+
+@_typing.final
+class StartObjectiveRunResponse(_message.Message):
+    """StartObjectiveRunResponse carries the run."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def run(self) -> _objective_pb2.ObjectiveRun:
+        """The run, now running."""
+
+    def __init__(
+        self,
+        *,
+        run: _objective_pb2.ObjectiveRun | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["run", b"run"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["run", b"run"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartObjectiveRunResponse: _TypeAlias = StartObjectiveRunResponse  # noqa: Y015

@@ -80,6 +80,11 @@ class ObjectiveServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunResponse.FromString,
                 _registered_method=True)
+        self.StartObjectiveRun = channel.unary_unary(
+                '/agent_runtime.store.v1.ObjectiveService/StartObjectiveRun',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.StartObjectiveRunRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.StartObjectiveRunResponse.FromString,
+                _registered_method=True)
 
 
 class ObjectiveServiceServicer:
@@ -151,6 +156,14 @@ class ObjectiveServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartObjectiveRun(self, request, context):
+        """StartObjectiveRun marks a queued run running once its task has started (a no-op for a
+        run already running; FAILED_PRECONDITION naming the outcome for a closed one).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ObjectiveServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -198,6 +211,11 @@ def add_ObjectiveServiceServicer_to_server(servicer, server):
                     servicer.FinishObjectiveRun,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunResponse.SerializeToString,
+            ),
+            'StartObjectiveRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartObjectiveRun,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.StartObjectiveRunRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.StartObjectiveRunResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -444,6 +462,33 @@ class ObjectiveService:
             '/agent_runtime.store.v1.ObjectiveService/FinishObjectiveRun',
             agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.FinishObjectiveRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartObjectiveRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.ObjectiveService/StartObjectiveRun',
+            agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.StartObjectiveRunRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.StartObjectiveRunResponse.FromString,
             options,
             channel_credentials,
             insecure,

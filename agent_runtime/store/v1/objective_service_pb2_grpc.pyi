@@ -55,6 +55,10 @@ class ObjectiveServiceStub:
     """FinishObjectiveRun closes a queued or running run with its task's outcome, once, and
     updates the statistics (and the auto-pause) in the same transaction.
     """
+    StartObjectiveRun: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.StartObjectiveRunRequest, _objective_service_pb2.StartObjectiveRunResponse]
+    """StartObjectiveRun marks a queued run running once its task has started (a no-op for a
+    run already running; FAILED_PRECONDITION naming the outcome for a closed one).
+    """
 
 @_typing.type_check_only
 class ObjectiveServiceAsyncStub(ObjectiveServiceStub):
@@ -82,6 +86,10 @@ class ObjectiveServiceAsyncStub(ObjectiveServiceStub):
     FinishObjectiveRun: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.FinishObjectiveRunRequest, _objective_service_pb2.FinishObjectiveRunResponse]  # type: ignore[assignment]
     """FinishObjectiveRun closes a queued or running run with its task's outcome, once, and
     updates the statistics (and the auto-pause) in the same transaction.
+    """
+    StartObjectiveRun: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.StartObjectiveRunRequest, _objective_service_pb2.StartObjectiveRunResponse]  # type: ignore[assignment]
+    """StartObjectiveRun marks a queued run running once its task has started (a no-op for a
+    run already running; FAILED_PRECONDITION naming the outcome for a closed one).
     """
 
 class ObjectiveServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -161,6 +169,16 @@ class ObjectiveServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_objective_service_pb2.FinishObjectiveRunResponse, _abc.Awaitable[_objective_service_pb2.FinishObjectiveRunResponse]]:
         """FinishObjectiveRun closes a queued or running run with its task's outcome, once, and
         updates the statistics (and the auto-pause) in the same transaction.
+        """
+
+    @_abc_1.abstractmethod
+    def StartObjectiveRun(
+        self,
+        request: _objective_service_pb2.StartObjectiveRunRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_objective_service_pb2.StartObjectiveRunResponse, _abc.Awaitable[_objective_service_pb2.StartObjectiveRunResponse]]:
+        """StartObjectiveRun marks a queued run running once its task has started (a no-op for a
+        run already running; FAILED_PRECONDITION naming the outcome for a closed one).
         """
 
 def add_ObjectiveServiceServicer_to_server(servicer: ObjectiveServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -967,16 +967,22 @@ class QueueStatsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    NEAR_EXPIRY_MS_FIELD_NUMBER: _builtins.int
     workspace_id: _builtins.str
     """Only this workspace; empty for all."""
+    near_expiry_ms: _builtins.int
+    """A running lease with less than this left (milliseconds) is near expiry; 0 means 10000.
+    Workers renew every third of their lease, so a third of it flags a missed heartbeat.
+    """
     def __init__(
         self,
         *,
         workspace_id: _builtins.str = ...,
+        near_expiry_ms: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["near_expiry_ms", b"near_expiry_ms", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -993,6 +999,8 @@ class LaneStats(_message.Message):
     RUNNING_FIELD_NUMBER: _builtins.int
     OLDEST_QUEUED_AGE_MS_FIELD_NUMBER: _builtins.int
     OLDEST_LEASE_AGE_MS_FIELD_NUMBER: _builtins.int
+    LEASES_NEAR_EXPIRY_FIELD_NUMBER: _builtins.int
+    LEASES_EXPIRED_FIELD_NUMBER: _builtins.int
     lane: _builtins.str
     """Lane name."""
     queued: _builtins.int
@@ -1005,6 +1013,14 @@ class LaneStats(_message.Message):
     """Age of the oldest running lease of this lane (since its start), milliseconds; 0 when
     none.
     """
+    leases_near_expiry: _builtins.int
+    """Running tasks whose lease runs out within `near_expiry_ms`: their worker is late with
+    its heartbeat (busy, cut off, or gone).
+    """
+    leases_expired: _builtins.int
+    """Running tasks whose lease has already run out: their worker is gone; the next claim of
+    the lane puts them back in the queue.
+    """
     def __init__(
         self,
         *,
@@ -1013,10 +1029,12 @@ class LaneStats(_message.Message):
         running: _builtins.int = ...,
         oldest_queued_age_ms: _builtins.int = ...,
         oldest_lease_age_ms: _builtins.int = ...,
+        leases_near_expiry: _builtins.int = ...,
+        leases_expired: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["lane", b"lane", "oldest_lease_age_ms", b"oldest_lease_age_ms", "oldest_queued_age_ms", b"oldest_queued_age_ms", "queued", b"queued", "running", b"running"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lane", b"lane", "leases_expired", b"leases_expired", "leases_near_expiry", b"leases_near_expiry", "oldest_lease_age_ms", b"oldest_lease_age_ms", "oldest_queued_age_ms", b"oldest_queued_age_ms", "queued", b"queued", "running", b"running"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

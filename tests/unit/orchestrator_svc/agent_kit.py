@@ -12,7 +12,9 @@ from typing import Any
 from agent_runtime.orchestrator.v1 import service_pb2 as rpc
 from agent_runtime.orchestrator.v1.service_pb2_grpc import OrchestratorServiceStub
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
+from agent_runtime.store.v1 import audit_service_pb2 as audit_rpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
+from agent_runtime.store.v1.audit_service_pb2_grpc import AuditServiceStub
 from orchestrator_svc.__main__ import compose
 from qmd_svc.config import QmdSettings
 from svckit import testing
@@ -51,6 +53,7 @@ class Orchestrator:
     stub: OrchestratorServiceStub
     approvals: ApprovalServiceStub
     root: Path
+    approvals_channel: Any = None  # the admin's channel to the store
 
     async def turn(
         self, text: str, key: str, wait_ms: int = 20_000, context_id: str = "ctx-1"
@@ -61,6 +64,15 @@ class Orchestrator:
         )  # fmt: skip
         reply: rpc.RunTurnResponse = await self.stub.RunTurn(req, timeout=60)
         return reply
+
+    async def audit(self) -> list[tuple[str, str, bool, str]]:
+        """The agent audit events of the workspace, oldest first: (tool, stage, blocked,
+        reason)."""
+        req = audit_rpc.ListAgentAuditEventsRequest(workspace_id=WS)
+        reply: audit_rpc.ListAgentAuditEventsResponse = await AuditServiceStub(
+            self.approvals_channel
+        ).ListAgentAuditEvents(req)
+        return [(e.tool_name, e.stage, e.blocked, e.block_reason) for e in reversed(reply.items)]
 
     async def pending(self) -> list[Any]:
         req = arpc.ListApprovalsRequest(workspace_id=WS, status="pending")
@@ -94,4 +106,6 @@ async def orchestrator(
             testing.client_channel(pki, ports.grpc, "admin:admin") as orch,
             testing.client_channel(pki, store_port, "admin:admin") as store,
         ):
-            yield Orchestrator(OrchestratorServiceStub(orch), ApprovalServiceStub(store), root)
+            yield Orchestrator(
+                OrchestratorServiceStub(orch), ApprovalServiceStub(store), root, store
+            )

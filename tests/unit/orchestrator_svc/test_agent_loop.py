@@ -35,6 +35,9 @@ async def test_a_turn_calls_a_tool_and_answers_from_its_result(
         ) as orch:
             reply = await orch.turn("how do we deploy?", f"in:{provider}:1")
             task = (await orch.stub.GetTask(rpc.GetTaskRequest(id=reply.task_id))).task
+            audit = await orch.audit()
+    # the call is in the agent audit log (what ran, not its arguments)
+    assert audit == [("search_knowledge_base", "executed", False, "")]
     assert (reply.completed, reply.status) == (True, "succeeded"), reply
     assert reply.reply.startswith("From the notes: 1. qmd://ws-agent/notes/deploy.md")
     assert task.result_text == reply.reply
@@ -71,7 +74,11 @@ async def test_bad_tool_arguments_are_refused_and_the_model_sees_why(
             pki, store_port, root, provider="anthropic", base_url=fake.base_url
         ) as orch:
             reply = await orch.turn("search something", "in:bad:1")
+            audit = await orch.audit()
     assert reply.status == "succeeded"
+    [(tool, stage, blocked, why)] = audit
+    assert (tool, stage, blocked) == ("search_knowledge_base", "blocked", True)
+    assert "5 is not of type 'string'" in why
     assert "invalid args for search_knowledge_base" in reply.reply and "error=True" in reply.reply
     assert "5 is not of type 'string'" in reply.reply
 
@@ -89,6 +96,8 @@ async def test_a_sensitive_tool_creates_one_pending_approval_and_the_turn_says_s
         ) as orch:
             reply = await orch.turn("what does example.org/status say?", "in:fetch:1")
             pending = await orch.pending()
+            audit = await orch.audit()
+    assert audit == [("fetch_url", "approval_required", True, "")]
     assert reply.status == "succeeded"
     assert len(pending) == 1 and pending[0].action_type == "run_command"
     assert f"/approve-action {pending[0].id}" in reply.reply

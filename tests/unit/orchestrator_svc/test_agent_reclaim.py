@@ -12,7 +12,13 @@ from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from orchestrator_svc.agent_build import build_agent
 from orchestrator_svc.agent_tasks import TurnExecutor
-from orchestrator_svc.clients import StoreLeases, StoreTasks, open_qmd_channel, open_store_channel
+from orchestrator_svc.clients import (
+    StoreLeases,
+    StoreTasks,
+    open_qmd_channel,
+    open_scheduler_channel,
+    open_store_channel,
+)
 from orchestrator_svc.drafts import TaskDraft
 from orchestrator_svc.workers import Claim
 from qmd_svc.config import QmdSettings
@@ -52,7 +58,8 @@ async def test_a_reclaimed_turn_asks_for_its_approval_once(
                 }
             )
             store, qmd = open_store_channel(settings), open_qmd_channel(settings)
-            turn = TurnExecutor(build_agent(settings, store, qmd))
+            sched = open_scheduler_channel(settings)  # not called by this turn
+            turn = TurnExecutor(build_agent(settings, store, qmd, sched))
             leases = StoreLeases(store)
             draft = TaskDraft(
                 workspace_id=WS, context_id="ctx-1", title="Turn", prompt="tell ops we deploy",
@@ -74,6 +81,7 @@ async def test_a_reclaimed_turn_asks_for_its_approval_once(
                 )
             await store.close()
             await qmd.close()
+            await sched.close()
     assert len(fake.seen) == 2  # the model was asked twice, once per run
     assert listing.count == 1
     approval = listing.items[0]

@@ -36,6 +36,27 @@ async def test_queue_stats_count_per_lane(admin: Client, store_clock: SteppedClo
     assert ages["turn"][1] == 0 and ages["background"][1] == 0
 
 
+async def test_queue_stats_show_leases_near_expiry_and_expired_per_lane(
+    admin: Client, store_clock: SteppedClock
+) -> None:
+    task = (await admin.enqueue(workspace_id="lx")).task
+    await admin.claim(task.id)  # leased for the store's default 30 s, never renewed
+
+    async def leases() -> dict[str, tuple[int, int]]:
+        stats = await admin.orch.GetQueueStats(rpc.GetQueueStatsRequest(workspace_id="lx"))
+        lanes = {x.queue_lane: (x.leases_near_expiry, x.leases_expired) for x in stats.lanes}
+        assert (stats.leases_near_expiry, stats.leases_expired) == tuple(
+            map(sum, zip(*lanes.values(), strict=True))
+        )
+        return lanes
+
+    assert (await leases())["task"] == (0, 0)  # fresh: 30 s left
+    store_clock.advance(25)  # 5 s left: its worker missed heartbeats
+    assert await leases() == {"turn": (0, 0), "task": (1, 0), "background": (0, 0)}
+    store_clock.advance(10)  # run out: its worker is gone
+    assert (await leases())["task"] == (0, 1)
+
+
 async def test_dead_letters_are_listed_and_replayed_once(admin: Client) -> None:
     task = (await admin.enqueue(workspace_id="dl", title="doomed", max_attempts=1)).task
     await admin.fail(task.id, retryable=True)  # its only attempt: dead-lettered

@@ -16,6 +16,7 @@ import pytest
 from agent_runtime.store.v1 import task_pb2 as store
 from orchestrator_svc import prompt
 from orchestrator_svc.agent import AgentRequest
+from orchestrator_svc.agent_build import build_toolbox
 from orchestrator_svc.clients import StoreTasks, open_store_channel
 from orchestrator_svc.tool_clients import StoreRouting
 from orchestrator_svc.tools import drafting, files
@@ -149,3 +150,28 @@ async def test_create_task_quota_is_counted_from_the_store_and_calls_are_idempot
             await run(ctx(tmp_path), "lookup_task", {"task_id": "nope"}, box())
     finally:
         await channel.close()
+
+
+# SPEC.md, "The agent's tools (§2.4)"
+SPEC_TOOLS = {
+    "search_knowledge_base", "open_knowledge_document", "create_task", "lookup_task",
+    "update_task", "create_objective", "update_objective", "run_action", "write_file",
+    "read_file", "list_files", "fetch_url", "web_search", "moderation_triage",
+    "draft_escalation", "draft_faq_answer", "learn_skill",
+}  # fmt: skip
+
+
+async def test_every_tool_of_the_spec_is_offered_and_checks_its_arguments(
+    pki: PkiPaths, store_port: int
+) -> None:
+    settings = orchestrator_settings(pki, store_port)
+    channel = open_store_channel(settings)  # built, never called here
+    try:
+        box = build_toolbox(settings, channel, channel, channel)
+    finally:
+        await channel.close()
+    assert {t.name for t in box.tools} == SPEC_TOOLS
+    for tool in box.tools:
+        assert tool.schema["type"] == "object" and tool.schema["additionalProperties"] is False
+        with pytest.raises(ToolError, match=f"invalid args for {tool.name}"):
+            Toolbox.check(tool, {"no_such_argument": 1}, "{}")

@@ -180,16 +180,17 @@ async def test_queue_stats_show_busy_and_idle_workers(pki: PkiPaths, store_port:
     async with running_orchestrator(pki, store_port, {"general": gate}, size=3) as orch_svc:
         orch = stub(pki, orch_svc.port)
         idle = await orch.GetQueueStats(rpc.GetQueueStatsRequest())
-        assert (idle.workers_busy, idle.workers_total) == (0, 3)
+        assert (idle.workers_busy, idle.workers_idle, idle.workers_total) == (0, 3, 3)
         made = [(await enqueue(orch, prompt=f"job{n}")).task for n in range(2)]
         await testing.eventually(lambda: len(gate.running) == 2, "two tasks running")
         busy = await orch.GetQueueStats(rpc.GetQueueStatsRequest())
-        assert (busy.workers_busy, busy.workers_total, busy.running) == (2, 3, 2)
+        assert (busy.workers_busy, busy.workers_idle, busy.running) == (2, 1, 2)
+        assert busy.leases_near_expiry == 0  # renewed by their heartbeats
         for n, t in enumerate(made):
             gate.open(f"job{n}")
             await until_status(orch, t.id, "succeeded")
         after = await orch.GetQueueStats(rpc.GetQueueStatsRequest())
-        assert after.workers_busy == 0
+        assert (after.workers_busy, after.workers_idle) == (0, 3)
 
 
 async def test_kinds_without_an_executor_wait_and_failures_follow_the_error(

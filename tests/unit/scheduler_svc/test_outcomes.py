@@ -1,7 +1,8 @@
 """Outcomes reconciled from the tasks by the leader, against a real store and orchestrator on
-a clock the test moves: a finished task closes its run on the next tick with its status and
-duration, failures back off and five in a row pause the objective with the reason and a
-notice in the outbox; a deposed leader's writes are refused by the lease's fencing token."""
+a clock the test moves: a run shows running while its task runs; a finished task closes its
+run on the next tick with its status and duration, failures back off and five in a row
+pause the objective with the reason, one notice per failure, the last the pause's; a
+deposed leader's writes are refused by the lease's fencing token."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import grpc
 
 from agent_runtime.scheduler.v1 import service_pb2 as rpc
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
+from agent_runtime.store.v1 import task_service_pb2 as task_rpc
+from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from scheduler_svc.clients import StoreLease
 from scheduler_svc.leader import LEASE_NAME
 from svckit import testing
@@ -74,6 +77,25 @@ async def test_a_finished_task_closes_its_run_with_status_and_duration(firing: S
     assert list(got.next_runs_unix) == [START + 120 + 60 * i for i in range(5)]
 
 
+async def test_a_run_shows_running_while_its_task_runs(firing: Stack) -> None:
+    obj = await _create(firing, cron_expr="@every 60s", overlap_policy="allow")
+    _advance(firing, 60)
+    await _runs_where(firing, obj.id, "one queued run", lambda r: r and r[0].status == "queued")
+    worker = TaskServiceStub(firing._store_as("svc:orchestrator"))
+    (task,) = (
+        await worker.ClaimTasks(
+            task_rpc.ClaimTasksRequest(worker_id="w", max_tasks=1, lease_ms=600_000), timeout=5
+        )
+    ).tasks
+    (run,) = await _runs_where(
+        firing, obj.id, "the run running", lambda r: r[0].status == "running"
+    )
+    assert run.task_id == task.id and run.finished_at_unix == 0
+    done = task_rpc.CompleteTaskRequest(id=task.id, lease_token=task.lease_token)
+    await worker.CompleteTask(done, timeout=5)
+    await _runs_where(firing, obj.id, "the run closed", lambda r: r[0].status == "succeeded")
+
+
 async def test_a_failure_backs_off_the_next_run(firing: Stack) -> None:
     obj = await _create(firing, cron_expr="@every 60s", failure_backoff_seconds=300)
     _advance(firing, 60)
@@ -101,8 +123,17 @@ async def test_five_failures_in_a_row_pause_with_the_reason_and_a_notice(firing:
     assert not got.HasField("next_run_unix")
     assert [e.error for e in got.recent_errors] == [f"boom {n}" for n in range(1, 6)]
 
-    outbox = await firing.outbox()
-    (notice,) = [d for d in outbox if d.idempotency_key.startswith(f"objective:{obj.id}:")]
+    # one notice per failure, none twice: four from the objective's failed runs, then the
+    # pause (the failed tasks' own notices are not written)
+    outbox = sorted(await firing.outbox(), key=lambda d: d.created_at_unix)
+    assert len(outbox) == 5
+    assert all(d.connector == "telegram" and d.chat_id == "ops-chat" for d in outbox)
+    *failures, notice = outbox
+    for n, d in enumerate(failures, start=1):
+        assert d.idempotency_key.startswith("objective-run:") and d.text.startswith(
+            "Objective run failed: Digest"
+        )
+        assert f"boom {n}" in d.text and f"({n} failure" in d.text
     assert notice.idempotency_key == f"objective:{obj.id}:auto-paused:5"
     assert (notice.connector, notice.chat_id, notice.status) == ("telegram", "ops-chat", "pending")
     assert obj.id in notice.text and "auto-paused after 5 consecutive failures" in notice.text

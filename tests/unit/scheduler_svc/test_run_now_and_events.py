@@ -1,13 +1,16 @@
 """RunObjectiveNow and NotifyEvent against a real store and orchestrator: a manual run is one
-task and one `manual` run; an event fires each matching event objective once per event id."""
+task and one `manual` run, judged by the overlap policy beside a slot due at the same
+moment; an event fires each matching event objective once per event id."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import grpc
 
 from agent_runtime.scheduler.v1 import service_pb2 as rpc
+from svckit import testing
 from tests.unit.scheduler_svc.conftest import AS_ADMIN, Stack, failure
 
 WS = "ws-events"
@@ -153,3 +156,46 @@ async def test_a_repeated_create_with_its_key_is_the_first_objective(stack: Stac
     assert [o.id for o in listed.items] == [first.id]
     req.idempotency_key = "monitor-msg-43"
     assert (await sched.CreateObjective(req, timeout=5)).objective.id != first.id
+
+
+async def test_run_now_beside_a_due_slot_follows_the_overlap_policy(firing: Stack) -> None:
+    """An admin's run and a slot coming due at the same moment, for a `skip` and an `allow`
+    objective: `skip` starts one of them and records the other skipped; `allow` starts
+    both; and the slot runs once however often the loop looks again."""
+    assert firing.clock is not None and firing.loop is not None
+    skip = await _create(firing, trigger_type="schedule", cron_expr="@every 60s")
+    allow = await _create(
+        firing, trigger_type="schedule", cron_expr="@every 60s", overlap_policy="allow"
+    )
+    sched = firing.scheduler()
+    firing.clock.advance(60)
+    firing.loop.wake()
+    await asyncio.gather(
+        *(
+            sched.RunObjectiveNow(rpc.RunObjectiveNowRequest(id=o.id), timeout=5)
+            for o in (skip, allow)
+        )
+    )
+
+    async def both_judged(oid: str) -> list[Any] | None:
+        assert firing.loop is not None
+        firing.loop.wake()
+        runs = await _runs(firing, oid)
+        return runs if {r.trigger for r in runs} == {"manual", "schedule"} else None
+
+    skipped = await testing.eventually(lambda: both_judged(skip.id), "skip: both judged")
+    assert sorted(r.status for r in skipped) == ["queued", "skipped"]
+    (late,) = [r for r in skipped if r.status == "skipped"]
+    assert late.error.startswith("skipped: the previous run") and not late.task_id
+    allowed = await testing.eventually(lambda: both_judged(allow.id), "allow: both judged")
+    assert [r.status for r in allowed] == ["queued", "queued"]
+
+    for _ in range(3):  # the loop looks again: the slot is not run twice
+        firing.loop.wake()
+        await _runs(firing, skip.id)
+    tasks = await firing.tasks(WS)
+    keys = sorted(t.run_key for t in tasks)
+    slot = skip.next_run_unix
+    assert len(keys) == len(set(keys)) == 3  # skip: one; allow: the slot and the manual run
+    assert sum(k == f"objective:{allow.id}:{slot}" for k in keys) == 1
+    assert sum(k.startswith(f"objective:{skip.id}:") for k in keys) == 1

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent_runtime.scheduler.v1 import service_pb2 as rpc
-from scheduler_svc import slots
-from svckit import testing
+from svckit import schedule, testing
 from svckit.pki import PkiPaths
 from tests.stores import serving_store
 from tests.unit.scheduler_svc.conftest import (
@@ -36,7 +35,7 @@ def _ny(*args: int) -> int:
 
 
 def test_a_new_york_cron_keeps_local_time_across_both_dst_changes() -> None:
-    cad = slots.cadence("0 9 * * *", "America/New_York")
+    cad = schedule.parse("0 9 * * *", "America/New_York")
     fall = [cad.next_after(_ny(2030, 11, 1, 12))]
     while len(fall) < 4:
         fall.append(cad.next_after(fall[-1]))

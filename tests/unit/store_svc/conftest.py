@@ -5,7 +5,7 @@ AGENT_RUNTIME_TEST_REQUIRE_POSTGRES=1)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,29 +17,13 @@ from tests import pg
 _counter = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[pg.Cluster | str]:
-    """The cluster, or the reason it is unavailable."""
-    try:
-        cluster = pg.start_cluster()
-    except pg.PostgresUnavailable as exc:
-        yield str(exc)
-        return
-    yield cluster
-    cluster.stop()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     else:
         cluster = request.getfixturevalue("pg_cluster")
-        if isinstance(cluster, str):
-            if pg.required():
-                pytest.fail(f"PostgreSQL required ({pg.REQUIRE_ENV}=1): {cluster}")
-            pytest.skip(f"PostgreSQL unavailable: {cluster}")
-        url = pg.create_database(cluster, f"t{next(_counter)}")
+        url = pg.database_or_skip(cluster, f"t{next(_counter)}")
     upgrade(url)
     return url
 

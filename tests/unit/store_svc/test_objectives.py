@@ -177,6 +177,29 @@ async def test_a_queued_run_is_counted_once_when_its_task_finishes(
         await runs.finish({"run_id": queued["id"], "outcome": "skipped"}, "s")
 
 
+async def test_one_run_per_task_started_once_and_one_objective_per_key(
+    db: Database, clock: FrozenClock, keys: Keys
+) -> None:
+    objectives, runs = Objectives(db, clock, keys), ObjectiveRuns(db, clock, keys)
+    made = await asyncio.gather(
+        *(objectives.create(_obj(idempotency_key="k-1"), "a") for _ in range(8))
+    )
+    assert len({m["id"] for m in made}) == 1
+    oid = made[0]["id"]
+    rec = {"objective_id": oid, "outcome": "queued", "task_id": "t9", "trigger": "manual"}
+    recorded = await asyncio.gather(*(runs.record(rec, "s") for _ in range(8)))
+    assert len({run["id"] for _, run in recorded}) == 1  # one run for the task
+    rid = recorded[0][1]["id"]
+    started = await runs.start({"run_id": rid, "started_at_unix": NOW + 5})
+    assert (started["outcome"], started["started_at_unix"]) == ("running", NOW + 5)
+    assert (await runs.start({"run_id": rid}))["outcome"] == "running"  # again: no change
+    await runs.finish({"run_id": rid, "outcome": "succeeded"}, "s")
+    with pytest.raises(FailedPrecondition):
+        await runs.start({"run_id": rid})  # closed: not running again
+    with pytest.raises(NotFound):
+        await runs.start({"run_id": "nope"})
+
+
 async def test_pause_keeps_next_run_and_a_new_cron_replans(
     db: Database, clock: FrozenClock, keys: Keys
 ) -> None:

@@ -9,6 +9,7 @@ import asyncio
 import pytest
 
 from store_svc.db import Database
+from store_svc.dead_letters import DeadLetters
 from store_svc.keys import Keys
 from store_svc.queue import Backoff, Queue
 from store_svc.tasks import LANES, Tasks
@@ -172,3 +173,19 @@ async def test_concurrent_claimers_never_run_two_turns_of_a_context(db: Database
 
     await asyncio.wait_for(asyncio.gather(*(worker(f"w{n}") for n in range(6))), 60)
     assert order == [f"m{n}" for n in range(12)]
+
+
+async def test_stats_count_leases_near_expiry_and_expired_per_lane(db: Database) -> None:
+    clock = SteppedClock()
+    tasks, queue = parts(db, clock)
+    stats = DeadLetters(db, clock, Keys(clock), Wakeups())
+    for lane, lease_ms in (("task", 30_000), ("task", 5_000), ("background", 1_000)):
+        await tasks.create({**BASE, "lane": lane})
+        await queue.claim("w", 1, lease_ms, lanes=[lane])
+    by_lane = {x["lane"]: x for x in (await stats.stats("ws1", 10_000))["lanes"]}
+    assert (by_lane["task"]["leases_near_expiry"], by_lane["task"]["leases_expired"]) == (1, 0)
+    assert by_lane["background"]["leases_near_expiry"] == 1
+    clock.advance(6)  # the 5 s and 1 s leases ran out; 24 s left of the other
+    by_lane = {x["lane"]: x for x in (await stats.stats("ws1", 10_000))["lanes"]}
+    assert (by_lane["task"]["leases_near_expiry"], by_lane["task"]["leases_expired"]) == (0, 1)
+    assert (by_lane["background"]["leases_expired"], by_lane["turn"]["leases_expired"]) == (1, 0)

@@ -1,6 +1,9 @@
-"""When a schedule objective fires: 5-field cron or a descriptor (`@daily`, `@every 30m`) in
-an IANA timezone, as the original's robfig/cron accepted them (with `CRON_TZ=`/`TZ=`
-prefixes). Pure functions; next fire times come from croniter."""
+"""Recurring fire times, as the original's robfig/cron read them: a 5-field cron expression or
+a descriptor (`@daily`, `@hourly` …) in an IANA timezone (with an optional `CRON_TZ=` /
+`TZ=` prefix), or a fixed interval `@every <Go duration>`. The store validates and plans
+objectives with it, the scheduler fires their slots with it: one reading of an expression
+for both. Next and previous times come from croniter, correct across DST changes. Pure
+functions; malformed input is `svckit.errors.InvalidArgument` naming its field."""
 
 from __future__ import annotations
 
@@ -49,9 +52,14 @@ def parse_duration(text: str) -> float:
     return total
 
 
+def normalize(expr: str) -> str:
+    """Whitespace-normalised expression."""
+    return " ".join(expr.split())
+
+
 @dataclass(frozen=True)
 class Schedule:
-    """A parsed cron expression (or a fixed interval for `@every`) in a timezone."""
+    """A cron expression, or a fixed interval (`@every`: `cron` is None), in a timezone."""
 
     cron: str | None
     every_s: int
@@ -64,6 +72,20 @@ class Schedule:
         start = datetime.fromtimestamp(unix, self.tz)
         return int(croniter(self.cron, start).get_next(datetime).timestamp())
 
+    def before(self, unix: int) -> int:
+        """The last fire time strictly before `unix` (for `@every`: one interval back)."""
+        if self.cron is None:
+            return unix - self.every_s
+        start = datetime.fromtimestamp(unix, self.tz)
+        return int(croniter(self.cron, start).get_prev(datetime).timestamp())
+
+    def latest(self, first: int, now: int) -> int:
+        """The last fire time at or before `now`, counting from the fire time `first`
+        (<= now; an `@every` grid starts there)."""
+        if self.cron is None:
+            return first + (now - first) // self.every_s * self.every_s
+        return max(self.before(now + 1), first)
+
     def upcoming(self, first: int, count: int) -> list[int]:
         """`first` and the fire times after it, `count` in all."""
         out = [first]
@@ -72,13 +94,8 @@ class Schedule:
         return out
 
 
-def normalize(expr: str) -> str:
-    """Whitespace-normalised expression."""
-    return " ".join(expr.split())
-
-
 def parse(expr: str, timezone: str) -> Schedule:
-    """Validate `expr` in `timezone`; INVALID_ARGUMENT naming the field otherwise."""
+    """The schedule of `expr` in `timezone`; INVALID_ARGUMENT naming the field otherwise."""
     text = normalize(expr)
     tz_name = timezone
     if text.startswith(("CRON_TZ=", "TZ=")):
