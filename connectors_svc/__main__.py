@@ -13,6 +13,7 @@ from connectors_svc.clients import (
     STORE_RETRY_METHODS,
     GatewayClient,
     StoreComponents,
+    StoreCursors,
     StoreLeases,
     StoreLedger,
     StoreMail,
@@ -40,7 +41,7 @@ def main() -> None:
             retry_methods=GATEWAY_RETRY_METHODS, default_timeout=timeout,
         )  # fmt: skip
         holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        catalog = build_catalog(settings, StoreMail(store))
+        catalog = build_catalog(settings, StoreMail(store), StoreCursors(store))
         deps = Deps(
             ledger=StoreLedger(store),
             gateway=GatewayClient(gateway, settings.gateway_handle_timeout_seconds),

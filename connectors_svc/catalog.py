@@ -4,7 +4,8 @@ missing`, `publish url missing`), and the others run. Only `__main__` calls this
 
 A platform adapter module `connectors_svc.adapters.<module>` provides
 `build(settings) -> Adapter`; until it exists, a configured platform is disabled with
-`adapter not available`."""
+`adapter not available`. Telegram, which keeps its update offset in the store, is built with
+the store's cursors (`adapters.telegram_setup.build(settings, cursors)`)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from connectors_svc.adapters import email
+from connectors_svc.adapters import email, telegram_setup
 from connectors_svc.adapters.base import Adapter
+from connectors_svc.adapters.cursors import Cursors
 from connectors_svc.adapters.webhook import NAMES, WebhookAdapter, WebhookConfig
 from connectors_svc.config import ConnectorsSettings
 
@@ -43,11 +45,19 @@ def _platform(cat: Catalog, name: str, module: str, missing: str, s: ConnectorsS
     cat.adapters.append(build(s))
 
 
-def build_catalog(s: ConnectorsSettings, mail: email.MailStore | None = None) -> Catalog:
-    """`mail`: the store facade of the e-mail connector (it files e-mails and their tasks)."""
+def build_catalog(
+    s: ConnectorsSettings, mail: email.MailStore | None = None, cursors: Cursors | None = None
+) -> Catalog:
+    """`mail`: the store facade of the e-mail connector (it files e-mails and their tasks);
+    `cursors`: the store's cursors, where Telegram keeps its update offset."""
     cat = Catalog()
     token = "token missing"
-    _platform(cat, "telegram", "telegram", "" if s.telegram_token.get_secret_value() else token, s)
+    if not s.telegram_token.get_secret_value():
+        cat.disabled["telegram"] = token
+    elif cursors is None:
+        cat.disabled["telegram"] = "adapter not available"
+    else:
+        cat.adapters.append(telegram_setup.build(s, cursors))
     _platform(cat, "discord", "discord", "" if s.discord_token.get_secret_value() else token, s)
     if not email.configured(s):
         cat.disabled["imap"] = "credentials missing"

@@ -11,12 +11,14 @@ from agent_runtime.gateway.v1 import service_pb2 as gw
 from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
 from agent_runtime.store.v1 import component_pb2, delivery_pb2
 from agent_runtime.store.v1 import component_service_pb2 as crpc
+from agent_runtime.store.v1 import cursor_service_pb2 as cursor_rpc
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import journal_service_pb2 as jrpc
 from agent_runtime.store.v1 import lease_service_pb2 as lrpc
 from agent_runtime.store.v1 import task_service_pb2 as trpc
 from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
 from agent_runtime.store.v1.component_service_pb2_grpc import ComponentServiceStub
+from agent_runtime.store.v1.cursor_service_pb2_grpc import CursorServiceStub
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceStub
 from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceStub
@@ -38,6 +40,7 @@ from svckit.calls import call
 DELIVERY = "/agent_runtime.store.v1.DeliveryService/"
 LEASE = "/agent_runtime.store.v1.LeaseService/"
 COMPONENTS = "/agent_runtime.store.v1.ComponentService/"
+CURSORS = "/agent_runtime.store.v1.CursorService/"
 # Reads and lease renewals are safe to retry on UNAVAILABLE; a claim or a part record is not
 # (a claim could lease rows nobody then sends, until the lease runs out).
 STORE_RETRY_METHODS = (
@@ -45,6 +48,9 @@ STORE_RETRY_METHODS = (
     LEASE + "AcquireLease",
     LEASE + "RenewLease",
     COMPONENTS + "ReportComponents",
+    # reading a cursor and putting the same value again are both idempotent
+    CURSORS + "GetCursor",
+    CURSORS + "PutCursor",
 )
 GATEWAY_RETRY_METHODS = ("/agent_runtime.gateway.v1.GatewayService/ListCommands",)
 REFUSED = "the store refused the connectors"
@@ -170,6 +176,24 @@ class StoreComponents:
             ]
         )  # fmt: skip
         await call(self._stub.ReportComponents, request, refused=REFUSED)
+
+
+class StoreCursors:
+    """The store's CursorService (`connectors_svc.adapters.cursors.Cursors`): where a polling
+    adapter keeps the position it acknowledged."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = CursorServiceStub(channel)
+
+    async def get(self, name: str) -> str:
+        reply: cursor_rpc.GetCursorResponse = await call(
+            self._stub.GetCursor, cursor_rpc.GetCursorRequest(name=name), refused=REFUSED
+        )
+        return reply.value
+
+    async def put(self, name: str, value: str) -> None:
+        request = cursor_rpc.PutCursorRequest(name=name, value=value)
+        await call(self._stub.PutCursor, request, refused=REFUSED)
 
 
 class GatewayClient:

@@ -22,6 +22,11 @@ class ConnectorsSettings(ServiceSettings):
     telegram_token: SecretStr = SecretStr("")
     telegram_api_base: str = "https://api.telegram.org"
     telegram_poll_seconds: int = Field(25, ge=0, le=300)
+    # How long a Bot API request may take to connect, write, or answer (getUpdates: past
+    # its long-poll timeout).
+    telegram_request_timeout_seconds: float = Field(10.0, gt=0)
+    # Register the gateway's commands as the platforms' command menus.
+    command_sync_enabled: bool = True
     # Discord (REST and gateway websocket).
     discord_token: SecretStr = SecretStr("")
     discord_api_base: str = "https://discord.com/api/v10"

@@ -48,6 +48,9 @@ def child_specs(
         or str(data_dir / "workspaces"),
         _PREFIX + "DATA_DIR": str(data_dir),
         _PREFIX + "REST_PORT": str(ports.rest),
+        # A person watches this terminal: the services' own polling (scheduler ticks, lease
+        # renewals, heartbeats) would fill it with successful RPC lines; failures still show.
+        _PREFIX + "RPC_LOG": env.get(_PREFIX + "RPC_LOG") or "errors",
         "PYTHONUNBUFFERED": "1",
     }
     shared |= {f"{_PREFIX}{n.upper()}_ADDR": f"{host}:{p.grpc}" for n, p in ports.services.items()}

@@ -5,7 +5,7 @@ executes, the agent's context and audit events), the gateway (journal, contexts,
 identities, pairing, approval decisions, admin reads for REST) and the scheduler
 (objectives and their runs, its leader lease); connectors keep the outbound delivery
 ledger, the IMAP ingestion marks, each ingested e-mail's mailbox context and review task,
-and their leader leases. qmd never calls the store.
+their leader leases and their stream cursors. qmd never calls the store.
 Admin certificates (grpcurl, TUI) may read everything and make the admin decisions:
 approve/deny, pause/resume/delete objectives, cancel and replay, roles and revocation.
 
@@ -109,6 +109,9 @@ RULES: dict[str, list[str]] = {
     "RenewLease": [SCHED, CONN],
     "ReleaseLease": [SCHED, CONN],
     "GetLease": [SCHED, CONN, ADMIN],
+    # stream cursors: a polling connector's acknowledged position (Telegram update offset)
+    "GetCursor": [CONN, ADMIN],
+    "PutCursor": [CONN],
     # audit
     "AppendAuditEvent": [ORCH, GW, SCHED],
     "ListAuditEvents": [GW, ADMIN],

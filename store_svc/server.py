@@ -7,6 +7,7 @@ from agent_runtime.store.v1 import (
     approval_service_pb2_grpc,
     audit_service_pb2_grpc,
     component_service_pb2_grpc,
+    cursor_service_pb2_grpc,
     delivery_service_pb2_grpc,
     grant_service_pb2_grpc,
     identity_service_pb2_grpc,
@@ -23,6 +24,7 @@ from store_svc.audit import Audit
 from store_svc.authz import ALLOW
 from store_svc.components import Components
 from store_svc.config import StoreSettings
+from store_svc.cursors import Cursors
 from store_svc.db.base import libpq_url
 from store_svc.dead_letters import DeadLetters
 from store_svc.deliveries import Deliveries
@@ -38,6 +40,7 @@ from store_svc.objectives import Objectives
 from store_svc.pairing import Limits, Pairings
 from store_svc.queue import Backoff, Queue
 from store_svc.service.components import ComponentService
+from store_svc.service.cursors import CursorService
 from store_svc.service.grants import GrantService
 from store_svc.service.ledgers import AuditService, DeliveryService, JournalService, LeaseService
 from store_svc.service.people import IdentityService, PairingService
@@ -104,6 +107,11 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
             lease_service_pb2_grpc.add_LeaseServiceServicer_to_server,
             LeaseService(Leases(db, clock)),
             PKG + "LeaseService",
+        ),
+        ServiceDef(
+            cursor_service_pb2_grpc.add_CursorServiceServicer_to_server,
+            CursorService(Cursors(db, clock)),
+            PKG + "CursorService",
         ),
         ServiceDef(
             objective_service_pb2_grpc.add_ObjectiveServiceServicer_to_server,

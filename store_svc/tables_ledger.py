@@ -1,5 +1,5 @@
 """Ledger tables: inbound journal, e-mail ingestions, outbound deliveries, audit trails,
-leader leases."""
+leader leases, stream cursors."""
 
 from __future__ import annotations
 
@@ -152,3 +152,12 @@ class LeaderLease(SQLModel, table=True):
     holder: str
     expires_at_ms: int = Field(sa_column=_big())
     token: int = Field(default=1, sa_column=_big(1))
+
+
+class StreamCursor(SQLModel, table=True):
+    """A named position in an outside stream (a Telegram bot's next update offset)."""
+
+    __tablename__ = "stream_cursors"
+    name: str = Field(primary_key=True)
+    value: str
+    updated_at_ms: int = Field(sa_column=_big())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretBytes, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     connectors_addr: str = "127.0.0.1:7106"
     rpc_timeout_seconds: float = Field(10.0, gt=0)
     log_level: str = Field("INFO", pattern=r"^(?i)(debug|info|warning|error)$")
+    # The one line per RPC: `all` (the default), `errors` (calls that did not answer OK) or
+    # `none`. `agent-runtime up` defaults to `errors`.
+    rpc_log: Literal["all", "errors", "none"] = "all"
 
     @property
     def pki(self) -> PkiPaths:

@@ -50,15 +50,16 @@ class RpcLog:
     """The one line per RPC, written without the logging machinery: lines from RPCs that
     finish in the same event-loop iteration go out in one write."""
 
-    def __init__(self, service: str, stream: TextIO | None = None) -> None:
+    def __init__(self, service: str, stream: TextIO | None = None, mode: str = "all") -> None:
         self._prefix = '{"level":"info","svc":' + json.dumps(service) + ',"msg":"rpc"'
         self._stream = stream
         self._pending: list[str] = []
         # Same switch as the logging machinery: AGENT_RUNTIME_LOG_LEVEL=WARNING silences it.
-        self.enabled = logging.getLogger("svckit.rpc").isEnabledFor(logging.INFO)
+        self.enabled = mode != "none" and logging.getLogger("svckit.rpc").isEnabledFor(logging.INFO)
+        self._errors_only = mode == "errors"
 
     def write(self, method: str, peer: str, code: str, ms: float, request_id: str) -> None:
-        if not self.enabled:
+        if not self.enabled or (self._errors_only and code == "OK"):
             return
         line = (
             f'{self._prefix},"ts":{time.time():.3f},"method":"{method}","peer":"{peer}",'

@@ -73,7 +73,7 @@ class Service:
     async def start(self) -> Ports:
         s = self.settings
         metrics = RpcMetrics(self.registry)
-        wrapper = ServerWrapper(self.allow, metrics, RpcLog(self.name))
+        wrapper = ServerWrapper(self.allow, metrics, RpcLog(self.name, mode=s.rpc_log))
         server = grpc.aio.server(options=_OPTIONS)
         for d in self.defs:
             wrapper.register(server, d.add, d.servicer)

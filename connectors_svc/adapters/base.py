@@ -106,9 +106,10 @@ class Adapter(Protocol):
 
     A platform module `connectors_svc/adapters/<module>.py` exposes
     `build(settings: ConnectorsSettings) -> Adapter`; `connectors_svc.catalog` calls it when
-    the platform's credentials are set (telegram: `telegram`, discord: `discord`, imap:
-    `email`, whose `build` also takes the store facade it files e-mails and tasks through)
-    and reports the platform `disabled` with the reason otherwise."""
+    the platform's credentials are set (discord: `discord`, imap: `email`, whose `build` also
+    takes the store facade it files e-mails and tasks through) and reports the platform
+    `disabled` with the reason otherwise. Telegram, which keeps its update offset in the
+    store, is built by `adapters.telegram_setup.build(settings, cursors)`."""
 
     name: str
     part_limit: int  # characters per sent part; 0 = no limit

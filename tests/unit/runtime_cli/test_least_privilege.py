@@ -99,3 +99,10 @@ def test_a_service_gets_every_setting_it_declares_and_no_other_services(name: st
     everyone = set().union(*(setting_variables(cls) for cls in SETTINGS.values()))
     env = dict.fromkeys(everyone, "x")
     assert set(child_environment(env, name)) == setting_variables(SETTINGS[name])
+
+
+def test_up_logs_only_failed_rpcs_unless_told_otherwise(tmp_path: Path) -> None:
+    quiet = _specs(_plan(tmp_path))
+    assert {s.env["AGENT_RUNTIME_RPC_LOG"] for s in quiet.values()} == {"errors"}
+    loud = _specs(_plan(tmp_path, AGENT_RUNTIME_RPC_LOG="all"))
+    assert {s.env["AGENT_RUNTIME_RPC_LOG"] for s in loud.values()} == {"all"}

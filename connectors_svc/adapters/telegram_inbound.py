@@ -1,0 +1,68 @@
+"""From a Telegram update to the gateway's InboundMessage (REFERENCE.md §8.2): only `message`
+updates, text or caption; a private chat is a direct message (`pair` included, the gateway
+handles it; the menu's `/pair` goes as `pair`); in a group only what is addressed to the bot
+goes on: a command (not one addressed to another bot with `/cmd@other_bot`), a mention of
+`@<bot username>`, a reply to the bot's own message (`mentioned`)."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Message, Update
+
+from connectors_svc.adapters.base import InboundMessage
+
+NAME = "telegram"
+
+
+def inbound(update: Update, bot_username: str, bot_id: int) -> InboundMessage | None:
+    """The message to hand to the gateway, or None when there is nothing for it."""
+    msg = update.message
+    if msg is None or msg.from_user is None:
+        return None
+    text = msg.text or msg.caption or ""
+    if not text.strip():
+        return None
+    user = msg.from_user
+    sender = user.full_name.strip() or user.username or str(user.id)
+    direct = msg.chat.type == "private"
+    mentioned = False
+    if direct and text.strip().lower() in ("/pair", f"/pair@{bot_username.lower()}"):
+        text = "pair"  # the menu entry; the gateway takes `pair` in a direct message
+    if not direct:
+        command = _command_target(text)
+        mentioned = _mentions(text, bot_username) or _replies_to(msg, bot_id)
+        if command is None and not mentioned:
+            return None  # group chatter not addressed to the bot
+        if command and bot_username and command.lower() != bot_username.lower():
+            return None  # /cmd@other_bot
+    return InboundMessage(
+        connector=NAME,
+        external_id=str(msg.chat.id),
+        text=text,
+        message_id=str(msg.message_id),
+        from_user_id=str(user.id),
+        from_display_name=sender,
+        display_name="" if direct else (msg.chat.title or ""),
+        direct_message=direct,
+        mentioned=mentioned,
+    )
+
+
+def _command_target(text: str) -> str | None:
+    """None for a text that is no command; else the bot it names (`/task@bot`), or ""."""
+    if not text.startswith("/"):
+        return None
+    head = text.split(maxsplit=1)[0]
+    return head.partition("@")[2]
+
+
+def _mentions(text: str, bot_username: str) -> bool:
+    if not bot_username:
+        return False
+    return re.search(rf"@{re.escape(bot_username)}\b", text, re.IGNORECASE) is not None
+
+
+def _replies_to(msg: Message, bot_id: int) -> bool:
+    replied = msg.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == bot_id)

@@ -1,0 +1,62 @@
+"""The Telegram adapter from the settings: disabled with `token missing` without a token,
+built (pointed at the configured API base) with one; the token never reaches a log line;
+the menu keeps `pair` whatever the catalogue holds."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from pydantic import SecretStr
+
+from connectors_svc.adapters.base import Command
+from connectors_svc.adapters.telegram_menu import MAX_COMMANDS, menu
+from connectors_svc.catalog import build_catalog
+from connectors_svc.config import ConnectorsSettings
+
+TOKEN = "987654:SECRET-bot-token"
+
+
+class NoCursors:
+    async def get(self, name: str) -> str:
+        return ""
+
+    async def put(self, name: str, value: str) -> None:
+        return None
+
+
+def test_without_a_token_telegram_is_disabled_and_the_others_run() -> None:
+    catalog = build_catalog(
+        ConnectorsSettings(codex_publish_url="http://127.0.0.1:9/x"), NoCursors()
+    )
+    assert catalog.disabled["telegram"] == "token missing"
+    assert "telegram" not in [a.name for a in catalog.adapters]
+    assert "codex" in [a.name for a in catalog.adapters]
+
+
+def test_with_a_token_the_adapter_is_built_and_the_token_stays_out_of_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = ConnectorsSettings(
+        telegram_token=SecretStr(TOKEN), telegram_api_base="http://127.0.0.1:9/"
+    )
+    catalog = build_catalog(settings, cursors=NoCursors())
+    [telegram] = [a for a in catalog.adapters if a.name == "telegram"]
+    assert telegram.part_limit == 4096 and telegram.receives
+    assert "telegram" not in catalog.disabled
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        logging.getLogger("httpx").info(
+            'HTTP Request: %s %s "%s"', "POST", f"http://127.0.0.1:9/bot{TOKEN}/getMe", "200 OK"
+        )
+    assert TOKEN not in caplog.text and "/bot***/getMe" in caplog.text
+
+
+def test_the_menu_keeps_pair_past_telegrams_limit() -> None:
+    catalogue = [Command(f"cmd-{n}", f"command {n}") for n in range(150)]
+    entries = menu(catalogue)
+    assert len(entries) == MAX_COMMANDS and entries[-1].command == "pair"
+    assert entries[0].command == "cmd_0"
+    assert [e.command for e in menu([Command("pair", "Link"), Command("/Status", "")])] == [
+        "pair",
+        "status",
+    ]
