@@ -5,7 +5,6 @@ from __future__ import annotations
 import ssl
 
 import httpx
-import pytest
 
 from svckit.testing import poll
 from tests.integration.conftest import Stack
