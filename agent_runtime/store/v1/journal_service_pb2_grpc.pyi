@@ -34,7 +34,11 @@ class JournalServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> JournalServiceAsyncStub: ...
     RecordInbound: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.RecordInboundRequest, _journal_service_pb2.RecordInboundResponse]
-    """RecordInbound journals a message; a duplicate returns the first entry and its outcome."""
+    """RecordInbound journals a message; a duplicate returns the first entry and its outcome.
+    A message whose handling failed, or that is still being handled after
+    AGENT_RUNTIME_JOURNAL_RETAKE_AFTER_SECONDS (its handler died), is taken again: its
+    entry (same id) comes back as received and not a duplicate.
+    """
     BeginInbound: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.BeginInboundRequest, _journal_service_pb2.BeginInboundResponse]
     """BeginInbound journals a message like RecordInbound and, for a new one, resolves in the
     same transaction what handling it needs: the chat's context (made with its workspace on
@@ -66,7 +70,11 @@ class JournalServiceAsyncStub(JournalServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     RecordInbound: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.RecordInboundRequest, _journal_service_pb2.RecordInboundResponse]  # type: ignore[assignment]
-    """RecordInbound journals a message; a duplicate returns the first entry and its outcome."""
+    """RecordInbound journals a message; a duplicate returns the first entry and its outcome.
+    A message whose handling failed, or that is still being handled after
+    AGENT_RUNTIME_JOURNAL_RETAKE_AFTER_SECONDS (its handler died), is taken again: its
+    entry (same id) comes back as received and not a duplicate.
+    """
     BeginInbound: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.BeginInboundRequest, _journal_service_pb2.BeginInboundResponse]  # type: ignore[assignment]
     """BeginInbound journals a message like RecordInbound and, for a new one, resolves in the
     same transaction what handling it needs: the chat's context (made with its workspace on
@@ -101,7 +109,11 @@ class JournalServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _journal_service_pb2.RecordInboundRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_journal_service_pb2.RecordInboundResponse, _abc.Awaitable[_journal_service_pb2.RecordInboundResponse]]:
-        """RecordInbound journals a message; a duplicate returns the first entry and its outcome."""
+        """RecordInbound journals a message; a duplicate returns the first entry and its outcome.
+        A message whose handling failed, or that is still being handled after
+        AGENT_RUNTIME_JOURNAL_RETAKE_AFTER_SECONDS (its handler died), is taken again: its
+        entry (same id) comes back as received and not a duplicate.
+        """
 
     @_abc_1.abstractmethod
     def BeginInbound(
