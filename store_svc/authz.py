@@ -52,6 +52,7 @@ RULES: dict[str, list[str]] = {
     "UpdateObjective": [SCHED, ADMIN],
     "DeleteObjective": [SCHED, ADMIN],
     "RecordObjectiveRun": [SCHED],
+    "RecordObjectiveRuns": [SCHED],
     "FinishObjectiveRun": [SCHED],
     "StartObjectiveRun": [SCHED],
     "ListObjectiveRuns": [SCHED, ADMIN],
@@ -91,6 +92,9 @@ RULES: dict[str, list[str]] = {
     "DenyPairing": [GW, ADMIN],
     # ledgers
     "RecordInbound": [GW],
+    "BeginInbound": [GW],
+    "BeginInbounds": [GW],
+    "CompleteInbounds": [GW],
     "CompleteInbound": [GW],
     "CheckImapIngested": [CONN, ADMIN],
     "MarkImapIngested": [CONN],

@@ -667,6 +667,98 @@ class RecordObjectiveRunResponse(_message.Message):
 Global___RecordObjectiveRunResponse: _TypeAlias = RecordObjectiveRunResponse  # noqa: Y015
 
 @_typing.final
+class RecordObjectiveRunsRequest(_message.Message):
+    """RecordObjectiveRunsRequest carries up to 100 runs."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUNS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def runs(self) -> _containers.RepeatedCompositeFieldContainer[Global___RecordObjectiveRunRequest]:
+        """The runs, each as RecordObjectiveRun takes it."""
+
+    def __init__(
+        self,
+        *,
+        runs: _abc.Iterable[Global___RecordObjectiveRunRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["runs", b"runs"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordObjectiveRunsRequest: _TypeAlias = RecordObjectiveRunsRequest  # noqa: Y015
+
+@_typing.final
+class RecordObjectiveRunsResponse(_message.Message):
+    """RecordObjectiveRunsResponse has one result per run, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___RecordObjectiveRunsResult]:
+        """The results."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___RecordObjectiveRunsResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordObjectiveRunsResponse: _TypeAlias = RecordObjectiveRunsResponse  # noqa: Y015
+
+@_typing.final
+class RecordObjectiveRunsResult(_message.Message):
+    """RecordObjectiveRunsResult is the outcome of one run of a RecordObjectiveRuns call."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OBJECTIVE_FIELD_NUMBER: _builtins.int
+    RUN_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Why it was refused (a status code name such as ABORTED for a stale fencing token);
+    empty when recorded.
+    """
+    message: _builtins.str
+    """Human-readable reason; empty when recorded."""
+    field: _builtins.str
+    """For INVALID_ARGUMENT: the offending field."""
+    @_builtins.property
+    def objective(self) -> _objective_pb2.Objective:
+        """The objective after the update; unset when refused."""
+
+    @_builtins.property
+    def run(self) -> _objective_pb2.ObjectiveRun:
+        """The recorded run; unset when refused."""
+
+    def __init__(
+        self,
+        *,
+        objective: _objective_pb2.Objective | None = ...,
+        run: _objective_pb2.ObjectiveRun | None = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+        field: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["objective", b"objective", "run", b"run"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "field", b"field", "message", b"message", "objective", b"objective", "run", b"run"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordObjectiveRunsResult: _TypeAlias = RecordObjectiveRunsResult  # noqa: Y015
+
+@_typing.final
 class ListObjectiveRunsRequest(_message.Message):
     """ListObjectiveRunsRequest selects runs."""
 
