@@ -137,7 +137,9 @@ class Firer:
     async def _fire(
         self, obj: stored.Objective, firing: Firing, next_run: int, token: int, may_be_busy: bool
     ) -> Fired:
-        found_busy = await self._busy(obj) if may_be_busy else None
+        # an event's duplicate is told apart here; any other overlap is judged by the store
+        # when it reserves the run (below), in one step with the reservation
+        found_busy = await self._busy(obj) if may_be_busy and firing.event_id else None
         if found_busy is not None:
             busy, busy_key = found_busy
             if firing.event_id and busy.event_id == firing.event_id:
