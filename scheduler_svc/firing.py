@@ -10,7 +10,10 @@ one run per task.
 The firings of one objective in this process (the leader's tick, RunObjectiveNow, events)
 take turns: the overlap check, the enqueue and the record happen as one step, so a manual
 run and a due slot arriving together are judged by the overlap policy one after the other
-and never both start under `skip`."""
+and never both start under `skip`. Across replicas (RunObjectiveNow is served by any), the
+store judges the overlap again when it reserves the run, before the task is enqueued, in
+one transaction per objective; the task is then attached to the reserved run (found by the
+firing's run key), which is when the objective's next run moves on."""
 
 from __future__ import annotations
 
@@ -155,7 +158,9 @@ class Firer:
     async def _fire(
         self, obj: stored.Objective, firing: Firing, next_run: int, token: int, may_be_busy: bool
     ) -> Fired:
-        found_busy = await self._busy(obj) if may_be_busy else None
+        # an event's duplicate is told apart here; any other overlap is judged by the store
+        # when it reserves the run (below), in one step with the reservation
+        found_busy = await self._busy(obj) if may_be_busy and firing.event_id else None
         if found_busy is not None:
             busy, busy_key = found_busy
             if firing.event_id and busy.event_id == firing.event_id:
@@ -174,6 +179,22 @@ class Firer:
                 token=token,
             )
             return Fired(run, created=False)
+        if obj.overlap_policy != "allow":
+            # the overlap judged again in the store, atomically with reserving the run, for
+            # a firing of the same objective by another replica (a RunObjectiveNow racing
+            # the leader's tick): one of them is recorded skipped
+            reserved = await self._record(
+                obj,
+                "queued",
+                firing.trigger,
+                firing.scheduled_for,
+                next_run,
+                firing,
+                token=token,
+                judge=True,
+            )
+            if reserved.outcome != "queued" or reserved.task_id:
+                return Fired(reserved, created=False)  # skipped, or this firing again
         task, created = await self._tasks.enqueue(_task_request(obj, firing))
         if not created:
             found = await self._run_of(obj.id, task.id)
@@ -241,6 +262,7 @@ class Firer:
         task_id: str = "",
         error: str = "",
         token: int = 0,
+        judge: bool = False,
     ) -> stored.ObjectiveRun:
         request = store_rpc.RecordObjectiveRunRequest(
             objective_id=obj.id,
@@ -254,6 +276,8 @@ class Firer:
             event_id=firing.event_id if firing else "",
             lease_name=LEASE_NAME if token else "",
             fencing_token=token,
+            run_key=firing.run_key if firing else "",
+            judge_overlap=judge,
         )
         _, run = await self._store.record(request)
         return run

@@ -18,6 +18,7 @@ from store_svc.convert import to_msg
 from store_svc.db import Row
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
+from svckit import callctx
 from svckit.callctx import audit_actor
 from svckit.errors import DomainError
 
@@ -80,6 +81,10 @@ class ObjectiveService(ObjectiveServiceServicer):
         changes = present(request)
         changes.pop("id", None)
         changes.pop("actor", None)
+        if "active" in changes and str(callctx.current().caller) != "svc:scheduler":
+            # pausing or resuming is an admin's decision (SPEC.md); the scheduler checks
+            # its own callers, the orchestrator's agent tools may not
+            callctx.require_admin()
         row = await self._o.update(request.id, changes, audit_actor())
         return orpc.UpdateObjectiveResponse(objective=objective_msg(row))
 

@@ -557,6 +557,8 @@ class RecordObjectiveRunRequest(_message.Message):
     STARTED_AT_UNIX_FIELD_NUMBER: _builtins.int
     LEASE_NAME_FIELD_NUMBER: _builtins.int
     FENCING_TOKEN_FIELD_NUMBER: _builtins.int
+    RUN_KEY_FIELD_NUMBER: _builtins.int
+    JUDGE_OVERLAP_FIELD_NUMBER: _builtins.int
     objective_id: _builtins.str
     """Objective id."""
     outcome: _builtins.str
@@ -597,6 +599,19 @@ class RecordObjectiveRunRequest(_message.Message):
     """Fencing token of lease_name the writer holds; FAILED_PRECONDITION, nothing written, when
     the lease has since passed to another holder (a deposed leader).
     """
+    run_key: _builtins.str
+    """The firing's run key (the run key of its task), unique per run: a record with a key
+    already recorded returns that run, and attaches task_id to it when it has none yet
+    (storing next_run_unix then), so a firing is recorded once whichever replica retries it.
+    """
+    judge_overlap: _builtins.bool
+    """With outcome queued and no task_id yet: reserve the run before its task is enqueued,
+    judging the objective's overlap policy in the same transaction as the insert (one at a
+    time per objective, whichever scheduler replica asks). When another run is still under
+    way (its task queued or running, or a reservation younger than a minute whose task is
+    not made yet) the run is recorded skipped instead, naming it; next_run_unix is stored
+    only when the task is attached.
+    """
     def __init__(
         self,
         *,
@@ -616,10 +631,12 @@ class RecordObjectiveRunRequest(_message.Message):
         started_at_unix: _builtins.int | None = ...,
         lease_name: _builtins.str = ...,
         fencing_token: _builtins.int = ...,
+        run_key: _builtins.str = ...,
+        judge_overlap: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_paused_reason", b"auto_paused_reason", "started_at_unix", b"started_at_unix"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_pause_after_failures", b"auto_pause_after_failures", "auto_paused_reason", b"auto_paused_reason", "duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "fencing_token", b"fencing_token", "lease_name", b"lease_name", "next_run_unix", b"next_run_unix", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_pause_after_failures", b"auto_pause_after_failures", "auto_paused_reason", b"auto_paused_reason", "duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "fencing_token", b"fencing_token", "judge_overlap", b"judge_overlap", "lease_name", b"lease_name", "next_run_unix", b"next_run_unix", "objective_id", b"objective_id", "outcome", b"outcome", "run_key", b"run_key", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
     _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015
