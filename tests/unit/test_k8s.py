@@ -32,7 +32,7 @@ DESIGN_PORTS = {p for ports in PORTS.values() for p in ports} | {REST_PORT}
 # DESIGN.md §1, "calls" column, plus gateway -> connectors (the heartbeat's Health check).
 CALLS = {
     "store": set(),
-    "orchestrator": {"store", "qmd", "connectors"},
+    "orchestrator": {"store", "qmd"},
     "gateway": {"store", "orchestrator", "qmd", "scheduler", "connectors"},
     "scheduler": {"store", "orchestrator"},
     "qmd": {"scheduler"},
