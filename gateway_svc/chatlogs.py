@@ -1,9 +1,10 @@
 """The gateway's part of the chat logs (svckit.chatlog, REFERENCE.md §15.1): each message it
 handles (inbound, the sender as actor) and the replies it makes itself (outbound: commands,
-"still working"), then the context's rolling summary refreshed when due (svckit.chatmemory).
-A turn's reply is logged where the turn runs (orchestrator_svc.agent_tasks), so one that
-comes later is logged too. A log that cannot be written is reported, never a reason to fail
-the message."""
+"still working"). A turn's reply is logged where the turn runs (orchestrator_svc.agent_tasks),
+so one that comes later is logged too, and the context's rolling summary (svckit.chatmemory)
+is refreshed there, when due: the summary grounds agent turns, so keeping it current is the
+turns' business, and a command's reply costs one append. A log that cannot be written is
+reported, never a reason to fail the message."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from svckit import chatlog, chatmemory
+from svckit import chatlog
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +30,9 @@ class ChatLogs:
         await self._append(workspace_id, connector, external_id, "inbound", who, text, name)
 
     async def outbound(
-        self, workspace_id: str, context_id: str, connector: str, external_id: str, text: str
+        self, workspace_id: str, connector: str, external_id: str, text: str
     ) -> None:
-        ws = self._root / workspace_id
-        try:
-            await asyncio.to_thread(
-                chatmemory.reply, ws, context_id, connector, external_id, text, self._clock()
-            )
-        except OSError:
-            log.exception("writing the chat log of %s/%s failed", connector, external_id)
+        await self._append(workspace_id, connector, external_id, "outbound", chatlog.AGENT, text)
 
     async def _append(
         self, workspace_id: str, connector: str, external_id: str, way: str, who: str,

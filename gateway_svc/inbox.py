@@ -118,7 +118,7 @@ class Inbox:
         out = await self._dispatch(msg, context, sender, run_key)
         turn_answered = bool(out.task_id) and not out.pending  # logged where the turn ran
         if logs is not None and out.reply and not turn_answered:
-            await logs.outbound(ws, context.id, msg.connector, msg.external_id, out.reply)
+            await logs.outbound(ws, msg.connector, msg.external_id, out.reply)
         return out
 
     async def _dispatch(
