@@ -27,21 +27,29 @@ class ChatLogs:
     async def inbound(
         self, workspace_id: str, connector: str, external_id: str, who: str, text: str, name: str
     ) -> None:
-        await self._append(workspace_id, connector, external_id, "inbound", who, text, name)
+        await self._write(workspace_id, connector, external_id, [("inbound", who, text)], name)
 
     async def outbound(
         self, workspace_id: str, connector: str, external_id: str, text: str
     ) -> None:
-        await self._append(workspace_id, connector, external_id, "outbound", chatlog.AGENT, text)
+        await self._write(workspace_id, connector, external_id, [("outbound", chatlog.AGENT, text)])
 
-    async def _append(
-        self, workspace_id: str, connector: str, external_id: str, way: str, who: str,
-        text: str, name: str = "",
+    async def exchange(
+        self, workspace_id: str, connector: str, external_id: str, who: str, text: str,
+        name: str, reply: str,
+    ) -> None:  # fmt: skip
+        """A message and the reply the gateway made to it, in one write."""
+        entries = [("inbound", who, text), ("outbound", chatlog.AGENT, reply)]
+        await self._write(workspace_id, connector, external_id, entries, name)
+
+    async def _write(
+        self, workspace_id: str, connector: str, external_id: str,
+        entries: list[tuple[str, str, str]], name: str = "",
     ) -> None:  # fmt: skip
         try:
             await asyncio.to_thread(
-                chatlog.append, self._root / workspace_id, connector, external_id,
-                direction=way, actor=who, text=text, unix=self._clock(), display_name=name,
+                chatlog.append_entries, self._root / workspace_id, connector, external_id,
+                entries, self._clock(), name,
             )  # fmt: skip
         except OSError:
             log.exception("writing the chat log of %s/%s failed", connector, external_id)

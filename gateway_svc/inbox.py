@@ -112,13 +112,22 @@ class Inbox:
         self, msg: Message, context: workspace_pb2.Context, sender: Sender, run_key: str
     ) -> Outcome:
         ws, logs = context.workspace_id, self._logs
-        if logs is not None:
-            who = msg.from_user_id or sender.user_id
-            await logs.inbound(ws, msg.connector, msg.external_id, who, msg.text, msg.display_name)
+        if logs is None:
+            return await self._dispatch(msg, context, sender, run_key)
+        who, chat = msg.from_user_id or sender.user_id, (ws, msg.connector, msg.external_id)
+        if split_command(msg.text, msg.direct) is not None:  # a command and its reply: one write
+            try:
+                out = await self._dispatch(msg, context, sender, run_key)
+            except BaseException:
+                await logs.inbound(*chat, who, msg.text, msg.display_name)
+                raise
+            await logs.exchange(*chat, who, msg.text, msg.display_name, out.reply)
+            return out
+        # A turn's reply is logged where the turn runs, after the message it answers.
+        await logs.inbound(*chat, who, msg.text, msg.display_name)
         out = await self._dispatch(msg, context, sender, run_key)
-        turn_answered = bool(out.task_id) and not out.pending  # logged where the turn ran
-        if logs is not None and out.reply and not turn_answered:
-            await logs.outbound(ws, msg.connector, msg.external_id, out.reply)
+        if out.reply and (out.pending or not out.task_id):  # "still working", or no turn ran
+            await logs.outbound(*chat, out.reply)
         return out
 
     async def _dispatch(

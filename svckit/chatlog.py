@@ -65,29 +65,48 @@ def append(
 ) -> Path | None:
     """Append one entry (the header first when the file is new); the file, or None when the
     text is blank (nothing written)."""
-    if not text.strip():
+    entry = (direction, actor, text)
+    return append_entries(workspace, connector, external_id, [entry], unix, display_name)
+
+
+def append_entries(
+    workspace: Path,
+    connector: str,
+    external_id: str,
+    entries: list[tuple[str, str, str]],
+    unix: float,
+    display_name: str = "",
+) -> Path | None:
+    """Append (direction, actor, text) entries in one locked write, in order (a command and
+    its reply cost one write); blank texts are left out; None when nothing was written."""
+    parts = [_entry(way, actor, text, unix) for way, actor, text in entries if text.strip()]
+    if not parts:
         return None
-    way = direction.strip().lower() or "inbound"
-    if way not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}")
     path = log_path(workspace, connector, external_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    entry = (
-        f"## {stamp(unix)} `{way.upper()}`\n- direction: `{way}`\n"
-        f"- actor: `{actor.strip() or 'system'}`\n\n{text.strip()}\n\n"
-    )
+    body = "".join(parts)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         if os.fstat(fd).st_size == 0:
-            entry = (
+            body = (
                 f"# Chat Log\n\n- connector: `{sanitise(connector)}`\n"
                 f"- external_id: `{sanitise(external_id)}`\n"
                 f"- display_name: `{display_name.strip() or external_id}`\n\n"
-            ) + entry
-        data = entry.encode()
+            ) + body
+        data = body.encode()
         while data:
             data = data[os.write(fd, data) :]
     finally:
         os.close(fd)  # closing releases the lock
     return path
+
+
+def _entry(direction: str, actor: str, text: str, unix: float) -> str:
+    way = direction.strip().lower() or "inbound"
+    if way not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}")
+    return (
+        f"## {stamp(unix)} `{way.upper()}`\n- direction: `{way}`\n"
+        f"- actor: `{actor.strip() or 'system'}`\n\n{text.strip()}\n\n"
+    )
