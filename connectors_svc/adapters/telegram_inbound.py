@@ -1,6 +1,6 @@
 """From a Telegram update to the gateway's InboundMessage (REFERENCE.md §8.2): only `message`
-updates, text or caption; a private chat is a direct message (`pair` included, the gateway
-handles it; the menu's `/pair` goes as `pair`); in a group only what is addressed to the bot
+updates, text or caption; a private chat is a direct message (`pair` and the menu's `/pair`
+included, the gateway handles both); in a group only what is addressed to the bot
 goes on: a command (not one addressed to another bot with `/cmd@other_bot`), a mention of
 `@<bot username>`, a reply to the bot's own message (`mentioned`)."""
 
@@ -27,8 +27,6 @@ def inbound(update: Update, bot_username: str, bot_id: int) -> InboundMessage | 
     sender = user.full_name.strip() or user.username or str(user.id)
     direct = msg.chat.type == "private"
     mentioned = False
-    if direct and text.strip().lower() in ("/pair", f"/pair@{bot_username.lower()}"):
-        text = "pair"  # the menu entry; the gateway takes `pair` in a direct message
     if not direct:
         command = _command_target(text)
         mentioned = _mentions(text, bot_username) or _replies_to(msg, bot_id)
