@@ -96,8 +96,11 @@ class ComponentReport:
 class Ledger(Protocol):
     """The store's delivery ledger."""
 
-    async def create(self, new: NewDelivery, lease_owner: str, lease_ms: int) -> Delivery | None:
-        """Records a pending delivery leased to `lease_owner`; None when the key is taken."""
+    async def create(
+        self, new: NewDelivery, lease_owner: str, lease_ms: int, sending_text: str = ""
+    ) -> Delivery | None:
+        """Records a pending delivery leased to `lease_owner` (with `sending_text`: `sending`,
+        that text its part 0, recorded `sending`); None when the key is taken."""
         ...
 
     async def get_by_key(self, key: str) -> Delivery: ...

@@ -87,8 +87,8 @@ class InboundSink(Protocol):
 
     async def handle(self, message: InboundMessage) -> str:
         """Hands a received message to the gateway (journaled there, so a redelivery runs
-        nothing twice) and delivers its reply through the ledger; returns the reply text
-        ("" for none). Raises when the gateway could not take the message: the adapter must
+        nothing twice) and records its reply in the ledger, which sends it (at once, in the
+        background); returns the reply text ("" for none). Raises when the gateway could not take the message: the adapter must
         then not acknowledge it to the platform, so it is received again."""
         ...
 
