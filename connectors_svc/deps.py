@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from connectors_svc.adapters.base import Adapter, Command, InboundMessage
+from connectors_svc.attachments import Attachments
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class Deps:
     leases: Leases | None = None
     components: Components | None = None
     adapters: Sequence[Adapter] = ()
+    attachments: Attachments | None = None  # where chats' markdown files are saved
     disabled: Mapping[str, str] = field(default_factory=dict)
     holder: str = "connectors"  # this replica, unique among replicas (host:pid:random)
     clock: Callable[[], float] = time.time

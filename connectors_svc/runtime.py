@@ -67,7 +67,7 @@ class Runtime:
             if a.receives and d.leases is not None
             else None
         )
-        sink = Sink(a.name, d.gateway, self.publisher, self.board, self._sends)
+        sink = Sink(a.name, d.gateway, self.publisher, self.board, self._sends, d.attachments)
         return Supervisor(a, sink, self.board, self._tuning.supervisor, lease, d.monotonic, d.rng)
 
     async def start(self) -> None:

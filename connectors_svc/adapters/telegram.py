@@ -31,6 +31,7 @@ from svckit.errors import Unauthenticated
 log = logging.getLogger(__name__)
 PART_LIMIT = 4096
 BATCH = 100  # updates per getUpdates (the Bot API's most)
+DRAIN_S = 60.0  # how long a failed session waits for the messages in hand
 
 
 class TelegramAdapter:
@@ -93,6 +94,11 @@ class TelegramAdapter:
                 offset = {"offset": str(intake.ack)}
                 sink.beat(AdapterState(True, "poll cycle ok", username, offset))
                 intake.take(updates)
+        except Exception:  # a poll failed: what is in hand finishes first (else a redelivery
+            await intake.settle(DRAIN_S)  # would meet it half done), then the session ends
+            with contextlib.suppress(Exception):
+                await saver.save(intake.position())
+            raise
         finally:
             flusher.cancel()
             await intake.cancel()
