@@ -71,6 +71,8 @@ def main() -> None:
             routing=StoreRouting(store),
             components=StoreComponents(store),
             turn_wait_ms=int(settings.turn_wait_seconds * 1000),
+            approval_wait_ms=int(settings.approval_wait_seconds * 1000),
+            workspace_root=settings.workspaces,
         )
         service = build_server(settings, deps)
         rest_servers: list[rest.RestServer] = []

@@ -10,6 +10,7 @@ expired one is FAILED_PRECONDITION and an unknown one NOT_FOUND."""
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 
 from agent_runtime.store.v1 import approval_pb2
@@ -19,6 +20,10 @@ from svckit.errors import DomainError, InvalidArgument, Unavailable
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 DENIED_BY_ADMIN = "denied by admin"
+MAX_WAIT_MS = 120_000
+POLL_SECONDS = 0.1
+# execution states after which nothing more happens to an approved action
+FINISHED = frozenset({"succeeded", "failed", "skipped", "unknown"})
 
 
 class Approvals:
@@ -59,13 +64,20 @@ class Approvals:
         callctx.require_admin()
         return await self._store.get(_id(approval_id))
 
-    async def approve(self, approval_id: str) -> tuple[approval_pb2.ActionApproval, str]:
-        """The approval as it is after approving, and the id of the task that executes it."""
+    async def approve(
+        self, approval_id: str, wait_ms: int = 0
+    ) -> tuple[approval_pb2.ActionApproval, str, bool]:
+        """The approval after approving (with its outcome when the action finished within
+        `wait_ms`), the id of the task that executes it, and whether it finished."""
         who = callctx.require_admin()
         approval_id = _id(approval_id)
+        if wait_ms < 0:
+            raise InvalidArgument("wait_ms must not be negative", field="wait_ms")
         if self._tasks is None:  # approving now would leave an approval nothing runs
             raise Unavailable("the orchestrator is not configured in this gateway")
-        return await approve_and_enqueue(self._store, self._tasks, approval_id, who)
+        row, task_id = await approve_and_enqueue(self._store, self._tasks, approval_id, who)
+        row = await await_outcome(self._store, row, wait_ms)
+        return row, task_id, row.execution_status in FINISHED
 
     async def deny(self, approval_id: str, reason: str) -> approval_pb2.ActionApproval:
         who = callctx.require_admin()
@@ -91,6 +103,22 @@ async def approve_and_enqueue(
     task_id = await tasks.enqueue_action(row, who)
     # The orchestrator marked it queued with the task; answer the approval as it is now.
     return await store.get(approval_id), task_id
+
+
+async def await_outcome(
+    store: ApprovalStore, row: approval_pb2.ActionApproval, wait_ms: int
+) -> approval_pb2.ActionApproval:
+    """The approval once its action finished, or as it is after `wait_ms` (at most
+    MAX_WAIT_MS); read again every POLL_SECONDS."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + min(wait_ms, MAX_WAIT_MS) / 1000
+    while row.execution_status not in FINISHED:
+        left = deadline - loop.time()
+        if left <= 0:
+            break
+        await asyncio.sleep(min(left, POLL_SECONDS))
+        row = await store.get(row.id)
+    return row
 
 
 def _id(value: str) -> str:

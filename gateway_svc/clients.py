@@ -107,10 +107,14 @@ class StorePairings:
         return list(reply.items), reply.next_page_token
 
     async def approve(
-        self, token: str, approver: str, role: str, target_user_id: str
+        self, token: str, approver: str, role: str, target_user_id: str, workspace_id: str = ""
     ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]:
         request = prpc.ApprovePairingRequest(
-            token=token, approver_user_id=approver, role=role, target_user_id=target_user_id
+            token=token,
+            approver_user_id=approver,
+            role=role,
+            target_user_id=target_user_id,
+            workspace_id=workspace_id,
         )
         reply: prpc.ApprovePairingResponse = await call(self._stub.ApprovePairing, request)
         return reply.pairing, reply.identity

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from svckit.config import ServiceSettings
@@ -34,3 +36,13 @@ class GatewaySettings(ServiceSettings):
     # How long a conversation message waits for the agent's reply before answering that it is
     # still working (the reply follows through the outbox).
     turn_wait_seconds: float = Field(30.0, ge=0, le=120)
+    # How long `/approve-action` waits for the approved action to finish, so the reply can
+    # carry its outcome (after that the outcome is posted to the requesting chat).
+    approval_wait_seconds: float = Field(10.0, ge=0, le=120)
+    # The workspaces folder (shared with the orchestrator and qmd): chat logs go to
+    # <root>/<workspace>/logs/chats/, context summaries to <root>/<workspace>/memory/contexts/.
+    workspace_root: Path | None = None
+
+    @property
+    def workspaces(self) -> Path:
+        return self.workspace_root or self.data_dir / "workspaces"

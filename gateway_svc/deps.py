@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from agent_runtime.orchestrator.v1 import resources_pb2 as ores
@@ -47,8 +48,10 @@ class PairingStore(Protocol):
     ) -> tuple[list[pairing_pb2.PairingRequest], str]: ...
 
     async def approve(
-        self, token: str, approver: str, role: str, target_user_id: str
-    ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]: ...
+        self, token: str, approver: str, role: str, target_user_id: str, workspace_id: str = ""
+    ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]:
+        """With `workspace_id`, role admin is that workspace's only (one transaction)."""
+        ...
 
     async def deny(self, token: str, approver: str, reason: str) -> pairing_pb2.PairingRequest: ...
 
@@ -211,6 +214,11 @@ class Deps:
     components: ComponentStore | None = None
     # How long a conversation message waits for its turn (AGENT_RUNTIME_TURN_WAIT_SECONDS).
     turn_wait_ms: int = 30_000
+    # How long /approve-action waits for the action's outcome (AGENT_RUNTIME_APPROVAL_WAIT_SECONDS).
+    approval_wait_ms: int = 10_000
+    # Where the chat logs and context summaries are written (<root>/<workspace id>/…);
+    # None: not written.
+    workspace_root: Path | None = None
 
 
 def need(dep: T | None, what: str) -> T:

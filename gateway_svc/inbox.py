@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 from agent_runtime.orchestrator.v1 import service_pb2 as orpc
 from agent_runtime.store.v1 import workspace_pb2
+from gateway_svc.chatlogs import ChatLogs
 from gateway_svc.commands import PAIR, REGISTRY
 from gateway_svc.commands.base import Call, Denied, Message, Sender, Tools
 from gateway_svc.commands.parse import split_command
@@ -51,9 +52,10 @@ class Inbox:
         contexts: Contexts,
         tools: Tools,
         conversation: Conversation | None,
+        logs: ChatLogs | None = None,
     ) -> None:
         self._journal, self._contexts, self._tools = journal, contexts, tools
-        self._conversation = conversation
+        self._conversation, self._logs = conversation, logs
         self._working: set[asyncio.Future[Outcome]] = set()
 
     async def stop(self) -> None:
@@ -105,6 +107,19 @@ class Inbox:
         context = await self._contexts.ensure(msg.connector, msg.external_id, msg.display_name)
         if sender is None:  # the role it has depends on the chat's workspace
             sender = await self._sender(msg, context.workspace_id)
+        ws, logs = context.workspace_id, self._logs
+        if logs is not None:
+            who = msg.from_user_id or sender.user_id
+            await logs.inbound(ws, msg.connector, msg.external_id, who, msg.text, msg.display_name)
+        out = await self._dispatch(msg, context, sender, run_key)
+        turn_answered = bool(out.task_id) and not out.pending  # logged where the turn ran
+        if logs is not None and out.reply and not turn_answered:
+            await logs.outbound(ws, context.id, msg.connector, msg.external_id, out.reply)
+        return out
+
+    async def _dispatch(
+        self, msg: Message, context: workspace_pb2.Context, sender: Sender, run_key: str
+    ) -> Outcome:
         parsed = split_command(msg.text, msg.direct)
         if parsed is None:
             return await self._converse(msg, context, run_key)
@@ -155,9 +170,11 @@ def build_inbox(deps: Deps) -> Inbox | None:
         pairings=deps.pairings,
         routing=deps.routing,
         clock=deps.clock,
+        approval_wait_ms=deps.approval_wait_ms,
     )
     talk = Conversation(deps.turns, deps.outbox, deps.turn_wait_ms) if deps.turns else None
-    return Inbox(deps.journal, deps.contexts, tools, talk)
+    logs = ChatLogs(deps.workspace_root, deps.clock) if deps.workspace_root else None
+    return Inbox(deps.journal, deps.contexts, tools, talk, logs)
 
 
 def _where(out: Outcome) -> tuple[str, str]:

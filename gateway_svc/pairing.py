@@ -77,12 +77,27 @@ class Pairings:
         return await self._store.list(store_status, limit or DEFAULT_PAGE, page_token)
 
     async def approve(
-        self, token: str, approver_user_id: str, role: str, target_user_id: str
+        self,
+        token: str,
+        approver_user_id: str,
+        role: str,
+        target_user_id: str,
+        workspace_id: str = "",
     ) -> tuple[pairing_pb2.PairingRequest, identity_pb2.Identity]:
-        """The approved request and the identity it linked, with `role` (default member)."""
+        """The approved request and the identity it linked, with `role` (default member).
+        With `workspace_id`, an admin is admin of that workspace only (a member elsewhere);
+        without it, of the approver's scope: an admin certificate's is every workspace (it
+        acts as an overlord, and may grant that too). `target_user_id` `admin:<name>` links
+        the account to the calling admin itself."""
         who = acting_approver(approver_user_id)
         chosen = role.strip().lower() or DEFAULT_ROLE
-        return await self._store.approve(_token(token), who, chosen, target_user_id.strip())
+        target, ws = target_user_id.strip(), workspace_id.strip()
+        if target.startswith("admin:") and target != who:
+            raise PermissionDenied(
+                f"an account can be linked to the calling admin ({who}) only",
+                field="target_user_id",
+            )
+        return await self._store.approve(_token(token), who, chosen, target, ws)
 
     async def deny(
         self, token: str, approver_user_id: str, reason: str

@@ -159,7 +159,11 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
         self, request: service_pb2.ApprovePairingRequest, context: Any
     ) -> service_pb2.ApprovePairingResponse:
         row, ident = await need(self._pairings, _PAIRINGS).approve(
-            request.token, request.approver_user_id, request.role, request.target_user_id
+            request.token,
+            request.approver_user_id,
+            request.role,
+            request.target_user_id,
+            request.workspace_id,
         )
         return service_pb2.ApprovePairingResponse(
             id=row.id,
@@ -210,8 +214,12 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
     async def ApproveAction(
         self, request: service_pb2.ApproveActionRequest, context: Any
     ) -> service_pb2.ApproveActionResponse:
-        row, task_id = await need(self._approvals, _APPROVALS).approve(request.id)
-        return service_pb2.ApproveActionResponse(approval=convert.approval(row), task_id=task_id)
+        row, task_id, done = await need(self._approvals, _APPROVALS).approve(
+            request.id, request.wait_ms
+        )
+        return service_pb2.ApproveActionResponse(
+            approval=convert.approval(row), task_id=task_id, completed=done
+        )
 
     async def DenyAction(
         self, request: service_pb2.DenyActionRequest, context: Any

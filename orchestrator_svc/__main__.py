@@ -51,7 +51,7 @@ def compose(
         approvals = StoreApprovals(store)
         executors = Executors(
             {
-                "turn": TurnExecutor(agent),
+                "turn": TurnExecutor(agent, settings.workspaces, time.time),
                 "general": agent_task,
                 "objective": agent_task,
                 "reindex_markdown": ReindexExecutor(qmd),

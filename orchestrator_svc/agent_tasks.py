@@ -3,6 +3,9 @@ result_text) and `general` / `objective` (an agent task that leaves an artifact)
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +14,10 @@ from agent_runtime.store.v1 import task_pb2 as store
 from orchestrator_svc import artifacts
 from orchestrator_svc.agent import Agent, AgentRequest
 from orchestrator_svc.executors import Outcome, summary_of
-from svckit import errors
+from svckit import chatmemory, errors
 from svckit.errors import FailedPrecondition
 
+log = logging.getLogger(__name__)
 # A chat turn does not wait for a retry minutes later: the person gets the reason now.
 _TRANSIENT = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED")
 
@@ -32,10 +36,16 @@ def _request(task: store.Task, text: str) -> AgentRequest:
 
 
 class TurnExecutor:
-    """An agent turn: the reply is stored whole (result_text) for RunTurn to return."""
+    """An agent turn: the reply is stored whole (result_text) for RunTurn to return, and
+    written to the chat's log (with `workspace_root`), as the gateway will say it."""
 
-    def __init__(self, agent: Agent) -> None:
-        self._agent = agent
+    def __init__(
+        self,
+        agent: Agent,
+        workspace_root: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._agent, self._root, self._clock = agent, workspace_root, clock
 
     async def run(self, task: store.Task) -> Outcome:
         try:
@@ -43,10 +53,22 @@ class TurnExecutor:
         except errors.DomainError as exc:
             # the turn fails at once with a reason a person can read (never "internal error")
             later = " Please try again in a moment." if exc.code in _TRANSIENT else ""
-            raise FailedPrecondition(
-                f"I could not answer this time: {exc.message}.{later}"
-            ) from None
+            why = f"I could not answer this time: {exc.message}.{later}"
+            await self._log(task, f"I could not finish that turn: {why}")
+            raise FailedPrecondition(why) from None
+        await self._log(task, reply.text.strip() or "(no reply)")
         return Outcome(summary=summary_of(reply.text), text=reply.text)
+
+    async def _log(self, task: store.Task, text: str) -> None:
+        if self._root is None or not task.source_connector or not task.source_external_id:
+            return
+        try:
+            await asyncio.to_thread(
+                chatmemory.reply, self._root / task.workspace_id, task.context_id,
+                task.source_connector, task.source_external_id, text, self._clock(),
+            )  # fmt: skip
+        except OSError:  # the log is memory, not the turn
+            log.exception("writing the reply of turn %s to the chat log failed", task.id)
 
 
 class AgentTaskExecutor:

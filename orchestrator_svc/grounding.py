@@ -5,25 +5,20 @@ summary (`memory/contexts/<context>.md`, when one exists), the chat tail
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
 
 from orchestrator_svc.agent import AgentRequest, Retriever
-from orchestrator_svc.prompt import context_folder
 from svckit import errors
+from svckit.chatlog import log_path
+from svckit.chatmemory import summary_path
 
 TAIL_LINES, TAIL_BYTES, LINE_BYTES, SUMMARY_BYTES = 24, 1800, 320, 1600
 TOP_K, SNIPPET = 3, 400
 _HEADER = ("# Chat Log", "- connector:", "- external_id:", "- display_name:")
 
 
-def sanitise(part: str) -> str:
-    out = re.sub(r"[^a-zA-Z0-9._-]+", "-", part.strip().replace(" ", "-")).strip("-.").lower()
-    return out or "unknown"
-
-
 def chat_tail(ws: Path, connector: str, external_id: str) -> str:
-    path = ws / "logs/chats" / sanitise(connector) / f"{sanitise(external_id)}.md"
+    path = log_path(ws, connector, external_id)
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -43,7 +38,7 @@ def chat_tail(ws: Path, connector: str, external_id: str) -> str:
 
 
 def summary(ws: Path, context_id: str) -> str:
-    path = ws / "memory/contexts" / f"{context_folder(context_id)}.md"
+    path = summary_path(ws, context_id)
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,10 @@ from orchestrator_svc.agent import AgentReply, AgentRequest, Retriever, ToolCall
 from orchestrator_svc.agent_audit import AgentAudit
 from orchestrator_svc.text_protocol import PROTOCOL, as_text, decide
 from orchestrator_svc.tools.base import Toolbox, ToolContext, ToolError
-from svckit import errors
+from svckit import chatlog, errors
 from svckit.llm import Completion, LlmClient, Message
 
+log = logging.getLogger(__name__)
 TOO_LONG = "I can help, but that message is too long for one autonomous turn."
 TOO_MANY = "I cannot run more tools for this request under current policy."
 NEEDS_APPROVAL = (
@@ -142,9 +144,32 @@ class LlmAgent:
                     cls = tool.tool_class if tool is not None else ""
                     await self._audit.tool_call(request, use.name, cls, error, approval)
                 calls.append(ToolCall(use.name, args, output=output[:1200], error=error[:800]))
+                await self._log_tool(ws, request, calls[-1], approval)
                 messages.append(
                     Message("tool", error or output, tool_use_id=use.id, is_error=bool(error))
                 )
                 if approval:
                     return AgentReply(NEEDS_APPROVAL.format(id=approval), tuple(calls))
         return AgentReply(OUT_OF_STEPS, tuple(calls))
+
+    async def _log_tool(
+        self, ws: Path, request: AgentRequest, call: ToolCall, approval: str
+    ) -> None:
+        """A tool entry in the chat's log (svckit.chatlog); a turn of no chat has none."""
+        if not (request.connector and request.external_id):
+            return
+        status = "error" if call.error else "approval_required" if approval else "ok"
+        text = chatlog.tool_text(
+            call.name,
+            status,
+            json.dumps(call.args, sort_keys=True, default=str),
+            call.error,
+            call.output,
+        )
+        try:
+            await asyncio.to_thread(
+                chatlog.append, ws, request.connector, request.external_id,
+                direction="tool", actor=chatlog.AGENT, text=text, unix=self._clock(),
+            )  # fmt: skip
+        except OSError:  # the log is memory, not the turn: the turn goes on
+            log.exception("writing a tool entry to the chat log failed")

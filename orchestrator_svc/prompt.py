@@ -6,10 +6,11 @@ files (workspace, then context); skills (context, admin|public, common: first na
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from svckit.chatmemory import context_folder
 
 REASONING_DEFAULT = (
     "You are a helpful AI agent. Use the tools when they help; when you are done, answer "
@@ -39,10 +40,6 @@ def _read(path: Path, limit: int) -> str:
         return _cut(path.read_text(encoding="utf-8", errors="replace"), limit)
     except OSError:
         return ""
-
-
-def context_folder(context_id: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9._-]+", "-", context_id).strip("-") or "default"
 
 
 def _files(ws: Path, ctx: str, name: str, labels: tuple[str, str], limit: int) -> list[str]:

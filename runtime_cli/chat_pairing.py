@@ -1,19 +1,26 @@
-"""`agent-runtime chat pairing start|lookup|approve|deny`: pairing requests through the
-gateway, as the stack's admin certificate (endpoints.json). Each prints the gateway's answer
-as JSON (the token of `start` is shown only there)."""
+"""`agent-runtime chat pairing start|lookup|approve|deny|pair-admin`: pairing requests through
+the gateway, as the stack's admin certificate (endpoints.json). Each prints the gateway's
+answer as JSON (the token of `start` is shown only there). `pair-admin` links a CLI session
+(connector codex|cline|gemini, session id) to that admin certificate itself: messages of that
+session then act as that admin."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 import grpc
+from cryptography import x509
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from agent_runtime.gateway.v1 import service_pb2 as pb
+from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
+from runtime_cli.chat import CONNECTORS as CLI_CONNECTORS
 from runtime_cli.chat import endpoints_path, open_gateway
+from svckit.authz import Identity
 
 CONNECTORS = ("telegram", "discord", "codex", "cline", "gemini")
 
@@ -31,9 +38,25 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     approve = acts.add_parser("approve", help="approve: link the account as a user")
     approve.add_argument("token")
     approve.add_argument("--role", choices=("member", "admin", "overlord"), default="member")
+    approve.add_argument("--workspace", default="", help="the workspace an admin administers")
     deny = acts.add_parser("deny", help="deny a pairing request")
     deny.add_argument("token")
     deny.add_argument("--reason", default="denied by admin")
+    pair = acts.add_parser("pair-admin", help="link a CLI session to this admin certificate")
+    pair.add_argument("--connector", dest="pair_connector", choices=CLI_CONNECTORS, default="codex")
+    pair.add_argument("--session", dest="pair_session", help="session id (default <connector>-cli)")
+
+
+def admin_of(endpoints: Path) -> str:
+    """`admin:<name>` of the admin certificate endpoints.json names (its URI SAN)."""
+    doc = json.loads(endpoints.read_text(encoding="utf-8"))
+    cert = x509.load_pem_x509_certificate(Path(doc["pki"]["admin_cert"]).read_bytes())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    for uri in san.get_values_for_type(x509.UniformResourceIdentifier):
+        who = Identity.from_uri(uri)
+        if who is not None and who.is_admin:
+            return str(who)
+    raise ValueError(f"{endpoints}: the admin certificate names no admin")
 
 
 def _request(args: argparse.Namespace) -> tuple[str, Message]:
@@ -46,7 +69,9 @@ def _request(args: argparse.Namespace) -> tuple[str, Message]:
     if act == "lookup":
         return "LookupPairing", pb.LookupPairingRequest(token=args.token)
     if act == "approve":
-        return "ApprovePairing", pb.ApprovePairingRequest(token=args.token, role=args.role)
+        return "ApprovePairing", pb.ApprovePairingRequest(
+            token=args.token, role=args.role, workspace_id=args.workspace
+        )
     return "DenyPairing", pb.DenyPairingRequest(token=args.token, reason=args.reason)
 
 
@@ -55,10 +80,14 @@ def run(args: argparse.Namespace, endpoints: Path | None) -> int:
     if not path.is_file():
         print(f"no running stack: {path} not found (start one with `make run`)", file=sys.stderr)
         return 2
-    rpc, request = _request(args)
     channel, stub = open_gateway(path)
+    rpc = "PairAdmin"
     try:
-        reply = getattr(stub, rpc)(request, timeout=30)
+        if args.pairing_command == "pair-admin":
+            reply: Message = _pair_admin(stub, args, admin_of(path))
+        else:
+            rpc, request = _request(args)
+            reply = getattr(stub, rpc)(request, timeout=30)
     except grpc.RpcError as exc:
         print(f"{rpc} failed: {exc.code().name}: {exc.details()}", file=sys.stderr)
         return 1
@@ -66,3 +95,18 @@ def run(args: argparse.Namespace, endpoints: Path | None) -> int:
         channel.close()
     print(json_format.MessageToJson(reply, preserving_proto_field_name=True))
     return 0
+
+
+def _pair_admin(stub: GatewayServiceStub, args: argparse.Namespace, who: str) -> Message:
+    """Start a pairing for the session and approve it onto the admin itself."""
+    session = args.pair_session or f"{args.pair_connector}-cli"
+    started = stub.StartPairing(
+        pb.StartPairingRequest(
+            connector=args.pair_connector, connector_user_id=session, display_name=who
+        ),
+        timeout=30,
+    )
+    approved: Message = stub.ApprovePairing(
+        pb.ApprovePairingRequest(token=started.token, target_user_id=who), timeout=30
+    )
+    return approved

@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from store_svc import audit, grants, notices
+from store_svc import approval_expiry, audit, grants, notices
 from store_svc.common import Clock, clamp, key_page, or_none, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
@@ -150,9 +150,14 @@ class Approvals:
                     c, self._keys, now, approver, "approval.approved", "approval",
                     row["id"], row["workspace_id"], after=_summary(row),
                 )  # fmt: skip
+            elif notices.approval_created(c, self._keys, row, now):
+                announced.append(row["id"])
             return row, True
 
+        announced: builtins.list[str] = []
         found, created = await self._db.write(run)
+        if announced:  # its announcement may be delivered now
+            self._wake.notify(1, [DELIVERIES])
         return view(found, now), created
 
     async def get(self, approval_id: str) -> Row:
@@ -230,6 +235,8 @@ class Approvals:
         # a refusal is returned, not raised, so that marking an expiry is committed
         out = await self._db.write(run)
         if isinstance(out, DomainError):
+            if out.details.get("status") == "expired":  # the requester's notice, maybe new
+                self._wake.notify(1, [DELIVERIES])
             raise out
         return out
 
@@ -352,22 +359,6 @@ def _refusal(c: Conn, keys: Keys, aid: str, now: int) -> DomainError:
     if old is None:
         return NotFound("action approval not found", id=aid)
     if old["status"] == "pending":  # not decided, so it lapsed
-        if c.run(
-            "UPDATE action_approvals SET status = 'expired', updated_at_unix = :now"
-            " WHERE id = :id AND status = 'pending' AND expires_at_unix <= :now",
-            {"id": aid, "now": now},
-        ):
-            audit.append(
-                c,
-                keys,
-                now,
-                "store",
-                "approval.expired",
-                "approval",
-                aid,
-                old["workspace_id"],
-                before={"status": "pending"},
-                after={"status": "expired"},
-            )
+        approval_expiry.expire(c, keys, old, now)
         return FailedPrecondition("action approval expired", status="expired")
     return FailedPrecondition("action approval is not pending", status=old["status"])

@@ -30,6 +30,17 @@ class StoreSettings(ServiceSettings):
     task_claim_recheck_ms: int = Field(250, ge=10, le=60_000)
     # Pending action approvals expire closed after this many seconds (SPEC.md "Fix").
     approval_ttl_seconds: int = Field(86_400, ge=1)
+    # How often lapsed approvals are marked expired and their requesters told (every replica
+    # sweeps; each approval expires once).
+    approval_sweep_seconds: float = Field(30.0, gt=0, le=3600)
+    # Pairing limits per connector user: pending at once (a new one expires the oldest),
+    # and requests started per window (more is RESOURCE_EXHAUSTED).
+    pairing_max_pending: int = Field(3, ge=1, le=100)
+    pairing_starts_per_window: int = Field(5, ge=1, le=1000)
+    pairing_window_seconds: int = Field(600, ge=1)
+    # A message still being handled after this long (its handler crashed) is handled again
+    # on redelivery, as is one whose handling failed.
+    journal_retake_after_seconds: int = Field(300, ge=1)
 
     @property
     def database_url(self) -> str:

@@ -81,6 +81,21 @@ def new_user(c: Conn, keys: Keys, display_name: str, role: str, email: str | Non
     return user
 
 
+def admin_user(c: Conn, admin: str, now: int) -> Row:
+    """The user that stands for an admin certificate (`admin:<name>`, its id): what a chat
+    session linked to that admin (`agent-runtime chat pairing pair-admin`) speaks as."""
+    user: Row = {"id": admin, "email": None, "display_name": admin, "role": "admin",
+                 "created_at_unix": now}  # fmt: skip
+    c.run(
+        "INSERT INTO users (id, email, display_name, role, created_at_unix) VALUES"
+        " (:id, :email, :display_name, :role, :created_at_unix) ON CONFLICT DO NOTHING",
+        user,
+    )
+    found = c.one("SELECT * FROM users WHERE id = :id", user)
+    assert found is not None
+    return found
+
+
 class Identities:
     def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
         self._db, self._clock, self._keys = db, clock, keys

@@ -14,11 +14,16 @@ _KEY = "connector = :connector AND chat_id = :chat_id AND platform_message_id = 
 
 
 class Journal:
-    def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
+    def __init__(self, db: Database, clock: Clock, keys: Keys, retake_after_s: int = 300) -> None:
         self._db, self._clock, self._keys = db, clock, keys
+        self._retake_after_s = retake_after_s
 
     async def record(self, req: Mapping[str, str]) -> tuple[Row, bool]:
-        """Journal a message; returns (entry, duplicate)."""
+        """Journal a message; returns (entry, duplicate). A redelivery of a message whose
+        handling failed, or that is still "received" `retake_after_s` after it was taken (its
+        handler died), is taken again: the entry, back to received, and not a duplicate. The
+        entry id stays, so what its first handling started (a turn keyed by it) is found,
+        not run again."""
         now = self._clock.now_ms() // 1000
         row: Row = {
             "id": self._keys.new_id("in_"),
@@ -28,6 +33,7 @@ class Journal:
             "sender_id": or_none(req.get("sender_id", "")),
             "text": req.get("text", ""),
             "now": now,
+            "stale": now - self._retake_after_s,
         }
 
         def run(c: Conn) -> tuple[Row, bool]:
@@ -38,6 +44,13 @@ class Journal:
                 " ON CONFLICT DO NOTHING",
                 row,
             )
+            if inserted == 0:
+                inserted = c.run(
+                    "UPDATE inbound_journal SET status = 'received', outcome = NULL,"
+                    f" updated_at_unix = :now WHERE {_KEY} AND (status = 'failed'"
+                    " OR (status = 'received' AND updated_at_unix <= :stale))",
+                    row,
+                )
             entry = c.one(f"SELECT * FROM inbound_journal WHERE {_KEY}", row)
             assert entry is not None
             return entry, inserted == 0

@@ -152,6 +152,31 @@ def _to_admins(c: Conn, keys: Keys, workspace_id: str, key: str, text: str, now_
     return written
 
 
+def approval_created(c: Conn, keys: Keys, approval: Row, now_s: int) -> int:
+    """A new pending approval, announced in its workspace's admin contexts with how to decide
+    it; keyed `approval:<id>:created` (further contexts add `:<context id>`)."""
+    what = _cut(approval.get("action_summary") or approval["action_type"], 300)
+    text = (
+        f"Approval requested: `{approval['id']}` {what} ({approval['action_type']}) from"
+        f" {approval['connector']}/{approval['external_id']}. Approve with"
+        f" `/approve-action {approval['id']}` or deny with `/deny-action {approval['id']}"
+        " [reason]`."
+    )
+    key = f"approval:{approval['id']}:created"
+    return _to_admins(c, keys, approval["workspace_id"], key, text, now_s)
+
+
+def approval_expired(c: Conn, keys: Keys, approval: Row, now_s: int) -> bool:
+    """An approval that lapsed undecided, told to the chat that asked for it; keyed
+    `approval:<id>:expired`."""
+    text = (
+        f"Action `{approval['id']}` expired without a decision and will not run:"
+        f" {_cut(approval.get('action_summary') or approval['action_type'], 300)}."
+    )
+    key = f"approval:{approval['id']}:expired"
+    return write(c, keys, key, approval["connector"], approval["external_id"], text, now_s)
+
+
 def objective_run_failed(c: Conn, keys: Keys, obj: Row, run: Row, now_s: int) -> int:
     """A failed run of an objective that stays active, to the workspace's admin contexts,
     keyed `objective-run:<run id>:failed`."""

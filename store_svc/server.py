@@ -18,6 +18,7 @@ from agent_runtime.store.v1 import (
     task_service_pb2_grpc,
     workspace_service_pb2_grpc,
 )
+from store_svc.approval_expiry import ApprovalSweeper
 from store_svc.approvals import Approvals
 from store_svc.audit import Audit
 from store_svc.authz import ALLOW
@@ -36,7 +37,7 @@ from store_svc.keys import Keys
 from store_svc.leases import Leases
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
-from store_svc.pairing import Pairings
+from store_svc.pairing import Limits, Pairings
 from store_svc.queue import Backoff, Queue
 from store_svc.service.components import ComponentService
 from store_svc.service.cursors import CursorService
@@ -85,12 +86,12 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
         ServiceDef(
             pairing_service_pb2_grpc.add_PairingServiceServicer_to_server,
-            PairingService(Pairings(db, clock, keys)),
+            PairingService(Pairings(db, clock, keys, _pairing_limits(settings))),
             PKG + "PairingService",
         ),
         ServiceDef(
             journal_service_pb2_grpc.add_JournalServiceServicer_to_server,
-            JournalService(Journal(db, clock, keys)),
+            JournalService(Journal(db, clock, keys, settings.journal_retake_after_seconds)),
             PKG + "JournalService",
         ),
         ServiceDef(
@@ -139,6 +140,9 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
     ]
     service = Service("store", settings, defs, allow=ALLOW)
+    sweeper = ApprovalSweeper(db, clock, keys, settings.approval_sweep_seconds, wake)
+    service.on_start.append(sweeper.start)
+    service.on_stop.append(sweeper.stop)
     url = settings.database_url
     if url.startswith("postgres"):  # other replicas may share the database: tell them
         from store_svc.db.pg_wakeups import PgWakeRelay  # psycopg only with PostgreSQL
@@ -147,3 +151,11 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         service.on_start.append(relay.start)
         service.on_stop.append(relay.stop)
     return service
+
+
+def _pairing_limits(settings: StoreSettings) -> Limits:
+    return Limits(
+        settings.pairing_max_pending,
+        settings.pairing_starts_per_window,
+        settings.pairing_window_seconds,
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from agent_runtime.store.v1 import approval_pb2
-from gateway_svc.approvals import DENIED_BY_ADMIN, approve_and_enqueue
+from gateway_svc.approvals import DENIED_BY_ADMIN, FINISHED, approve_and_enqueue, await_outcome
 from gateway_svc.commands.base import NO_LINK, NOT_ADMIN, Call, Command, Denied, need
 from gateway_svc.deps import ApprovalStore
 from svckit.errors import FailedPrecondition, NotFound
@@ -79,12 +79,32 @@ async def approve(call: Call) -> str:
     tasks = need(call.tools.tasks, "Actions cannot run in this runtime (no orchestrator).")
     try:
         who = await _decider(call, store, aid)
-        _, task_id = await approve_and_enqueue(store, tasks, aid, who)
+        row, task_id = await approve_and_enqueue(store, tasks, aid, who)
     except NotFound:
         return NOT_FOUND
     except FailedPrecondition:
         return NOT_PENDING
+    row = await await_outcome(store, row, call.tools.approval_wait_ms)
+    if row.execution_status in FINISHED:
+        return outcome_reply(row)
     return f"I approved action `{aid}`; it runs once as task `{task_id}`."
+
+
+def outcome_reply(a: approval_pb2.ActionApproval) -> str:
+    """The reply of an approved action that finished (REFERENCE.md §1.2 wording)."""
+    message = " ".join(a.execution_message.split())
+    if a.execution_status == "succeeded":
+        plugin = a.executor_plugin or "executor"
+        done = message or "Completed successfully."
+        return f"I approved action `{a.id}` and ran it with `{plugin}`. Outcome: {done}"
+    if a.execution_status == "failed":
+        return f"I approved action `{a.id}`, but execution failed. Outcome: {message}"
+    if a.execution_status == "skipped":
+        return f"I approved action `{a.id}`, but it was not run. Outcome: {message}"
+    return (
+        f"I approved action `{a.id}`, but it was interrupted after it started; it will not"
+        " be repeated. Check its effect."
+    )
 
 
 async def deny(call: Call) -> str:

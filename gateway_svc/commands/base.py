@@ -78,6 +78,8 @@ class Tools:
     pairings: PairingStore | None = None
     routing: Routing | None = None
     clock: Callable[[], float] = field(default=lambda: 0.0)
+    # how long /approve-action waits for the action's outcome to put it in the reply
+    approval_wait_ms: int = 0
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ chat account to a user. The new identity gets the role the approver names, defau
 from __future__ import annotations
 
 from gateway_svc.commands.base import Call, Command, need
-from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
+from svckit.errors import FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
 
 PAIR_TTL_SECONDS = 600
 ROLES = ("member", "admin", "overlord")
@@ -18,7 +18,13 @@ async def pair(call: Call) -> str:
     name = msg.from_display_name or msg.display_name or msg.from_user_id
     if not msg.from_user_id:
         return "Pairing needs a sender id."
-    row, token = await store.create(msg.connector, msg.from_user_id, name, PAIR_TTL_SECONDS)
+    try:
+        row, token = await store.create(msg.connector, msg.from_user_id, name, PAIR_TTL_SECONDS)
+    except ResourceExhausted as exc:
+        wait = max(1, -(-int(exc.details.get("retry_after_seconds", "60")) // 60))
+        return f"Too many pairing requests. Try again in {wait} minute{'s' * (wait > 1)}."
+    except InvalidArgument as exc:
+        return f"Pairing is not available here: {exc.message}"
     minutes = max(1, (row.expires_at_unix - row.created_at_unix) // 60)
     return (
         f"Pairing requested. Ask an admin to run `/approve {token}`."
@@ -34,23 +40,18 @@ async def approve(call: Call) -> str:
     role = role.strip().lower() or "member"
     if role not in ROLES:
         return "Invalid role. Use: member, admin, overlord."
-    if role == "overlord" and call.sender.role.lower() != "overlord":
+    overlord = call.sender.role.lower() == "overlord" or call.sender.is_certificate
+    if role == "overlord" and not overlord:
         return "Access denied: only an overlord can grant the overlord role."
     store = need(call.tools.pairings, _NO_PAIRING)
-    contexts = need(call.tools.contexts, _NO_PAIRING)
     # An admin made in chat administers this chat's workspace only; an overlord is global.
     try:
-        row, ident = await store.approve(
-            token.upper(), who, "overlord" if role == "overlord" else "member", ""
-        )
+        row, ident = await store.approve(token.upper(), who, role, "", call.context.workspace_id)
     except NotFound:
         return NOT_FOUND
     except (FailedPrecondition, InvalidArgument) as exc:
         return f"Pairing not approved: {exc.message}"
-    where = ""
-    if role == "admin":
-        await contexts.set_workspace_role(ident.user_id, call.context.workspace_id, "admin")
-        where = " of this workspace"
+    where = " of this workspace" if role == "admin" else ""
     return f"Pairing approved for `{row.display_name}` ({ident.user_id}) as {role}{where}."
 
 

@@ -125,7 +125,11 @@ class PairingService(PairingServiceServicer):
         self, request: prpc.ApprovePairingRequest, context: Ctx
     ) -> prpc.ApprovePairingResponse:
         row, ident = await self._p.approve(
-            request.token, request.approver_user_id, request.role, request.target_user_id
+            request.token,
+            request.approver_user_id,
+            request.role,
+            request.target_user_id,
+            request.workspace_id,
         )
         return prpc.ApprovePairingResponse(
             pairing=to_msg(Pairing, row), identity=to_msg(Ident, ident)

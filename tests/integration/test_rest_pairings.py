@@ -145,3 +145,20 @@ def test_deny_records_the_reason(http: httpx.Client) -> None:
     assert (found["status"], found["denied_reason"]) == ("denied", "not one of us")
     late = http.post("/api/v1/pairings/approve", json={"token": started["token"]})
     assert late.status_code == 400
+
+
+def test_starts_past_the_limit_are_429_and_change_nothing(http: httpx.Client) -> None:
+    user = f"u-{uuid.uuid4().hex[:8]}"
+    tokens = [_start(http, connector_user_id=user).json()["token"] for _ in range(5)]
+    statuses = [
+        http.get("/api/v1/pairings/lookup", params={"token": t}).json()["status"] for t in tokens
+    ]
+    assert statuses == ["expired", "expired", "pending", "pending", "pending"]
+    limited = _start(http, connector_user_id=user)
+    assert limited.status_code == 429, limited.text
+    assert limited.json()["code"] == "RESOURCE_EXHAUSTED"
+    assert "too many pairing requests" in limited.json()["message"]
+    after = http.get("/api/v1/pairings/lookup", params={"token": tokens[2]}).json()
+    assert after["status"] == "pending"
+    other = _start(http, connector="cline")  # another account; cline and gemini pair too
+    assert other.status_code == 201, other.text

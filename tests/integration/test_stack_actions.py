@@ -111,3 +111,32 @@ def test_an_approved_email_is_sent_once_and_its_outcome_surfaces(
     assert message_from_bytes(raw)["Subject"] == "Report"
     notice = _notice(mail_stack, f"approval:{aid}:succeeded").delivery
     assert (notice.status, notice.connector, notice.chat_id) == ("pending", "telegram", "chat-mail")
+
+
+def test_approve_with_wait_ms_answers_the_outcome(mail_stack: Stack, mailbox: Mailbox) -> None:
+    ws = f"ws-{uuid.uuid4().hex[:8]}"
+    aid = _raise_email(mail_stack, ws, "bo@example.test")
+    before = len(mailbox.messages)
+    with _http(mail_stack) as http:
+        reply = http.post(f"/api/v1/approvals/{aid}:approve", json={"wait_ms": 60_000})
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        bad = http.post(f"/api/v1/approvals/{aid}:approve", json={"wait_ms": -1})
+        assert bad.status_code == 400 and bad.json()["code"] == "INVALID_ARGUMENT"
+    assert body["completed"] is True and body["task_id"]
+    approval = body["approval"]
+    assert (approval["status"], approval["execution_status"]) == ("approved", "succeeded")
+    assert approval["execution_message"] == "email sent to 1 recipient(s)"
+    assert len(mailbox.messages) == before + 1
+
+
+def test_approve_action_in_chat_replies_with_the_outcome(mail_stack: Stack) -> None:
+    aid = _raise_email(mail_stack, f"ws-{uuid.uuid4().hex[:8]}", "cy@example.test")
+    with _http(mail_stack) as http:
+        reply = http.post(
+            "/api/v1/chat", json={"text": f"/approve-action {aid}", "external_id": "ops-cli"}
+        )
+    assert reply.status_code == 200, reply.text
+    text = reply.json()["reply"]
+    assert text.startswith(f"I approved action `{aid}` and ran it with `"), text
+    assert text.endswith("Outcome: email sent to 1 recipient(s)")

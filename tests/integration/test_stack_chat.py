@@ -62,6 +62,14 @@ def test_chat_commands_and_a_turn_without_a_model(stack: Stack, http: httpx.Clie
     )
     commands = http.get("/api/v1/commands").json()["commands"]
     assert "approve-action" in {c["name"] for c in commands}
+    # the conversation is in the chat's log, in the workspace folder (REFERENCE.md §15.1)
+    log = stack.data_dir / "workspaces" / ws / "logs/chats/codex" / f"{chat['external_id']}.md"
+    text = log.read_text()
+    assert text.startswith("# Chat Log\n\n- connector: `codex`\n")
+    assert "`INBOUND`\n- direction: `inbound`\n- actor: `admin:admin`\n\n/status\n" in text
+    assert "\n\nwhat do we know about backups?\n\n" in text
+    assert "- actor: `agent-runtime`\n\nNo language model is configured" in text
+    assert text.count("`INBOUND`") == 4  # the repeated message id logs nothing
 
 
 def test_handle_message_from_the_connectors(stack: Stack) -> None:
@@ -129,7 +137,26 @@ def test_agent_runtime_chat_pairing_links_an_account(stack: Stack) -> None:
     token = json.loads(started.stdout)["token"]
     looked = json.loads(_cli(stack, "pairing", "lookup", token.lower()).stdout)["pairing"]
     assert (looked["status"], looked["connector_user_id"]) == ("pending", user)
-    approved = _cli(stack, "pairing", "approve", token, "--role", "admin")
+    cert = stack.pki.service("connectors")
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=Path(stack.pki.ca_cert).read_bytes(),
+        private_key=cert.key.read_bytes(),
+        certificate_chain=cert.cert.read_bytes(),
+    )
+    channel = grpc.secure_channel(stack.grpc("gateway"), creds)
+
+    def dm(text: str, mid: str) -> str:
+        reply = GatewayServiceStub(channel).HandleMessage(
+            pb.HandleMessageRequest(
+                connector="telegram", external_id=f"dm-{user}", from_user_id=user,
+                text=text, message_id=mid, direct_message=True,
+            ),
+            timeout=60,
+        )  # fmt: skip
+        return str(reply.reply)
+
+    ws = dm("/status", "0").split("`")[1]
+    approved = _cli(stack, "pairing", "approve", token, "--role", "admin", "--workspace", ws)
     assert approved.returncode == 0 and json.loads(approved.stdout)["status"] == "approved"
     again = _cli(stack, "pairing", "approve", token)
     assert again.returncode == 1 and "FAILED_PRECONDITION" in again.stderr
@@ -138,6 +165,14 @@ def test_agent_runtime_chat_pairing_links_an_account(stack: Stack) -> None:
     )["token"]
     denied = _cli(stack, "pairing", "deny", other, "--reason", "unknown person")
     assert json.loads(denied.stdout)["status"] == "denied"
+    try:
+        assert dm("/pending-actions", "1") == "No pending actions."  # admin of its workspace
+    finally:
+        channel.close()
+
+
+def test_pair_admin_makes_a_cli_session_act_as_the_admin(stack: Stack) -> None:
+    session = f"s-{uuid.uuid4().hex[:8]}"
     cert = stack.pki.service("connectors")
     creds = grpc.ssl_channel_credentials(
         root_certificates=Path(stack.pki.ca_cert).read_bytes(),
@@ -145,11 +180,25 @@ def test_agent_runtime_chat_pairing_links_an_account(stack: Stack) -> None:
         certificate_chain=cert.cert.read_bytes(),
     )
     with grpc.secure_channel(stack.grpc("gateway"), creds) as channel:
-        reply = GatewayServiceStub(channel).HandleMessage(
-            pb.HandleMessageRequest(
-                connector="telegram", external_id=f"dm-{user}", from_user_id=user,
-                text="/pending-actions", message_id="1", direct_message=True,
-            ),
-            timeout=60,
-        )  # fmt: skip
-    assert reply.reply == "No pending actions."
+
+        def say(text: str, mid: str) -> str:
+            reply = GatewayServiceStub(channel).HandleMessage(
+                pb.HandleMessageRequest(
+                    connector="cline", external_id=session, from_user_id=session,
+                    text=text, message_id=mid, direct_message=True,
+                ),
+                timeout=60,
+            )  # fmt: skip
+            return str(reply.reply)
+
+        assert say("/admin-channel enable", "1") == "Access denied: link your admin identity first."
+        paired = _cli(stack, "pairing", "pair-admin", "--connector", "cline", "--session", session)
+        assert paired.returncode == 0, paired.stderr
+        linked = json.loads(paired.stdout)
+        assert (linked["approved_user_id"], linked["connector"]) == ("admin:admin", "cline")
+        assert linked["connector_user_id"] == session
+        enabled = say("/admin-channel enable", "2")
+        assert enabled.startswith("Admin channel enabled for context `"), enabled
+        assert not say("/pending-actions", "3").startswith("Access denied")
+    again = _cli(stack, "pairing", "pair-admin", "--connector", "cline", "--session", session)
+    assert again.returncode == 1 and "ALREADY_EXISTS" in again.stderr

@@ -482,6 +482,7 @@ class ApprovePairingRequest(_message.Message):
     APPROVER_USER_ID_FIELD_NUMBER: _builtins.int
     ROLE_FIELD_NUMBER: _builtins.int
     TARGET_USER_ID_FIELD_NUMBER: _builtins.int
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
     token: _builtins.str
     """The pairing token."""
     approver_user_id: _builtins.str
@@ -489,7 +490,14 @@ class ApprovePairingRequest(_message.Message):
     role: _builtins.str
     """Role of the new user: overlord, admin, operator, member or viewer; default member."""
     target_user_id: _builtins.str
-    """Existing user to link the identity to instead of creating one; role is then ignored."""
+    """Existing user to link the identity to instead of creating one; role is then ignored.
+    `admin:<name>` is allowed for the calling admin certificate only: the account then acts
+    as that admin (`agent-runtime chat pairing pair-admin`).
+    """
+    workspace_id: _builtins.str
+    """New: with role admin, the workspace the new user administers (a member elsewhere);
+    empty: the approving admin certificate's scope, every workspace.
+    """
     def __init__(
         self,
         *,
@@ -497,10 +505,11 @@ class ApprovePairingRequest(_message.Message):
         approver_user_id: _builtins.str = ...,
         role: _builtins.str = ...,
         target_user_id: _builtins.str = ...,
+        workspace_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["approver_user_id", b"approver_user_id", "role", b"role", "target_user_id", b"target_user_id", "token", b"token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approver_user_id", b"approver_user_id", "role", b"role", "target_user_id", b"target_user_id", "token", b"token", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -747,16 +756,22 @@ class ApproveActionRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ID_FIELD_NUMBER: _builtins.int
+    WAIT_MS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Approval id."""
+    wait_ms: _builtins.int
+    """New: wait up to this many milliseconds (at most 120000) for the action to finish, so
+    the answer carries its outcome (execution_status and execution_message); 0: no wait.
+    """
     def __init__(
         self,
         *,
         id: _builtins.str = ...,
+        wait_ms: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "wait_ms", b"wait_ms"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -770,8 +785,11 @@ class ApproveActionResponse(_message.Message):
 
     APPROVAL_FIELD_NUMBER: _builtins.int
     TASK_ID_FIELD_NUMBER: _builtins.int
+    COMPLETED_FIELD_NUMBER: _builtins.int
     task_id: _builtins.str
     """Task that executes the action."""
+    completed: _builtins.bool
+    """New: true when the action finished within wait_ms (the approval holds its outcome)."""
     @_builtins.property
     def approval(self) -> _resources_pb2.Approval:
         """The approval, status approved, execution_status queued or later."""
@@ -781,10 +799,11 @@ class ApproveActionResponse(_message.Message):
         *,
         approval: _resources_pb2.Approval | None = ...,
         task_id: _builtins.str = ...,
+        completed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["approval", b"approval"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["approval", b"approval", "task_id", b"task_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approval", b"approval", "completed", b"completed", "task_id", b"task_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

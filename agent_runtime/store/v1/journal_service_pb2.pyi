@@ -64,7 +64,7 @@ class RecordInboundResponse(_message.Message):
     ENTRY_FIELD_NUMBER: _builtins.int
     DUPLICATE_FIELD_NUMBER: _builtins.int
     duplicate: _builtins.bool
-    """True when the message was journaled before."""
+    """True when the message was journaled before (and is not taken again)."""
     @_builtins.property
     def entry(self) -> _journal_pb2.InboundEntry:
         """The entry (the first one when duplicate)."""

@@ -68,6 +68,9 @@ class JournalServiceServicer:
 
     def RecordInbound(self, request, context):
         """RecordInbound journals a message; a duplicate returns the first entry and its outcome.
+        A message whose handling failed, or that is still being handled after
+        AGENT_RUNTIME_JOURNAL_RETAKE_AFTER_SECONDS (its handler died), is taken again: its
+        entry (same id) comes back as received and not a duplicate.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -34,7 +34,11 @@ class JournalServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> JournalServiceAsyncStub: ...
     RecordInbound: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.RecordInboundRequest, _journal_service_pb2.RecordInboundResponse]
-    """RecordInbound journals a message; a duplicate returns the first entry and its outcome."""
+    """RecordInbound journals a message; a duplicate returns the first entry and its outcome.
+    A message whose handling failed, or that is still being handled after
+    AGENT_RUNTIME_JOURNAL_RETAKE_AFTER_SECONDS (its handler died), is taken again: its
+    entry (same id) comes back as received and not a duplicate.
+    """
     CompleteInbound: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.CompleteInboundRequest, _journal_service_pb2.CompleteInboundResponse]
     """CompleteInbound stores the outcome of a journaled message, once."""
     CheckImapIngested: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.CheckImapIngestedRequest, _journal_service_pb2.CheckImapIngestedResponse]
@@ -50,7 +54,11 @@ class JournalServiceAsyncStub(JournalServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     RecordInbound: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.RecordInboundRequest, _journal_service_pb2.RecordInboundResponse]  # type: ignore[assignment]
-    """RecordInbound journals a message; a duplicate returns the first entry and its outcome."""
+    """RecordInbound journals a message; a duplicate returns the first entry and its outcome.
+    A message whose handling failed, or that is still being handled after
+    AGENT_RUNTIME_JOURNAL_RETAKE_AFTER_SECONDS (its handler died), is taken again: its
+    entry (same id) comes back as received and not a duplicate.
+    """
     CompleteInbound: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.CompleteInboundRequest, _journal_service_pb2.CompleteInboundResponse]  # type: ignore[assignment]
     """CompleteInbound stores the outcome of a journaled message, once."""
     CheckImapIngested: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.CheckImapIngestedRequest, _journal_service_pb2.CheckImapIngestedResponse]  # type: ignore[assignment]
@@ -69,7 +77,11 @@ class JournalServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _journal_service_pb2.RecordInboundRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_journal_service_pb2.RecordInboundResponse, _abc.Awaitable[_journal_service_pb2.RecordInboundResponse]]:
-        """RecordInbound journals a message; a duplicate returns the first entry and its outcome."""
+        """RecordInbound journals a message; a duplicate returns the first entry and its outcome.
+        A message whose handling failed, or that is still being handled after
+        AGENT_RUNTIME_JOURNAL_RETAKE_AFTER_SECONDS (its handler died), is taken again: its
+        entry (same id) comes back as received and not a duplicate.
+        """
 
     @_abc_1.abstractmethod
     def CompleteInbound(

@@ -200,6 +200,7 @@ class ApprovePairingRequest(_message.Message):
     APPROVER_USER_ID_FIELD_NUMBER: _builtins.int
     ROLE_FIELD_NUMBER: _builtins.int
     TARGET_USER_ID_FIELD_NUMBER: _builtins.int
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
     token: _builtins.str
     """The token; required."""
     approver_user_id: _builtins.str
@@ -207,7 +208,13 @@ class ApprovePairingRequest(_message.Message):
     role: _builtins.str
     """Role of a new user: overlord, admin, operator, member or viewer; default member."""
     target_user_id: _builtins.str
-    """Link to this existing user instead of creating one; role is then ignored."""
+    """Link to this existing user instead of creating one; role is then ignored. The approving
+    admin certificate itself (`admin:<name>`) is made as a user if it is not one yet.
+    """
+    workspace_id: _builtins.str
+    """With role admin: the workspace the new user administers (a member everywhere else);
+    empty: the role is the user's own, in every workspace.
+    """
     def __init__(
         self,
         *,
@@ -215,10 +222,11 @@ class ApprovePairingRequest(_message.Message):
         approver_user_id: _builtins.str = ...,
         role: _builtins.str = ...,
         target_user_id: _builtins.str = ...,
+        workspace_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["approver_user_id", b"approver_user_id", "role", b"role", "target_user_id", b"target_user_id", "token", b"token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approver_user_id", b"approver_user_id", "role", b"role", "target_user_id", b"target_user_id", "token", b"token", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -18,7 +18,9 @@ from agent_runtime.gateway.v1 import service_pb2 as pb
 from agent_runtime.gateway.v1 import service_pb2_grpc
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import task_pb2 as store
+from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
 from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceStub
+from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from gateway_svc.clients import (
     OrchestratorTasks,
     OrchestratorTurns,
@@ -32,6 +34,8 @@ from gateway_svc.clients import (
 from gateway_svc.config import GatewaySettings
 from gateway_svc.deps import Deps
 from gateway_svc.server import build_server
+from orchestrator_svc.agent import AgentReply, AgentRequest
+from orchestrator_svc.agent_tasks import TurnExecutor
 from orchestrator_svc.clients import StoreLeases, StoreTasks, open_store_channel
 from orchestrator_svc.deps import Deps as OrchDeps
 from orchestrator_svc.executors import Executor, Executors, Outcome
@@ -65,6 +69,16 @@ class Turns:
 
 
 @dataclass
+class _TurnsAgent:
+    """The orchestrator's Agent answering as `Turns` does."""
+
+    turns: Turns
+
+    async def respond(self, request: AgentRequest) -> AgentReply:
+        return AgentReply((await self.turns.run(request.task)).text)
+
+
+@dataclass
 class Chat:
     pki: PkiPaths
     gateway: int
@@ -73,6 +87,7 @@ class Chat:
     turns: Turns
     # stops the gateway (a restart or crash of it); the store and orchestrator keep running
     stop_gateway: Callable[[], Awaitable[None]]
+    clock: FrozenClock = field(default_factory=lambda: FrozenClock(START))
 
     async def call(self, rpc: str, request: Any, *, caller: str = "svc:connectors") -> Any:
         md = (("x-acting-admin", "admin:alice"),) if caller == "svc:gateway" else ()
@@ -109,13 +124,28 @@ class Chat:
             )
         return list(reply.items)
 
+    async def workspace_of(self, chat_id: str) -> str:
+        """The workspace of a telegram chat (its context made if new)."""
+        async with testing.client_channel(self.pki, self.store, "svc:gateway") as ch:
+            reply = await WorkspaceServiceStub(ch).EnsureContext(
+                wrpc.EnsureContextRequest(connector="telegram", external_id=chat_id), timeout=10
+            )
+        return str(reply.context.workspace_id)
+
     async def link(self, user: str, role: str) -> None:
-        """`pair` in a DM, then an admin approves the token with `role`."""
+        """`pair` in a DM, then an admin approves the token; `role` is then the user's own, in
+        every workspace (an admin there: set by an overlord through SetIdentityRole)."""
         reply = await self.say("pair", user=user, mid=f"pair-{user}")
         token = reply.reply.split("`/approve ")[1].split("`")[0]
-        await self.call(
-            "ApprovePairing", pb.ApprovePairingRequest(token=token, role=role), caller="svc:gateway"
+        approved = await self.call(
+            "ApprovePairing", pb.ApprovePairingRequest(token=token), caller="svc:gateway"
         )
+        if role != "member":
+            await self.call(
+                "SetIdentityRole",
+                pb.SetIdentityRoleRequest(id=approved.identity_id, role=role),
+                caller="svc:gateway",
+            )
 
 
 @asynccontextmanager
@@ -145,11 +175,16 @@ async def _orchestrator(
 
 
 @asynccontextmanager
-async def chat_stack(pki: PkiPaths, tmp_path: Path, turn_wait_ms: int) -> AsyncIterator[Chat]:
+async def chat_stack(
+    pki: PkiPaths, tmp_path: Path, turn_wait_ms: int, **store_settings: Any
+) -> AsyncIterator[Chat]:
+    """`store_settings` override StoreSettings fields (e.g. approval_sweep_seconds)."""
     clock = FrozenClock(START)
     turns = Turns()
-    async with serving_store(pki, tmp_path, clock) as sp:
-        executors: dict[str, Executor] = {"turn": turns, "general": turns, "action": turns}
+    async with serving_store(pki, tmp_path, clock, **store_settings) as sp:
+        # turns run by the real TurnExecutor (it logs their replies) over the test's agent
+        turn = TurnExecutor(_TurnsAgent(turns), tmp_path / "workspaces", lambda: clock.ms / 1000)
+        executors: dict[str, Executor] = {"turn": turn, "general": turns, "action": turns}
         async with _orchestrator(pki, sp.grpc, executors) as orch_port:
             store_ch = testing.client_channel(pki, sp.grpc, "svc:gateway", relay_admin=True)
             orch_ch = testing.client_channel(pki, orch_port, "svc:gateway")
@@ -166,12 +201,14 @@ async def chat_stack(pki: PkiPaths, tmp_path: Path, turn_wait_ms: int) -> AsyncI
                 outbox=StoreOutbox(store_ch),
                 routing=StoreRouting(store_ch),
                 turn_wait_ms=turn_wait_ms,
+                workspace_root=tmp_path / "workspaces",
+                approval_wait_ms=0,  # actions here record no outcome: nothing to wait for
             )
             server = build_server(GatewaySettings(pki_dir=pki.root, **PORTS0), deps)
             gateway = AsyncExitStack()
             try:
                 gp = await gateway.enter_async_context(testing.serving(server))
-                yield Chat(pki, gp.grpc, orch_port, sp.grpc, turns, gateway.aclose)
+                yield Chat(pki, gp.grpc, orch_port, sp.grpc, turns, gateway.aclose, clock)
             finally:
                 await gateway.aclose()
                 await store_ch.close()

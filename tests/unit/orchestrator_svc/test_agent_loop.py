@@ -51,6 +51,13 @@ async def test_a_turn_calls_a_tool_and_answers_from_its_result(
     assert first.user.startswith("how do we deploy?")
     assert "qmd://ws-agent/notes/deploy.md" in first.user
     assert "blue-green **switchover** script" in second.results[0][0]
+    # the tool call is in the chat's log, where the gateway writes what is said
+    log = (root / WS / "logs/chats/telegram/42.md").read_text()
+    assert log.startswith("# Chat Log\n\n- connector: `telegram`\n- external_id: `42`\n")
+    assert "`TOOL`\n- direction: `tool`\n- actor: `agent-runtime`\n\nTool call\n" in log
+    assert "- tool: `search_knowledge_base`\n- status: `ok`\n" in log
+    assert '- args: `{"query": "switchover"}`' in log
+    assert "- output: " in log and "qmd://ws-agent/notes/deploy.md" in log
 
 
 async def test_bad_tool_arguments_are_refused_and_the_model_sees_why(

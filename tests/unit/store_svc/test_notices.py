@@ -5,9 +5,11 @@ tasks; reindex tasks silent). Both backends."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from store_svc import notices
+from store_svc.approval_expiry import ApprovalSweeper
 from store_svc.approvals import Approvals
 from store_svc.db import Database, Row
 from store_svc.deliveries import Deliveries
@@ -109,3 +111,23 @@ async def test_an_action_outcome_is_posted_to_the_requesting_chat(db: Database) 
         "chat-9",
     )
     assert "will not be repeated" in row["text"]
+
+
+async def test_sweepers_at_once_expire_an_approval_and_tell_its_requester_once(
+    db: Database,
+) -> None:
+    clock = FrozenClock(NOW)
+    approvals = Approvals(db, clock, Keys(clock), ttl_seconds=60)
+    ctx = await _chat(db, "requester")
+    req = {"workspace_id": ctx["workspace_id"], "context_id": ctx["id"],
+           "connector": "telegram", "external_id": "requester", "requester_user_id": "u1",
+           "action_type": "webhook"}  # fmt: skip
+    row = await approvals.create(req)
+    replicas = [ApprovalSweeper(db, clock, Keys(clock), 1.0) for _ in range(3)]
+    assert sum(await asyncio.gather(*(s.sweep() for s in replicas))) == 0  # not lapsed yet
+    clock.advance(61)
+    assert sum(await asyncio.gather(*(s.sweep() for s in replicas))) == 1
+    assert (await approvals.get(row["id"]))["status"] == "expired"
+    [notice] = [r for r in await _ledger(db) if r["idempotency_key"].startswith("approval:")]
+    assert notice["idempotency_key"] == f"approval:{row['id']}:expired"
+    assert (notice["connector"], notice["chat_id"]) == ("telegram", "requester")

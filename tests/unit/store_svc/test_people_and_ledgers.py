@@ -38,12 +38,13 @@ async def test_pairing_stores_only_a_hash_and_links_a_verified_identity(db: Data
     assert bad.value.field == "connector"
 
 
-async def test_new_request_expires_older_and_expiry_is_persisted(db: Database) -> None:
+async def test_a_fourth_request_expires_the_oldest_and_expiry_is_persisted(db: Database) -> None:
     clock = FrozenClock(1_000_000)
     pairings = Pairings(db, clock, Keys(clock))
-    _, old = await pairings.create("discord", "u9", "Eve", 60)
-    _, new = await pairings.create("discord", "u9", "Eve", 60)
-    assert (await pairings.lookup(old))["status"] == "expired"
+    tokens = [(await pairings.create("discord", "u9", "Eve", 60))[1] for _ in range(4)]
+    new = tokens[-1]
+    states = [(await pairings.lookup(t))["status"] for t in tokens]
+    assert states == ["expired", "pending", "pending", "pending"]
     clock.ms += 61_000
     with pytest.raises(FailedPrecondition, match="expired"):
         await pairings.approve(new, "admin", "member", "")
@@ -109,3 +110,23 @@ async def test_delivery_idempotency_key_and_sent_is_final(db: Database) -> None:
     assert sent["status"] == "sent" and sent["attempts"] == 1
     with pytest.raises(FailedPrecondition):
         await deliveries.update({"id": first["id"], "status": "failed"})
+
+
+async def test_a_failed_or_stale_inbound_message_is_taken_again(db: Database) -> None:
+    clock = FrozenClock(1_000_000)
+    journal = Journal(db, clock, Keys(clock), retake_after_s=300)
+    msg = {"connector": "telegram", "chat_id": "c", "platform_message_id": "1", "text": "hi"}
+    first, dup = await journal.record(msg)
+    assert not dup
+    again, dup = await journal.record(msg)  # being handled: a duplicate
+    assert dup and again["status"] == "received"
+    await journal.complete(first["id"], "failed", '{"reply": "oops"}')
+    retaken, dup = await journal.record(msg)  # failed: taken again, same entry
+    assert (not dup, retaken["id"], retaken["status"]) == (True, first["id"], "received")
+    clock.ms += 299_000
+    assert (await journal.record(msg))[1]  # within the bound: still being handled
+    clock.ms += 2_000
+    assert not (await journal.record(msg))[1]  # its handler died: taken again
+    await journal.complete(first["id"], "handled", '{"reply": "ok"}')
+    done, dup = await journal.record(msg)
+    assert dup and (done["status"], done["outcome"]) == ("handled", '{"reply": "ok"}')
