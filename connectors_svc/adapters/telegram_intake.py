@@ -20,7 +20,7 @@ from telegram import Update
 
 from connectors_svc.adapters.base import InboundMessage, InboundSink
 from connectors_svc.adapters.telegram_inbound import inbound
-from connectors_svc.adapters.telegram_position import Position
+from connectors_svc.adapters.telegram_position import Json, Position
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class Intake:
     def __init__(self, sink: InboundSink, username: str, bot_id: int, offset: int) -> None:
         self._sink, self._username, self._bot_id = sink, username, bot_id
         self._next = offset  # the first update id not taken yet
-        self._open: dict[int, Update] = {}  # taken, not handled (yet, or failed)
+        self._open: dict[int, Json] = {}  # taken, not handled (yet, or failed), as stored
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._tails: dict[str, asyncio.Task[None]] = {}  # each chat's last taken update
         self._failed: dict[int, Exception] = {}
@@ -55,7 +55,7 @@ class Intake:
 
     def position(self) -> Position:
         """What the store must hold before `ack` is sent to Telegram."""
-        return Position(self._next, tuple(self._open[i].to_dict() for i in sorted(self._open)))
+        return Position(self._next, tuple(self._open[i] for i in sorted(self._open)))
 
     def take(self, updates: Sequence[Update]) -> None:
         """Starts handling the updates not taken yet."""
@@ -69,7 +69,7 @@ class Intake:
             chat = message.external_id
             before = self._tails.get(chat)
             task = asyncio.create_task(self._handle(update.update_id, message, before))
-            self._open[update.update_id] = update
+            self._open[update.update_id] = update.to_dict()
             self._pending[update.update_id] = self._tails[chat] = task
 
     def resume(self, stored: Sequence[Update], offset: int) -> None:
