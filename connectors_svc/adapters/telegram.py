@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 PART_LIMIT = 4096
 BATCH = 100  # updates per getUpdates (the Bot API's most)
 DRAIN_S = 60.0  # how long a failed session waits for the messages in hand
+FLUSH_S = 1.0  # how long nothing is handled before the stored record is brought up to date
 
 
 class TelegramAdapter:
@@ -67,11 +68,11 @@ class TelegramAdapter:
         stored = decode(await self._cursors.get(cursor))
         intake = Intake(sink, username, me.id, stored.offset)
         intake.resume([Update.de_json(u, self._bot) for u in stored.pending], stored.offset)
-        saver = _Saver(self._cursors, cursor, stored.encode())
+        saver = _Saver(self._cursors, cursor, stored)
         flusher = asyncio.create_task(_flush_when_idle(intake, saver))
         try:
             while True:
-                await saver.save(intake.position())  # before the offset goes to Telegram
+                await saver.cover(intake.position())  # before the offset goes to Telegram
                 if intake.failure is not None:
                     await intake.settle(float("inf"))
                     await saver.save(intake.position())
@@ -132,29 +133,44 @@ class TelegramAdapter:
 
 
 class _Saver:
-    """Puts the position in the store when it changed, one put at a time."""
+    """Puts the position in the store, one put at a time. Before a poll only what is open
+    and not stored yet needs a put (`cover`): an update Telegram forgets once nothing is open
+    needs nothing stored, since Telegram never sends a confirmed update again."""
 
-    def __init__(self, cursors: Cursors, name: str, saved: str) -> None:
-        self._cursors, self._name, self._saved = cursors, name, saved
+    def __init__(self, cursors: Cursors, name: str, saved: Position) -> None:
+        self._cursors, self._name = cursors, name
+        self._saved, self._ids = saved.encode(), _ids(saved)
         self._lock = asyncio.Lock()
 
     @property
     def size(self) -> int:
         return len(self._saved)
 
+    async def cover(self, position: Position) -> None:
+        if not _ids(position) <= self._ids:
+            await self.save(position)
+
     async def save(self, position: Position) -> None:
         async with self._lock:
             value = position.encode()
             if value != self._saved:
                 await self._cursors.put(self._name, value)
-                self._saved = value
+                self._saved, self._ids = value, _ids(position)
+
+
+def _ids(position: Position) -> frozenset[int]:
+    return frozenset(int(u["update_id"]) for u in position.pending)
 
 
 async def _flush_when_idle(intake: Intake, saver: _Saver) -> None:
-    """Shrinks the stored record once everything taken is handled (the poll loop saves
-    before each poll; while it waits for new updates, finished ones would linger)."""
+    """Brings the stored record up to date once everything taken was handled for a while
+    (finished updates would linger in it, and be handed over again, harmlessly, after a
+    restart); a put per quiet spell, not per message."""
     while True:
         await intake.ended()
+        if intake.busy:
+            continue
+        await asyncio.sleep(FLUSH_S)
         if not intake.busy:
-            with contextlib.suppress(Exception):  # the next poll cycle saves it anyway
+            with contextlib.suppress(Exception):  # a later flush or poll cycle saves it
                 await saver.save(intake.position())
