@@ -14,6 +14,7 @@ Last line: ``status_msgs_per_s=… chat_status_msgs_per_s=… echo_calls_per_s=�
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import itertools
 import ssl
@@ -76,14 +77,25 @@ async def rest_status(pki: PkiPaths, port: int, in_flight: int, seconds: float) 
     tls = ssl.create_default_context(cafile=str(pki.ca_cert))
     admin = pki.admin("admin")
     tls.load_cert_chain(str(admin.cert), str(admin.key))
-    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
     base = f"https://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base, verify=tls, limits=limits, timeout=30) as http:
+    # One client of one keep-alive connection per message in flight: httpx's pool scans all
+    # its connections on every request, which at 64 costs the load generator more CPU than
+    # the gateway spends on the request (py-spy), so one shared pool measured httpx.
+    one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with contextlib.AsyncExitStack() as stack:
+        idle: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+        for _ in range(in_flight):
+            client = httpx.AsyncClient(base_url=base, verify=tls, limits=one, timeout=30)
+            idle.put_nowait(await stack.enter_async_context(client))
 
         async def call() -> None:
             n = next(_ids)
             body = {"text": "/status", "external_id": f"cli-{n % 64}", "message_id": f"r-{n}"}
-            reply = await http.post("/api/v1/chat", json=body)
+            http = idle.get_nowait()
+            try:
+                reply = await http.post("/api/v1/chat", json=body)
+            finally:
+                idle.put_nowait(http)
             assert reply.status_code == 200, reply.text
 
         await closed_loop(call, in_flight, min(0.5, seconds))

@@ -1,8 +1,8 @@
 """Who may call which connectors RPC (DESIGN.md §1 "calls", §4).
 
-Publish is called by the orchestrator (task results and notifications, dead-letter replays),
-the gateway (replies it delivers itself, heartbeat notices) and the scheduler (auto-pause
-notices to a workspace's admin channels)."""
+No service publishes directly: the orchestrator, gateway and scheduler write what they have
+to say to the store's delivery ledger (the outbox) and connectors_svc drains it. Publish is
+for operators (grpcurl, scripts); the gateway asks for connector status (/api/v1/connectors)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from svckit.authz import AllowList
 
 ALLOW = AllowList(
     {
-        "Publish": ["admin:*", "svc:orchestrator", "svc:gateway", "svc:scheduler"],
+        "Publish": ["admin:*"],
         "GetConnectorStatus": ["admin:*", "svc:gateway"],
     }
 )

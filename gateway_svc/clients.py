@@ -41,14 +41,20 @@ from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceStub
 from agent_runtime.store.v1.pairing_service_pb2_grpc import PairingServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
-from gateway_svc.deps import IdentityQuery
+from gateway_svc.deps import IdentityQuery, InboundMessage
 from gateway_svc.heartbeat import Stored
 from svckit.calls import call
-from svckit.errors import NotFound
+from svckit.coalesce import Coalescer
+from svckit.errors import DomainError
+from svckit.errors import build as build_error
 from svckit.healthcheck import health_stub
 from svckit.interceptors import ACTING_ADMIN
 
 _STORE = "/agent_runtime.store.v1."
+MAX_JOURNAL_BATCH = 100  # the store's BeginInbounds / CompleteInbounds cap
+# Journal calls out at once, each kind: more messages wait for one to come back and share the
+# next (a message alone goes at once).
+JOURNAL_IN_FLIGHT = 1
 
 # Store reads the gateway may retry when the store is briefly UNAVAILABLE (open_channel).
 STORE_RETRY_METHODS = (
@@ -207,52 +213,63 @@ def action_prompt(approval: approval_pb2.ActionApproval) -> str:
 
 
 class StoreJournal:
-    """The store's inbound journal."""
+    """The store's inbound journal. The messages begun (and the outcomes stored) together go
+    to the store in one BeginInbounds (CompleteInbounds) call: under load one round trip
+    serves many messages, and each still gets its own answer or its own error."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = JournalServiceStub(channel)
-
-    async def record(
-        self, connector: str, chat_id: str, message_id: str, sender: str, text: str
-    ) -> tuple[journal_pb2.InboundEntry, bool]:
-        request = jrpc.RecordInboundRequest(
-            connector=connector,
-            chat_id=chat_id,
-            platform_message_id=message_id,
-            sender_id=sender,
-            text=text,
+        self._begins: Coalescer[jrpc.BeginInboundRequest, jrpc.BeginInboundResponse] = Coalescer(
+            self._begin_batch, MAX_JOURNAL_BATCH, JOURNAL_IN_FLIGHT
         )
-        reply = await call(self._stub.RecordInbound, request)
-        return reply.entry, reply.duplicate
+        self._completes: Coalescer[jrpc.CompleteInboundRequest, journal_pb2.InboundEntry] = (
+            Coalescer(self._complete_batch, MAX_JOURNAL_BATCH, JOURNAL_IN_FLIGHT)
+        )
+
+    async def begin(
+        self, msg: InboundMessage, message_id: str, resolve_sender: bool
+    ) -> jrpc.BeginInboundResponse:
+        request = jrpc.BeginInboundRequest(
+            connector=msg.connector,
+            chat_id=msg.external_id,
+            platform_message_id=message_id,
+            sender_id=msg.from_user_id,
+            text=msg.text,
+            display_name=msg.display_name,
+            resolve_sender=resolve_sender,
+        )
+        return await self._begins.submit(request)
 
     async def complete(self, entry_id: str, status: str, outcome: str) -> None:
         request = jrpc.CompleteInboundRequest(id=entry_id, status=status, outcome=outcome)
-        await call(self._stub.CompleteInbound, request)
+        await self._completes.submit(request)
+
+    async def _begin_batch(
+        self, items: list[jrpc.BeginInboundRequest]
+    ) -> list[jrpc.BeginInboundResponse | DomainError]:
+        request = jrpc.BeginInboundsRequest(messages=items)
+        reply: jrpc.BeginInboundsResponse = await call(self._stub.BeginInbounds, request)
+        return [r.begun if not r.code else _refusal(r) for r in reply.results]
+
+    async def _complete_batch(
+        self, items: list[jrpc.CompleteInboundRequest]
+    ) -> list[journal_pb2.InboundEntry | DomainError]:
+        request = jrpc.CompleteInboundsRequest(entries=items)
+        reply: jrpc.CompleteInboundsResponse = await call(self._stub.CompleteInbounds, request)
+        return [r.entry if not r.code else _refusal(r) for r in reply.results]
+
+
+def _refusal(result: jrpc.BeginInboundsResult | jrpc.CompleteInboundsResult) -> DomainError:
+    details = {"field": result.field} if result.field else {}
+    return build_error(result.code, result.message, details)
 
 
 class StoreContexts:
-    """The store's contexts (one per connector chat) and identities."""
+    """The store's contexts (one per connector chat) and roles per workspace."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._ws = WorkspaceServiceStub(channel)
         self._ids = IdentityServiceStub(channel)
-
-    async def ensure(self, connector: str, external_id: str, name: str) -> workspace_pb2.Context:
-        """The chat's context, created (with its workspace) on its first message. A read
-        first: the known chat, the common case, costs no write."""
-        try:
-            found = await call(
-                self._ws.FindContext,
-                wrpc.FindContextRequest(connector=connector, external_id=external_id),
-            )
-            return found.context
-        except NotFound:
-            pass
-        request = wrpc.EnsureContextRequest(
-            connector=connector, external_id=external_id, display_name=name
-        )
-        reply = await call(self._ws.EnsureContext, request)
-        return reply.context
 
     async def update(
         self, context_id: str, *, is_admin: bool | None = None, prompt: str | None = None
@@ -264,17 +281,6 @@ class StoreContexts:
             request.system_prompt = prompt
         reply = await call(self._ws.UpdateContext, request)
         return reply.context
-
-    async def identity(self, connector: str, user_id: str) -> identity_pb2.Identity | None:
-        """The verified, active identity of a chat account, or None."""
-        if not user_id.strip():
-            return None
-        request = irpc.LookupIdentityRequest(connector=connector, connector_user_id=user_id)
-        try:
-            reply = await call(self._ids.LookupIdentity, request)
-        except NotFound:
-            return None
-        return reply.identity
 
     async def workspace_role(self, user_id: str, workspace_id: str) -> str:
         """The user's role in that workspace (set there, else the user's own; overlord

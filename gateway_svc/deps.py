@@ -15,10 +15,10 @@ from agent_runtime.scheduler.v1 import service_pb2 as spb
 from agent_runtime.store.v1 import (
     approval_pb2,
     identity_pb2,
-    journal_pb2,
     pairing_pb2,
     workspace_pb2,
 )
+from agent_runtime.store.v1 import journal_service_pb2 as jrpc
 from gateway_svc.heartbeat import Stored
 from svckit import errors
 
@@ -112,29 +112,40 @@ class TaskQueue(Protocol):
 class Journal(Protocol):
     """The store's inbound journal (one entry per connector + chat + platform message id)."""
 
-    async def record(
-        self, connector: str, chat_id: str, message_id: str, sender: str, text: str
-    ) -> tuple[journal_pb2.InboundEntry, bool]:
-        """The entry and whether it was journaled before (a redelivery)."""
+    async def begin(
+        self, msg: InboundMessage, message_id: str, resolve_sender: bool
+    ) -> jrpc.BeginInboundResponse:
+        """The entry and whether it was journaled before (a redelivery); for a new message
+        also the chat's context (made on the chat's first message) and, with
+        `resolve_sender`, the sender's verified identity and its role in that workspace,
+        all from the store's one transaction."""
         ...
 
     async def complete(self, entry_id: str, status: str, outcome: str) -> None: ...
 
 
-class Contexts(Protocol):
-    """The store's chat contexts, verified identities and roles per workspace."""
+class InboundMessage(Protocol):
+    """What the journal reads of a message (gateway_svc.commands.base.Message)."""
 
-    async def ensure(
-        self, connector: str, external_id: str, name: str
-    ) -> workspace_pb2.Context: ...
+    @property
+    def connector(self) -> str: ...
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def from_user_id(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+class Contexts(Protocol):
+    """The store's chat contexts and roles per workspace (a message's own context and sender
+    come with its journal entry: `Journal.begin`)."""
 
     async def update(
         self, context_id: str, *, is_admin: bool | None = None, prompt: str | None = None
     ) -> workspace_pb2.Context: ...
-
-    async def identity(self, connector: str, user_id: str) -> identity_pb2.Identity | None:
-        """The verified, active identity of a chat account, or None."""
-        ...
 
     async def workspace_role(self, user_id: str, workspace_id: str) -> str: ...
 

@@ -20,7 +20,7 @@ from gateway_svc.commands import PAIR, REGISTRY
 from gateway_svc.commands.base import Call, Denied, Message, Sender, Tools
 from gateway_svc.commands.parse import split_command
 from gateway_svc.conversation import STILL_WORKING, Conversation
-from gateway_svc.deps import Contexts, Deps, Journal
+from gateway_svc.deps import Deps, Journal
 from svckit.errors import InvalidArgument, Unavailable
 
 IN_PROGRESS = "Still working on that message; I'll answer once."
@@ -49,12 +49,11 @@ class Inbox:
     def __init__(
         self,
         journal: Journal,
-        contexts: Contexts,
         tools: Tools,
         conversation: Conversation | None,
         logs: ChatLogs | None = None,
     ) -> None:
-        self._journal, self._contexts, self._tools = journal, contexts, tools
+        self._journal, self._tools = journal, tools
         self._conversation, self._logs = conversation, logs
         self._working: set[asyncio.Future[Outcome]] = set()
 
@@ -73,21 +72,27 @@ class Inbox:
         if not msg.text.strip():
             return Outcome()
         mid = message_id.strip() or f"gen:{uuid.uuid4().hex}"
-        entry, duplicate = await self._journal.record(
-            msg.connector, msg.external_id, mid, msg.from_user_id, msg.text
-        )
-        if duplicate:
+        # One store call journals it and resolves its context and (unless the caller is
+        # known) its sender with the role in that workspace, read fresh: nothing is cached.
+        begun = await self._journal.begin(msg, mid, resolve_sender=sender is None)
+        entry = begun.entry
+        if begun.duplicate:
             return await self._replay(entry.status, entry.outcome, msg, entry.id)
+        if sender is None:  # the role it has depends on the chat's workspace
+            linked = begun.HasField("identity")
+            sender = Sender(begun.identity.user_id, begun.role) if linked else Sender()
         # A caller that goes away (a connector's deadline) does not stop the handling: its
         # outcome is journaled all the same, for the redelivery to find.
-        work = asyncio.ensure_future(self._process(entry.id, msg, sender))
+        work = asyncio.ensure_future(self._process(entry.id, msg, begun.context, sender))
         self._working.add(work)
         work.add_done_callback(self._working.discard)
         return await asyncio.shield(work)
 
-    async def _process(self, entry_id: str, msg: Message, sender: Sender | None) -> Outcome:
+    async def _process(
+        self, entry_id: str, msg: Message, context: workspace_pb2.Context, sender: Sender
+    ) -> Outcome:
         try:
-            out = await self._run(msg, sender, run_key=f"inbound:{entry_id}")
+            out = await self._run(msg, context, sender, run_key=f"inbound:{entry_id}")
         except BaseException:
             await self._journal.complete(entry_id, "failed", _dump(Outcome(True, FAILED)))
             raise
@@ -103,10 +108,9 @@ class Inbox:
             out = Outcome(True, now.reply, now.task_id, now.pending, False, *_where(out))
         return Outcome(**{**asdict(out), "duplicate": True})
 
-    async def _run(self, msg: Message, sender: Sender | None, run_key: str) -> Outcome:
-        context = await self._contexts.ensure(msg.connector, msg.external_id, msg.display_name)
-        if sender is None:  # the role it has depends on the chat's workspace
-            sender = await self._sender(msg, context.workspace_id)
+    async def _run(
+        self, msg: Message, context: workspace_pb2.Context, sender: Sender, run_key: str
+    ) -> Outcome:
         ws, logs = context.workspace_id, self._logs
         if logs is not None:
             who = msg.from_user_id or sender.user_id
@@ -133,16 +137,6 @@ class Inbox:
         except Denied as exc:
             reply = str(exc)
         return Outcome(True, reply)
-
-    async def _sender(self, msg: Message, workspace_id: str) -> Sender:
-        """The verified user behind the chat account, with the role it has in this chat's
-        workspace (roles are per workspace; overlord everywhere)."""
-        ident = await self._contexts.identity(msg.connector, msg.from_user_id)
-        if ident is None:
-            return Sender()
-        return Sender(
-            ident.user_id, await self._contexts.workspace_role(ident.user_id, workspace_id)
-        )
 
     async def _converse(
         self, msg: Message, context: workspace_pb2.Context, run_key: str
@@ -174,7 +168,7 @@ def build_inbox(deps: Deps) -> Inbox | None:
     )
     talk = Conversation(deps.turns, deps.outbox, deps.turn_wait_ms) if deps.turns else None
     logs = ChatLogs(deps.workspace_root, deps.clock) if deps.workspace_root else None
-    return Inbox(deps.journal, deps.contexts, tools, talk, logs)
+    return Inbox(deps.journal, tools, talk, logs)
 
 
 def _where(out: Outcome) -> tuple[str, str]:

@@ -20,7 +20,6 @@ from orchestrator_svc.clients import (
     StoreLeases,
     StoreTasks,
     open_qmd_channel,
-    open_scheduler_channel,
     open_store_channel,
 )
 from orchestrator_svc.config import OrchestratorSettings
@@ -45,8 +44,7 @@ def compose(
         store = open_store_channel(settings)
         qmd_channel = open_qmd_channel(settings)
         qmd = QmdClient(qmd_channel)
-        scheduler = open_scheduler_channel(settings)
-        agent = build_agent(settings, store, qmd_channel, scheduler)
+        agent = build_agent(settings, store, qmd_channel)
         agent_task = AgentTaskExecutor(agent, settings.workspaces, time.time)
         approvals = StoreApprovals(store)
         executors = Executors(
@@ -96,7 +94,6 @@ def compose(
         # on_stop runs in reverse: drain the workers first, then close the channels
         service.on_stop.append(store.close)
         service.on_stop.append(qmd_channel.close)
-        service.on_stop.append(scheduler.close)
         service.on_stop.append(stop_beats)
         service.on_stop.append(pool.stop)
         return service

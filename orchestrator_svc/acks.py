@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from agent_runtime.store.v1 import task_service_pb2 as rpc
-from orchestrator_svc.coalesce import Coalescer
 from svckit import errors
+from svckit.coalesce import Coalescer
 
 MAX_BATCH = 100
+# CompleteTasks calls out at once: the completions that finish meanwhile share the next one.
+IN_FLIGHT = 2
 
 Send = Callable[[rpc.CompleteTasksRequest], Awaitable[rpc.CompleteTasksResponse]]
 
@@ -18,7 +20,9 @@ Send = Callable[[rpc.CompleteTasksRequest], Awaitable[rpc.CompleteTasksResponse]
 class CompleteBatcher:
     def __init__(self, send: Send) -> None:
         self._send_call = send
-        self._completions: Coalescer[rpc.TaskCompletion, None] = Coalescer(self._send, MAX_BATCH)
+        self._completions: Coalescer[rpc.TaskCompletion, None] = Coalescer(
+            self._send, MAX_BATCH, IN_FLIGHT
+        )
 
     async def complete(self, completion: rpc.TaskCompletion) -> None:
         await self._completions.submit(completion)

@@ -14,11 +14,11 @@ from orchestrator_svc.config import OrchestratorSettings
 from orchestrator_svc.loop import LlmAgent, Policy
 from orchestrator_svc.tool_clients import (
     QmdDocuments,
-    SchedulerObjectives,
     StoreAgentAudit,
     StoreApprovalRequests,
     StoreContexts,
     StoreGrants,
+    StoreObjectives,
     StoreRouting,
 )
 from orchestrator_svc.tools import drafting, files
@@ -34,7 +34,6 @@ def build_agent(
     settings: OrchestratorSettings,
     store: grpc.aio.Channel,
     qmd_channel: grpc.aio.Channel,
-    scheduler: grpc.aio.Channel,
 ) -> Agent:
     qmd = QmdClient(qmd_channel)
     llm = open_client(
@@ -46,7 +45,7 @@ def build_agent(
     )
     if llm is None:
         return NoModelAgent(qmd)
-    toolbox = build_toolbox(settings, store, qmd_channel, scheduler)
+    toolbox = build_toolbox(settings, store, qmd_channel)
     reasoning = ""
     if settings.reasoning_prompt_file is not None:
         try:
@@ -77,7 +76,6 @@ def build_toolbox(
     settings: OrchestratorSettings,
     store: grpc.aio.Channel,
     qmd_channel: grpc.aio.Channel,
-    scheduler: grpc.aio.Channel,
 ) -> Toolbox:
     """Every tool of SPEC.md ("the agent's tools"), each with its JSON schema."""
     qmd = QmdClient(qmd_channel)
@@ -91,6 +89,6 @@ def build_toolbox(
             *files.TOOLS,
             *drafting.TOOLS,
             *sensitive_tools(StoreApprovalRequests(store), StoreTasks(store)),
-            *objective_tools(SchedulerObjectives(scheduler), StoreGrants(store)),
+            *objective_tools(StoreObjectives(store), StoreGrants(store)),
         ]
     )

@@ -16,6 +16,7 @@ _PRODUCERS = ["admin:*", "svc:gateway", "svc:scheduler"]
 ALLOW = AllowList(
     {
         "EnqueueTask": _PRODUCERS,
+        "EnqueueTasks": ["svc:scheduler"],
         "GetTask": _PRODUCERS,
         "ListTasks": _PRODUCERS,
         "WatchTasks": _PRODUCERS,

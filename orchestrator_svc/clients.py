@@ -33,6 +33,9 @@ READS = (
     # QueueExecution with the same task is a no-op, so it is as safe to repeat as a read.
     "/agent_runtime.store.v1.ApprovalService/GetApproval",
     "/agent_runtime.store.v1.ApprovalService/QueueExecution",
+    # the objective tools: a read, and a create that always carries an idempotency key
+    "/agent_runtime.store.v1.ObjectiveService/GetObjective",
+    "/agent_runtime.store.v1.ObjectiveService/CreateObjective",
 )
 
 
@@ -196,18 +199,6 @@ def open_qmd_channel(settings: ServiceSettings) -> grpc.aio.Channel:
         settings.pki,
         settings.pki.service("orchestrator"),
         retry_methods=("/agent_runtime.qmd.v1.QmdService/Search",),
-        default_timeout=settings.rpc_timeout_seconds,
-    )
-
-
-def open_scheduler_channel(settings: ServiceSettings) -> grpc.aio.Channel:
-    """An mTLS channel to the scheduler (the objective tools) with the orchestrator's
-    certificate."""
-    return open_channel(
-        settings.scheduler_addr,
-        settings.pki,
-        settings.pki.service("orchestrator"),
-        retry_methods=("/agent_runtime.scheduler.v1.SchedulerService/GetObjective",),
         default_timeout=settings.rpc_timeout_seconds,
     )
 

@@ -1,7 +1,8 @@
-"""The store, qmd and scheduler calls the agent's tools make beyond `clients.py`: documents
-(qmd GetDocument), approvals the agent asks for (CreateApproval, idempotent by key), task
-routing (UpdateTaskRouting), sensitive-tool grants, objectives (the scheduler's API) and
-the agent audit events of its tool calls."""
+"""The store and qmd calls the agent's tools make beyond `clients.py`: documents (qmd
+GetDocument), approvals the agent asks for (CreateApproval, idempotent by key), task
+routing (UpdateTaskRouting), sensitive-tool grants, objectives (the store's
+ObjectiveService; the scheduler's leader picks them up) and the agent audit events of its
+tool calls."""
 
 from __future__ import annotations
 
@@ -11,18 +12,18 @@ import grpc
 
 from agent_runtime.qmd.v1 import service_pb2 as qmd_rpc
 from agent_runtime.qmd.v1.service_pb2_grpc import QmdServiceStub
-from agent_runtime.scheduler.v1 import resources_pb2 as sched
-from agent_runtime.scheduler.v1 import service_pb2 as sched_rpc
-from agent_runtime.scheduler.v1.service_pb2_grpc import SchedulerServiceStub
 from agent_runtime.store.v1 import approval_service_pb2 as arpc
 from agent_runtime.store.v1 import audit_service_pb2 as audit_rpc
 from agent_runtime.store.v1 import grant_service_pb2 as grant_rpc
+from agent_runtime.store.v1 import objective_pb2 as stored
+from agent_runtime.store.v1 import objective_service_pb2 as orpc
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
 from agent_runtime.store.v1 import workspace_service_pb2 as wrpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceStub
 from agent_runtime.store.v1.audit_service_pb2_grpc import AuditServiceStub
 from agent_runtime.store.v1.grant_service_pb2_grpc import GrantServiceStub
+from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from orchestrator_svc.prompt import ContextPolicy
@@ -149,23 +150,25 @@ class StoreGrants:
         return True
 
 
-class SchedulerObjectives:
-    """The scheduler's objective API, as the objective tools use it."""
+class StoreObjectives:
+    """The store's ObjectiveService as the objective tools use it: the store validates cron,
+    timezone and event keys and plans the next run; the scheduler's leader fires what it
+    stored on its next tick (the orchestrator never calls the scheduler, DESIGN.md §2)."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
-        self._stub = SchedulerServiceStub(channel)
+        self._stub = ObjectiveServiceStub(channel)
 
-    async def create(self, req: sched_rpc.CreateObjectiveRequest) -> sched.Objective:
-        reply: sched_rpc.CreateObjectiveResponse = await call(self._stub.CreateObjective, req)
+    async def create(self, req: orpc.CreateObjectiveRequest) -> stored.Objective:
+        reply: orpc.CreateObjectiveResponse = await call(self._stub.CreateObjective, req)
         return reply.objective
 
-    async def get(self, objective_id: str) -> sched.Objective:
-        req = sched_rpc.GetObjectiveRequest(id=objective_id)
-        reply: sched_rpc.GetObjectiveResponse = await call(self._stub.GetObjective, req)
+    async def get(self, objective_id: str) -> stored.Objective:
+        req = orpc.GetObjectiveRequest(id=objective_id)
+        reply: orpc.GetObjectiveResponse = await call(self._stub.GetObjective, req)
         return reply.objective
 
-    async def update(self, req: sched_rpc.UpdateObjectiveRequest) -> sched.Objective:
-        reply: sched_rpc.UpdateObjectiveResponse = await call(self._stub.UpdateObjective, req)
+    async def update(self, req: orpc.UpdateObjectiveRequest) -> stored.Objective:
+        reply: orpc.UpdateObjectiveResponse = await call(self._stub.UpdateObjective, req)
         return reply.objective
 
 

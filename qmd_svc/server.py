@@ -25,7 +25,12 @@ def build_server(settings: QmdSettings, deps: Deps) -> Service:
     workspaces = Workspaces(
         settings.workspaces, PathFilter(settings.qmd_exclude_globs), deps.readers, publisher
     )
-    watcher = Watcher(settings.workspaces, workspaces, debounce_ms=settings.qmd_watch_debounce_ms)
+    watcher = Watcher(
+        settings.workspaces,
+        workspaces,
+        excludes=PathFilter(settings.qmd_exclude_globs),
+        debounce_ms=settings.qmd_watch_debounce_ms,
+    )
     servicer = QmdServicer(Library(workspaces, default_limit=settings.qmd_search_limit))
 
     async def on_start() -> None:

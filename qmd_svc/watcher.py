@@ -10,6 +10,7 @@ from typing import Protocol
 
 from watchfiles import Change, awatch
 
+from qmd_svc.paths import PathFilter
 from qmd_svc.scanner import ScanReport
 
 log = logging.getLogger("qmd_svc.watcher")
@@ -31,10 +32,19 @@ def _relevant(change: Change, path: str) -> bool:
 
 class Watcher:
     def __init__(
-        self, root: Path, target: ChangeTarget, *, debounce_ms: int = 300, step_ms: int = 30
+        self,
+        root: Path,
+        target: ChangeTarget,
+        *,
+        excludes: PathFilter | None = None,
+        debounce_ms: int = 300,
+        step_ms: int = 30,
     ) -> None:
         self._root = root
         self._target = target
+        # What the index never holds (chat logs, `.qmd/`…): its changes cost nothing, so a
+        # busy chat writing its log on every message does not keep the index busy.
+        self._excludes = excludes or PathFilter(())
         self._debounce_ms = debounce_ms
         self._step_ms = step_ms
         self._stop = asyncio.Event()
@@ -80,6 +90,8 @@ class Watcher:
                 rescan.add(parts[0])
                 continue
             rel = "/".join(parts[1:])
+            if self._excludes.excluded(rel) or self._excludes.dir_excluded(rel):
+                continue
             if rel.endswith(".md"):
                 files.setdefault(parts[0], set()).add(rel)
             else:

@@ -2,15 +2,16 @@
 
 Pausing, resuming, deleting and firing objectives are admin actions: admin certificates, or
 the gateway acting for a REST caller it authenticated (`x-acting-admin`) or for a chat user
-whose workspace role it checked. The orchestrator's agent tools (create_objective,
-update_objective) create and edit objectives; qmd reports markdown.updated events."""
+whose workspace role it checked; qmd reports markdown.updated events. The orchestrator
+never calls the scheduler (DESIGN.md §2): its agent tools create and edit objectives in the
+store, where the leader picks them up."""
 
 from __future__ import annotations
 
 from svckit.authz import AllowList
 
 _ADMIN = ["admin:*", "svc:gateway"]
-_EDITORS = ["admin:*", "svc:gateway", "svc:orchestrator"]
+_EDITORS = ["admin:*", "svc:gateway"]
 
 ALLOW = AllowList(
     {

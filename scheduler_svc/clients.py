@@ -16,7 +16,9 @@ from agent_runtime.store.v1 import objective_pb2 as stored
 from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
 from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceStub
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
+from svckit import errors
 from svckit.calls import call
+from svckit.coalesce import Coalescer
 
 OBJECTIVE_SERVICE = "/agent_runtime.store.v1.ObjectiveService/"
 LEASE_SERVICE = "/agent_runtime.store.v1.LeaseService/"
@@ -37,6 +39,11 @@ ORCHESTRATOR_RETRY_METHODS = tuple(ORCHESTRATOR_SERVICE + m for m in ("EnqueueTa
 # caller a PERMISSION_DENIED it can do nothing about.
 REFUSED = "the store refused the scheduler"
 ORCH_REFUSED = "the orchestrator refused the scheduler"
+# The batch RPCs' cap (EnqueueTasks, RecordObjectiveRuns) and the batches out at once of
+# each: the calls asked for while they are out wait and share the next (svckit.coalesce).
+MAX_BATCH = 100
+IN_FLIGHT = 2
+_Recorded = tuple[stored.Objective, stored.ObjectiveRun]
 
 
 class StoreObjectives:
@@ -44,6 +51,10 @@ class StoreObjectives:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = ObjectiveServiceStub(channel)  # an aio channel: the async stub
+        # Runs recorded together (the objectives due in one second) share RecordObjectiveRuns.
+        self._records: Coalescer[store_rpc.RecordObjectiveRunRequest, _Recorded] = Coalescer(
+            self._record_batch, MAX_BATCH, IN_FLIGHT
+        )
 
     async def create(self, request: store_rpc.CreateObjectiveRequest) -> stored.Objective:
         reply: store_rpc.CreateObjectiveResponse = await call(
@@ -113,10 +124,16 @@ class StoreObjectives:
     async def record(
         self, request: store_rpc.RecordObjectiveRunRequest
     ) -> tuple[stored.Objective, stored.ObjectiveRun]:
-        reply: store_rpc.RecordObjectiveRunResponse = await call(
-            self._stub.RecordObjectiveRun, request, refused=REFUSED
+        return await self._records.submit(request)
+
+    async def _record_batch(
+        self, items: builtins.list[store_rpc.RecordObjectiveRunRequest]
+    ) -> builtins.list[tuple[stored.Objective, stored.ObjectiveRun] | errors.DomainError]:
+        request = store_rpc.RecordObjectiveRunsRequest(runs=items)
+        reply: store_rpc.RecordObjectiveRunsResponse = await call(
+            self._stub.RecordObjectiveRuns, request, refused=REFUSED
         )
-        return reply.objective, reply.run
+        return [(r.objective, r.run) if not r.code else _refusal(r) for r in reply.results]
 
     async def open_runs(
         self, limit: int, page_token: str
@@ -171,17 +188,28 @@ class StoreLease:
 
 
 class OrchestratorTasks:
-    """The orchestrator's EnqueueTask and GetTask, for the tasks objective runs execute."""
+    """The orchestrator's EnqueueTasks and GetTask, for the tasks objective runs execute.
+    The enqueues asked for together (the objectives due in one second) go out in batches of
+    up to 100, `IN_FLIGHT` at a time; each still gets its own task or its own error."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = OrchestratorServiceStub(channel)
+        self._enqueues: Coalescer[orch_rpc.EnqueueTaskRequest, tuple[orch.Task, bool]] = Coalescer(
+            self._enqueue_batch, MAX_BATCH, IN_FLIGHT
+        )
 
     async def enqueue(self, request: orch_rpc.EnqueueTaskRequest) -> tuple[orch.Task, bool]:
         """The task and whether it is new (False: its run_key already had one)."""
-        reply: orch_rpc.EnqueueTaskResponse = await call(
-            self._stub.EnqueueTask, request, refused=ORCH_REFUSED
+        return await self._enqueues.submit(request)
+
+    async def _enqueue_batch(
+        self, items: list[orch_rpc.EnqueueTaskRequest]
+    ) -> list[tuple[orch.Task, bool] | errors.DomainError]:
+        request = orch_rpc.EnqueueTasksRequest(tasks=items)
+        reply: orch_rpc.EnqueueTasksResponse = await call(
+            self._stub.EnqueueTasks, request, refused=ORCH_REFUSED
         )
-        return reply.task, reply.created
+        return [(r.task, r.created) if not r.code else _refusal(r) for r in reply.results]
 
     async def get(self, task_id: str) -> orch.Task:
         request = orch_rpc.GetTaskRequest(id=task_id)
@@ -189,3 +217,11 @@ class OrchestratorTasks:
             self._stub.GetTask, request, refused=ORCH_REFUSED
         )
         return reply.task
+
+
+def _refusal(
+    result: store_rpc.RecordObjectiveRunsResult | orch_rpc.EnqueueTasksResult,
+) -> errors.DomainError:
+    return errors.build(
+        result.code, result.message, {"field": result.field} if result.field else {}
+    )

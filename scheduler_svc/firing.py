@@ -10,7 +10,10 @@ one run per task.
 The firings of one objective in this process (the leader's tick, RunObjectiveNow, events)
 take turns: the overlap check, the enqueue and the record happen as one step, so a manual
 run and a due slot arriving together are judged by the overlap policy one after the other
-and never both start under `skip`."""
+and never both start under `skip`. Across replicas (RunObjectiveNow is served by any), the
+store judges the overlap again when it reserves the run, before the task is enqueued, in
+one transaction per objective; the task is then attached to the reserved run (found by the
+firing's run key), which is when the objective's next run moves on."""
 
 from __future__ import annotations
 
@@ -62,6 +65,18 @@ class Firer:
         self.missed = 0  # slots recorded as missed (the scheduler_missed_slots metric)
         # per objective: its lock and how many firings hold or wait for it
         self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
+        # Runs this process started (queued), counted; per objective, the count at its last.
+        # The leader's tick reads the open runs once (`snapshot` just before): an objective it
+        # saw idle that started a run since (RunObjectiveNow racing the tick) is checked anyway.
+        self._started = 0
+        self._started_at: dict[str, int] = {}
+
+    def snapshot(self) -> int:
+        """The count of started runs now, for `idle_as_of`. What was started before cannot
+        matter to this snapshot or a later one (the leader takes one per tick), so it is
+        forgotten."""
+        self._started_at.clear()
+        return self._started
 
     @contextlib.asynccontextmanager
     async def _turn(self, objective_id: str) -> AsyncIterator[None]:
@@ -83,13 +98,19 @@ class Firer:
         return obj.catchup_window_seconds or self._catchup
 
     async def fire_due(
-        self, obj: stored.Objective, now: int, token: int = 0, may_be_busy: bool = True
+        self,
+        obj: stored.Objective,
+        now: int,
+        token: int = 0,
+        may_be_busy: bool = True,
+        idle_as_of: int | None = None,
     ) -> Fired | None:
         """Fire a due schedule or `at` objective once, record older missed slots, and move
         its next run past now. None when nothing fired (every slot was missed, or a
         `buffer-one` objective holds its slot until the previous run ends). `token` is the
-        leader lease's fencing token the records carry; `may_be_busy` False: the caller knows
-        the objective has no open run (the overlap check is skipped)."""
+        leader lease's fencing token the records carry; `may_be_busy` False: the caller knew
+        the objective had no open run when the started-run count was `idle_as_of` (the
+        overlap check is skipped unless this process started one of its runs since)."""
         plan = slots.plan(obj, now, self.window(obj))
         buffered = plan.fire is not None and obj.overlap_policy == "buffer-one"
         if buffered and may_be_busy and await self._busy(obj) is not None:
@@ -115,7 +136,7 @@ class Firer:
         if plan.fire is None:
             return None
         firing = Firing(plan.trigger, f"objective:{obj.id}:{plan.fire}", scheduled_for=plan.fire)
-        return await self.fire(obj, firing, plan.next_run, token, may_be_busy)
+        return await self.fire(obj, firing, plan.next_run, token, may_be_busy, idle_as_of)
 
     async def fire(
         self,
@@ -124,17 +145,22 @@ class Firer:
         next_run: int,
         token: int = 0,
         may_be_busy: bool = True,
+        idle_as_of: int | None = None,
     ) -> Fired:
         """Enqueue the firing's task and record its run (queued), or record it skipped when
         the overlap policy says the previous run is still under way. `token`: the fencing
         token of the leader lease (0 for API calls, which any replica serves)."""
         async with self._turn(obj.id):
+            if idle_as_of is not None and self._started_at.get(obj.id, -1) > idle_as_of:
+                may_be_busy = True
             return await self._fire(obj, firing, next_run, token, may_be_busy)
 
     async def _fire(
         self, obj: stored.Objective, firing: Firing, next_run: int, token: int, may_be_busy: bool
     ) -> Fired:
-        found_busy = await self._busy(obj) if may_be_busy else None
+        # an event's duplicate is told apart here; any other overlap is judged by the store
+        # when it reserves the run (below), in one step with the reservation
+        found_busy = await self._busy(obj) if may_be_busy and firing.event_id else None
         if found_busy is not None:
             busy, busy_key = found_busy
             if firing.event_id and busy.event_id == firing.event_id:
@@ -153,6 +179,22 @@ class Firer:
                 token=token,
             )
             return Fired(run, created=False)
+        if obj.overlap_policy != "allow":
+            # the overlap judged again in the store, atomically with reserving the run, for
+            # a firing of the same objective by another replica (a RunObjectiveNow racing
+            # the leader's tick): one of them is recorded skipped
+            reserved = await self._record(
+                obj,
+                "queued",
+                firing.trigger,
+                firing.scheduled_for,
+                next_run,
+                firing,
+                token=token,
+                judge=True,
+            )
+            if reserved.outcome != "queued" or reserved.task_id:
+                return Fired(reserved, created=False)  # skipped, or this firing again
         task, created = await self._tasks.enqueue(_task_request(obj, firing))
         if not created:
             found = await self._run_of(obj.id, task.id)
@@ -169,6 +211,8 @@ class Firer:
             task_id=task.id,
             token=token,
         )
+        self._started += 1
+        self._started_at[obj.id] = self._started
         log.info(
             "objective fired",
             extra={"objective_id": obj.id, "task_id": task.id, "trigger": firing.trigger},
@@ -218,6 +262,7 @@ class Firer:
         task_id: str = "",
         error: str = "",
         token: int = 0,
+        judge: bool = False,
     ) -> stored.ObjectiveRun:
         request = store_rpc.RecordObjectiveRunRequest(
             objective_id=obj.id,
@@ -231,6 +276,8 @@ class Firer:
             event_id=firing.event_id if firing else "",
             lease_name=LEASE_NAME if token else "",
             fencing_token=token,
+            run_key=firing.run_key if firing else "",
+            judge_overlap=judge,
         )
         _, run = await self._store.record(request)
         return run

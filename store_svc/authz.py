@@ -1,7 +1,8 @@
 """Who may call which store RPC (DESIGN.md §1 "calls", §4; SPEC.md permissions).
 
 The store is called by the orchestrator (tasks and their queue, approvals it raises and
-executes, the agent's context and audit events), the gateway (journal, contexts,
+executes, the agent's context and audit events, the objectives its agent tools create and
+edit), the gateway (journal, contexts,
 identities, pairing, approval decisions, admin reads for REST) and the scheduler
 (objectives and their runs, its leader lease); connectors keep the outbound delivery
 ledger, the IMAP ingestion marks, each ingested e-mail's mailbox context and review task,
@@ -44,14 +45,16 @@ RULES: dict[str, list[str]] = {
     "QueueStats": [ORCH, ADMIN],
     "ListDeadLetters": [ORCH, ADMIN],
     "ReplayDeadLetter": [ORCH, ADMIN],
-    # objectives: the scheduler plans and records; admins read and pause/resume/delete
-    "CreateObjective": [SCHED],
-    "GetObjective": [SCHED, ADMIN],
+    # objectives: the scheduler plans and records; admins read and pause/resume/delete; the
+    # orchestrator's agent tools create and edit them (not their `active`: see service.work)
+    "CreateObjective": [SCHED, ORCH],
+    "GetObjective": [SCHED, ORCH, ADMIN],
     "ListObjectives": [SCHED, ADMIN],
     "ListDueObjectives": [SCHED, ADMIN],
-    "UpdateObjective": [SCHED, ADMIN],
+    "UpdateObjective": [SCHED, ORCH, ADMIN],
     "DeleteObjective": [SCHED, ADMIN],
     "RecordObjectiveRun": [SCHED],
+    "RecordObjectiveRuns": [SCHED],
     "FinishObjectiveRun": [SCHED],
     "StartObjectiveRun": [SCHED],
     "ListObjectiveRuns": [SCHED, ADMIN],
@@ -91,6 +94,9 @@ RULES: dict[str, list[str]] = {
     "DenyPairing": [GW, ADMIN],
     # ledgers
     "RecordInbound": [GW],
+    "BeginInbound": [GW],
+    "BeginInbounds": [GW],
+    "CompleteInbounds": [GW],
     "CompleteInbound": [GW],
     "CheckImapIngested": [CONN, ADMIN],
     "MarkImapIngested": [CONN],

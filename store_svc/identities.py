@@ -24,6 +24,16 @@ _JOINED = (
 )
 
 
+def verified_identity(c: Conn, connector: str, connector_user_id: str) -> Row | None:
+    """The verified, active identity of a chat account (`connector` lower-cased) with its
+    user's name and role, or None."""
+    return c.one(
+        f"{_JOINED} WHERE i.connector = :conn AND i.connector_user_id = :cuid"
+        " AND i.verified = :t AND i.status = 'active'",
+        {"conn": connector, "cuid": connector_user_id, "t": True},
+    )
+
+
 def check_role(role: str, default: str = "member") -> str:
     value = role.strip().lower() or default
     if value not in ROLES:
@@ -101,18 +111,9 @@ class Identities:
         self._db, self._clock, self._keys = db, clock, keys
 
     async def lookup(self, connector: str, connector_user_id: str) -> Row:
-        p = {
-            "conn": required("connector", connector).lower(),
-            "cuid": required("connector_user_id", connector_user_id),
-            "t": True,
-        }
-        row = await self._db.read(
-            lambda c: c.one(
-                f"{_JOINED} WHERE i.connector = :conn AND i.connector_user_id = :cuid"
-                " AND i.verified = :t AND i.status = 'active'",
-                p,
-            )
-        )
+        conn = required("connector", connector).lower()
+        cuid = required("connector_user_id", connector_user_id)
+        row = await self._db.read(lambda c: verified_identity(c, conn, cuid))
         if row is None:
             raise NotFound("identity not found")
         return row

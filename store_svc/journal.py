@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from store_svc.common import Clock, or_none, required
@@ -19,11 +19,15 @@ class Journal:
         self._retake_after_s = retake_after_s
 
     async def record(self, req: Mapping[str, str]) -> tuple[Row, bool]:
+        return await self._db.write(self.record_unit(req))
+
+    def record_unit(self, req: Mapping[str, str]) -> Callable[[Conn], tuple[Row, bool]]:
         """Journal a message; returns (entry, duplicate). A redelivery of a message whose
         handling failed, or that is still "received" `retake_after_s` after it was taken (its
         handler died), is taken again: the entry, back to received, and not a duplicate. The
         entry id stays, so what its first handling started (a turn keyed by it) is found,
-        not run again."""
+        not run again. As a unit of work, for a caller that runs several in one transaction
+        (`Inbound.begin_many`)."""
         now = self._clock.now_ms() // 1000
         row: Row = {
             "id": self._keys.new_id("in_"),
@@ -55,9 +59,13 @@ class Journal:
             assert entry is not None
             return entry, inserted == 0
 
-        return await self._db.write(run)
+        return run
 
     async def complete(self, entry_id: str, status: str, outcome: str) -> Row:
+        return await self._db.write(self.complete_unit(entry_id, status, outcome))
+
+    def complete_unit(self, entry_id: str, status: str, outcome: str) -> Callable[[Conn], Row]:
+        """Store the outcome of an entry, once; as a unit of work (see `record_unit`)."""
         eid = required("id", entry_id)
         if status not in ("handled", "failed"):
             raise InvalidArgument("status must be handled or failed", field="status")
@@ -79,7 +87,7 @@ class Journal:
                 raise NotFound("journal entry not found", id=eid)
             return entry  # the first outcome wins; a later one is ignored
 
-        return await self._db.write(run)
+        return run
 
     async def imap_ingested(self, account_key: str, uid: int, message_id: str) -> bool:
         key = account_key.strip().lower()

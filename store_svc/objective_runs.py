@@ -12,10 +12,14 @@ from store_svc import audit, notices
 from store_svc.common import Clock, clamp, key_page, required
 from store_svc.db import Conn, Database, Row
 from store_svc.keys import Keys
+from store_svc.objective_overlap import under_way
 from store_svc.objectives import fetch, view
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
 
 OUTCOMES = ("queued", "running", "succeeded", "failed", "skipped", "missed")
+OPEN = ("queued", "running")
+# a run reserved for a firing whose task is not enqueued yet (objective_overlap)
+RESERVED = "outcome = 'queued' AND task_id IS NULL AND run_key IS NOT NULL"
 FINAL = ("succeeded", "failed")
 RUN_TRIGGERS = ("schedule", "catch_up", "at", "event", "manual")
 RECENT_ERRORS = 5
@@ -70,6 +74,17 @@ def _fence(c: Conn, req: Mapping[str, Any]) -> None:
             lease_name=name,
             fencing_token=str(current),
         )
+
+
+def _first(c: Conn, task_id: str | None, run_key: str | None) -> Row | None:
+    """The run recorded before for this task, or else for this firing's run key."""
+    if task_id is not None:
+        first = c.one("SELECT * FROM objective_runs WHERE task_id = :t", {"t": task_id})
+        if first is not None:
+            return first
+    if run_key is None:
+        return None
+    return c.one("SELECT * FROM objective_runs WHERE run_key = :k", {"k": run_key})
 
 
 def _set(c: Conn, oid: str, values: Mapping[str, Any]) -> Row:
@@ -138,7 +153,10 @@ class ObjectiveRuns:
             "event_key": str(req.get("event_key") or "").strip().lower() or None,
             "event_id": str(req.get("event_id") or "").strip() or None,
             "seq": self._keys.next_seq(),
+            "run_key": str(req.get("run_key") or "").strip() or None,
         }
+        # a reservation: the run of a firing whose task is not enqueued yet
+        judge = bool(req.get("judge_overlap")) and outcome == "queued" and not run["task_id"]
         changes: dict[str, Any] = {"next_run_unix": int(req.get("next_run_unix") or 0) or None}
         if req.get("active") is not None:
             changes["active"] = bool(req["active"])
@@ -148,27 +166,45 @@ class ObjectiveRuns:
         cols = ", ".join(run)
         sql = f"INSERT INTO objective_runs ({cols}) VALUES ({', '.join(':' + k for k in run)})"
 
+        def after(c: Conn, obj: Row, ch: dict[str, Any]) -> Row:
+            return _after_run(c, self._keys, obj, ch, pause_after, actor, now)
+
         def tx(c: Conn) -> tuple[Row, Row]:
             _fence(c, req)
-            if run["task_id"] is not None:
-                # One run per task: a repeated record (a retried or concurrent firing that
-                # found the task its run key had made) is the first record. The objective's
-                # row lock makes the check and the insert one step per objective.
+            new, ch = dict(run), dict(changes)
+            if new["task_id"] is not None or new["run_key"] is not None:
+                # One run per task and per firing: a repeated record (a retried or
+                # concurrent firing) is the first record. The objective's row lock makes
+                # the check and the insert one step per objective.
                 locked = fetch(c, oid, lock=True)
-                first = c.one(
-                    "SELECT * FROM objective_runs WHERE task_id = :t", {"t": run["task_id"]}
-                )
+                first = _first(c, new["task_id"], new["run_key"])
                 if first is not None:
-                    return locked, first
-            if outcome in FINAL:
-                obj = _count(c, oid, outcome, error, run["duration_ms"], now)
-            elif outcome == "missed":
+                    if not (new["task_id"] and not first["task_id"] and first["outcome"] in OPEN):
+                        return locked, first
+                    # the task of a reserved run: attach it, and move the next run now
+                    attached = c.one(
+                        "UPDATE objective_runs SET task_id = :t WHERE id = :id RETURNING *",
+                        {"t": new["task_id"], "id": first["id"]},
+                    )
+                    assert attached is not None
+                    return after(c, locked, ch), attached
+            if judge:
+                locked = fetch(c, oid, lock=True)
+                busy = None if locked["overlap_policy"] == "allow" else under_way(c, oid, now)
+                if busy is not None:
+                    why = f"skipped: the previous run ({busy[1]}) is still under way"
+                    new.update(outcome="skipped", error=why, finished_at_unix=now)
+                else:
+                    ch = {}  # the next run is stored when the task is attached
+            if new["outcome"] in FINAL:
+                obj = _count(c, oid, new["outcome"], error, new["duration_ms"], now)
+            elif new["outcome"] == "missed":
                 obj = fetch(c, oid, lock=True)
             else:
                 fetch(c, oid, lock=True)
                 obj = _set(c, oid, {"last_run_unix": now, "updated_at_unix": now})
-            c.run(sql, run)
-            return _after_run(c, self._keys, obj, changes, pause_after, actor, now), run
+            c.run(sql, new)
+            return after(c, obj, ch), new
 
         obj, stored = await self._db.write(tx)
         return view(obj, now), stored
@@ -250,7 +286,8 @@ class ObjectiveRuns:
     ) -> tuple[list[Row], str]:
         """Runs newest first (in record order), optionally only those with one of
         `outcomes`, and the next page's token (keyset: a run recorded meanwhile neither
-        repeats nor hides one, and a full last page is not followed by an empty one).
+        repeats nor hides one, and a full last page is not followed by an empty one). A run
+        reserved before its task exists is not listed until the task is attached.
         `any_objective` lists the runs of every objective (objective_id then empty)."""
         if any_objective and objective_id.strip():
             raise InvalidArgument(
@@ -263,7 +300,9 @@ class ObjectiveRuns:
             raise InvalidArgument(f"outcomes must be among {', '.join(OUTCOMES)}", field="outcomes")
         params: dict[str, Any] = {"id": oid}
         params.update({f"o{i}": o for i, o in enumerate(wanted)})
+        # a reserved run shows once its task is attached (or it is closed)
         where = [] if any_objective else ["objective_id = :id"]
+        where.append(f"NOT ({RESERVED})")
         if wanted:
             where.append(f"outcome IN ({', '.join(f':o{i}' for i in range(len(wanted)))})")
         select = "SELECT * FROM objective_runs"

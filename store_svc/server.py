@@ -32,6 +32,7 @@ from store_svc.delivery_claims import DeliveryClaims
 from store_svc.deps import Deps
 from store_svc.grants import Grants
 from store_svc.identities import Identities
+from store_svc.inbound import Inbound
 from store_svc.journal import Journal
 from store_svc.keys import Keys
 from store_svc.leases import Leases
@@ -64,6 +65,7 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
     backoff = Backoff(settings.task_retry_base_ms, settings.task_retry_cap_ms)
     wake = Wakeups()  # new tasks and deliveries wake long-polling claimers
     recheck_s = settings.task_claim_recheck_ms / 1000
+    journal = Journal(db, clock, keys, settings.journal_retake_after_seconds)
     defs = [
         ServiceDef(
             task_service_pb2_grpc.add_TaskServiceServicer_to_server,
@@ -91,7 +93,7 @@ def build_server(settings: StoreSettings, deps: Deps) -> Service:
         ),
         ServiceDef(
             journal_service_pb2_grpc.add_JournalServiceServicer_to_server,
-            JournalService(Journal(db, clock, keys, settings.journal_retake_after_seconds)),
+            JournalService(journal, Inbound(journal, db, clock, keys)),
             PKG + "JournalService",
         ),
         ServiceDef(

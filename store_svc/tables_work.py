@@ -137,6 +137,7 @@ class ObjectiveRun(SQLModel, table=True):
         Index("idx_objective_runs_seq", "objective_id", "seq"),
         Index("idx_objective_runs_open", "outcome", "seq"),
         Index("idx_objective_runs_task", "task_id"),
+        Index("idx_objective_runs_run_key", "run_key", unique=True),
     )
     id: str = Field(primary_key=True)
     objective_id: str  # no foreign key: a run outlives its deleted objective
@@ -154,6 +155,8 @@ class ObjectiveRun(SQLModel, table=True):
     created_at_unix: int = Field(default=0, sa_column=_big(0))
     # creation order (common.next_seq): listings order by it, then id
     seq: int = Field(default=0, sa_column=_big(0))
+    # the firing's run key (its task's): a run reserved before its task exists is found by it
+    run_key: str | None = None
 
 
 class ActionApproval(SQLModel, table=True):

@@ -13,26 +13,26 @@ WORKSPACE_ROLES = ("member", "admin")
 OVERLORD = "overlord"
 
 
+def effective_role(c: Conn, user_id: str, workspace_id: str) -> tuple[str, bool]:
+    """(role, set for this workspace) of a user in a workspace; NOT_FOUND for no user."""
+    p = {"u": user_id, "w": workspace_id}
+    user = c.one("SELECT role FROM users WHERE id = :u", p)
+    if user is None:
+        raise NotFound("user not found", id=user_id)
+    if user["role"] == OVERLORD:
+        return OVERLORD, False
+    row = c.one("SELECT role FROM workspace_roles WHERE user_id = :u AND workspace_id = :w", p)
+    return (str(row["role"]), True) if row else (str(user["role"]), False)
+
+
 class WorkspaceRoles:
     def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
         self._db, self._clock, self._keys = db, clock, keys
 
     async def effective(self, user_id: str, workspace_id: str) -> tuple[str, bool]:
         """(role, set for this workspace) of a user in a workspace; NOT_FOUND for no user."""
-        p = {"u": required("user_id", user_id), "w": required("workspace_id", workspace_id)}
-
-        def run(c: Conn) -> tuple[str, bool]:
-            user = c.one("SELECT role FROM users WHERE id = :u", p)
-            if user is None:
-                raise NotFound("user not found", id=p["u"])
-            if user["role"] == OVERLORD:
-                return OVERLORD, False
-            row = c.one(
-                "SELECT role FROM workspace_roles WHERE user_id = :u AND workspace_id = :w", p
-            )
-            return (str(row["role"]), True) if row else (str(user["role"]), False)
-
-        return await self._db.read(run)
+        uid, wid = required("user_id", user_id), required("workspace_id", workspace_id)
+        return await self._db.read(lambda c: effective_role(c, uid, wid))
 
     async def set(self, user_id: str, workspace_id: str, role: str, actor: str) -> str:
         """Set (member or admin) or, with "", clear a user's role in one workspace; the

@@ -59,6 +59,25 @@ def _ensure(
     return ctx, created
 
 
+_FIND = (
+    "SELECT * FROM contexts WHERE connector = :conn AND external_id = :ext ORDER BY seq, id LIMIT 1"
+)
+
+
+def find_context(c: Conn, connector: str, external: str) -> Row | None:
+    """The context of a chat (`connector` lower-cased), or None."""
+    return c.one(_FIND, {"conn": connector, "ext": external})
+
+
+def find_or_ensure(
+    c: Conn, keys: Keys, connector: str, external: str, display: str, now: int
+) -> Row:
+    """The chat's context, made with its workspace when the chat is new. `connector`
+    lower-cased, `external` and `display` non-empty."""
+    found = find_context(c, connector, external)
+    return found if found is not None else _ensure(c, keys, connector, external, display, now)[0]
+
+
 class Workspaces:
     def __init__(self, db: Database, clock: Clock, keys: Keys) -> None:
         self._db, self._clock, self._keys = db, clock, keys
@@ -99,13 +118,7 @@ class Workspaces:
             "conn": required("connector", connector).lower(),
             "ext": required("external_id", external_id),
         }
-        row = await self._db.read(
-            lambda c: c.one(
-                "SELECT * FROM contexts WHERE connector = :conn AND external_id = :ext"
-                " ORDER BY seq, id LIMIT 1",
-                p,
-            )
-        )
+        row = await self._db.read(lambda c: c.one(_FIND, p))
         if row is None:
             raise NotFound("context not found", connector=p["conn"], external_id=p["ext"])
         return row

@@ -15,7 +15,9 @@ from svckit.chatlog import AGENT, append, log_path, stamp
 REFRESH_TURNS, MAX_ITEMS, SOURCE_LINES, LINE_BYTES = 6, 7, 120, 190
 _HEAD = re.compile(r"^## \S+ `(INBOUND|OUTBOUND|TOOL)`$")
 _META = re.compile(r"^- (direction|actor): `")
-_NUM = re.compile(r"^- (turns|source_lines): `(\d+)`$", re.MULTILINE)
+_NUM = re.compile(r"^- (turns|source_lines|source_bytes): `(\d+)`$", re.MULTILINE)
+# How much of a log's end is read for the summary's body: its last SOURCE_LINES lines.
+TAIL_BYTES = 256 * 1024
 _ACTIONS = ("i'll", "i will", "task queued", "created", "updated", "approved", "denied",
             "completed", "finished", "next step")  # fmt: skip
 _IS = r"\s*(?:is|:|=)\s*"
@@ -56,11 +58,22 @@ class Conversation:
     lines: list[tuple[str, str]]
 
 
-def read_log(path: Path) -> Conversation:
+def read_log(path: Path, start: int = 0) -> Conversation:
+    """The conversation of a log, or of its part from byte `start` on (from the first entry
+    that begins there or later: a cut through an entry skips the rest of that entry)."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with path.open("rb") as f:
+            f.seek(max(0, start - 1))  # an entry that begins exactly at `start` counts
+            data = f.read()
     except OSError:
         return Conversation(0, [])
+    if start:
+        first = data.find(b"\n## ")
+        data = data[first + 1 :] if first >= 0 else b""
+    return parse(data.decode("utf-8", errors="replace"))
+
+
+def parse(text: str) -> Conversation:
     turns, who, lines = 0, "", []
     for raw in text.splitlines():
         line = raw.strip()
@@ -122,38 +135,51 @@ def body(conv: Conversation) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def _due(existing: str, conv: Conversation) -> bool:
-    if "\n## " not in existing:
-        return True
-    nums = {k: int(v) for k, v in _NUM.findall(existing)}
+def _due(nums: dict[str, int], new: Conversation) -> bool:
+    """Whether enough was said since the last refresh (`new`: what the log gained since)."""
     turns = nums.get("turns", 0)
     if turns == 0:
-        return conv.turns > 0
-    if conv.turns >= turns + REFRESH_TURNS:
-        return True
-    if "source_lines" not in nums:
-        return conv.turns > turns
-    return len(conv.lines) >= nums["source_lines"] + max(6, 2 * REFRESH_TURNS)
+        return new.turns > 0
+    return new.turns >= REFRESH_TURNS or len(new.lines) >= max(6, 2 * REFRESH_TURNS)
 
 
 def refresh(
     workspace: Path, context_id: str, connector: str, external_id: str, unix: float
 ) -> bool:
-    """Rewrite the context's summary from its chat log when due; True when rewritten."""
-    conv = read_log(log_path(workspace, connector, external_id))
+    """Rewrite the context's summary from its chat log when due; True when rewritten.
+
+    The summary records how far into the log it has read (`source_bytes`), so deciding
+    reads only what was appended since, and a refresh reads the log's last TAIL_BYTES: the
+    cost stays flat however long the chat has run. A summary without that mark, or a log
+    shorter than it (replaced), is rebuilt from the whole log."""
+    log = log_path(workspace, connector, external_id)
     path = summary_path(workspace, context_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # one refresher at a time; readers see whole files
         existing = path.read_text(encoding="utf-8", errors="replace")
-        if not _due(existing, conv):
-            return False
+        nums = {k: int(v) for k, v in _NUM.findall(existing)} if "\n## " in existing else {}
+        size = log.stat().st_size if log.exists() else 0
+        mark = nums.get("source_bytes", -1)
+        if 0 <= mark <= size and "source_lines" in nums:
+            new = read_log(log, mark) if mark else read_log(log)
+            if not _due(nums, new):
+                return False
+            turns, lines = nums["turns"] + new.turns, nums["source_lines"] + len(new.lines)
+            tail = read_log(log, max(0, size - TAIL_BYTES)) if size > TAIL_BYTES else None
+            conv = Conversation(turns, (tail or read_log(log)).lines)
+        else:
+            conv = read_log(log)
+            if nums and not _due({"turns": nums.get("turns", 0)}, _since(nums, conv)):
+                return False
+            turns, lines = conv.turns, len(conv.lines)
         text = (
             "# Context Memory Summary\n\n"
             f"- context_id: `{context_id or 'unknown'}`\n- connector: `{connector}`\n"
-            f"- external_id: `{external_id}`\n- turns: `{conv.turns}`\n"
-            f"- source_lines: `{len(conv.lines)}`\n- refreshed_at: `{stamp(unix)}`\n\n"
+            f"- external_id: `{external_id}`\n- turns: `{turns}`\n"
+            f"- source_lines: `{lines}`\n- refreshed_at: `{stamp(unix)}`\n"
+            f"- source_bytes: `{size}`\n\n"
         ) + body(conv)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(text, encoding="utf-8")
@@ -161,6 +187,14 @@ def refresh(
         return True
     finally:
         os.close(fd)
+
+
+def _since(nums: dict[str, int], conv: Conversation) -> Conversation:
+    """What a whole log holds beyond a summary's counts (for a summary without its mark)."""
+    extra = max(0, len(conv.lines) - nums.get("source_lines", 0))
+    return Conversation(
+        max(0, conv.turns - nums.get("turns", 0)), conv.lines[-extra:] if extra else []
+    )
 
 
 def reply(

@@ -1,11 +1,13 @@
-"""create_objective, update_objective: recurring agent work of the caller's workspace, made
-through the scheduler's API (which validates cron, timezone and event keys, and refuses
-the orchestrator pausing, resuming, deleting or firing one: those stay an admin's).
+"""create_objective, update_objective: recurring agent work of the caller's workspace, stored
+through the store's ObjectiveService, which validates cron, timezone and event keys and
+plans the next run; the scheduler's leader fires it from there on its next tick (the
+orchestrator never calls the scheduler, DESIGN.md §2). Pausing, resuming, deleting or
+firing one stay an admin's: the store refuses the orchestrator those.
 
 As the original's `checkAutoApproval` (REFERENCE.md §2.4): an agent task (a `/task`, an
 objective's run) may use them; a chat turn only while its context holds a sensitive-tool
 grant from an admin, since an objective keeps running the agent long after the chat. A
-create is idempotent per call of a turn (the scheduler's idempotency key is the call's),
+create is idempotent per call of a turn (the store's idempotency key is the call's),
 so a reclaimed turn creates nothing twice."""
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol, TypeVar
 
-from agent_runtime.scheduler.v1 import resources_pb2 as sched
-from agent_runtime.scheduler.v1 import service_pb2 as sched_rpc
+from agent_runtime.store.v1 import objective_pb2 as stored
+from agent_runtime.store.v1 import objective_service_pb2 as orpc
 from orchestrator_svc.tools.base import Tool, ToolContext, ToolError, ToolResult, obj, text
 from orchestrator_svc.tools.sensitive import call_key
 from svckit import errors
@@ -33,13 +35,13 @@ NEEDS_GRANT = (
 
 
 class Objectives(Protocol):
-    """The scheduler's objective API (`tool_clients.SchedulerObjectives`)."""
+    """The store's objective API (`tool_clients.StoreObjectives`)."""
 
-    async def create(self, req: sched_rpc.CreateObjectiveRequest) -> sched.Objective: ...
+    async def create(self, req: orpc.CreateObjectiveRequest) -> stored.Objective: ...
 
-    async def get(self, objective_id: str) -> sched.Objective: ...
+    async def get(self, objective_id: str) -> stored.Objective: ...
 
-    async def update(self, req: sched_rpc.UpdateObjectiveRequest) -> sched.Objective: ...
+    async def update(self, req: orpc.UpdateObjectiveRequest) -> stored.Objective: ...
 
 
 class Grants(Protocol):
@@ -58,7 +60,7 @@ def objective_tools(objectives: Objectives, grants: Grants) -> list[Tool]:
         await allowed(ctx)
         req = ctx.request
         trigger = args.get("trigger_type", "schedule")
-        ask = sched_rpc.CreateObjectiveRequest(
+        ask = orpc.CreateObjectiveRequest(
             workspace_id=req.workspace_id,
             context_id=req.context_id,
             title=args["title"],
@@ -80,7 +82,7 @@ def objective_tools(objectives: Objectives, grants: Grants) -> list[Tool]:
         found = await _refusing(objectives.get(oid))
         if found.workspace_id != ctx.request.workspace_id:
             raise ToolError("objective not found in this workspace")
-        ask = sched_rpc.UpdateObjectiveRequest(id=oid)
+        ask = orpc.UpdateObjectiveRequest(id=oid)
         for name in ("title", "prompt", "trigger_type", "event_key", "cron_expr", "timezone"):
             if name in args:
                 setattr(ask, name, args[name])
@@ -133,10 +135,10 @@ def objective_tools(objectives: Objectives, grants: Grants) -> list[Tool]:
 
 
 async def _refusing(call: Awaitable[_T]) -> _T:
-    """The scheduler's refusal as a ToolError the model can read (and try otherwise)."""
+    """The store's refusal as a ToolError the model can read (and try otherwise)."""
     try:
         return await call
     except errors.NotFound:
         raise ToolError("objective not found in this workspace") from None
     except (errors.InvalidArgument, errors.AlreadyExists, errors.FailedPrecondition) as exc:
-        raise ToolError(f"the scheduler refused: {exc.message}") from None
+        raise ToolError(f"the objective was refused: {exc.message}") from None

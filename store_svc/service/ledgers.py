@@ -6,7 +6,14 @@ from typing import Any, TypeAlias
 
 import grpc
 
-from agent_runtime.store.v1 import audit_pb2, delivery_pb2, journal_pb2, lease_pb2
+from agent_runtime.store.v1 import (
+    audit_pb2,
+    delivery_pb2,
+    identity_pb2,
+    journal_pb2,
+    lease_pb2,
+    workspace_pb2,
+)
 from agent_runtime.store.v1 import audit_service_pb2 as arpc
 from agent_runtime.store.v1 import delivery_service_pb2 as drpc
 from agent_runtime.store.v1 import journal_service_pb2 as jrpc
@@ -20,17 +27,52 @@ from store_svc.convert import fields_of, to_msg
 from store_svc.db import Row
 from store_svc.deliveries import Deliveries
 from store_svc.delivery_claims import DeliveryClaims
+from store_svc.inbound import Begun, Inbound
 from store_svc.journal import Journal
 from store_svc.leases import Leases
 from store_svc.turn_replies import TurnReplies
 from svckit.callctx import audit_actor
+from svckit.errors import DomainError
 
 Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 
 
 class JournalService(JournalServiceServicer):
-    def __init__(self, journal: Journal) -> None:
-        self._j = journal
+    def __init__(self, journal: Journal, inbound: Inbound) -> None:
+        self._j, self._inbound = journal, inbound
+
+    async def BeginInbound(
+        self, request: jrpc.BeginInboundRequest, context: Ctx
+    ) -> jrpc.BeginInboundResponse:
+        begun = await self._inbound.begin(*_begin_args(request))
+        return _begun_msg(begun)
+
+    async def BeginInbounds(
+        self, request: jrpc.BeginInboundsRequest, context: Ctx
+    ) -> jrpc.BeginInboundsResponse:
+        results = await self._inbound.begin_many([_begin_args(m) for m in request.messages])
+        return jrpc.BeginInboundsResponse(
+            results=[
+                jrpc.BeginInboundsResult(code=r.code, message=r.message, field=_field(r))
+                if isinstance(r, DomainError)
+                else jrpc.BeginInboundsResult(begun=_begun_msg(r))
+                for r in results
+            ]
+        )
+
+    async def CompleteInbounds(
+        self, request: jrpc.CompleteInboundsRequest, context: Ctx
+    ) -> jrpc.CompleteInboundsResponse:
+        items = [(e.id, e.status, e.outcome) for e in request.entries]
+        results = await self._inbound.complete_many(items)
+        return jrpc.CompleteInboundsResponse(
+            results=[
+                jrpc.CompleteInboundsResult(code=r.code, message=r.message, field=_field(r))
+                if isinstance(r, DomainError)
+                else jrpc.CompleteInboundsResult(entry=to_msg(journal_pb2.InboundEntry, r))
+                for r in results
+            ]
+        )
 
     async def RecordInbound(
         self, request: jrpc.RecordInboundRequest, context: Ctx
@@ -72,6 +114,27 @@ def delivery_msg(row: Row) -> delivery_pb2.Delivery:
     for part in row.get("parts", ()):
         msg.parts.append(to_msg(delivery_pb2.DeliveryPart, {**part, "index": part["part_index"]}))
     return msg
+
+
+def _begin_args(request: jrpc.BeginInboundRequest) -> tuple[dict[str, Any], str, bool]:
+    return fields_of(request), request.display_name, request.resolve_sender
+
+
+def _begun_msg(begun: Begun) -> jrpc.BeginInboundResponse:
+    reply = jrpc.BeginInboundResponse(
+        entry=to_msg(journal_pb2.InboundEntry, begun.entry),
+        duplicate=begun.duplicate,
+        role=begun.role,
+    )
+    if begun.context is not None:
+        reply.context.CopyFrom(to_msg(workspace_pb2.Context, begun.context))
+    if begun.identity is not None:
+        reply.identity.CopyFrom(to_msg(identity_pb2.Identity, begun.identity))
+    return reply
+
+
+def _field(err: DomainError) -> str:
+    return err.details.get("field", "")
 
 
 class DeliveryService(DeliveryServiceServicer):

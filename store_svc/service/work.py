@@ -13,11 +13,14 @@ from agent_runtime.store.v1 import objective_service_pb2 as orpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceServicer
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceServicer
 from store_svc.approvals import Approvals
+from store_svc.batches import each
 from store_svc.convert import to_msg
 from store_svc.db import Row
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
+from svckit import callctx
 from svckit.callctx import audit_actor
+from svckit.errors import DomainError
 
 Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 Approval, Run = approval_pb2.ActionApproval, objective_pb2.ObjectiveRun
@@ -78,6 +81,10 @@ class ObjectiveService(ObjectiveServiceServicer):
         changes = present(request)
         changes.pop("id", None)
         changes.pop("actor", None)
+        if "active" in changes and str(callctx.current().caller) != "svc:scheduler":
+            # pausing or resuming is an admin's decision (SPEC.md); the scheduler checks
+            # its own callers, the orchestrator's agent tools may not
+            callctx.require_admin()
         row = await self._o.update(request.id, changes, audit_actor())
         return orpc.UpdateObjectiveResponse(objective=objective_msg(row))
 
@@ -92,6 +99,28 @@ class ObjectiveService(ObjectiveServiceServicer):
     ) -> orpc.RecordObjectiveRunResponse:
         obj, run = await self._runs.record(present(request), audit_actor())
         return orpc.RecordObjectiveRunResponse(objective=objective_msg(obj), run=to_msg(Run, run))
+
+    async def RecordObjectiveRuns(
+        self, request: orpc.RecordObjectiveRunsRequest, context: Ctx
+    ) -> orpc.RecordObjectiveRunsResponse:
+        actor = audit_actor()
+
+        async def one(req: orpc.RecordObjectiveRunRequest) -> tuple[Row, Row]:
+            return await self._runs.record(present(req), actor)
+
+        results = await each(one, list(request.runs), "runs")
+        return orpc.RecordObjectiveRunsResponse(
+            results=[
+                orpc.RecordObjectiveRunsResult(
+                    code=r.code, message=r.message, field=r.details.get("field", "")
+                )
+                if isinstance(r, DomainError)
+                else orpc.RecordObjectiveRunsResult(
+                    objective=objective_msg(r[0]), run=to_msg(Run, r[1])
+                )
+                for r in results
+            ]
+        )
 
     async def FinishObjectiveRun(
         self, request: orpc.FinishObjectiveRunRequest, context: Ctx

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ssl
 
 import httpx
-import pytest
 
 from svckit.testing import poll
 from tests.integration.conftest import Stack
@@ -46,21 +45,6 @@ def test_store_routes_answer_from_the_store(stack: Stack) -> None:
     assert isinstance(listing.json()["items"], list)
     assert missing.status_code == 404
     assert missing.json()["code"] == "NOT_FOUND"
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "body"),
-    [
-        ("GET", "/api/v1/connectors", None),
-    ],
-)
-def test_routes_of_services_not_built_yet_say_501(
-    stack: Stack, method: str, path: str, body: object
-) -> None:
-    with _client(stack, admin=True) as http:
-        reply = http.request(method, path, json=body)
-    assert reply.status_code == 501, reply.text
-    assert reply.json()["code"] == "UNIMPLEMENTED"
 
 
 def test_a_custom_event_fires_each_matching_objective_once(stack: Stack) -> None:

@@ -29,11 +29,10 @@ PORTS = {
 }
 REST_PORT = 8443
 DESIGN_PORTS = {p for ports in PORTS.values() for p in ports} | {REST_PORT}
-# DESIGN.md §1, "calls" column, plus gateway -> connectors (the heartbeat's Health check)
-# and orchestrator -> scheduler (the agent's objective tools).
+# DESIGN.md §1, "calls" column, plus gateway -> connectors (the heartbeat's Health check).
 CALLS = {
     "store": set(),
-    "orchestrator": {"store", "qmd", "connectors", "scheduler"},
+    "orchestrator": {"store", "qmd"},
     "gateway": {"store", "orchestrator", "qmd", "scheduler", "connectors"},
     "scheduler": {"store", "orchestrator"},
     "qmd": {"scheduler"},

@@ -146,6 +146,94 @@ class EnqueueTaskResponse(_message.Message):
 Global___EnqueueTaskResponse: _TypeAlias = EnqueueTaskResponse  # noqa: Y015
 
 @_typing.final
+class EnqueueTasksRequest(_message.Message):
+    """EnqueueTasksRequest carries up to 100 tasks to enqueue."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASKS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def tasks(self) -> _containers.RepeatedCompositeFieldContainer[Global___EnqueueTaskRequest]:
+        """The tasks, each as EnqueueTask takes it."""
+
+    def __init__(
+        self,
+        *,
+        tasks: _abc.Iterable[Global___EnqueueTaskRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tasks", b"tasks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EnqueueTasksRequest: _TypeAlias = EnqueueTasksRequest  # noqa: Y015
+
+@_typing.final
+class EnqueueTasksResponse(_message.Message):
+    """EnqueueTasksResponse has one result per task, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___EnqueueTasksResult]:
+        """The results."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___EnqueueTasksResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EnqueueTasksResponse: _TypeAlias = EnqueueTasksResponse  # noqa: Y015
+
+@_typing.final
+class EnqueueTasksResult(_message.Message):
+    """EnqueueTasksResult is the outcome of one task of an EnqueueTasks call."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASK_FIELD_NUMBER: _builtins.int
+    CREATED_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    created: _builtins.bool
+    """False when run_key matched an existing task and nothing new was created."""
+    code: _builtins.str
+    """Why it was refused (a status code name such as INVALID_ARGUMENT); empty when enqueued."""
+    message: _builtins.str
+    """Human-readable reason; empty when enqueued."""
+    field: _builtins.str
+    """For INVALID_ARGUMENT: the offending field."""
+    @_builtins.property
+    def task(self) -> _resources_pb2.Task:
+        """The task as stored; unset when refused."""
+
+    def __init__(
+        self,
+        *,
+        task: _resources_pb2.Task | None = ...,
+        created: _builtins.bool = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+        field: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["task", b"task"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "created", b"created", "field", b"field", "message", b"message", "task", b"task"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EnqueueTasksResult: _TypeAlias = EnqueueTasksResult  # noqa: Y015
+
+@_typing.final
 class GetTaskRequest(_message.Message):
     """GetTaskRequest names a task."""
 

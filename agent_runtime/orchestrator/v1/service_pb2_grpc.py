@@ -41,6 +41,11 @@ class OrchestratorServiceStub:
                 request_serializer=agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTaskRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTaskResponse.FromString,
                 _registered_method=True)
+        self.EnqueueTasks = channel.unary_unary(
+                '/agent_runtime.orchestrator.v1.OrchestratorService/EnqueueTasks',
+                request_serializer=agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTasksRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTasksResponse.FromString,
+                _registered_method=True)
         self.GetTask = channel.unary_unary(
                 '/agent_runtime.orchestrator.v1.OrchestratorService/GetTask',
                 request_serializer=agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.GetTaskRequest.SerializeToString,
@@ -97,6 +102,14 @@ class OrchestratorServiceServicer:
         """EnqueueTask persists a new queued task. With a run_key that already exists it returns
         the existing task instead (created = false). The REST answer is the task record, a
         superset of the original {id, workspace_id, context_id, kind, status}.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EnqueueTasks(self, request, context):
+        """EnqueueTasks enqueues up to 100 tasks in one call (the scheduler firing the objectives
+        due together); each is enqueued as EnqueueTask would, on its own, with its own result.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -178,6 +191,11 @@ def add_OrchestratorServiceServicer_to_server(servicer, server):
                     request_deserializer=agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTaskRequest.FromString,
                     response_serializer=agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTaskResponse.SerializeToString,
             ),
+            'EnqueueTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnqueueTasks,
+                    request_deserializer=agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTasksRequest.FromString,
+                    response_serializer=agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTasksResponse.SerializeToString,
+            ),
             'GetTask': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTask,
                     request_deserializer=agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.GetTaskRequest.FromString,
@@ -253,6 +271,33 @@ class OrchestratorService:
             '/agent_runtime.orchestrator.v1.OrchestratorService/EnqueueTask',
             agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTaskRequest.SerializeToString,
             agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnqueueTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.orchestrator.v1.OrchestratorService/EnqueueTasks',
+            agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTasksRequest.SerializeToString,
+            agent__runtime_dot_orchestrator_dot_v1_dot_service__pb2.EnqueueTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -40,6 +40,10 @@ class OrchestratorServiceStub:
     the existing task instead (created = false). The REST answer is the task record, a
     superset of the original {id, workspace_id, context_id, kind, status}.
     """
+    EnqueueTasks: _grpc.UnaryUnaryMultiCallable[_service_pb2.EnqueueTasksRequest, _service_pb2.EnqueueTasksResponse]
+    """EnqueueTasks enqueues up to 100 tasks in one call (the scheduler firing the objectives
+    due together); each is enqueued as EnqueueTask would, on its own, with its own result.
+    """
     GetTask: _grpc.UnaryUnaryMultiCallable[_service_pb2.GetTaskRequest, _service_pb2.GetTaskResponse]
     """GetTask returns one task (the original's GET /api/v1/tasks?id=)."""
     ListTasks: _grpc.UnaryUnaryMultiCallable[_service_pb2.ListTasksRequest, _service_pb2.ListTasksResponse]
@@ -79,6 +83,10 @@ class OrchestratorServiceAsyncStub(OrchestratorServiceStub):
     """EnqueueTask persists a new queued task. With a run_key that already exists it returns
     the existing task instead (created = false). The REST answer is the task record, a
     superset of the original {id, workspace_id, context_id, kind, status}.
+    """
+    EnqueueTasks: _aio.UnaryUnaryMultiCallable[_service_pb2.EnqueueTasksRequest, _service_pb2.EnqueueTasksResponse]  # type: ignore[assignment]
+    """EnqueueTasks enqueues up to 100 tasks in one call (the scheduler firing the objectives
+    due together); each is enqueued as EnqueueTask would, on its own, with its own result.
     """
     GetTask: _aio.UnaryUnaryMultiCallable[_service_pb2.GetTaskRequest, _service_pb2.GetTaskResponse]  # type: ignore[assignment]
     """GetTask returns one task (the original's GET /api/v1/tasks?id=)."""
@@ -122,6 +130,16 @@ class OrchestratorServiceServicer(metaclass=_abc_1.ABCMeta):
         """EnqueueTask persists a new queued task. With a run_key that already exists it returns
         the existing task instead (created = false). The REST answer is the task record, a
         superset of the original {id, workspace_id, context_id, kind, status}.
+        """
+
+    @_abc_1.abstractmethod
+    def EnqueueTasks(
+        self,
+        request: _service_pb2.EnqueueTasksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_service_pb2.EnqueueTasksResponse, _abc.Awaitable[_service_pb2.EnqueueTasksResponse]]:
+        """EnqueueTasks enqueues up to 100 tasks in one call (the scheduler firing the objectives
+        due together); each is enqueued as EnqueueTask would, on its own, with its own result.
         """
 
     @_abc_1.abstractmethod

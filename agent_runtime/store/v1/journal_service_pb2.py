@@ -22,36 +22,54 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from agent_runtime.store.v1 import identity_pb2 as agent__runtime_dot_store_dot_v1_dot_identity__pb2
 from agent_runtime.store.v1 import journal_pb2 as agent__runtime_dot_store_dot_v1_dot_journal__pb2
+from agent_runtime.store.v1 import workspace_pb2 as agent__runtime_dot_store_dot_v1_dot_workspace__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,agent_runtime/store/v1/journal_service.proto\x12\x16\x61gent_runtime.store.v1\x1a$agent_runtime/store/v1/journal.proto\"x\n\x14RecordInboundRequest\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x1b\n\x13platform_message_id\x18\x03 \x01(\t\x12\x11\n\tsender_id\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\"_\n\x15RecordInboundResponse\x12\x33\n\x05\x65ntry\x18\x01 \x01(\x0b\x32$.agent_runtime.store.v1.InboundEntry\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"E\n\x16\x43ompleteInboundRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0f\n\x07outcome\x18\x03 \x01(\t\"N\n\x17\x43ompleteInboundResponse\x12\x33\n\x05\x65ntry\x18\x01 \x01(\x0b\x32$.agent_runtime.store.v1.InboundEntry\"P\n\x18\x43heckImapIngestedRequest\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x01 \x01(\t\x12\x0b\n\x03uid\x18\x02 \x01(\x03\x12\x12\n\nmessage_id\x18\x03 \x01(\t\"-\n\x19\x43heckImapIngestedResponse\x12\x10\n\x08ingested\x18\x01 \x01(\x08\"\xc9\x01\n\x17MarkImapIngestedRequest\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x01 \x01(\t\x12\x0b\n\x03uid\x18\x02 \x01(\x03\x12\x12\n\nmessage_id\x18\x03 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x04 \x01(\t\x12\x12\n\ncontext_id\x18\x05 \x01(\t\x12\x11\n\tfile_path\x18\x06 \x01(\t\x12\x13\n\x0bmailbox_key\x18\x07 \x01(\t\x12\x15\n\rreply_address\x18\x08 \x01(\t\x12\x0f\n\x07subject\x18\t \x01(\t\"+\n\x18MarkImapIngestedResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\"C\n\x18\x46indImapIngestionRequest\x12\x13\n\x0bmailbox_key\x18\x01 \x01(\t\x12\x12\n\nmessage_id\x18\x02 \x01(\t\"U\n\x19\x46indImapIngestionResponse\x12\x38\n\tingestion\x18\x01 \x01(\x0b\x32%.agent_runtime.store.v1.ImapIngestion2\xdd\x04\n\x0eJournalService\x12l\n\rRecordInbound\x12,.agent_runtime.store.v1.RecordInboundRequest\x1a-.agent_runtime.store.v1.RecordInboundResponse\x12r\n\x0f\x43ompleteInbound\x12..agent_runtime.store.v1.CompleteInboundRequest\x1a/.agent_runtime.store.v1.CompleteInboundResponse\x12x\n\x11\x43heckImapIngested\x12\x30.agent_runtime.store.v1.CheckImapIngestedRequest\x1a\x31.agent_runtime.store.v1.CheckImapIngestedResponse\x12u\n\x10MarkImapIngested\x12/.agent_runtime.store.v1.MarkImapIngestedRequest\x1a\x30.agent_runtime.store.v1.MarkImapIngestedResponse\x12x\n\x11\x46indImapIngestion\x12\x30.agent_runtime.store.v1.FindImapIngestionRequest\x1a\x31.agent_runtime.store.v1.FindImapIngestionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,agent_runtime/store/v1/journal_service.proto\x12\x16\x61gent_runtime.store.v1\x1a%agent_runtime/store/v1/identity.proto\x1a$agent_runtime/store/v1/journal.proto\x1a&agent_runtime/store/v1/workspace.proto\"x\n\x14RecordInboundRequest\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x1b\n\x13platform_message_id\x18\x03 \x01(\t\x12\x11\n\tsender_id\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\"_\n\x15RecordInboundResponse\x12\x33\n\x05\x65ntry\x18\x01 \x01(\x0b\x32$.agent_runtime.store.v1.InboundEntry\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"\xa5\x01\n\x13\x42\x65ginInboundRequest\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x1b\n\x13platform_message_id\x18\x03 \x01(\t\x12\x11\n\tsender_id\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x06 \x01(\t\x12\x16\n\x0eresolve_sender\x18\x07 \x01(\x08\"\xd2\x01\n\x14\x42\x65ginInboundResponse\x12\x33\n\x05\x65ntry\x18\x01 \x01(\x0b\x32$.agent_runtime.store.v1.InboundEntry\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12\x30\n\x07\x63ontext\x18\x03 \x01(\x0b\x32\x1f.agent_runtime.store.v1.Context\x12\x32\n\x08identity\x18\x04 \x01(\x0b\x32 .agent_runtime.store.v1.Identity\x12\x0c\n\x04role\x18\x05 \x01(\t\"U\n\x14\x42\x65ginInboundsRequest\x12=\n\x08messages\x18\x01 \x03(\x0b\x32+.agent_runtime.store.v1.BeginInboundRequest\"U\n\x15\x42\x65ginInboundsResponse\x12<\n\x07results\x18\x01 \x03(\x0b\x32+.agent_runtime.store.v1.BeginInboundsResult\"\x80\x01\n\x13\x42\x65ginInboundsResult\x12;\n\x05\x62\x65gun\x18\x01 \x01(\x0b\x32,.agent_runtime.store.v1.BeginInboundResponse\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t\"Z\n\x17\x43ompleteInboundsRequest\x12?\n\x07\x65ntries\x18\x01 \x03(\x0b\x32..agent_runtime.store.v1.CompleteInboundRequest\"[\n\x18\x43ompleteInboundsResponse\x12?\n\x07results\x18\x01 \x03(\x0b\x32..agent_runtime.store.v1.CompleteInboundsResult\"{\n\x16\x43ompleteInboundsResult\x12\x33\n\x05\x65ntry\x18\x01 \x01(\x0b\x32$.agent_runtime.store.v1.InboundEntry\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t\"E\n\x16\x43ompleteInboundRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0f\n\x07outcome\x18\x03 \x01(\t\"N\n\x17\x43ompleteInboundResponse\x12\x33\n\x05\x65ntry\x18\x01 \x01(\x0b\x32$.agent_runtime.store.v1.InboundEntry\"P\n\x18\x43heckImapIngestedRequest\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x01 \x01(\t\x12\x0b\n\x03uid\x18\x02 \x01(\x03\x12\x12\n\nmessage_id\x18\x03 \x01(\t\"-\n\x19\x43heckImapIngestedResponse\x12\x10\n\x08ingested\x18\x01 \x01(\x08\"\xc9\x01\n\x17MarkImapIngestedRequest\x12\x13\n\x0b\x61\x63\x63ount_key\x18\x01 \x01(\t\x12\x0b\n\x03uid\x18\x02 \x01(\x03\x12\x12\n\nmessage_id\x18\x03 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x04 \x01(\t\x12\x12\n\ncontext_id\x18\x05 \x01(\t\x12\x11\n\tfile_path\x18\x06 \x01(\t\x12\x13\n\x0bmailbox_key\x18\x07 \x01(\t\x12\x15\n\rreply_address\x18\x08 \x01(\t\x12\x0f\n\x07subject\x18\t \x01(\t\"+\n\x18MarkImapIngestedResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\"C\n\x18\x46indImapIngestionRequest\x12\x13\n\x0bmailbox_key\x18\x01 \x01(\t\x12\x12\n\nmessage_id\x18\x02 \x01(\t\"U\n\x19\x46indImapIngestionResponse\x12\x38\n\tingestion\x18\x01 \x01(\x0b\x32%.agent_runtime.store.v1.ImapIngestion2\xad\x07\n\x0eJournalService\x12l\n\rRecordInbound\x12,.agent_runtime.store.v1.RecordInboundRequest\x1a-.agent_runtime.store.v1.RecordInboundResponse\x12i\n\x0c\x42\x65ginInbound\x12+.agent_runtime.store.v1.BeginInboundRequest\x1a,.agent_runtime.store.v1.BeginInboundResponse\x12l\n\rBeginInbounds\x12,.agent_runtime.store.v1.BeginInboundsRequest\x1a-.agent_runtime.store.v1.BeginInboundsResponse\x12r\n\x0f\x43ompleteInbound\x12..agent_runtime.store.v1.CompleteInboundRequest\x1a/.agent_runtime.store.v1.CompleteInboundResponse\x12u\n\x10\x43ompleteInbounds\x12/.agent_runtime.store.v1.CompleteInboundsRequest\x1a\x30.agent_runtime.store.v1.CompleteInboundsResponse\x12x\n\x11\x43heckImapIngested\x12\x30.agent_runtime.store.v1.CheckImapIngestedRequest\x1a\x31.agent_runtime.store.v1.CheckImapIngestedResponse\x12u\n\x10MarkImapIngested\x12/.agent_runtime.store.v1.MarkImapIngestedRequest\x1a\x30.agent_runtime.store.v1.MarkImapIngestedResponse\x12x\n\x11\x46indImapIngestion\x12\x30.agent_runtime.store.v1.FindImapIngestionRequest\x1a\x31.agent_runtime.store.v1.FindImapIngestionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'agent_runtime.store.v1.journal_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RECORDINBOUNDREQUEST']._serialized_start=110
-  _globals['_RECORDINBOUNDREQUEST']._serialized_end=230
-  _globals['_RECORDINBOUNDRESPONSE']._serialized_start=232
-  _globals['_RECORDINBOUNDRESPONSE']._serialized_end=327
-  _globals['_COMPLETEINBOUNDREQUEST']._serialized_start=329
-  _globals['_COMPLETEINBOUNDREQUEST']._serialized_end=398
-  _globals['_COMPLETEINBOUNDRESPONSE']._serialized_start=400
-  _globals['_COMPLETEINBOUNDRESPONSE']._serialized_end=478
-  _globals['_CHECKIMAPINGESTEDREQUEST']._serialized_start=480
-  _globals['_CHECKIMAPINGESTEDREQUEST']._serialized_end=560
-  _globals['_CHECKIMAPINGESTEDRESPONSE']._serialized_start=562
-  _globals['_CHECKIMAPINGESTEDRESPONSE']._serialized_end=607
-  _globals['_MARKIMAPINGESTEDREQUEST']._serialized_start=610
-  _globals['_MARKIMAPINGESTEDREQUEST']._serialized_end=811
-  _globals['_MARKIMAPINGESTEDRESPONSE']._serialized_start=813
-  _globals['_MARKIMAPINGESTEDRESPONSE']._serialized_end=856
-  _globals['_FINDIMAPINGESTIONREQUEST']._serialized_start=858
-  _globals['_FINDIMAPINGESTIONREQUEST']._serialized_end=925
-  _globals['_FINDIMAPINGESTIONRESPONSE']._serialized_start=927
-  _globals['_FINDIMAPINGESTIONRESPONSE']._serialized_end=1012
-  _globals['_JOURNALSERVICE']._serialized_start=1015
-  _globals['_JOURNALSERVICE']._serialized_end=1620
+  _globals['_RECORDINBOUNDREQUEST']._serialized_start=189
+  _globals['_RECORDINBOUNDREQUEST']._serialized_end=309
+  _globals['_RECORDINBOUNDRESPONSE']._serialized_start=311
+  _globals['_RECORDINBOUNDRESPONSE']._serialized_end=406
+  _globals['_BEGININBOUNDREQUEST']._serialized_start=409
+  _globals['_BEGININBOUNDREQUEST']._serialized_end=574
+  _globals['_BEGININBOUNDRESPONSE']._serialized_start=577
+  _globals['_BEGININBOUNDRESPONSE']._serialized_end=787
+  _globals['_BEGININBOUNDSREQUEST']._serialized_start=789
+  _globals['_BEGININBOUNDSREQUEST']._serialized_end=874
+  _globals['_BEGININBOUNDSRESPONSE']._serialized_start=876
+  _globals['_BEGININBOUNDSRESPONSE']._serialized_end=961
+  _globals['_BEGININBOUNDSRESULT']._serialized_start=964
+  _globals['_BEGININBOUNDSRESULT']._serialized_end=1092
+  _globals['_COMPLETEINBOUNDSREQUEST']._serialized_start=1094
+  _globals['_COMPLETEINBOUNDSREQUEST']._serialized_end=1184
+  _globals['_COMPLETEINBOUNDSRESPONSE']._serialized_start=1186
+  _globals['_COMPLETEINBOUNDSRESPONSE']._serialized_end=1277
+  _globals['_COMPLETEINBOUNDSRESULT']._serialized_start=1279
+  _globals['_COMPLETEINBOUNDSRESULT']._serialized_end=1402
+  _globals['_COMPLETEINBOUNDREQUEST']._serialized_start=1404
+  _globals['_COMPLETEINBOUNDREQUEST']._serialized_end=1473
+  _globals['_COMPLETEINBOUNDRESPONSE']._serialized_start=1475
+  _globals['_COMPLETEINBOUNDRESPONSE']._serialized_end=1553
+  _globals['_CHECKIMAPINGESTEDREQUEST']._serialized_start=1555
+  _globals['_CHECKIMAPINGESTEDREQUEST']._serialized_end=1635
+  _globals['_CHECKIMAPINGESTEDRESPONSE']._serialized_start=1637
+  _globals['_CHECKIMAPINGESTEDRESPONSE']._serialized_end=1682
+  _globals['_MARKIMAPINGESTEDREQUEST']._serialized_start=1685
+  _globals['_MARKIMAPINGESTEDREQUEST']._serialized_end=1886
+  _globals['_MARKIMAPINGESTEDRESPONSE']._serialized_start=1888
+  _globals['_MARKIMAPINGESTEDRESPONSE']._serialized_end=1931
+  _globals['_FINDIMAPINGESTIONREQUEST']._serialized_start=1933
+  _globals['_FINDIMAPINGESTIONREQUEST']._serialized_end=2000
+  _globals['_FINDIMAPINGESTIONRESPONSE']._serialized_start=2002
+  _globals['_FINDIMAPINGESTIONRESPONSE']._serialized_end=2087
+  _globals['_JOURNALSERVICE']._serialized_start=2090
+  _globals['_JOURNALSERVICE']._serialized_end=3031
 # @@protoc_insertion_point(module_scope)

@@ -3,9 +3,13 @@
 isort:skip_file
 """
 
+from agent_runtime.store.v1 import identity_pb2 as _identity_pb2
 from agent_runtime.store.v1 import journal_pb2 as _journal_pb2
+from agent_runtime.store.v1 import workspace_pb2 as _workspace_pb2
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -82,6 +86,266 @@ class RecordInboundResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordInboundResponse: _TypeAlias = RecordInboundResponse  # noqa: Y015
+
+@_typing.final
+class BeginInboundRequest(_message.Message):
+    """BeginInboundRequest describes an inbound message and its chat."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTOR_FIELD_NUMBER: _builtins.int
+    CHAT_ID_FIELD_NUMBER: _builtins.int
+    PLATFORM_MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    SENDER_ID_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    RESOLVE_SENDER_FIELD_NUMBER: _builtins.int
+    connector: _builtins.str
+    """Connector; required."""
+    chat_id: _builtins.str
+    """Chat id (the context's external id); required."""
+    platform_message_id: _builtins.str
+    """Platform message id; required."""
+    sender_id: _builtins.str
+    """Sender id (the connector user id)."""
+    text: _builtins.str
+    """Text."""
+    display_name: _builtins.str
+    """The chat's display name, for a context made now ("<connector> <chat id>" when empty)."""
+    resolve_sender: _builtins.bool
+    """Look up the sender's verified identity and role; false when the caller knows who speaks."""
+    def __init__(
+        self,
+        *,
+        connector: _builtins.str = ...,
+        chat_id: _builtins.str = ...,
+        platform_message_id: _builtins.str = ...,
+        sender_id: _builtins.str = ...,
+        text: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        resolve_sender: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "connector", b"connector", "display_name", b"display_name", "platform_message_id", b"platform_message_id", "resolve_sender", b"resolve_sender", "sender_id", b"sender_id", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BeginInboundRequest: _TypeAlias = BeginInboundRequest  # noqa: Y015
+
+@_typing.final
+class BeginInboundResponse(_message.Message):
+    """BeginInboundResponse carries the entry and, for a new message, its context and sender."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRY_FIELD_NUMBER: _builtins.int
+    DUPLICATE_FIELD_NUMBER: _builtins.int
+    CONTEXT_FIELD_NUMBER: _builtins.int
+    IDENTITY_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    duplicate: _builtins.bool
+    """True when the message was journaled before (nothing else is resolved then)."""
+    role: _builtins.str
+    """The identity's role in the context's workspace (set there, else the user's own;
+    overlord everywhere); empty without an identity.
+    """
+    @_builtins.property
+    def entry(self) -> _journal_pb2.InboundEntry:
+        """The entry (the first one when duplicate)."""
+
+    @_builtins.property
+    def context(self) -> _workspace_pb2.Context:
+        """The chat's context; unset for a duplicate."""
+
+    @_builtins.property
+    def identity(self) -> _identity_pb2.Identity:
+        """The sender's verified, active identity; unset when there is none, or it was not asked."""
+
+    def __init__(
+        self,
+        *,
+        entry: _journal_pb2.InboundEntry | None = ...,
+        duplicate: _builtins.bool = ...,
+        context: _workspace_pb2.Context | None = ...,
+        identity: _identity_pb2.Identity | None = ...,
+        role: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "entry", b"entry", "identity", b"identity"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "duplicate", b"duplicate", "entry", b"entry", "identity", b"identity", "role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BeginInboundResponse: _TypeAlias = BeginInboundResponse  # noqa: Y015
+
+@_typing.final
+class BeginInboundsRequest(_message.Message):
+    """BeginInboundsRequest carries up to 100 messages."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MESSAGES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___BeginInboundRequest]:
+        """The messages, each as BeginInbound takes it."""
+
+    def __init__(
+        self,
+        *,
+        messages: _abc.Iterable[Global___BeginInboundRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["messages", b"messages"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BeginInboundsRequest: _TypeAlias = BeginInboundsRequest  # noqa: Y015
+
+@_typing.final
+class BeginInboundsResponse(_message.Message):
+    """BeginInboundsResponse has one result per message, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___BeginInboundsResult]:
+        """The results."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___BeginInboundsResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BeginInboundsResponse: _TypeAlias = BeginInboundsResponse  # noqa: Y015
+
+@_typing.final
+class BeginInboundsResult(_message.Message):
+    """BeginInboundsResult is the outcome of one message of a BeginInbounds call."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BEGUN_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Why it was refused (a status code name such as INVALID_ARGUMENT); empty when begun."""
+    message: _builtins.str
+    """Human-readable reason; empty when begun."""
+    field: _builtins.str
+    """For INVALID_ARGUMENT: the offending field."""
+    @_builtins.property
+    def begun(self) -> Global___BeginInboundResponse:
+        """What BeginInbound answers; unset when refused."""
+
+    def __init__(
+        self,
+        *,
+        begun: Global___BeginInboundResponse | None = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+        field: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["begun", b"begun"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["begun", b"begun", "code", b"code", "field", b"field", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BeginInboundsResult: _TypeAlias = BeginInboundsResult  # noqa: Y015
+
+@_typing.final
+class CompleteInboundsRequest(_message.Message):
+    """CompleteInboundsRequest carries up to 100 outcomes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompleteInboundRequest]:
+        """The outcomes, each as CompleteInbound takes it."""
+
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[Global___CompleteInboundRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteInboundsRequest: _TypeAlias = CompleteInboundsRequest  # noqa: Y015
+
+@_typing.final
+class CompleteInboundsResponse(_message.Message):
+    """CompleteInboundsResponse has one result per outcome, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompleteInboundsResult]:
+        """The results."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___CompleteInboundsResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteInboundsResponse: _TypeAlias = CompleteInboundsResponse  # noqa: Y015
+
+@_typing.final
+class CompleteInboundsResult(_message.Message):
+    """CompleteInboundsResult is the outcome of one entry of a CompleteInbounds call."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRY_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Why it was refused (NOT_FOUND, INVALID_ARGUMENT, …); empty when stored."""
+    message: _builtins.str
+    """Human-readable reason; empty when stored."""
+    field: _builtins.str
+    """For INVALID_ARGUMENT: the offending field."""
+    @_builtins.property
+    def entry(self) -> _journal_pb2.InboundEntry:
+        """The entry as stored (the first outcome wins); unset when refused."""
+
+    def __init__(
+        self,
+        *,
+        entry: _journal_pb2.InboundEntry | None = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+        field: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "entry", b"entry", "field", b"field", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteInboundsResult: _TypeAlias = CompleteInboundsResult  # noqa: Y015
 
 @_typing.final
 class CompleteInboundRequest(_message.Message):

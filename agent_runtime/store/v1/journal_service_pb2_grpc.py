@@ -40,10 +40,25 @@ class JournalServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.RecordInboundRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.RecordInboundResponse.FromString,
                 _registered_method=True)
+        self.BeginInbound = channel.unary_unary(
+                '/agent_runtime.store.v1.JournalService/BeginInbound',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundResponse.FromString,
+                _registered_method=True)
+        self.BeginInbounds = channel.unary_unary(
+                '/agent_runtime.store.v1.JournalService/BeginInbounds',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundsRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundsResponse.FromString,
+                _registered_method=True)
         self.CompleteInbound = channel.unary_unary(
                 '/agent_runtime.store.v1.JournalService/CompleteInbound',
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundResponse.FromString,
+                _registered_method=True)
+        self.CompleteInbounds = channel.unary_unary(
+                '/agent_runtime.store.v1.JournalService/CompleteInbounds',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundsRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundsResponse.FromString,
                 _registered_method=True)
         self.CheckImapIngested = channel.unary_unary(
                 '/agent_runtime.store.v1.JournalService/CheckImapIngested',
@@ -76,8 +91,36 @@ class JournalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BeginInbound(self, request, context):
+        """BeginInbound journals a message like RecordInbound and, for a new one, resolves in the
+        same transaction what handling it needs: the chat's context (made with its workspace on
+        the chat's first message, as EnsureContext) and the sender's verified identity with its
+        role in that workspace (as LookupIdentity and GetWorkspaceRole). One round trip for the
+        gateway's four.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BeginInbounds(self, request, context):
+        """BeginInbounds begins up to 100 messages in one call (a gateway coalescing the messages
+        that arrive together); each is begun as BeginInbound would, on its own, with its own
+        result.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CompleteInbound(self, request, context):
         """CompleteInbound stores the outcome of a journaled message, once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteInbounds(self, request, context):
+        """CompleteInbounds stores up to 100 outcomes in one call; each is stored as
+        CompleteInbound would, on its own, with its own result.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -112,10 +155,25 @@ def add_JournalServiceServicer_to_server(servicer, server):
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.RecordInboundRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.RecordInboundResponse.SerializeToString,
             ),
+            'BeginInbound': grpc.unary_unary_rpc_method_handler(
+                    servicer.BeginInbound,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundResponse.SerializeToString,
+            ),
+            'BeginInbounds': grpc.unary_unary_rpc_method_handler(
+                    servicer.BeginInbounds,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundsRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundsResponse.SerializeToString,
+            ),
             'CompleteInbound': grpc.unary_unary_rpc_method_handler(
                     servicer.CompleteInbound,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundResponse.SerializeToString,
+            ),
+            'CompleteInbounds': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteInbounds,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundsRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundsResponse.SerializeToString,
             ),
             'CheckImapIngested': grpc.unary_unary_rpc_method_handler(
                     servicer.CheckImapIngested,
@@ -172,6 +230,60 @@ class JournalService:
             _registered_method=True)
 
     @staticmethod
+    def BeginInbound(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.JournalService/BeginInbound',
+            agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BeginInbounds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.JournalService/BeginInbounds',
+            agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundsRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.BeginInboundsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CompleteInbound(request,
             target,
             options=(),
@@ -188,6 +300,33 @@ class JournalService:
             '/agent_runtime.store.v1.JournalService/CompleteInbound',
             agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteInbounds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.JournalService/CompleteInbounds',
+            agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundsRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_journal__service__pb2.CompleteInboundsResponse.FromString,
             options,
             channel_credentials,
             insecure,

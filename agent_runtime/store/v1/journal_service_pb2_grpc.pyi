@@ -39,8 +39,24 @@ class JournalServiceStub:
     AGENT_RUNTIME_JOURNAL_RETAKE_AFTER_SECONDS (its handler died), is taken again: its
     entry (same id) comes back as received and not a duplicate.
     """
+    BeginInbound: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.BeginInboundRequest, _journal_service_pb2.BeginInboundResponse]
+    """BeginInbound journals a message like RecordInbound and, for a new one, resolves in the
+    same transaction what handling it needs: the chat's context (made with its workspace on
+    the chat's first message, as EnsureContext) and the sender's verified identity with its
+    role in that workspace (as LookupIdentity and GetWorkspaceRole). One round trip for the
+    gateway's four.
+    """
+    BeginInbounds: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.BeginInboundsRequest, _journal_service_pb2.BeginInboundsResponse]
+    """BeginInbounds begins up to 100 messages in one call (a gateway coalescing the messages
+    that arrive together); each is begun as BeginInbound would, on its own, with its own
+    result.
+    """
     CompleteInbound: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.CompleteInboundRequest, _journal_service_pb2.CompleteInboundResponse]
     """CompleteInbound stores the outcome of a journaled message, once."""
+    CompleteInbounds: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.CompleteInboundsRequest, _journal_service_pb2.CompleteInboundsResponse]
+    """CompleteInbounds stores up to 100 outcomes in one call; each is stored as
+    CompleteInbound would, on its own, with its own result.
+    """
     CheckImapIngested: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.CheckImapIngestedRequest, _journal_service_pb2.CheckImapIngestedResponse]
     """CheckImapIngested tells whether an e-mail was ingested."""
     MarkImapIngested: _grpc.UnaryUnaryMultiCallable[_journal_service_pb2.MarkImapIngestedRequest, _journal_service_pb2.MarkImapIngestedResponse]
@@ -59,8 +75,24 @@ class JournalServiceAsyncStub(JournalServiceStub):
     AGENT_RUNTIME_JOURNAL_RETAKE_AFTER_SECONDS (its handler died), is taken again: its
     entry (same id) comes back as received and not a duplicate.
     """
+    BeginInbound: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.BeginInboundRequest, _journal_service_pb2.BeginInboundResponse]  # type: ignore[assignment]
+    """BeginInbound journals a message like RecordInbound and, for a new one, resolves in the
+    same transaction what handling it needs: the chat's context (made with its workspace on
+    the chat's first message, as EnsureContext) and the sender's verified identity with its
+    role in that workspace (as LookupIdentity and GetWorkspaceRole). One round trip for the
+    gateway's four.
+    """
+    BeginInbounds: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.BeginInboundsRequest, _journal_service_pb2.BeginInboundsResponse]  # type: ignore[assignment]
+    """BeginInbounds begins up to 100 messages in one call (a gateway coalescing the messages
+    that arrive together); each is begun as BeginInbound would, on its own, with its own
+    result.
+    """
     CompleteInbound: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.CompleteInboundRequest, _journal_service_pb2.CompleteInboundResponse]  # type: ignore[assignment]
     """CompleteInbound stores the outcome of a journaled message, once."""
+    CompleteInbounds: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.CompleteInboundsRequest, _journal_service_pb2.CompleteInboundsResponse]  # type: ignore[assignment]
+    """CompleteInbounds stores up to 100 outcomes in one call; each is stored as
+    CompleteInbound would, on its own, with its own result.
+    """
     CheckImapIngested: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.CheckImapIngestedRequest, _journal_service_pb2.CheckImapIngestedResponse]  # type: ignore[assignment]
     """CheckImapIngested tells whether an e-mail was ingested."""
     MarkImapIngested: _aio.UnaryUnaryMultiCallable[_journal_service_pb2.MarkImapIngestedRequest, _journal_service_pb2.MarkImapIngestedResponse]  # type: ignore[assignment]
@@ -84,12 +116,46 @@ class JournalServiceServicer(metaclass=_abc_1.ABCMeta):
         """
 
     @_abc_1.abstractmethod
+    def BeginInbound(
+        self,
+        request: _journal_service_pb2.BeginInboundRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journal_service_pb2.BeginInboundResponse, _abc.Awaitable[_journal_service_pb2.BeginInboundResponse]]:
+        """BeginInbound journals a message like RecordInbound and, for a new one, resolves in the
+        same transaction what handling it needs: the chat's context (made with its workspace on
+        the chat's first message, as EnsureContext) and the sender's verified identity with its
+        role in that workspace (as LookupIdentity and GetWorkspaceRole). One round trip for the
+        gateway's four.
+        """
+
+    @_abc_1.abstractmethod
+    def BeginInbounds(
+        self,
+        request: _journal_service_pb2.BeginInboundsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journal_service_pb2.BeginInboundsResponse, _abc.Awaitable[_journal_service_pb2.BeginInboundsResponse]]:
+        """BeginInbounds begins up to 100 messages in one call (a gateway coalescing the messages
+        that arrive together); each is begun as BeginInbound would, on its own, with its own
+        result.
+        """
+
+    @_abc_1.abstractmethod
     def CompleteInbound(
         self,
         request: _journal_service_pb2.CompleteInboundRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_journal_service_pb2.CompleteInboundResponse, _abc.Awaitable[_journal_service_pb2.CompleteInboundResponse]]:
         """CompleteInbound stores the outcome of a journaled message, once."""
+
+    @_abc_1.abstractmethod
+    def CompleteInbounds(
+        self,
+        request: _journal_service_pb2.CompleteInboundsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journal_service_pb2.CompleteInboundsResponse, _abc.Awaitable[_journal_service_pb2.CompleteInboundsResponse]]:
+        """CompleteInbounds stores up to 100 outcomes in one call; each is stored as
+        CompleteInbound would, on its own, with its own result.
+        """
 
     @_abc_1.abstractmethod
     def CheckImapIngested(

@@ -557,6 +557,8 @@ class RecordObjectiveRunRequest(_message.Message):
     STARTED_AT_UNIX_FIELD_NUMBER: _builtins.int
     LEASE_NAME_FIELD_NUMBER: _builtins.int
     FENCING_TOKEN_FIELD_NUMBER: _builtins.int
+    RUN_KEY_FIELD_NUMBER: _builtins.int
+    JUDGE_OVERLAP_FIELD_NUMBER: _builtins.int
     objective_id: _builtins.str
     """Objective id."""
     outcome: _builtins.str
@@ -597,6 +599,19 @@ class RecordObjectiveRunRequest(_message.Message):
     """Fencing token of lease_name the writer holds; FAILED_PRECONDITION, nothing written, when
     the lease has since passed to another holder (a deposed leader).
     """
+    run_key: _builtins.str
+    """The firing's run key (the run key of its task), unique per run: a record with a key
+    already recorded returns that run, and attaches task_id to it when it has none yet
+    (storing next_run_unix then), so a firing is recorded once whichever replica retries it.
+    """
+    judge_overlap: _builtins.bool
+    """With outcome queued and no task_id yet: reserve the run before its task is enqueued,
+    judging the objective's overlap policy in the same transaction as the insert (one at a
+    time per objective, whichever scheduler replica asks). When another run is still under
+    way (its task queued or running, or a reservation younger than a minute whose task is
+    not made yet) the run is recorded skipped instead, naming it; next_run_unix is stored
+    only when the task is attached.
+    """
     def __init__(
         self,
         *,
@@ -616,10 +631,12 @@ class RecordObjectiveRunRequest(_message.Message):
         started_at_unix: _builtins.int | None = ...,
         lease_name: _builtins.str = ...,
         fencing_token: _builtins.int = ...,
+        run_key: _builtins.str = ...,
+        judge_overlap: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_paused_reason", b"auto_paused_reason", "started_at_unix", b"started_at_unix"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_pause_after_failures", b"auto_pause_after_failures", "auto_paused_reason", b"auto_paused_reason", "duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "fencing_token", b"fencing_token", "lease_name", b"lease_name", "next_run_unix", b"next_run_unix", "objective_id", b"objective_id", "outcome", b"outcome", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_auto_paused_reason", b"_auto_paused_reason", "_started_at_unix", b"_started_at_unix", "active", b"active", "auto_pause_after_failures", b"auto_pause_after_failures", "auto_paused_reason", b"auto_paused_reason", "duration_ms", b"duration_ms", "error", b"error", "event_id", b"event_id", "event_key", b"event_key", "fencing_token", b"fencing_token", "judge_overlap", b"judge_overlap", "lease_name", b"lease_name", "next_run_unix", b"next_run_unix", "objective_id", b"objective_id", "outcome", b"outcome", "run_key", b"run_key", "scheduled_for_unix", b"scheduled_for_unix", "started_at_unix", b"started_at_unix", "task_id", b"task_id", "trigger", b"trigger"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
     _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015
@@ -665,6 +682,98 @@ class RecordObjectiveRunResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordObjectiveRunResponse: _TypeAlias = RecordObjectiveRunResponse  # noqa: Y015
+
+@_typing.final
+class RecordObjectiveRunsRequest(_message.Message):
+    """RecordObjectiveRunsRequest carries up to 100 runs."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUNS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def runs(self) -> _containers.RepeatedCompositeFieldContainer[Global___RecordObjectiveRunRequest]:
+        """The runs, each as RecordObjectiveRun takes it."""
+
+    def __init__(
+        self,
+        *,
+        runs: _abc.Iterable[Global___RecordObjectiveRunRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["runs", b"runs"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordObjectiveRunsRequest: _TypeAlias = RecordObjectiveRunsRequest  # noqa: Y015
+
+@_typing.final
+class RecordObjectiveRunsResponse(_message.Message):
+    """RecordObjectiveRunsResponse has one result per run, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___RecordObjectiveRunsResult]:
+        """The results."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___RecordObjectiveRunsResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordObjectiveRunsResponse: _TypeAlias = RecordObjectiveRunsResponse  # noqa: Y015
+
+@_typing.final
+class RecordObjectiveRunsResult(_message.Message):
+    """RecordObjectiveRunsResult is the outcome of one run of a RecordObjectiveRuns call."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OBJECTIVE_FIELD_NUMBER: _builtins.int
+    RUN_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Why it was refused (a status code name such as ABORTED for a stale fencing token);
+    empty when recorded.
+    """
+    message: _builtins.str
+    """Human-readable reason; empty when recorded."""
+    field: _builtins.str
+    """For INVALID_ARGUMENT: the offending field."""
+    @_builtins.property
+    def objective(self) -> _objective_pb2.Objective:
+        """The objective after the update; unset when refused."""
+
+    @_builtins.property
+    def run(self) -> _objective_pb2.ObjectiveRun:
+        """The recorded run; unset when refused."""
+
+    def __init__(
+        self,
+        *,
+        objective: _objective_pb2.Objective | None = ...,
+        run: _objective_pb2.ObjectiveRun | None = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+        field: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["objective", b"objective", "run", b"run"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "field", b"field", "message", b"message", "objective", b"objective", "run", b"run"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordObjectiveRunsResult: _TypeAlias = RecordObjectiveRunsResult  # noqa: Y015
 
 @_typing.final
 class ListObjectiveRunsRequest(_message.Message):

@@ -70,6 +70,11 @@ class ObjectiveServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunResponse.FromString,
                 _registered_method=True)
+        self.RecordObjectiveRuns = channel.unary_unary(
+                '/agent_runtime.store.v1.ObjectiveService/RecordObjectiveRuns',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunsRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunsResponse.FromString,
+                _registered_method=True)
         self.ListObjectiveRuns = channel.unary_unary(
                 '/agent_runtime.store.v1.ObjectiveService/ListObjectiveRuns',
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.ListObjectiveRunsRequest.SerializeToString,
@@ -141,6 +146,15 @@ class ObjectiveServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordObjectiveRuns(self, request, context):
+        """RecordObjectiveRuns records up to 100 runs in one call (the scheduler firing the
+        objectives due together); each is recorded as RecordObjectiveRun would, on its own,
+        with its own result.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListObjectiveRuns(self, request, context):
         """ListObjectiveRuns pages through an objective's runs, newest first.
         """
@@ -201,6 +215,11 @@ def add_ObjectiveServiceServicer_to_server(servicer, server):
                     servicer.RecordObjectiveRun,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunResponse.SerializeToString,
+            ),
+            'RecordObjectiveRuns': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordObjectiveRuns,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunsRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunsResponse.SerializeToString,
             ),
             'ListObjectiveRuns': grpc.unary_unary_rpc_method_handler(
                     servicer.ListObjectiveRuns,
@@ -408,6 +427,33 @@ class ObjectiveService:
             '/agent_runtime.store.v1.ObjectiveService/RecordObjectiveRun',
             agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordObjectiveRuns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.ObjectiveService/RecordObjectiveRuns',
+            agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunsRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_objective__service__pb2.RecordObjectiveRunsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,11 @@ class ObjectiveServiceStub:
     """DeleteObjective removes an objective (its tasks and runs stay)."""
     RecordObjectiveRun: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.RecordObjectiveRunRequest, _objective_service_pb2.RecordObjectiveRunResponse]
     """RecordObjectiveRun records a run and updates statistics and next run."""
+    RecordObjectiveRuns: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.RecordObjectiveRunsRequest, _objective_service_pb2.RecordObjectiveRunsResponse]
+    """RecordObjectiveRuns records up to 100 runs in one call (the scheduler firing the
+    objectives due together); each is recorded as RecordObjectiveRun would, on its own,
+    with its own result.
+    """
     ListObjectiveRuns: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.ListObjectiveRunsRequest, _objective_service_pb2.ListObjectiveRunsResponse]
     """ListObjectiveRuns pages through an objective's runs, newest first."""
     FinishObjectiveRun: _grpc.UnaryUnaryMultiCallable[_objective_service_pb2.FinishObjectiveRunRequest, _objective_service_pb2.FinishObjectiveRunResponse]
@@ -81,6 +86,11 @@ class ObjectiveServiceAsyncStub(ObjectiveServiceStub):
     """DeleteObjective removes an objective (its tasks and runs stay)."""
     RecordObjectiveRun: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.RecordObjectiveRunRequest, _objective_service_pb2.RecordObjectiveRunResponse]  # type: ignore[assignment]
     """RecordObjectiveRun records a run and updates statistics and next run."""
+    RecordObjectiveRuns: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.RecordObjectiveRunsRequest, _objective_service_pb2.RecordObjectiveRunsResponse]  # type: ignore[assignment]
+    """RecordObjectiveRuns records up to 100 runs in one call (the scheduler firing the
+    objectives due together); each is recorded as RecordObjectiveRun would, on its own,
+    with its own result.
+    """
     ListObjectiveRuns: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.ListObjectiveRunsRequest, _objective_service_pb2.ListObjectiveRunsResponse]  # type: ignore[assignment]
     """ListObjectiveRuns pages through an objective's runs, newest first."""
     FinishObjectiveRun: _aio.UnaryUnaryMultiCallable[_objective_service_pb2.FinishObjectiveRunRequest, _objective_service_pb2.FinishObjectiveRunResponse]  # type: ignore[assignment]
@@ -152,6 +162,17 @@ class ObjectiveServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_objective_service_pb2.RecordObjectiveRunResponse, _abc.Awaitable[_objective_service_pb2.RecordObjectiveRunResponse]]:
         """RecordObjectiveRun records a run and updates statistics and next run."""
+
+    @_abc_1.abstractmethod
+    def RecordObjectiveRuns(
+        self,
+        request: _objective_service_pb2.RecordObjectiveRunsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_objective_service_pb2.RecordObjectiveRunsResponse, _abc.Awaitable[_objective_service_pb2.RecordObjectiveRunsResponse]]:
+        """RecordObjectiveRuns records up to 100 runs in one call (the scheduler firing the
+        objectives due together); each is recorded as RecordObjectiveRun would, on its own,
+        with its own result.
+        """
 
     @_abc_1.abstractmethod
     def ListObjectiveRuns(

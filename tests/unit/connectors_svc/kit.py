@@ -47,7 +47,7 @@ class Running:
     port: int
 
     @asynccontextmanager
-    async def stub(self, who: str = "svc:orchestrator") -> AsyncIterator[ConnectorsServiceStub]:
+    async def stub(self, who: str = "admin:ops") -> AsyncIterator[ConnectorsServiceStub]:
         async with testing.client_channel(self.pki, self.port, who) as channel:
             yield ConnectorsServiceStub(channel)
 

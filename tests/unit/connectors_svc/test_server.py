@@ -43,16 +43,19 @@ async def test_health_is_serving(pki: PkiPaths, ports: Ports) -> None:
 async def test_publish_without_an_idempotency_key_is_invalid(pki: PkiPaths, ports: Ports) -> None:
     stub = service_pb2_grpc.ConnectorsServiceStub
     code = await testing.status_of(
-        pki, ports.grpc, "svc:gateway", stub, "Publish", service_pb2.PublishRequest(text="hi")
+        pki, ports.grpc, "admin:ops", stub, "Publish", service_pb2.PublishRequest(text="hi")
     )
     assert code == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_caller_not_on_the_allow_list_is_denied(pki: PkiPaths, ports: Ports) -> None:
-    # qmd and the store never publish; the scheduler may publish but not read statuses.
+    # Services write to the outbox instead of publishing; only the gateway reads statuses.
     cases = [
         ("svc:qmd", "Publish"),
         ("svc:store", "Publish"),
+        ("svc:orchestrator", "Publish"),
+        ("svc:gateway", "Publish"),
+        ("svc:scheduler", "Publish"),
         ("svc:scheduler", "GetConnectorStatus"),
     ]
     for who, rpc in cases:

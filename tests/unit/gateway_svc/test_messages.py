@@ -194,3 +194,25 @@ async def test_a_caller_that_gives_up_still_gets_its_outcome_journaled(chat: Cha
     gate.set()
     await testing.eventually(chat.deliveries, "the reply reaches the outbox")
     assert chat.turns.runs["slow one"] == 1
+
+
+async def test_a_burst_of_messages_each_gets_its_own_sender_and_outcome(chat: Chat) -> None:
+    """Messages that arrive together share the store's round trips (BeginInbounds,
+    CompleteInbounds); each is still resolved, answered and journaled as its own."""
+    await chat.link("u-3", "admin")
+    denied = "Access denied: link your admin identity first."
+    burst = [("u-3" if n % 2 else "u-9", f"chat-{n % 4}", f"burst-{n}") for n in range(24)]
+    replies = await asyncio.gather(
+        *(chat.say("/prompt show", user=u, chat=c, mid=m) for u, c, m in [*burst, burst[0]])
+    )
+    # burst-0 twice in the same burst: one handled it, the other ran nothing (told that it
+    # is in hand, or given the stored outcome)
+    pair = sorted([replies[0], replies[-1]], key=lambda r: r.duplicate)
+    assert (pair[0].duplicate, pair[0].reply) == (False, denied)
+    assert pair[1].duplicate and pair[1].reply in (IN_PROGRESS, denied)
+    answers = [pair[0].reply, *(r.reply for r in replies[1:-1])]
+    for (user, _, _), reply in zip(burst, answers, strict=True):
+        assert (reply == denied) == (user == "u-9"), (user, reply)
+    for (user, c, mid), reply in zip(burst, answers, strict=True):
+        stored = await chat.say("/prompt show", user=user, chat=c, mid=mid)
+        assert stored.duplicate and stored.reply == reply

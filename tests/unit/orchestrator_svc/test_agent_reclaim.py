@@ -16,7 +16,6 @@ from orchestrator_svc.clients import (
     StoreLeases,
     StoreTasks,
     open_qmd_channel,
-    open_scheduler_channel,
     open_store_channel,
 )
 from orchestrator_svc.drafts import TaskDraft
@@ -58,8 +57,7 @@ async def test_a_reclaimed_turn_asks_for_its_approval_once(
                 }
             )
             store, qmd = open_store_channel(settings), open_qmd_channel(settings)
-            sched = open_scheduler_channel(settings)  # not called by this turn
-            turn = TurnExecutor(build_agent(settings, store, qmd, sched))
+            turn = TurnExecutor(build_agent(settings, store, qmd))
             leases = StoreLeases(store)
             draft = TaskDraft(
                 workspace_id=WS, context_id="ctx-1", title="Turn", prompt="tell ops we deploy",
@@ -81,7 +79,6 @@ async def test_a_reclaimed_turn_asks_for_its_approval_once(
                 )
             await store.close()
             await qmd.close()
-            await sched.close()
     assert len(fake.seen) == 2  # the model was asked twice, once per run
     assert listing.count == 1
     approval = listing.items[0]

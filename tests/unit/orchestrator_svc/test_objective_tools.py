@@ -1,8 +1,9 @@
-"""create_objective and update_objective against a real scheduler and store: arguments
-checked by their schemas, a chat turn allowed only while its context holds a
-sensitive-tool grant (an agent task always), a repeated call of one turn creating one
-objective, edits kept to the caller's workspace, and the scheduler's refusals (a bad cron)
-shown to the model."""
+"""create_objective and update_objective against a real store, with the orchestrator's
+identity (the orchestrator never calls the scheduler): arguments checked by their schemas, a
+chat turn allowed only while its context holds a sensitive-tool grant (an agent task
+always), a repeated call of one turn creating one objective, edits kept to the caller's
+workspace, the store's refusals (a bad cron) shown to the model, and no pausing by the
+orchestrator."""
 
 from __future__ import annotations
 
@@ -10,21 +11,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 
-from agent_runtime.scheduler.v1 import service_pb2 as sched_rpc
-from agent_runtime.scheduler.v1.service_pb2_grpc import SchedulerServiceStub
 from agent_runtime.store.v1 import grant_service_pb2 as grant_rpc
+from agent_runtime.store.v1 import objective_service_pb2 as orpc
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1.grant_service_pb2_grpc import GrantServiceStub
+from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
 from orchestrator_svc.agent import AgentRequest
-from orchestrator_svc.tool_clients import SchedulerObjectives, StoreGrants
+from orchestrator_svc.tool_clients import StoreGrants, StoreObjectives
 from orchestrator_svc.tools.base import Toolbox, ToolContext, ToolError
 from orchestrator_svc.tools.objectives import NEEDS_GRANT, objective_tools
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.stores import serving_store
-from tests.unit.scheduler_svc.conftest import serving_orchestrator, serving_scheduler
 
 WS = "ws-obj"
 
@@ -35,8 +36,10 @@ def ctx(tmp_path: Path, kind: str, task_id: str = "t-1", ws: str = WS) -> ToolCo
 
 
 class World:
-    def __init__(self, box: Toolbox, admin_store: Any, admin_sched: SchedulerServiceStub) -> None:
-        self.box, self.grants, self.sched = box, GrantServiceStub(admin_store), admin_sched
+    def __init__(self, box: Toolbox, admin_store: Any, as_orch_store: Any) -> None:
+        self.box, self.grants = box, GrantServiceStub(admin_store)
+        self.objectives = ObjectiveServiceStub(admin_store)
+        self.as_orch = ObjectiveServiceStub(as_orch_store)
 
     async def run(self, c: ToolContext, name: str, args: dict[str, Any]) -> str:
         tool = self.box.get(name)
@@ -48,23 +51,23 @@ class World:
         await self.grants.GrantSensitiveTools(req, timeout=5)
 
     async def objective(self, oid: str) -> Any:
-        reply = await self.sched.GetObjective(sched_rpc.GetObjectiveRequest(id=oid), timeout=5)
+        reply = await self.objectives.GetObjective(orpc.GetObjectiveRequest(id=oid), timeout=5)
         return reply.objective
+
+    async def count(self, ws: str = WS) -> int:
+        req = orpc.ListObjectivesRequest(workspace_id=ws)
+        return int((await self.objectives.ListObjectives(req, timeout=5)).count)
 
 
 @pytest.fixture
 async def world(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[World]:
     async with (
         serving_store(pki, tmp_path) as st,
-        serving_orchestrator(pki, st.grpc) as orch_port,
-        serving_scheduler(pki, st.grpc, orch_port, scheduler_firing=False) as (sched_port, _),
-        testing.client_channel(pki, sched_port, "svc:orchestrator") as as_orch_sched,
         testing.client_channel(pki, st.grpc, "svc:orchestrator") as as_orch_store,
         testing.client_channel(pki, st.grpc, "admin:admin") as admin_store,
-        testing.client_channel(pki, sched_port, "admin:admin") as admin_sched,
     ):
-        tools = objective_tools(SchedulerObjectives(as_orch_sched), StoreGrants(as_orch_store))
-        yield World(Toolbox(tools), admin_store, SchedulerServiceStub(admin_sched))
+        tools = objective_tools(StoreObjectives(as_orch_store), StoreGrants(as_orch_store))
+        yield World(Toolbox(tools), admin_store, as_orch_store)
 
 
 @pytest.mark.parametrize(
@@ -93,8 +96,7 @@ async def test_a_chat_turn_needs_a_grant_and_a_repeated_call_creates_once(
     turn = ctx(tmp_path, "turn")
     with pytest.raises(ToolError, match="approval required"):
         await world.run(turn, "create_objective", args)
-    listed = await world.sched.ListObjectives(sched_rpc.ListObjectivesRequest(workspace_id=WS))
-    assert listed.count == 0  # nothing was created
+    assert await world.count() == 0  # nothing was created
 
     await world.grant()
     first = await world.run(turn, "create_objective", args)
@@ -105,8 +107,7 @@ async def test_a_chat_turn_needs_a_grant_and_a_repeated_call_creates_once(
     assert (made.workspace_id, made.context_id, made.cron_expr, made.timezone) == (
         WS, "ctx-1", "0 9 * * *", "Europe/Paris"
     )  # fmt: skip
-    listed = await world.sched.ListObjectives(sched_rpc.ListObjectivesRequest(workspace_id=WS))
-    assert listed.count == 1
+    assert await world.count() == 1
 
 
 async def test_an_agent_task_creates_and_edits_without_a_grant(
@@ -124,7 +125,7 @@ async def test_an_agent_task_creates_and_edits_without_a_grant(
     now = await world.objective(oid)
     assert (now.cron_expr, now.title, now.prompt, now.active) == ("@every 2h", "W2", "check", True)
 
-    with pytest.raises(ToolError, match=r"the scheduler refused: .*cron"):
+    with pytest.raises(ToolError, match=r"the objective was refused: .*cron"):
         await world.run(task, "update_objective", {"objective_id": oid, "cron_expr": "soon"})
     with pytest.raises(ToolError, match="not found in this workspace"):
         await world.run(ctx(tmp_path, "general", ws="ws-other"), "update_objective",
@@ -133,3 +134,27 @@ async def test_an_agent_task_creates_and_edits_without_a_grant(
         await world.run(task, "update_objective", {"objective_id": "nope", "title": "x"})
     assert (await world.objective(oid)).title == "W2"  # refusals changed nothing
     assert NEEDS_GRANT.startswith("approval required")
+
+
+async def test_the_orchestrator_may_not_pause_an_objective_in_the_store(
+    world: World, tmp_path: Path
+) -> None:
+    out = await world.run(
+        ctx(tmp_path, "general"), "create_objective", {"title": "W", "prompt": "p"}
+    )
+    oid = out.removeprefix("Objective created successfully (ID: ").removesuffix(").")
+    pause = orpc.UpdateObjectiveRequest(id=oid, active=False, title="paused?")
+    with pytest.raises(grpc.aio.AioRpcError) as denied:
+        await world.as_orch.UpdateObjective(pause, timeout=5)
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    for forbidden in (
+        world.as_orch.DeleteObjective(orpc.DeleteObjectiveRequest(id=oid), timeout=5),
+        world.as_orch.RecordObjectiveRun(
+            orpc.RecordObjectiveRunRequest(objective_id=oid), timeout=5
+        ),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await forbidden
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    made = await world.objective(oid)
+    assert (made.active, made.title, made.run_count) == (True, "W", 0)  # nothing changed

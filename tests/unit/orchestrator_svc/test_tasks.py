@@ -100,6 +100,27 @@ async def test_run_key_makes_enqueue_idempotent(connect: Connect) -> None:
     assert [t.id for t in listing.items] == [first.task.id]
 
 
+async def test_enqueue_tasks_handles_each_task_on_its_own(connect: Connect) -> None:
+    """The scheduler's batch: each task created, found by its run key, or refused alone."""
+    scheduler = await connect("svc:scheduler")
+    first = await scheduler.enqueue(kind="objective", run_key="objective:o1:1", workspace_id="wk")
+
+    def task(run_key: str, **kw: str) -> rpc.EnqueueTaskRequest:
+        fields = {"workspace_id": "wk", "context_id": "c", "title": "t", "prompt": "p"}
+        return rpc.EnqueueTaskRequest(kind="objective", run_key=run_key, **{**fields, **kw})
+
+    batch = [task("objective:o1:1"), task("objective:o2:1"), task("objective:o3:1", title=" ")]
+    reply = await scheduler.orch.EnqueueTasks(rpc.EnqueueTasksRequest(tasks=batch))
+    found, made, bad = reply.results
+    assert (found.task.id, found.created, found.code) == (first.task.id, False, "")
+    assert made.created and made.task.run_key == "objective:o2:1" and made.task.status == "queued"
+    assert (bad.code, bad.field, bad.HasField("task")) == ("INVALID_ARGUMENT", "title", False)
+    listing = await scheduler.orch.ListTasks(rpc.ListTasksRequest(workspace_id="wk"))
+    assert sorted(t.id for t in listing.items) == sorted([first.task.id, made.task.id])
+    empty = await refused(scheduler.orch.EnqueueTasks(rpc.EnqueueTasksRequest()))
+    assert (empty.code, empty.details.get("field")) == ("INVALID_ARGUMENT", "tasks")
+
+
 async def test_get_unknown_task_is_not_found(admin: Client) -> None:
     assert (await refused(admin.orch.GetTask(rpc.GetTaskRequest(id="nope")))).code == "NOT_FOUND"
     err = await refused(admin.orch.GetTask(rpc.GetTaskRequest(id=" ")))

@@ -167,7 +167,7 @@ async def test_every_tool_of_the_spec_is_offered_and_checks_its_arguments(
     settings = orchestrator_settings(pki, store_port)
     channel = open_store_channel(settings)  # built, never called here
     try:
-        box = build_toolbox(settings, channel, channel, channel)
+        box = build_toolbox(settings, channel, channel)
     finally:
         await channel.close()
     assert {t.name for t in box.tools} == SPEC_TOOLS

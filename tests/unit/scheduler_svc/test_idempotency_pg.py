@@ -1,7 +1,10 @@
 """The same CreateObjective / RunObjectiveNow sent many times at once with one idempotency
 key, to two scheduler replicas over one PostgreSQL store (a client retrying while its first
 call is still in flight): every call answers the one objective or the one run, none fails,
-and only one objective, one run and one task exist."""
+and only one objective, one run and one task exist. And firings of one `skip` objective
+with different keys on both replicas at once (a RunObjectiveNow served by a replica that
+is not the leader, racing the leader's firing): the store judges the overlap when it
+reserves each run, so one run starts and every other is recorded skipped, naming it."""
 
 from __future__ import annotations
 
@@ -62,3 +65,38 @@ async def test_concurrent_creates_and_run_nows_with_one_key_answer_one_result(
     assert [r.id for r in runs.items] == [fired[0].run.id]
     (task,) = await replicas[0].tasks(WS)
     assert task.id == fired[0].run.task_id
+
+
+async def test_racing_firings_on_two_replicas_start_one_run_of_a_skip_objective(
+    replicas: tuple[Stack, Stack],
+) -> None:
+    stubs = [s.scheduler() for s in replicas for _ in range(CALLS // 2)]
+    create = rpc.CreateObjectiveRequest(
+        workspace_id=WS, context_id="ctx-1", title="Sweep", prompt="sweep it",
+        trigger_type="schedule", cron_expr="0 */6 * * *", overlap_policy="skip",
+    )  # fmt: skip
+    oid = (await stubs[0].CreateObjective(create, timeout=10)).objective.id
+    for round_ in range(3):
+        asks = [
+            rpc.RunObjectiveNowRequest(id=oid, idempotency_key=f"r{round_}-{i}")
+            for i in range(len(stubs))
+        ]
+        fired = await asyncio.gather(
+            *(s.RunObjectiveNow(a, timeout=10) for s, a in zip(stubs, asks, strict=True))
+        )
+        started = [f.run for f in fired if f.run.status == "queued"]
+        skipped = [f.run for f in fired if f.run.status == "skipped"]
+        if round_ == 0:
+            assert len(started) == 1 and len(skipped) == len(stubs) - 1, fired
+            first = started[0]
+        else:  # the first run's task is still queued: every later firing is skipped
+            assert not started and len(skipped) == len(stubs), fired
+        # naming the run's task, or while the winner was enqueueing it, its firing
+        named = (first.task_id, "a firing in flight") if round_ == 0 else (first.task_id,)
+        assert all(any(n in r.error for n in named) for r in skipped), skipped
+        assert all("still under way" in r.error for r in skipped)
+    runs = await stubs[0].ListObjectiveRuns(rpc.ListObjectiveRunsRequest(id=oid, limit=100))
+    assert [r.id for r in runs.items if r.status == "queued"] == [first.id]
+    assert len(runs.items) == 3 * len(stubs)
+    tasks = [t for t in await replicas[0].tasks(WS) if t.objective_id == oid]
+    assert [t.id for t in tasks] == [first.task_id]  # one task: nothing to cancel

@@ -32,7 +32,7 @@ def test_every_field_of_the_objective_map_is_filled() -> None:
 
 
 async def test_create_plans_the_next_runs_in_the_objectives_timezone(stack: Stack) -> None:
-    sched = stack.scheduler("svc:orchestrator")
+    sched = stack.scheduler("svc:gateway")
     made = (
         await sched.CreateObjective(
             _new(trigger_type="Schedule", timezone="America/New_York"), timeout=5
@@ -242,7 +242,7 @@ async def test_list_needs_a_workspace_and_a_sane_token(stack: Stack) -> None:
 
 
 async def test_update_changes_only_the_fields_given(stack: Stack) -> None:
-    sched = stack.scheduler("svc:orchestrator")
+    sched = stack.scheduler("svc:gateway")
     made = (await sched.CreateObjective(_new(), timeout=5)).objective
     changed = (
         await sched.UpdateObjective(

@@ -171,3 +171,29 @@ async def test_a_deposed_leaders_writes_are_refused(stack: Stack) -> None:
 
     await stack.store().RecordObjectiveRun(record(new.token), timeout=5)
     assert (await _get(stack, obj.id)).next_run_unix == obj.next_run_unix + 60
+
+
+async def test_a_batch_of_run_records_refuses_only_the_stale_one(stack: Stack) -> None:
+    """RecordObjectiveRuns (the firing loop's batch): each record is fenced on its own."""
+    stale_obj = await _create(stack, cron_expr="@every 60s")
+    live_obj = await _create(stack, cron_expr="@every 60s")
+    leases = StoreLease(stack._store_as("svc:scheduler"))
+    old = await leases.acquire(LEASE_NAME, "a", 60_000)
+    await leases.release(LEASE_NAME, "a")
+    new = await leases.acquire(LEASE_NAME, "b", 60_000)
+
+    def record(obj: Any, token: int) -> store_rpc.RecordObjectiveRunRequest:
+        return store_rpc.RecordObjectiveRunRequest(
+            objective_id=obj.id, outcome="missed", scheduled_for_unix=obj.next_run_unix,
+            next_run_unix=obj.next_run_unix + 60, lease_name=LEASE_NAME, fencing_token=token,
+        )  # fmt: skip
+
+    runs = [record(stale_obj, old.token), record(live_obj, new.token)]
+    reply = await stack.store().RecordObjectiveRuns(
+        store_rpc.RecordObjectiveRunsRequest(runs=runs), timeout=5
+    )
+    stale, live = reply.results
+    assert stale.code == "FAILED_PRECONDITION" and not stale.HasField("run")
+    assert (live.code, live.run.outcome) == ("", "missed")
+    assert live.objective.next_run_unix == live_obj.next_run_unix + 60
+    assert (await _get(stack, stale_obj.id)).next_run_unix == stale_obj.next_run_unix

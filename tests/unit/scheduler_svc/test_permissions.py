@@ -20,8 +20,8 @@ async def _objective(stack: Stack) -> str:
         trigger_type="schedule",
         cron_expr="@hourly",
     )
-    # the orchestrator's agent tools create objectives
-    made: rpc.CreateObjectiveResponse = await stack.scheduler("svc:orchestrator").CreateObjective(
+    # the gateway creates objectives (/monitor, REST)
+    made: rpc.CreateObjectiveResponse = await stack.scheduler("svc:gateway").CreateObjective(
         req, timeout=5
     )
     return made.objective.id
@@ -56,17 +56,12 @@ async def test_admin_certificate_pauses_and_resumes(stack: Stack) -> None:
     assert await _active(stack, oid)
 
 
-async def test_agent_tools_may_edit_but_not_pause(stack: Stack) -> None:
+async def test_the_gateway_may_edit_but_pauses_only_for_an_admin(stack: Stack) -> None:
     oid = await _objective(stack)
-    orchestrator = stack.scheduler("svc:orchestrator")
-
-    denied = await failure(
-        orchestrator.SetObjectiveActive(rpc.SetObjectiveActiveRequest(id=oid), timeout=5)
-    )
-    assert denied.code == grpc.StatusCode.PERMISSION_DENIED
-    # nor through the back door of an update that sets `active`
+    gateway = stack.scheduler("svc:gateway")
+    # no pausing through the back door of an update that sets `active`
     sneaky = await failure(
-        orchestrator.UpdateObjective(
+        gateway.UpdateObjective(
             rpc.UpdateObjectiveRequest(id=oid, active=False, title="renamed"), timeout=5
         )
     )
@@ -74,10 +69,25 @@ async def test_agent_tools_may_edit_but_not_pause(stack: Stack) -> None:
     got = await stack.scheduler().GetObjective(rpc.GetObjectiveRequest(id=oid), timeout=5)
     assert got.objective.active and got.objective.title == "t"  # nothing changed
 
-    edited = await orchestrator.UpdateObjective(
+    edited = await gateway.UpdateObjective(
         rpc.UpdateObjectiveRequest(id=oid, title="renamed"), timeout=5
     )
     assert edited.objective.title == "renamed"
+
+
+async def test_the_orchestrator_never_calls_the_scheduler(stack: Stack) -> None:
+    # DESIGN.md §2: its agent tools go to the store's ObjectiveService
+    oid = await _objective(stack)
+    orchestrator = stack.scheduler("svc:orchestrator")
+    calls = [
+        orchestrator.CreateObjective(rpc.CreateObjectiveRequest(workspace_id="ws-1"), timeout=5),
+        orchestrator.GetObjective(rpc.GetObjectiveRequest(id=oid), timeout=5),
+        orchestrator.UpdateObjective(rpc.UpdateObjectiveRequest(id=oid, title="x"), timeout=5),
+        orchestrator.SetObjectiveActive(rpc.SetObjectiveActiveRequest(id=oid), timeout=5),
+    ]
+    for pending in calls:
+        assert (await failure(pending)).code == grpc.StatusCode.PERMISSION_DENIED
+    assert await _active(stack, oid)
 
 
 async def test_delete_needs_an_admin(stack: Stack) -> None:
@@ -116,8 +126,8 @@ async def test_the_audit_log_names_who_acted(stack: Stack) -> None:
         )
     actors = {e.action: e.actor for e in events.items}
     # the store names what it verified: the scheduler's certificate, and the admin the
-    # gateway asserted, relayed by the scheduler (svc:orchestrator asked for the objective,
-    # but only the scheduler's word reaches the store, and it asserts no admin for it)
+    # gateway asserted, relayed by the scheduler (svc:gateway asked for the objective, but
+    # only the scheduler's word reaches the store, and it asserts no admin for it)
     assert actors == {
         "objective.created": "svc:scheduler",
         "objective.paused": "admin:ops via svc:scheduler",

@@ -70,11 +70,11 @@ async def test_firing_rpcs_check_their_input_first(pki: PkiPaths, ports: Ports) 
 
 async def test_caller_not_on_the_allow_list_is_denied(pki: PkiPaths, ports: Ports) -> None:
     # connectors call nothing here; qmd may notify events but not read objectives; the
-    # orchestrator's agent tools may edit objectives but not pause them.
+    # orchestrator never calls the scheduler (its agent tools go to the store).
     cases = [
         ("svc:connectors", "ListObjectives"),
         ("svc:qmd", "GetObjective"),
-        ("svc:orchestrator", "SetObjectiveActive"),
+        ("svc:orchestrator", "CreateObjective"),
         ("svc:store", "NotifyEvent"),
     ]
     for who, rpc in cases:

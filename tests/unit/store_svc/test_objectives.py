@@ -13,6 +13,7 @@ from store_svc.db import Database
 from store_svc.keys import Keys
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
+from store_svc.tasks import Tasks
 from svckit.errors import FailedPrecondition, InvalidArgument, NotFound
 from tests.fakes import FrozenClock
 
@@ -251,3 +252,62 @@ async def test_due_objectives_earliest_first(db: Database, clock: FrozenClock, k
     assert [o["id"] for o in due] == [early["id"], late["id"], once["id"]]
     with pytest.raises(InvalidArgument):
         await objectives.list("", True, 0, "")
+
+
+async def test_a_reserved_run_judges_the_overlap_once_per_objective(
+    db: Database, clock: FrozenClock, keys: Keys
+) -> None:
+    objectives, runs = Objectives(db, clock, keys), ObjectiveRuns(db, clock, keys)
+    tasks = Tasks(db, clock, keys)
+    oid = (await objectives.create(_obj(cron_expr="@every 1h"), "a"))["id"]
+    before = (await objectives.get(oid))["next_run_unix"]
+
+    def reserve(key: str, **kw: object) -> dict[str, object]:
+        return {"objective_id": oid, "outcome": "queued", "run_key": key, "judge_overlap": True,
+                "next_run_unix": NOW + 7200, **kw}  # fmt: skip
+
+    # eight firings with different keys at once: one reserves, seven are skipped
+    judged = await asyncio.gather(*(runs.record(reserve(f"k{i}"), "s") for i in range(8)))
+    won = [run for _, run in judged if run["outcome"] == "queued"]
+    lost = [run for _, run in judged if run["outcome"] == "skipped"]
+    assert len(won) == 1 and len(lost) == 7
+    assert all(r["error"] == "skipped: the previous run (a firing in flight) is still under way"
+               for r in lost)  # fmt: skip
+    key = str(won[0]["run_key"])
+    # the reservation is not listed; the skipped firings moved the next run on
+    assert [r["outcome"] for r in (await runs.list(oid, 0, ""))[0]] == ["skipped"] * 7
+    assert (await objectives.get(oid))["next_run_unix"] == NOW + 7200
+    # a reservation alone keeps its objective due until its task is attached
+    other = (await objectives.create(_obj(cron_expr="@every 1h"), "a"))["id"]
+    await runs.record({**reserve("k-other"), "objective_id": other}, "s")
+    assert (await objectives.get(other))["next_run_unix"] == before
+    again = await runs.record(reserve(key), "s")  # a retry of the winner: its reservation
+    assert again[1]["id"] == won[0]["id"]
+
+    task = await tasks.create(_task(oid, key))
+    obj, attached = await runs.record(
+        {"objective_id": oid, "outcome": "queued", "run_key": key, "task_id": task["id"],
+         "next_run_unix": NOW + 7200}, "s",
+    )  # fmt: skip
+    assert (attached["id"], attached["task_id"]) == (won[0]["id"], task["id"])
+    assert obj["next_run_unix"] == NOW + 7200
+    _, busy = await runs.record(reserve("k-later"), "s")
+    assert busy["error"] == f"skipped: the previous run (task {task['id']}) is still under way"
+
+    await tasks.cancel(task["id"], "admin:a")  # its task is over: the next firing reserves
+    _, free = await runs.record(reserve("k-free"), "s")
+    assert free["outcome"] == "queued" and not free["task_id"]
+    # ...and if that firing stops before enqueueing, it blocks for a minute only
+    _, blocked = await runs.record(reserve("k-blocked"), "s")
+    assert blocked["outcome"] == "skipped"
+    clock.advance(61)
+    _, next_one = await runs.record(reserve("k-next"), "s")
+    assert next_one["outcome"] == "queued"
+    listed = {r["id"]: r for r in (await runs.list(oid, 0, ""))[0]}
+    assert listed[free["id"]]["outcome"] == "missed"  # closed, never silent
+    assert "stopped before its task was enqueued" in listed[free["id"]]["error"]
+
+
+def _task(oid: str, run_key: str) -> dict[str, object]:
+    return {"workspace_id": "ws", "context_id": "ctx", "title": "digest", "prompt": "p",
+            "kind": "objective", "objective_id": oid, "run_key": run_key}  # fmt: skip

@@ -7,6 +7,8 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from svckit import chatlog, chatmemory
 
 WRITERS, EACH = 4, 40
@@ -65,3 +67,22 @@ def test_the_summary_is_deterministic(tmp_path: Path) -> None:
         "## Recent Assistant Actions\n- I'll track that.\n\n"
         "## Open Questions\n- what is left?\n"
     )
+
+
+def test_a_summary_kept_up_as_the_chat_goes_on_equals_one_built_from_the_whole_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chatmemory, "TAIL_BYTES", 4096)  # the log outgrows the tail read
+    for i in range(61):  # refreshed on turns 1, 7, … 61
+        chatlog.append(tmp_path, "telegram", "42", direction="inbound", actor="u1",
+                       text=f"step {i}: environment is stage-{i}?", unix=i)  # fmt: skip
+        chatmemory.reply(tmp_path, "ctx", "telegram", "42", f"I'll do step {i}.", i)
+    kept = chatmemory.summary_path(tmp_path, "ctx").read_text()
+    assert "- turns: `61`\n- source_lines: `122`" in kept
+    assert "- Environment: stage-60" in kept and "- I'll do step 60." in kept
+    refreshed_at = kept.split("- refreshed_at: `")[1].split("`")[0]
+    chatmemory.summary_path(tmp_path, "ctx").unlink()
+    assert chatmemory.refresh(tmp_path, "ctx", "telegram", "42", 60)
+    rebuilt = chatmemory.summary_path(tmp_path, "ctx").read_text()
+    # the same summary, except when it was made
+    assert rebuilt.replace("1970-01-01T00:01:00Z", refreshed_at) == kept

@@ -1,7 +1,9 @@
 """Calls that arrive together travel together: the items asked for within one event-loop
 iteration (up to `max_batch`) go out in one call, and each caller still gets its own result
-or its own error. The store's batch RPCs (CreateTasks, CompleteTasks) apply each item on its
-own, so a refused item fails only its caller."""
+or its own error. The store's batch RPCs (CreateTasks and CompleteTasks for the
+orchestrator, BeginInbounds and CompleteInbounds for the gateway) apply each item on its
+own, so a refused item fails only its caller. Under load many callers share one round trip;
+alone, a caller waits one loop iteration."""
 
 from __future__ import annotations
 
@@ -19,9 +21,16 @@ SendBatch = Callable[[list[Item]], Awaitable[Sequence[Result | DomainError]]]
 
 
 class Coalescer(Generic[Item, Result]):
-    def __init__(self, send: SendBatch[Item, Result], max_batch: int = 100) -> None:
+    """`max_in_flight` (None: no limit) caps the batches out at once: while they are, new
+    items wait for one of them to come back and then go out together, so under load the
+    batches grow with the callee's latency instead of each loop iteration sending its own."""
+
+    def __init__(
+        self, send: SendBatch[Item, Result], max_batch: int = 100, max_in_flight: int | None = None
+    ) -> None:
         self._send_batch = send
         self._max_batch = max_batch
+        self._max_in_flight = max_in_flight
         self._pending: list[tuple[Item, asyncio.Future[Result]]] = []
         self._sending: set[asyncio.Task[None]] = set()
 
@@ -37,11 +46,18 @@ class Coalescer(Generic[Item, Result]):
         return await fut
 
     def _flush(self) -> None:
-        batch, self._pending = self._pending, []
-        if batch:
+        while self._pending:
+            if self._max_in_flight is not None and len(self._sending) >= self._max_in_flight:
+                return  # the next batch goes when one out comes back (`_sent`)
+            batch = self._pending[: self._max_batch]
+            self._pending = self._pending[self._max_batch :]
             task = asyncio.ensure_future(self._send(batch))
             self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
+            task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        self._flush()
 
     async def _send(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
