@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 
+from connectors_svc.attachments import Attachments
 from connectors_svc.catalog import build_catalog
 from connectors_svc.clients import (
     GATEWAY_RETRY_METHODS,
@@ -41,13 +42,15 @@ def main() -> None:
             retry_methods=GATEWAY_RETRY_METHODS, default_timeout=timeout,
         )  # fmt: skip
         holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        catalog = build_catalog(settings, StoreMail(store), StoreCursors(store))
+        mail = StoreMail(store)  # also the chats' contexts, for their markdown files
+        catalog = build_catalog(settings, mail, StoreCursors(store))
         deps = Deps(
             ledger=StoreLedger(store),
             gateway=GatewayClient(gateway, settings.gateway_handle_timeout_seconds),
             leases=StoreLeases(store),
             components=StoreComponents(store, holder),
             adapters=catalog.adapters,
+            attachments=Attachments(mail, settings.workspaces),
             disabled=catalog.disabled,
             holder=holder,
         )

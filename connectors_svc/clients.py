@@ -81,7 +81,9 @@ class StoreLedger:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = DeliveryServiceStub(channel)
 
-    async def create(self, new: NewDelivery, lease_owner: str, lease_ms: int) -> Delivery | None:
+    async def create(
+        self, new: NewDelivery, lease_owner: str, lease_ms: int, sending_text: str = ""
+    ) -> Delivery | None:
         request = drpc.CreateDeliveryRequest(
             idempotency_key=new.idempotency_key,
             connector=new.connector,
@@ -93,6 +95,7 @@ class StoreLedger:
             subject=new.subject,
             lease_owner=lease_owner,
             lease_ms=lease_ms,
+            sending_text=sending_text,
         )
         try:
             reply: drpc.CreateDeliveryResponse = await call(

@@ -49,7 +49,8 @@ class Courier:
             if i in done:
                 continue
             try:
-                current = await self._record(d, PartStep(i, n, "sending", text=text))
+                if not _created_sending(current, i):
+                    current = await self._record(d, PartStep(i, n, "sending", text=text))
             except (errors.Aborted, errors.FailedPrecondition) as exc:
                 log.info("delivery %s is not ours any more: %s", d.id, exc)
                 return current
@@ -95,3 +96,8 @@ class Courier:
                 if attempt == 3:
                     log.error("delivery %s: outcome %s not recorded: %s", d.id, step.status, exc)
         return d
+
+
+def _created_sending(d: Delivery, i: int) -> bool:
+    """Publish created `d` with its first part already `sending` (claimed ones are pending)."""
+    return i == 0 and d.status == "sending" and [p.status for p in d.parts] == ["sending"]

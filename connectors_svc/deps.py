@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from connectors_svc.adapters.base import Adapter, Command, InboundMessage
+from connectors_svc.attachments import Attachments
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,11 @@ class ComponentReport:
 class Ledger(Protocol):
     """The store's delivery ledger."""
 
-    async def create(self, new: NewDelivery, lease_owner: str, lease_ms: int) -> Delivery | None:
-        """Records a pending delivery leased to `lease_owner`; None when the key is taken."""
+    async def create(
+        self, new: NewDelivery, lease_owner: str, lease_ms: int, sending_text: str = ""
+    ) -> Delivery | None:
+        """Records a pending delivery leased to `lease_owner` (with `sending_text`: `sending`,
+        that text its part 0, recorded `sending`); None when the key is taken."""
         ...
 
     async def get_by_key(self, key: str) -> Delivery: ...
@@ -146,6 +150,7 @@ class Deps:
     leases: Leases | None = None
     components: Components | None = None
     adapters: Sequence[Adapter] = ()
+    attachments: Attachments | None = None  # where chats' markdown files are saved
     disabled: Mapping[str, str] = field(default_factory=dict)
     holder: str = "connectors"  # this replica, unique among replicas (host:pid:random)
     clock: Callable[[], float] = time.time

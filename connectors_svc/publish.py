@@ -1,15 +1,17 @@
 """Publish: a direct send, idempotent on its key. The delivery is recorded (leased to this
-replica) before anything is sent, then sent at once; a key seen before returns the recorded
-outcome and sends nothing. Replies to inbound messages go the same way (`sink.py`)."""
+replica, its first part already `sending`: one store write before the platform call) before
+anything is sent, then sent at once; a key seen before returns the recorded outcome and sends
+nothing. Replies to inbound messages go the same way (`sink.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from connectors_svc.adapters.base import Adapter
 from connectors_svc.courier import Courier
 from connectors_svc.deps import Delivery, Ledger, NewDelivery
+from connectors_svc.split import split_text
 from svckit.errors import FailedPrecondition, InvalidArgument, Unavailable
 
 
@@ -53,12 +55,25 @@ class Publisher:
         return adapter
 
     async def publish(self, new: NewDelivery) -> Published:
+        recorded = await self.record(new)
+        if isinstance(recorded, Published):
+            return recorded
+        return Published(await recorded(), False)
+
+    async def record(self, new: NewDelivery) -> Published | Callable[[], Awaitable[Delivery]]:
+        """Records `new`; what sends it (the delivery as recorded last), or the recorded
+        outcome when the key was seen before."""
         adapter = self.check(new)
-        if self._ledger is None or self._courier is None:
+        ledger, courier = self._ledger, self._courier
+        if ledger is None or courier is None:
             raise Unavailable("the delivery ledger is not configured")
-        made = await self._ledger.create(
-            NewDelivery(**{**new.__dict__, "connector": adapter.name}), self._owner, self._lease_ms
+        first = split_text(new.text, adapter.part_limit)[0]
+        made = await ledger.create(
+            NewDelivery(**{**new.__dict__, "connector": adapter.name}),
+            self._owner,
+            self._lease_ms,
+            sending_text=first,
         )
         if made is None:
-            return Published(await self._ledger.get_by_key(new.idempotency_key), True)
-        return Published(await self._courier.deliver(made, adapter), False)
+            return Published(await ledger.get_by_key(new.idempotency_key), True)
+        return lambda: courier.deliver(made, adapter)

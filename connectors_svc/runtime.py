@@ -15,6 +15,7 @@ from connectors_svc.deps import Deps
 from connectors_svc.drain import Drain
 from connectors_svc.leader import AdapterLease
 from connectors_svc.publish import Publisher
+from connectors_svc.sending import Background
 from connectors_svc.sink import Sink
 from connectors_svc.status import Board
 from connectors_svc.supervisor import Supervisor, SupervisorPolicy
@@ -49,6 +50,7 @@ class Runtime:
         self.publisher = Publisher(
             deps.ledger, self._courier, adapters, deps.disabled, deps.holder, lease_ms
         )
+        self._sends = Background()  # replies to inbound messages, sent after handling
         self._supervisors = [self._supervisor(a) for a in adapters.values()]
         self._drain = (
             Drain(deps.ledger, self._courier, adapters, deps.holder, lease_ms,
@@ -65,7 +67,7 @@ class Runtime:
             if a.receives and d.leases is not None
             else None
         )
-        sink = Sink(a.name, d.gateway, self.publisher, self.board)
+        sink = Sink(a.name, d.gateway, self.publisher, self.board, self._sends, d.attachments)
         return Supervisor(a, sink, self.board, self._tuning.supervisor, lease, d.monotonic, d.rng)
 
     async def start(self) -> None:
@@ -82,6 +84,7 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(BaseException):
                 await task
+        await self._sends.aclose()
         await self._report()  # the final states (stopped)
         for adapter in self._deps.adapters:
             with contextlib.suppress(Exception):

@@ -137,7 +137,7 @@ class Inbox:
         if parsed is None:
             return await self._converse(msg, context, run_key)
         name, arg = parsed
-        command = PAIR if name == "pair" and not msg.text.startswith("/") else REGISTRY.get(name)
+        command = PAIR if name == "pair" and msg.direct else REGISTRY.get(name)  # `/pair@Bot` too
         if command is None:
             return Outcome(True, UNKNOWN.format(name=name))
         call = Call(msg, context, sender, arg, self._tools)

@@ -7,7 +7,7 @@ from store_svc.common import Clock, required
 from store_svc.db import Database, Row
 from svckit.errors import InvalidArgument
 
-MAX_VALUE = 1024
+MAX_VALUE = 1024 * 1024  # a Telegram position holds the updates still being handled
 
 
 class Cursors:

@@ -2,7 +2,8 @@
 
 A row goes `pending -> sending -> sent | failed | unknown` (store_svc.delivery_claims records
 the progress of each part); writers (notices, the gateway, connectors' Publish) create it
-pending, optionally already leased to the connectors replica that sends it at once."""
+pending, optionally already leased to the connectors replica that sends it at once (and then
+optionally with its first part already `sending`, one write where two would do)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ _INSERT = (
     " :idempotency_key, :connector, :chat_id, :text, :status, :attempts, :created_at_unix,"
     " :updated_at_unix, :seq, :workspace_id, :context_id, :reply_to_message_id, :subject,"
     " 0, :lease_owner, :lease_expires_at_ms) ON CONFLICT DO NOTHING"
+)
+
+_FIRST_PART = (
+    "INSERT INTO delivery_parts (delivery_id, part_index, text, status, updated_at_unix)"
+    " VALUES (:id, 0, :text, 'sending', :now_s)"
 )
 
 
@@ -56,14 +62,17 @@ class Deliveries:
         lease_ms = int(req.get("lease_ms") or 0)
         if lease_ms < 0:
             raise InvalidArgument("lease_ms must not be negative", field="lease_ms")
+        first = str(req.get("sending_text") or "")
+        if first and owner is None:
+            raise InvalidArgument("sending_text needs a lease_owner", field="sending_text")
         row: Row = {
             "id": self._keys.new_id("dlv_"),
             "idempotency_key": required("idempotency_key", req["idempotency_key"]),
             "connector": required("connector", req["connector"]).lower(),
             "chat_id": required("chat_id", req["chat_id"]),
             "text": req.get("text", ""),
-            "status": "pending",
-            "attempts": 0,
+            "status": "sending" if first else "pending",
+            "attempts": 1 if first else 0,
             "created_at_unix": now_ms // 1000,
             "updated_at_unix": now_ms // 1000,
             "seq": self._keys.next_seq(),
@@ -75,7 +84,10 @@ class Deliveries:
 
         def run(c: Conn) -> Row:
             if c.run(_INSERT, row) == 1:
-                return {**row, "parts": []}
+                if not first:
+                    return {**row, "parts": []}
+                c.run(_FIRST_PART, {"id": row["id"], "text": first, "now_s": now_ms // 1000})
+                return with_parts(c, [row])[0]
             hit = c.one("SELECT id FROM deliveries WHERE idempotency_key = :idempotency_key", row)
             raise AlreadyExists(
                 "delivery already recorded", existing_id=str(hit["id"]) if hit else ""

@@ -13,7 +13,7 @@ import itertools
 import json
 import threading
 import zlib
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -93,6 +93,8 @@ class FakeDiscord:
         self.heartbeats = 0
         self.gateway_queries: list[dict[str, str]] = []
         self._nonces: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, bytes] = {}  # attachment path on this server -> content
+        self.downloads: list[str] = []
         self._sessions: dict[str, Session] = {}
         self._current: Session | None = None
         self._conn: _Conn | None = None
@@ -115,6 +117,7 @@ class FakeDiscord:
         app.router.add_patch(api + "/webhooks/{app}/{itoken}/messages/@original", self._edit)
         app.router.add_post(api + "/webhooks/{app}/{itoken}", self._followup)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{path:.+}", self._attachment)  # the CDN
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -171,11 +174,18 @@ class FakeDiscord:
         bot_author: bool = False,
         mentions: list[str] | None = None,
         role_mentions: list[str] | None = None,
+        files: Sequence[tuple[str, bytes, str]] = (),
     ) -> str:
-        """A MESSAGE_CREATE from `author_id`, in a DM or in the guild's channel; its id."""
+        """A MESSAGE_CREATE from `author_id`, in a DM or in the guild's channel, with `files`
+        (name, content, content type) attached and served as the CDN would; its id."""
         mid = self.next_id()
         author = p.user(author_id, f"user{author_id}", bot=bot_author)
         data = p.message(mid, f"8{author_id}" if dm else self.channel_id, content, author)
+        for name, body, kind in files:
+            aid, path = self.next_id(), f"{data['channel_id']}/{mid}/{name}"
+            self.files[path] = body
+            url = f"{self.base}/attachments/{path}"
+            data["attachments"].append(p.attachment(aid, name, len(body), url, kind))
         data["mentions"] = [
             p.user(u, "bot" if u == self.bot_id else f"user{u}", bot=u == self.bot_id)
             for u in (mentions or [])
@@ -213,6 +223,13 @@ class FakeDiscord:
         await self._conn.send({"op": RECONNECT, "d": None})
 
     # -- REST ------------------------------------------------------------------------------
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        if path not in self.files:
+            return web.Response(status=404)
+        self.downloads.append(path)
+        return web.Response(body=self.files[path], content_type="application/octet-stream")
 
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bot {self.token}"

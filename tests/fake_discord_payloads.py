@@ -46,6 +46,14 @@ def message(mid: str, channel: str, content: str, author: dict[str, Any]) -> dic
     }
 
 
+def attachment(aid: str, name: str, size: int, url: str, kind: str) -> dict[str, Any]:
+    found: dict[str, Any] = {"id": aid, "filename": name, "size": size, "url": url,
+                             "proxy_url": url}  # fmt: skip
+    if kind:
+        found["content_type"] = kind
+    return found
+
+
 def member(**extra: Any) -> dict[str, Any]:
     return {"roles": [], "joined_at": JOINED, "deaf": False, "mute": False, "flags": 0, **extra}
 

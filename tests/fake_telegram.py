@@ -78,6 +78,8 @@ class FakeTelegram:
         self._poll: asyncio.Future[None] | None = None
         self._sent_event = asyncio.Event()
         self._listeners: dict[int, asyncio.Queue[Sent]] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
+        self.downloads: list[str] = []  # the file paths downloaded, in order
 
     # --- what tests do ---------------------------------------------------------------------
 
@@ -121,6 +123,22 @@ class FakeTelegram:
         self._queued.set()
         return message
 
+    def send_document(
+        self, chat_id: int, name: str, data: bytes, mime: str = "", caption: str = "", **kw: Any
+    ) -> Json:
+        """Queues a user's document (with `caption`, possibly empty), served by `getFile` and
+        `/file/bot<token>/<file_path>`; `say`'s keywords apply."""
+        message = self.say(chat_id, caption, caption=True, **kw)
+        if not caption:
+            del message["caption"]
+        file_id = f"doc-{len(self.files) + 1}"
+        self.files[file_id] = (f"documents/{file_id}-{name}", data)
+        message["document"] = {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                               "file_name": name, "file_size": len(data)}  # fmt: skip
+        if mime:
+            message["document"]["mime_type"] = mime
+        return message
+
     def redeliver(self, message: Json) -> None:
         """Queues `message` again in a new update, as after a bot that handled it but did not
         get to acknowledge it (the gateway's journal must recognise it)."""
@@ -151,7 +169,16 @@ class FakeTelegram:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._serve)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         return app
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["path"]
+        found = [data for p, data in self.files.values() if p == path]
+        if request.match_info["token"] != self.token or not found:
+            return web.Response(status=404, text="Not Found")
+        self.downloads.append(path)
+        return web.Response(body=found[0], content_type="application/octet-stream")
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
@@ -175,6 +202,14 @@ class FakeTelegram:
         except ApiError as exc:
             return _error(exc)
         return web.json_response({"ok": True, "result": result})
+
+    async def _m_getFile(self, p: Json) -> Json:
+        file_id = str(p.get("file_id", ""))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, data = self.files[file_id]
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data),
+                "file_path": path}  # fmt: skip
 
     async def _m_getMe(self, p: Json) -> Json:
         return {**BOT, "can_join_groups": True, "can_read_all_group_messages": False}

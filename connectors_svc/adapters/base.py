@@ -20,9 +20,28 @@ Errors from `send_part` decide what the ledger records:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+
+MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message; `fetch` downloads it (the platform's call), only when the
+    core keeps it (markdown, not too large: `connectors_svc.attachments`)."""
+
+    name: str
+    mime: str
+    size: int  # bytes as the platform announced them; 0 when unknown
+    fetch: Callable[[], Awaitable[bytes]] = field(compare=False, repr=False)
+
+    @property
+    def markdown(self) -> bool:
+        """`.md`/`.markdown` (any case), or typed `text/markdown` / `text/x-markdown`."""
+        mime = self.mime.split(";", 1)[0].strip().lower()
+        return self.name.lower().endswith((".md", ".markdown")) or mime in MARKDOWN_TYPES
 
 
 @dataclass(frozen=True)
@@ -38,6 +57,7 @@ class InboundMessage:
     display_name: str = ""
     direct_message: bool = False
     mentioned: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,9 +107,10 @@ class InboundSink(Protocol):
 
     async def handle(self, message: InboundMessage) -> str:
         """Hands a received message to the gateway (journaled there, so a redelivery runs
-        nothing twice) and delivers its reply through the ledger; returns the reply text
-        ("" for none). Raises when the gateway could not take the message: the adapter must
-        then not acknowledge it to the platform, so it is received again."""
+        nothing twice) and records its reply in the ledger, which sends it (at once, in the
+        background); returns the reply text ("" for none). Raises when the gateway could not
+        take the message: the adapter must then not acknowledge it to the platform, so it is
+        received again."""
         ...
 
     async def commands(self) -> Sequence[Command]:

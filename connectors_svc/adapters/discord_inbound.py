@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 
-from connectors_svc.adapters.base import InboundMessage
+from connectors_svc.adapters.base import Attachment, InboundMessage
 
 CONNECTOR = "discord"
 _SPACES = re.compile(r"[ \t]{2,}")
@@ -18,7 +18,8 @@ _SPACES = re.compile(r"[ \t]{2,}")
 
 def inbound_message(message: discord.Message, bot_id: int) -> InboundMessage | None:
     """The message for the gateway, or None when it is not for the bot: bot authors (this
-    bot included), guild messages that do not mention the bot, empty text."""
+    bot included), guild messages that neither mention the bot nor carry a markdown file
+    (then only the file is for the bot: the text is dropped), empty text without files."""
     if message.author.bot:
         return None
     channel = message.channel
@@ -33,13 +34,16 @@ def inbound_message(message: discord.Message, bot_id: int) -> InboundMessage | N
         or (role is not None and role in message.role_mentions)
         or any(t in message.content for t in tokens)
     )
-    if not direct and not mentioned:
+    files = tuple(
+        Attachment(a.filename, a.content_type or "", a.size, a.read) for a in message.attachments
+    )  # read(): a GET of the attachment's URL
+    if not direct and not mentioned and not any(f.markdown for f in files):
         return None
-    text = message.content
+    text = message.content if direct or mentioned else ""
     for token in tokens:
         text = text.replace(token, " ")
     text = _SPACES.sub(" ", text).strip()
-    if not text:
+    if not text and not files:
         return None
     author = message.author
     if direct:
@@ -57,6 +61,7 @@ def inbound_message(message: discord.Message, bot_id: int) -> InboundMessage | N
         display_name=display,
         direct_message=direct,
         mentioned=mentioned,
+        attachments=files,
     )
 
 

@@ -49,7 +49,7 @@ def _markdown(uid: int, mail: ParsedMail, names: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
     """Atomically: a reader (qmd's watcher) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ingest-")
@@ -68,9 +68,9 @@ def write(workspace: Path, mailbox: str, uid: int, mail: ParsedMail) -> Written:
     folder = PurePosixPath("inbox", "imap", sanitise(mailbox.replace(".", "_"), "mailbox"))
     names = [sanitise(name, "attachment.md") for name, _ in mail.attachments]
     for index, (name, (_, data)) in enumerate(zip(names, mail.attachments, strict=True), 1):
-        _write(workspace / folder / "attachments" / f"{uid}-{index}-{name}", data)
+        write_file(workspace / folder / "attachments" / f"{uid}-{index}-{name}", data)
     rel = folder / f"{uid}-{sanitise(mail.subject, 'message')}.md"
-    _write(workspace / rel, _markdown(uid, mail, names).encode())
+    write_file(workspace / rel, _markdown(uid, mail, names).encode())
     return Written(str(rel), names)
 
 

@@ -1,8 +1,9 @@
 """From a Telegram update to the gateway's InboundMessage (REFERENCE.md §8.2): only `message`
-updates, text or caption; a private chat is a direct message (`pair` included, the gateway
-handles it; the menu's `/pair` goes as `pair`); in a group only what is addressed to the bot
+updates, text or caption; a private chat is a direct message (`pair` and the menu's `/pair`
+included, the gateway handles both); in a group only what is addressed to the bot
 goes on: a command (not one addressed to another bot with `/cmd@other_bot`), a mention of
-`@<bot username>`, a reply to the bot's own message (`mentioned`)."""
+`@<bot username>`, a reply to the bot's own message (`mentioned`), and a markdown document
+(saved by the core, its caption dropped when not addressed to the bot)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 
 from telegram import Message, Update
 
-from connectors_svc.adapters.base import InboundMessage
+from connectors_svc.adapters.base import Attachment, InboundMessage
 
 NAME = "telegram"
 
@@ -21,21 +22,23 @@ def inbound(update: Update, bot_username: str, bot_id: int) -> InboundMessage | 
     if msg is None or msg.from_user is None:
         return None
     text = msg.text or msg.caption or ""
-    if not text.strip():
+    files = _attachments(msg)
+    if not text.strip() and not files:
         return None
     user = msg.from_user
     sender = user.full_name.strip() or user.username or str(user.id)
     direct = msg.chat.type == "private"
     mentioned = False
-    if direct and text.strip().lower() in ("/pair", f"/pair@{bot_username.lower()}"):
-        text = "pair"  # the menu entry; the gateway takes `pair` in a direct message
     if not direct:
         command = _command_target(text)
         mentioned = _mentions(text, bot_username) or _replies_to(msg, bot_id)
-        if command is None and not mentioned:
+        addressed = (command is not None or mentioned) and not (
+            command and bot_username and command.lower() != bot_username.lower()
+        )  # not /cmd@other_bot
+        if not addressed and not any(f.markdown for f in files):
             return None  # group chatter not addressed to the bot
-        if command and bot_username and command.lower() != bot_username.lower():
-            return None  # /cmd@other_bot
+        if not addressed:
+            text, mentioned = "", False  # only the file is for the bot
     return InboundMessage(
         connector=NAME,
         external_id=str(msg.chat.id),
@@ -46,7 +49,20 @@ def inbound(update: Update, bot_username: str, bot_id: int) -> InboundMessage | 
         display_name="" if direct else (msg.chat.title or ""),
         direct_message=direct,
         mentioned=mentioned,
+        attachments=files,
     )
+
+
+def _attachments(msg: Message) -> tuple[Attachment, ...]:
+    doc = msg.document
+    if doc is None:
+        return ()
+
+    async def fetch() -> bytes:
+        file = await doc.get_file()  # getFile, then <base>/file/bot<token>/<file_path>
+        return bytes(await file.download_as_bytearray())
+
+    return (Attachment(doc.file_name or "", doc.mime_type or "", doc.file_size or 0, fetch),)
 
 
 def _command_target(text: str) -> str | None:

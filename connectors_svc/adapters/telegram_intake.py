@@ -1,12 +1,13 @@
-"""Received updates on their way to the sink, and the offset that may be acknowledged.
+"""Received updates on their way to the sink, and what the store must hold before Telegram
+may forget them.
 
-Telegram acknowledges by offset: every update below it is confirmed and never sent again. So
-the offset moves only past an update whose `sink.handle` returned and past every update
-before it. Chats are handled side by side, each chat's messages in order; a message whose
-handling failed stops its chat there and keeps the offset at it (it is received again, with
-the later updates of other chats that were handled meanwhile, which the gateway's journal
-recognises by message id). New updates are taken while others are still being handled, so
-a slow turn in one chat does not hold the others."""
+Telegram acknowledges by offset: every update below it is confirmed and never sent again. The
+offset moves past every update taken at once (the adapter long-polls for the next ones while
+these are handled), so each taken update stays `open` (kept in the store with the offset,
+`telegram_position`) until its `sink.handle` returned. Chats are handled side by side, each
+chat's messages in order; a message whose handling failed stops its chat there (it and the
+chat's later messages stay open, and are handed over again when the session starts anew,
+with any open ones of other chats, which the gateway's journal recognises by message id)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from telegram import Update
 
 from connectors_svc.adapters.base import InboundMessage, InboundSink
 from connectors_svc.adapters.telegram_inbound import inbound
+from connectors_svc.adapters.telegram_position import Json, Position
 
 log = logging.getLogger(__name__)
 
@@ -27,29 +29,38 @@ class Intake:
     def __init__(self, sink: InboundSink, username: str, bot_id: int, offset: int) -> None:
         self._sink, self._username, self._bot_id = sink, username, bot_id
         self._next = offset  # the first update id not taken yet
+        self._open: dict[int, Json] = {}  # taken, not handled (yet, or failed), as stored
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._tails: dict[str, asyncio.Task[None]] = {}  # each chat's last taken update
         self._failed: dict[int, Exception] = {}
         self._failed_chats: set[str] = set()
-        self._changed = asyncio.Event()
+        self._ended = asyncio.Condition()  # notified whenever a handling ends
 
     @property
     def busy(self) -> bool:
         return bool(self._pending)
 
     @property
+    def open_count(self) -> int:
+        return len(self._open)
+
+    @property
     def ack(self) -> int:
-        """The offset to acknowledge: the first update not handled, else the next one."""
-        return min([*self._pending, *self._failed], default=self._next)
+        """The offset to acknowledge: past every update taken (the open ones are stored)."""
+        return self._next
 
     @property
     def failure(self) -> Exception | None:
         return self._failed[min(self._failed)] if self._failed else None
 
+    def position(self) -> Position:
+        """What the store must hold before `ack` is sent to Telegram."""
+        return Position(self._next, tuple(self._open[i] for i in sorted(self._open)))
+
     def take(self, updates: Sequence[Update]) -> None:
-        """Starts handling the updates not taken yet (none once one has failed)."""
+        """Starts handling the updates not taken yet."""
         for update in sorted(updates, key=lambda u: u.update_id):
-            if update.update_id < self._next or self._failed:
+            if update.update_id < self._next:
                 continue
             self._next = update.update_id + 1
             message = inbound(update, self._username, self._bot_id)
@@ -58,15 +69,26 @@ class Intake:
             chat = message.external_id
             before = self._tails.get(chat)
             task = asyncio.create_task(self._handle(update.update_id, message, before))
+            self._open[update.update_id] = update.to_dict()
             self._pending[update.update_id] = self._tails[chat] = task
+
+    def resume(self, stored: Sequence[Update], offset: int) -> None:
+        """Hands over again the updates an earlier session stored open, below `offset`."""
+        self._next = min([self._next, *(u.update_id for u in stored)])
+        self.take(stored)
+        self._next = max(self._next, offset)
+
+    async def ended(self) -> None:
+        """Waits until a handling ends."""
+        async with self._ended:
+            await self._ended.wait()
 
     async def settle(self, within: float) -> None:
         """Waits until nothing is being handled, or `within` seconds."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(within):
                 while self._pending:
-                    self._changed.clear()
-                    await self._changed.wait()
+                    await self.ended()
 
     async def cancel(self) -> None:
         tasks = list(self._pending.values())
@@ -81,12 +103,14 @@ class Intake:
             if before is not None:
                 await asyncio.wait([before])
             if message.external_id in self._failed_chats:
-                return  # an earlier message of this chat failed: the offset stays before it
+                return  # an earlier message of this chat failed: this one stays open too
             await self._sink.handle(message)
+            del self._open[update_id]
         except Exception as exc:
             log.warning("telegram update %s not handled: %s", update_id, exc)
             self._failed[update_id] = exc
             self._failed_chats.add(message.external_id)
         finally:
             self._pending.pop(update_id, None)
-            self._changed.set()
+            async with self._ended:
+                self._ended.notify_all()

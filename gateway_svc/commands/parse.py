@@ -1,5 +1,6 @@
 """Is a message a command? Only when it starts with `/` (`/task@MyBot`, Telegram's
-`/admin_channel`), or is `pair` in a direct message (SPEC.md "Fix")."""
+`/admin_channel`), or is `pair` in a direct message (SPEC.md "Fix"). In a direct message
+`pair`, `/pair` (what Telegram's command menu sends) and `/pair@Bot` all name `pair`."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@ the fake Telegram server): a user's `/status` → connectors' long poll → the 
 reply sent back to the chat with `sendMessage`; a redelivered message gets no second reply;
 `pair` (and the menu's `/pair`) in a direct message starts a pairing; the menu is synced
 from the gateway's catalogue; the connector's status names the bot; 5xx and 429 answers to
-`getUpdates` and `sendMessage` cost time, not the reply (sent once)."""
+`getUpdates` and `sendMessage` cost time, not the reply (sent once); a markdown document is
+saved in the chat's workspace, where qmd opens it."""
 
 from __future__ import annotations
 
@@ -110,3 +111,35 @@ def test_faults_of_the_bot_api_are_survived_with_one_reply(
     assert reply.reply_to == asked and reply.text.startswith("Workspace `")
     calls = telegram.call(lambda f: dict(f.calls))
     assert calls["sendMessage"] >= 3
+
+
+def test_a_markdown_document_is_saved_in_the_workspace(
+    tg_stack: Stack, telegram: ThreadedTelegram
+) -> None:
+    """A `.md` document is downloaded (getFile, then the file URL) into the chat's
+    workspace, where qmd opens it; a file of another kind is ignored, one over 2 MiB is
+    refused with `attachment too large`."""
+    notes = b"# Runbook\n\nRestart the zebrafish service first.\n"
+    doc = telegram.call(
+        lambda f: f.send_document(7005, "Run book (v2).md", notes, caption="/status", user_id=74)
+    )
+    [reply] = _replies(telegram, 7005, 1)
+    rel = f"inbox/telegram/7005/{doc['message_id']}-Run-book-v2-.md"
+    assert reply.text.startswith("Workspace `"), reply.text
+    assert reply.text.endswith(f"\n\nAttachment saved: `{rel}`")
+    [saved] = tg_stack.data_dir.glob(f"workspaces/*/{rel}")
+    assert saved.read_bytes() == notes
+    telegram.call(lambda f: f.say(7005, f"/open {rel}", user_id=74))
+    opened = _replies(telegram, 7005, 2)[1]
+    assert opened.text.startswith(f"`{rel}`") and "zebrafish" in opened.text
+    other = telegram.call(
+        lambda f: f.send_document(7005, "photo.png", b"\x89PNG", caption="/help", user_id=74)
+    )
+    big = telegram.call(lambda f: f.send_document(7005, "big.md", b"x" * (2 * 1024 * 1024 + 1)))
+    replies = _replies(telegram, 7005, 4)
+    assert "Attachment" not in replies[2].text and replies[2].reply_to == other["message_id"]
+    assert replies[3].text == "attachment too large" and replies[3].reply_to == big["message_id"]
+    assert not list(
+        tg_stack.data_dir.glob(f"workspaces/*/inbox/telegram/7005/{other['message_id']}-*")
+    )
+    assert telegram.call(lambda f: f.downloads) == ["documents/doc-1-Run book (v2).md"]

@@ -79,7 +79,7 @@ class PutCursorRequest(_message.Message):
     name: _builtins.str
     """Cursor name; required."""
     value: _builtins.str
-    """New value (at most 1024 characters)."""
+    """New value (at most 1,048,576 characters: a Telegram position holds its open updates)."""
     def __init__(
         self,
         *,

@@ -35,6 +35,7 @@ class CreateDeliveryRequest(_message.Message):
     SUBJECT_FIELD_NUMBER: _builtins.int
     LEASE_OWNER_FIELD_NUMBER: _builtins.int
     LEASE_MS_FIELD_NUMBER: _builtins.int
+    SENDING_TEXT_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     """Idempotency key; required."""
     connector: _builtins.str
@@ -57,6 +58,11 @@ class CreateDeliveryRequest(_message.Message):
     """
     lease_ms: _builtins.int
     """Length of that lease, milliseconds; 0 means 30000."""
+    sending_text: _builtins.str
+    """With lease_owner: the text of the first part, which that replica sends at once. The
+    delivery is then created `sending`, its part 0 recorded `sending` (as RecordDeliveryPart
+    would record it next), saving that round trip.
+    """
     def __init__(
         self,
         *,
@@ -70,10 +76,11 @@ class CreateDeliveryRequest(_message.Message):
         subject: _builtins.str = ...,
         lease_owner: _builtins.str = ...,
         lease_ms: _builtins.int = ...,
+        sending_text: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "connector", b"connector", "context_id", b"context_id", "idempotency_key", b"idempotency_key", "lease_ms", b"lease_ms", "lease_owner", b"lease_owner", "reply_to_message_id", b"reply_to_message_id", "subject", b"subject", "text", b"text", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "connector", b"connector", "context_id", b"context_id", "idempotency_key", b"idempotency_key", "lease_ms", b"lease_ms", "lease_owner", b"lease_owner", "reply_to_message_id", b"reply_to_message_id", "sending_text", b"sending_text", "subject", b"subject", "text", b"text", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -88,7 +95,7 @@ class CreateDeliveryResponse(_message.Message):
     DELIVERY_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def delivery(self) -> _delivery_pb2.Delivery:
-        """The delivery, status pending."""
+        """The delivery, status pending (sending with sending_text)."""
 
     def __init__(
         self,

@@ -93,6 +93,16 @@ async def test_pairing_decided_in_chat(chat: Chat) -> None:
     assert overlord.reply == "Access denied: only an overlord can grant the overlord role."
 
 
+async def test_slash_pair_in_a_direct_message_pairs(chat: Chat) -> None:
+    """Telegram's command menu sends `/pair` (`/pair@Bot` in some clients): the same as
+    `pair` in a direct message; in a group it is no command the gateway knows."""
+    for text, user in (("/pair", "menu-user"), ("/pair@Agent_Bot", "menu-user-2")):
+        reply = (await chat.say(text, user=user)).reply
+        assert "`/approve " in reply, reply
+    grouped = await chat.say("/pair", user="grouped", chat="group-1", direct_message=False)
+    assert grouped.reply.startswith("Unknown command /pair.")
+
+
 async def _workspace_of(chat: Chat, chat_id: str) -> str:
     async with testing.client_channel(chat.pki, chat.store, "svc:gateway") as ch:
         reply = await WorkspaceServiceStub(ch).EnsureContext(

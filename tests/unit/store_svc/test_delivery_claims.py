@@ -13,7 +13,13 @@ from store_svc.deliveries import Deliveries
 from store_svc.delivery_claims import DeliveryClaims
 from store_svc.keys import Keys
 from store_svc.wakeups import Wakeups
-from svckit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument
+from svckit.errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
 from tests.fakes import FrozenClock
 
 
@@ -118,3 +124,26 @@ async def test_two_replicas_claiming_at_once_never_share_a_delivery(db: Database
     got = await asyncio.gather(*(claims.claim(["codex"], f"r{i}", 10_000, 7, 0) for i in range(6)))
     ids = [d["id"] for batch in got for d in batch]
     assert len(ids) == len(set(ids)) == 30 and set(ids) == made
+
+
+async def test_a_delivery_created_with_its_first_part_sending(db: Database) -> None:
+    """Publish's one write before the platform call: created leased and `sending`, part 0
+    recorded; its outcome then follows as after RecordDeliveryPart(sending); a lease that
+    runs out leaves it `unknown`, never pending again."""
+    deliveries, claims, clock = _ledger(db)
+    with pytest.raises(InvalidArgument, match="lease_owner"):
+        await deliveries.create(_new("nobody", sending_text="hi"))
+    with pytest.raises(NotFound):
+        await deliveries.get("", "nobody")
+    made = await deliveries.create(_new("at-once", lease_owner="a", sending_text="hi"))
+    assert made["status"] == "sending" and made["attempts"] == 1
+    assert [(p["part_index"], p["status"], p["text"]) for p in made["parts"]] == [
+        (0, "sending", "hi")
+    ]
+    assert await claims.claim(["codex"], "b", 10_000, 10, 0) == []
+    done = await _part(claims, made["id"], "a", 0, 1, "sent", platform_message_id="m1")
+    assert done["status"] == "sent" and done["parts"][0]["platform_message_id"] == "m1"
+    lost = await deliveries.create(_new("lost", lease_owner="a", sending_text="hi"))
+    clock.advance(31)
+    assert await claims.claim(["codex"], "b", 10_000, 10, 0) == []
+    assert (await deliveries.get(lost["id"], ""))["status"] == "unknown"
