@@ -65,21 +65,21 @@ def append(
 ) -> Path | None:
     """Append one entry (the header first when the file is new); the file, or None when the
     text is blank (nothing written)."""
-    entry = (direction, actor, text)
-    return append_entries(workspace, connector, external_id, [entry], unix, display_name)
+    entry = (direction, actor, text, unix)
+    return append_entries(workspace, connector, external_id, [entry], display_name)
 
 
 def append_entries(
     workspace: Path,
     connector: str,
     external_id: str,
-    entries: list[tuple[str, str, str]],
-    unix: float,
+    entries: list[tuple[str, str, str, float]],
     display_name: str = "",
 ) -> Path | None:
-    """Append (direction, actor, text) entries in one locked write, in order (a command and
-    its reply cost one write); blank texts are left out; None when nothing was written."""
-    parts = [_entry(way, actor, text, unix) for way, actor, text in entries if text.strip()]
+    """Append (direction, actor, text, unix time) entries in one locked write, in order (a
+    command and its reply cost one write); blank texts are left out; None when nothing was
+    written."""
+    parts = [_entry(way, who, text, unix) for way, who, text, unix in entries if text.strip()]
     if not parts:
         return None
     path = log_path(workspace, connector, external_id)
