@@ -76,7 +76,7 @@ async def outbox(
 
 async def publish(pki: PkiPaths, port: int, in_flight: int, seconds: float) -> LoadResult:
     counter = itertools.count()
-    async with testing.client_channel(pki, port, "svc:orchestrator") as ch:
+    async with testing.client_channel(pki, port, "admin:bench") as ch:
         stub = ConnectorsServiceStub(ch)
 
         async def call() -> None:
