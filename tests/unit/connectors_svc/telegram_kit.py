@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +15,10 @@ from pathlib import Path
 from connectors_svc.adapters.base import AdapterState, Command, InboundMessage, Part
 from connectors_svc.adapters.telegram import TelegramAdapter
 from connectors_svc.adapters.telegram_setup import make_bot
+from connectors_svc.backoff import Backoff
 from connectors_svc.clients import StoreCursors
+from connectors_svc.status import Board
+from connectors_svc.supervisor import Supervisor, SupervisorPolicy
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fake_telegram import TOKEN, FakeTelegram, serving_telegram
@@ -87,23 +92,17 @@ async def rig(pki: PkiPaths, data_dir: Path) -> AsyncIterator[Rig]:
 
 
 @contextlib.asynccontextmanager
-async def supervised(adapter: TelegramAdapter, sink: EchoSink) -> AsyncIterator[list[Exception]]:
-    """Runs `adapter` until the block ends, starting each ended session again (the core's
-    supervisor does this with a real backoff); yields the errors that ended sessions."""
-    ended: list[Exception] = []
-
-    async def loop() -> None:
-        while True:
-            try:
-                await adapter.run(sink)
-            except Exception as exc:
-                ended.append(exc)
-            await asyncio.sleep(0.05)  # the backoff between sessions
-
+async def supervised(adapter: TelegramAdapter, sink: EchoSink) -> AsyncIterator[Supervisor]:
+    """Runs `adapter` under the core's supervisor until the block ends, each ended session
+    started again after a short backoff; yields the supervisor (`restarts` counts them)."""
+    board = Board(time.time)
+    board.add(adapter.name, adapter.receives)
+    policy = SupervisorPolicy(restart=Backoff(0.05, 0.05), breaker_failures=1_000)
+    supervisor = Supervisor(adapter, sink, board, policy, None, time.monotonic, random.Random(0))
     sink.adapter = adapter
-    task = asyncio.create_task(loop())
+    task = asyncio.create_task(supervisor.run())
     try:
-        yield ended
+        yield supervisor
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
