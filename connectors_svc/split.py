@@ -5,6 +5,15 @@ the same parts and resumes after the last one sent."""
 
 from __future__ import annotations
 
+from connectors_svc.adapters.base import Adapter, SplitsText
+
+
+def parts_for(adapter: Adapter, text: str) -> list[str]:
+    """The parts `adapter` sends `text` in: its own split, or `split_text` at its limit."""
+    if isinstance(adapter, SplitsText):
+        return adapter.split(text)
+    return split_text(text, adapter.part_limit)
+
 
 def split_text(text: str, limit: int) -> list[str]:
     """`text` in parts of at most `limit` characters (0: no limit); never an empty list."""

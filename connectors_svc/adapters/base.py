@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
 
@@ -78,6 +78,16 @@ class Part:
     reply_to_message_id: str = ""
     subject: str = ""
     idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What `send_part` may return in place of the bare platform message id: the id and a
+    note the ledger keeps with the sent part (how it went out, e.g. as plain text after the
+    platform refused its formatting)."""
+
+    platform_message_id: str
+    note: str = ""
 
 
 class NotDelivered(Exception):
@@ -141,13 +151,23 @@ class Adapter(Protocol):
         and the supervisor starts it again after a backoff."""
         ...
 
-    async def send_part(self, part: Part) -> str:
-        """Sends one part; returns the platform message id. Raises NotDelivered or Rejected
-        as the module docstring says; anything else is recorded `unknown`. It may be called
-        on any replica and at any time, whether or not `run` is active here (the leader
-        lease covers receiving only), and concurrently with `run`."""
+    async def send_part(self, part: Part) -> str | Sent:
+        """Sends one part; returns the platform message id (or a `Sent` with a note).
+        Raises NotDelivered or Rejected as the module docstring says; anything else is
+        recorded `unknown`. It may be called on any replica and at any time, whether or not
+        `run` is active here (the leader lease covers receiving only), and concurrently with
+        `run`."""
         ...
 
     async def aclose(self) -> None:
         """Releases the adapter's connections."""
         ...
+
+
+@runtime_checkable
+class SplitsText(Protocol):
+    """An adapter that splits its long texts itself (Telegram: markdown sent as HTML, whose
+    converted length counts); others are split by `connectors_svc.split.split_text` at
+    `part_limit`. Deterministic, so a retry resumes on the same parts."""
+
+    def split(self, text: str) -> list[str]: ...

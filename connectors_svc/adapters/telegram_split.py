@@ -1,0 +1,112 @@
+"""A long markdown reply in parts whose Telegram HTML (`telegram_html.to_html`) and whose
+markdown (sent as is when Telegram cannot parse the HTML) are each at most `limit`
+characters.
+
+The markdown is split, then each part converted, so no part ever ends inside a tag: parts
+are whole top-level blocks (paragraphs, lists, quotes, code blocks, tables) packed greedily,
+a blank line between them. A block too long on its own is split too: a fenced code block
+into smaller code blocks with the same fence and language, anything else on lines, then
+spaces (`connectors_svc.split.split_text`), each piece converted on its own. Deterministic,
+so a retry computes the same parts and resumes after the last one sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from markdown_it.token import Token
+
+from connectors_svc.adapters.telegram_html import escape, parser, to_html
+from connectors_svc.split import split_text
+
+
+def split_markdown(text: str, limit: int) -> list[str]:
+    """`text` in parts that fit (see the module docstring); never an empty list."""
+
+    def fits(part: str) -> bool:
+        return len(part) <= limit and len(to_html(part)) <= limit
+
+    if fits(text):
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for block in _blocks(text):
+        for piece in _fit(block, limit, fits):
+            joined = f"{current}\n\n{piece}" if current else piece
+            if fits(joined):
+                current = joined
+                continue
+            if current:
+                parts.append(current)
+            current = piece
+    if current:
+        parts.append(current)
+    return parts or [text[:limit]]
+
+
+def _blocks(text: str) -> list[tuple[str, Token]]:
+    """The top-level blocks of `text`: each one's source lines and its first token."""
+    lines = text.splitlines()
+    return [
+        ("\n".join(lines[t.map[0] : t.map[1]]), t)
+        for t in parser().parse(text)
+        if t.level == 0 and t.nesting >= 0 and t.map is not None
+    ]
+
+
+def _fit(block: tuple[str, Token], limit: int, fits: Callable[[str], bool]) -> list[str]:
+    source, token = block
+    if fits(source):
+        return [source]
+    if token.type == "fence":
+        return _split_fence(source, token, limit, fits)
+    return _split_lines(source, limit, fits)
+
+
+def _split_fence(source: str, token: Token, limit: int, fits: Callable[[str], bool]) -> list[str]:
+    """Smaller code blocks, each opened and closed like `source`; lines packed up to the
+    room left by the fence, an overlong line cut."""
+    opening = source.split("\n", 1)[0]
+    closing = opening.lstrip()[: len(token.markup)]
+    empty = f"{opening}\n{closing}"
+    room = limit - max(len(empty), len(to_html(empty))) - 1
+    if room < 16:
+        return _split_lines(source, limit, fits)
+    chunks: list[list[str]] = [[]]
+    used = 0
+    for line in token.content.removesuffix("\n").split("\n"):
+        for piece in _cut(line, room):
+            cost = len(escape(piece)) + 1  # its escaped text and the newline
+            if chunks[-1] and used + cost > room:
+                chunks.append([])
+                used = 0
+            chunks[-1].append(piece)
+            used += cost
+    parts = [f"{opening}\n" + "\n".join(chunk) + f"\n{closing}" for chunk in chunks]
+    if all(fits(p) for p in parts):
+        return parts
+    return _split_lines(source, limit, fits)  # an unusual fence: cut it as text
+
+
+def _cut(line: str, room: int) -> list[str]:
+    """`line` in pieces whose escaped text is at most `room` characters."""
+    pieces: list[str] = []
+    current, used = "", 0
+    for ch in line:
+        cost = len(escape(ch))
+        if current and used + cost > room:
+            pieces.append(current)
+            current, used = "", 0
+        current, used = current + ch, used + cost
+    pieces.append(current)
+    return pieces
+
+
+def _split_lines(source: str, limit: int, fits: Callable[[str], bool]) -> list[str]:
+    """`source` split as text with a smaller limit until every piece converts short enough."""
+    size = limit
+    while True:
+        pieces = split_text(source, size)
+        if size <= 1 or all(fits(p) for p in pieces):
+            return pieces
+        longest = max(len(to_html(p)) for p in pieces)
+        size = max(1, min(size - 1, size * limit // max(longest, 1)))
