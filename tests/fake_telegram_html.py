@@ -1,6 +1,6 @@
 """The fake Telegram's check of `parse_mode=HTML` text, as the Bot API parses it: only the
 tags Telegram supports (with their attributes), each closed in order, nothing inside `pre`
-or `code` but the code of a `pre`, no quote in a quote and no link in a link; `<`, `>` and
+or `code` but the code of a `pre`, no quote in a quote, no link, code or pre in a link; `<`, `>` and
 `&` only as tags or entities (`&lt;`, `&gt;`, `&amp;`, `&quot;`, numeric). Stricter than
 Telegram on a bare `>` or `&`, which it lets pass. A failure raises `Unparsable` with
 Telegram's wording; `visible` is the text left once the markup is read (what Telegram's
@@ -89,7 +89,8 @@ def _tag(tag: re.Match[str], open_tags: list[str], at: int) -> None:
     inside = open_tags[-1] if open_tags else ""
     if (inside == "pre" and name != "code") or inside == "code":
         raise Unparsable(f'Tag "{name}" can\'t be inside "{inside}" at byte offset {at}')
-    if name in open_tags and name in ("a", "blockquote"):
+    nested = name == "blockquote" and name in open_tags
+    if nested or (name in ("a", "code", "pre") and "a" in open_tags):
         raise Unparsable(f'Tag "{name}" can\'t be nested at byte offset {at}')
     open_tags.append(name)
 

@@ -7,7 +7,7 @@ what is nested or unbalanced is decided by a real parser: an unclosed `**` or a 
 text, and every tag written is closed in order. Raw HTML in the markdown is text, never
 markup. Headings become bold lines, list items `•` or `N.` lines, tables and code blocks
 `<pre>`; a link whose address Telegram would not take (not http, https, tg or mailto) keeps
-its text only."""
+its text only, and what Telegram cannot nest in a link (code, an image's link) is text."""
 
 from __future__ import annotations
 
@@ -133,8 +133,9 @@ def _inline(tokens: Sequence[Token]) -> str:
         name = kind.rsplit("_", 1)[0]
         if kind in ("text", "text_special"):
             out.append(escape(t.content))
-        elif kind == "code_inline":
-            out.append(f"<code>{escape(t.content)}</code>")
+        elif kind == "code_inline":  # Telegram takes no code in a link
+            code = escape(t.content)
+            out.append(code if any(links) else f"<code>{code}</code>")
         elif kind in ("softbreak", "hardbreak"):
             out.append("\n")
         elif name in _INLINE_TAGS:
@@ -148,7 +149,8 @@ def _inline(tokens: Sequence[Token]) -> str:
         elif kind == "image":
             src = str(t.attrGet("src") or "")
             alt = escape(t.content) or "image"
-            out.append(f"{_anchor(src)}{alt}</a>" if src.startswith(_LINK_SCHEMES) else alt)
+            linked = src.startswith(_LINK_SCHEMES) and not any(links)  # no link in a link
+            out.append(f"{_anchor(src)}{alt}</a>" if linked else alt)
     return "".join(out)
 
 

@@ -37,6 +37,7 @@ HOSTILE = [
     "- [**bold link** `code`](https://a.b/c_d)\n  > quoted in a list\n  ```\n  x < y\n  ```",
     "![img <alt>](https://i.png) <https://a.b?x=1&y=2> mailto:x@y.z",
     "snake_case and __dunder__ and 2*3*4 and ***",
+    "[`code` in a link ![and an image](https://i.png)](https://a.b)",
     "[](https://empty.link) [x]( ) [y](javascript:alert(1))",
     "---\n***\n\n\n# \n##",
     "\\*escaped\\* \\<not a tag\\>",
@@ -74,6 +75,7 @@ def test_raw_html_in_markdown_is_shown_as_text() -> None:
         '<code class="language-py">x</code>',
         "</b>",
         "x > y",
+        '<a href="https://a.b"><code>x</code></a>',
     ],
 )
 def test_the_fake_refuses_what_telegram_refuses(bad: str) -> None:
