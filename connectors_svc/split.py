@@ -1,6 +1,7 @@
-"""Splitting a long text into parts a platform accepts (Telegram 4,096 characters, Discord
-2,000): on paragraph boundaries where possible, then on lines, then on spaces, and only a
-paragraph-less, space-less run is cut hard. Splitting is deterministic, so a retry computes
+"""Splitting a long text into parts a platform accepts (Discord 2,000 characters; Telegram,
+whose markdown goes out as HTML, splits its own, `adapters.telegram_split`, through
+`parts_for`): on paragraph boundaries where possible, then on lines, then on spaces, and
+only a paragraph-less, space-less run is cut hard. Splitting is deterministic, so a retry computes
 the same parts and resumes after the last one sent."""
 
 from __future__ import annotations

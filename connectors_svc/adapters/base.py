@@ -5,9 +5,10 @@ An adapter knows one platform's wire protocol and nothing else: it receives mess
 hands each to the core's `InboundSink`, and it sends one message part when asked. The core
 owns everything around that: the gateway call and its journal, the delivery ledger (one row
 per outbound message, `pending -> sending -> sent | failed | unknown`, one record per part),
-splitting long text to `part_limit`, the leader lease for adapters that `receives`, the
-supervisor (capped exponential backoff with jitter, a circuit breaker) and the status that
-`GetConnectorStatus` and the heartbeat report.
+splitting long text to `part_limit` (or with the adapter's own `split`: `SplitsText`), the
+leader lease for adapters that `receives`, the supervisor (capped exponential backoff with
+jitter, a circuit breaker) and the status that `GetConnectorStatus` and the heartbeat
+report.
 
 Errors from `send_part` decide what the ledger records:
 - `NotDelivered`: nothing can have reached the recipient (connection refused, a 5xx or 429

@@ -1,6 +1,6 @@
 """A long markdown reply in parts whose Telegram HTML (`telegram_html.to_html`) and whose
 markdown (sent as is when Telegram cannot parse the HTML) are each at most `limit`
-characters.
+characters (UTF-16 code units, as Telegram counts them).
 
 The markdown is split, then each part converted, so no part ever ends inside a tag: parts
 are whole top-level blocks (paragraphs, lists, quotes, code blocks, tables) packed greedily,
@@ -23,7 +23,7 @@ def split_markdown(text: str, limit: int) -> list[str]:
     """`text` in parts that fit (see the module docstring); never an empty list."""
 
     def fits(part: str) -> bool:
-        return len(part) <= limit and len(to_html(part)) <= limit
+        return _units(part) <= limit and _units(to_html(part)) <= limit
 
     if fits(text):
         return [text]
@@ -41,6 +41,11 @@ def split_markdown(text: str, limit: int) -> list[str]:
     if current:
         parts.append(current)
     return parts or [text[:limit]]
+
+
+def _units(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts (an emoji may count two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _blocks(text: str) -> list[tuple[str, Token]]:
@@ -108,5 +113,5 @@ def _split_lines(source: str, limit: int, fits: Callable[[str], bool]) -> list[s
         pieces = split_text(source, size)
         if size <= 1 or all(fits(p) for p in pieces):
             return pieces
-        longest = max(len(to_html(p)) for p in pieces)
+        longest = max(max(_units(p), _units(to_html(p))) for p in pieces)
         size = max(1, min(size - 1, size * limit // max(longest, 1)))

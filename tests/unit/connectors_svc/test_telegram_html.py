@@ -109,6 +109,7 @@ async def test_invalid_html_gets_telegrams_400_over_the_wire() -> None:
         "& " * 5000,  # escaping makes the HTML five times longer
         "\n\n".join(f"- **item {i}** with `code` & [link](https://a.b/{i})" for i in range(400)),
         "> " + "quoted **bold** " * 800,
+        "😀 " * 3000,  # Telegram counts an emoji as two UTF-16 code units
     ],
 )
 def test_long_markdown_splits_into_parts_whose_html_fits(markdown: str) -> None:
@@ -116,7 +117,7 @@ def test_long_markdown_splits_into_parts_whose_html_fits(markdown: str) -> None:
     assert len(parts) > 1 and split_markdown(markdown, 4096) == parts  # deterministic
     for part in parts:
         html = to_html(part)
-        assert len(part) <= 4096 and len(html) <= 4096
+        assert _units(part) <= 4096 and _units(html) <= 4096
         visible(html)
     if markdown.startswith("```"):
         assert all(p.startswith("```\n") and p.endswith("\n```") for p in parts)
@@ -124,3 +125,7 @@ def test_long_markdown_splits_into_parts_whose_html_fits(markdown: str) -> None:
 
 def test_a_short_reply_is_one_part_unchanged() -> None:
     assert split_markdown("**hi**\n\n```\nx\n```", 4096) == ["**hi**\n\n```\nx\n```"]
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
