@@ -22,6 +22,7 @@ from markdown_it.token import Token
 _INLINE_TAGS = {"strong": "b", "em": "i", "s": "s"}
 _LINK_SCHEMES = ("http://", "https://", "tg://", "mailto:")
 _LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,32}")
+_TAG = re.compile(r"<[^>]*>")  # every other `<` is escaped
 RULE = "——————"
 
 
@@ -31,8 +32,10 @@ def parser() -> MarkdownIt:
 
 
 def to_html(markdown: str) -> str:
-    """`markdown` as Telegram HTML."""
-    return _Writer(markdown).render(parser().parse(markdown))
+    """`markdown` as Telegram HTML; the markdown itself, escaped, when it would show nothing
+    (only an empty code block or link definitions: Telegram refuses an empty message)."""
+    rendered = _Writer(markdown).render(parser().parse(markdown))
+    return rendered if _TAG.sub("", rendered).strip() else escape(markdown)
 
 
 def escape(text: str) -> str:

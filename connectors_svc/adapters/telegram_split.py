@@ -48,21 +48,33 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _blocks(text: str) -> list[tuple[str, Token]]:
-    """The top-level blocks of `text`: each one's source lines and its first token."""
+def _blocks(text: str) -> list[tuple[str, Token | None]]:
+    """The top-level blocks of `text`, each one's source lines and token, and what lies
+    between them (link reference definitions) as blocks without a token: nothing dropped."""
     lines = text.splitlines()
-    return [
-        ("\n".join(lines[t.map[0] : t.map[1]]), t)
-        for t in parser().parse(text)
-        if t.level == 0 and t.nesting >= 0 and t.map is not None
-    ]
+    blocks: list[tuple[str, Token | None]] = []
+    done = 0
+    for t in parser().parse(text):
+        if t.level == 0 and t.nesting >= 0 and t.map:
+            start, end = t.map
+            _gap(blocks, lines[done:start])
+            blocks.append(("\n".join(lines[start:end]), t))
+            done = end
+    _gap(blocks, lines[done:])
+    return blocks
 
 
-def _fit(block: tuple[str, Token], limit: int, fits: Callable[[str], bool]) -> list[str]:
+def _gap(blocks: list[tuple[str, Token | None]], lines: list[str]) -> None:
+    gap = "\n".join(lines).strip("\n")
+    if gap.strip():
+        blocks.append((gap, None))
+
+
+def _fit(block: tuple[str, Token | None], limit: int, fits: Callable[[str], bool]) -> list[str]:
     source, token = block
     if fits(source):
         return [source]
-    if token.type == "fence":
+    if token is not None and token.type == "fence":
         return _split_fence(source, token, limit, fits)
     return _split_lines(source, limit, fits)
 
@@ -72,15 +84,15 @@ def _split_fence(source: str, token: Token, limit: int, fits: Callable[[str], bo
     room left by the fence, an overlong line cut."""
     opening = source.split("\n", 1)[0]
     closing = opening.lstrip()[: len(token.markup)]
-    empty = f"{opening}\n{closing}"
-    room = limit - max(len(empty), len(to_html(empty))) - 1
+    one = f"{opening}\nx\n{closing}"  # the fence around one character
+    room = limit - max(_units(one), _units(to_html(one))) - 1
     if room < 16:
         return _split_lines(source, limit, fits)
     chunks: list[list[str]] = [[]]
     used = 0
     for line in token.content.removesuffix("\n").split("\n"):
         for piece in _cut(line, room):
-            cost = len(escape(piece)) + 1  # its escaped text and the newline
+            cost = _units(escape(piece)) + 1  # its escaped text and the newline
             if chunks[-1] and used + cost > room:
                 chunks.append([])
                 used = 0
@@ -97,7 +109,7 @@ def _cut(line: str, room: int) -> list[str]:
     pieces: list[str] = []
     current, used = "", 0
     for ch in line:
-        cost = len(escape(ch))
+        cost = _units(escape(ch))
         if current and used + cost > room:
             pieces.append(current)
             current, used = "", 0
