@@ -34,8 +34,13 @@ def parser() -> MarkdownIt:
 def to_html(markdown: str) -> str:
     """`markdown` as Telegram HTML; the markdown itself, escaped, when it would show nothing
     (only an empty code block or link definitions: Telegram refuses an empty message)."""
-    rendered = _Writer(markdown).render(parser().parse(markdown))
+    rendered = render(markdown.splitlines(), parser().parse(markdown))
     return rendered if _TAG.sub("", rendered).strip() else escape(markdown)
+
+
+def render(lines: Sequence[str], tokens: Sequence[Token]) -> str:
+    """Telegram HTML for `tokens`, whole blocks parsed from the text of `lines`."""
+    return _Writer(lines).render(tokens)
 
 
 def escape(text: str) -> str:
@@ -43,8 +48,8 @@ def escape(text: str) -> str:
 
 
 class _Writer:
-    def __init__(self, source: str) -> None:
-        self._lines = source.splitlines()
+    def __init__(self, lines: Sequence[str]) -> None:
+        self._lines = lines
         self._out: list[str] = []
         self._lists: list[str] = []  # "•" or "" (ordered) per open list
         self._quotes = 0

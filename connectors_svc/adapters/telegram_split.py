@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from markdown_it.token import Token
 
-from connectors_svc.adapters.telegram_html import escape, parser, to_html
+from connectors_svc.adapters.telegram_html import escape, parser, render, to_html
 from connectors_svc.split import split_text
 
 
@@ -25,22 +25,43 @@ def split_markdown(text: str, limit: int) -> list[str]:
     def fits(part: str) -> bool:
         return _units(part) <= limit and _units(to_html(part)) <= limit
 
-    if fits(text):
+    tokens = parser().parse(text)  # parsed once: each block's size comes from its tokens
+    if _units(text) <= limit and _units(render(text.splitlines(), tokens)) <= limit:
         return [text]
+    pieces = [piece for block in _blocks(text, tokens) for piece in _fit(block, limit, fits)]
     parts: list[str] = []
-    current = ""
-    for block in _blocks(text):
-        for piece in _fit(block, limit, fits):
-            joined = f"{current}\n\n{piece}" if current else piece
-            if fits(joined):
-                current = joined
-                continue
-            if current:
-                parts.append(current)
-            current = piece
-    if current:
-        parts.append(current)
+    for group in _pack(pieces, limit):
+        joined = "\n\n".join(piece for piece, _ in group)
+        if fits(joined):
+            parts.append(joined)
+        else:  # the sum fell short of the whole: pack this group converting as it goes
+            parts.extend(_repack([piece for piece, _ in group], fits))
     return parts or [text[:limit]]
+
+
+Sized = tuple[str, int]  # a piece and the larger of its markdown and HTML lengths
+
+
+def _pack(pieces: list[Sized], limit: int) -> list[list[Sized]]:
+    """Pieces grouped greedily by the sum of their sizes, a blank line between them."""
+    groups: list[list[Sized]] = [[]]
+    used = 0
+    for piece in pieces:
+        if groups[-1] and used + 2 + piece[1] > limit:
+            groups.append([])
+        used = piece[1] + (used + 2 if groups[-1] else 0)
+        groups[-1].append(piece)
+    return [g for g in groups if g]
+
+
+def _repack(pieces: list[str], fits: Callable[[str], bool]) -> list[str]:
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and fits(joined := f"{parts[-1]}\n\n{piece}"):
+            parts[-1] = joined
+        else:
+            parts.append(piece)
+    return parts
 
 
 def _units(text: str) -> int:
@@ -48,35 +69,45 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _blocks(text: str) -> list[tuple[str, Token | None]]:
-    """The top-level blocks of `text`, each one's source lines and token, and what lies
-    between them (link reference definitions) as blocks without a token: nothing dropped."""
+Block = tuple[str, Token | None, int]  # source lines, first token (none between blocks), size
+
+
+def _blocks(text: str, tokens: list[Token]) -> list[Block]:
+    """The top-level blocks of `text`, sized from their tokens, and what lies between them
+    (link reference definitions) as blocks without a token: nothing dropped."""
     lines = text.splitlines()
-    blocks: list[tuple[str, Token | None]] = []
-    done = 0
-    for t in parser().parse(text):
+    blocks: list[Block] = []
+    done, first = 0, 0
+    for i, t in enumerate(tokens):
         if t.level == 0 and t.nesting >= 0 and t.map:
-            start, end = t.map
+            first = i
+        if t.level == 0 and t.nesting <= 0 and tokens[first].map:
+            start, end = tokens[first].map or (0, 0)
             _gap(blocks, lines[done:start])
-            blocks.append(("\n".join(lines[start:end]), t))
+            source = "\n".join(lines[start:end])
+            html = render(lines, tokens[first : i + 1])
+            blocks.append((source, tokens[first], max(_units(source), _units(html))))
             done = end
     _gap(blocks, lines[done:])
     return blocks
 
 
-def _gap(blocks: list[tuple[str, Token | None]], lines: list[str]) -> None:
+def _gap(blocks: list[Block], lines: list[str]) -> None:
     gap = "\n".join(lines).strip("\n")
     if gap.strip():
-        blocks.append((gap, None))
+        blocks.append((gap, None, max(_units(gap), _units(to_html(gap)))))
 
 
-def _fit(block: tuple[str, Token | None], limit: int, fits: Callable[[str], bool]) -> list[str]:
-    source, token = block
-    if fits(source):
-        return [source]
+def _fit(block: Block, limit: int, fits: Callable[[str], bool]) -> list[Sized]:
+    """The block as one piece when it fits, else in pieces that do."""
+    source, token, size = block
+    if size <= limit:
+        return [(source, size)]
     if token is not None and token.type == "fence":
-        return _split_fence(source, token, limit, fits)
-    return _split_lines(source, limit, fits)
+        pieces = _split_fence(source, token, limit, fits)
+    else:
+        pieces = _split_lines(source, limit, fits)
+    return [(p, max(_units(p), _units(to_html(p)))) for p in pieces]
 
 
 def _split_fence(source: str, token: Token, limit: int, fits: Callable[[str], bool]) -> list[str]:
