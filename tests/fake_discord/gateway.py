@@ -87,7 +87,8 @@ class GatewayApi(FakeState):
         return ws
 
     async def _gateway_op(self, conn: Conn, payload: dict[str, Any]) -> None:
-        op, d = payload["op"], payload.get("d")
+        op = payload["op"]
+        d: Any = payload.get("d")
         if op == HEARTBEAT:
             self.heartbeats += 1
             await conn.send({"op": HEARTBEAT_ACK})
