@@ -5,7 +5,7 @@ DIRECT_MESSAGES and MESSAGE_CONTENT intents. discord.py keeps the gateway sessio
 and on a dropped socket or an op 7 it reconnects and RESUMEs (missed events are replayed),
 backing off exponentially between failed attempts. Direct messages and guild messages that
 mention the bot go to the core's sink; slash commands are registered from the gateway's
-catalogue at each login, deferred at once and answered by editing the original response.
+catalogue at each login (unless AGENT_RUNTIME_COMMAND_SYNC_ENABLED=false), deferred at once and answered by editing the original response.
 
 Sending: one long-lived discord.py REST client, apart from the gateway session, so the outbox
 drains even on a replica that does not hold the receiving lease."""
@@ -62,6 +62,9 @@ class DiscordConfig:
     gateway_url: str = DEFAULT_GATEWAY_URL
     application_id: str = ""
     command_guild_ids: tuple[str, ...] = ()
+    # AGENT_RUNTIME_COMMAND_SYNC_ENABLED: False registers no application commands at all
+    # (those registered before stay as Discord has them, and are still answered).
+    sync_commands: bool = True
 
 
 def build(settings: ConnectorsSettings) -> DiscordAdapter:
@@ -75,6 +78,7 @@ def build(settings: ConnectorsSettings) -> DiscordAdapter:
             gateway_url=settings.discord_gateway_url,
             application_id=settings.discord_application_id.strip(),
             command_guild_ids=tuple(dict.fromkeys(g for g in guilds if g)),
+            sync_commands=settings.command_sync_enabled,
         )
     )
 
@@ -102,9 +106,10 @@ class DiscordAdapter:
         sync: asyncio.Task[None] | None = None
         try:
             await client.login(self.config.token)
-            app_id = self.config.application_id or str(client.application_id or "")
-            guilds = self.config.command_guild_ids
-            sync = asyncio.create_task(sync_commands(client.http, app_id, guilds, sink))
+            if self.config.sync_commands:
+                app_id = self.config.application_id or str(client.application_id or "")
+                guilds = self.config.command_guild_ids
+                sync = asyncio.create_task(sync_commands(client.http, app_id, guilds, sink))
             await client.connect(reconnect=True)
         finally:
             if sync is not None:

@@ -167,6 +167,34 @@ async def test_commands_are_registered_once_the_gateway_answers(fake: FakeDiscor
     assert [c["name"] for c in fake.commands["global"]] == ["status", "approve-action"]
 
 
+async def test_command_sync_disabled_registers_no_commands(
+    fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENT_RUNTIME_COMMAND_SYNC_ENABLED", "false")
+    settings = ConnectorsSettings(
+        discord_token=SecretStr(fake.token),
+        discord_api_base=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+    )
+    adapter = build(settings)
+    sink = EchoSink(adapter)
+    task = asyncio.create_task(adapter.run(sink))
+    try:
+        await wait_connected(fake)
+        # a command registered before is still answered; the session is fully up
+        await fake.interaction("status")
+        await eventually(lambda: fake.edits, "the answered command")
+        await fake.message("hi", dm=True)
+        await eventually(lambda: fake.posted, "the answered message")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await adapter.aclose()
+    assert fake.commands == {}  # nothing registered, globally or in a guild
+    assert [e["content"] for e in fake.edits] == ["echo: /status"]
+
+
 async def test_commands_go_to_the_configured_guilds(fake: FakeDiscord) -> None:
     async with running(fake, application_id=fake.app_id, command_guild_ids=("11", "12")):
         await eventually(lambda: {"11", "12"} <= fake.commands.keys(), "the guild sync")
