@@ -68,6 +68,8 @@ class GatewayApi(FakeState):
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         query = dict(request.query)
         self.gateway_queries.append(query)
+        if self.gateway_down:
+            raise web.HTTPServiceUnavailable(text="gateway unavailable")
         compress = query.get("compress")
         if query.get("encoding") != "json" or compress not in (None, "zlib-stream"):
             raise web.HTTPBadRequest(text=f"unsupported gateway query {query}")

@@ -84,6 +84,7 @@ class FakeState:
         self.resumes: list[dict[str, Any]] = []
         self.heartbeats = 0
         self.gateway_queries: list[dict[str, str]] = []
+        self.gateway_down = False  # True: the gateway refuses new sockets (503)
         self.nonces: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}  # attachment path on this server -> content
         self.downloads: list[str] = []
