@@ -44,7 +44,7 @@ class RestApi(FakeState):
 
     def _fault(self, request: web.Request) -> web.Response | None:
         for fault in self.faults:
-            if fault.path_contains in request.path:
+            if fault.path_contains in request.path and fault.method in ("", request.method):
                 self.faults.remove(fault)
                 if fault.status == DROP:
                     assert request.transport is not None
@@ -126,8 +126,11 @@ class RestApi(FakeState):
         body = await request.json()
         if too_long := self._too_long(body):
             return too_long
-        self.edits.append({**body, "token": request.match_info["itoken"]})
-        return json_response(self._message_object(self.channel_id, body))
+        token = request.match_info["itoken"]
+        self.edits.append({**body, "token": token})
+        message = self._message_object(self.channel_id, body)
+        message["id"] = self.originals.setdefault(token, message["id"])  # one message, edited
+        return json_response(message)
 
     async def _followup(self, request: web.Request) -> web.Response:
         if refused := self._refused(request):

@@ -30,6 +30,7 @@ class Fault:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     path_contains: str = "/messages"
+    method: str = ""  # only requests with this HTTP method; "" for any
 
 
 @dataclass
@@ -78,6 +79,7 @@ class FakeState:
         self.callbacks: list[dict[str, Any]] = []  # interaction callbacks (interaction_id added)
         self.edits: list[dict[str, Any]] = []  # edits of original interaction responses
         self.followups: list[dict[str, Any]] = []  # interaction follow-up messages
+        self.originals: dict[str, str] = {}  # interaction token -> original response id
         self.expired_tokens: set[str] = set()  # interaction tokens Discord no longer takes
         self.faults: list[Fault] = []
         self.identifies: list[dict[str, Any]] = []

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from pydantic import SecretStr
@@ -43,17 +44,23 @@ class EchoSink:
     fail: int = 0
     commands_fail: int = 0
     deliver: bool = True  # False: the reply is left to the outbox (delivered later)
+    reply: str | None = None  # the reply instead of `echo: <text>`
 
     async def handle(self, message: InboundMessage) -> str:
         if self.fail:
             self.fail -= 1
             raise ConnectionError("gateway unavailable")
         self.received.append(message)
-        reply = f"echo: {message.text}"
-        if self.deliver:
-            await self.adapter.send_part(
-                Part(message.external_id, reply, message.message_id, idempotency_key=reply)
+        reply = f"echo: {message.text}" if self.reply is None else self.reply
+        if self.deliver and reply:
+            part = Part(
+                message.external_id,
+                reply,
+                message.message_id,
+                idempotency_key=reply,
+                reply_route=message.reply_route,
             )
+            await self.adapter.send_part(part)
         return reply
 
     async def commands(self) -> Sequence[Command]:
@@ -217,17 +224,58 @@ async def test_an_interaction_is_deferred_then_the_original_is_edited(fake: Fake
     assert fake.posted == [] and fake.followups == []  # one answer, in the interaction
 
 
-async def test_a_reply_delivered_later_is_not_shown_twice(fake: FakeDiscord) -> None:
+async def test_a_reply_in_parts_goes_through_the_interaction(fake: FakeDiscord) -> None:
+    async with running(fake) as sink:
+        sink.deliver = False  # the outbox delivers the reply (below), part by part
+        iid, token = await fake.interaction("status")
+        [message] = await eventually(lambda: sink.received, "the command")
+        route, adapter = message.reply_route, sink.adapter
+        parts = [Part(fake.channel_id, t, reply_route=route, index=i) for i, t in enumerate("ABC")]
+        first = await adapter.send_part(replace(parts[0], reply_to_message_id=iid))
+        again = await adapter.send_part(replace(parts[0], reply_to_message_id=iid))  # a retry
+        more = [await adapter.send_part(p) for p in parts[1:]]
+    assert [(e["content"], e["token"]) for e in fake.edits] == [("A", token), ("A", token)]
+    assert [(f["content"], f["token"]) for f in fake.followups] == [("B", token), ("C", token)]
+    assert fake.posted == [] and len({first, *more}) == 3 and again == first
+
+
+async def test_an_expired_interaction_falls_back_to_channel_messages(fake: FakeDiscord) -> None:
+    now = [time.time()]
+    adapter = DiscordAdapter(
+        DiscordConfig(fake.token, fake.api_base, fake.gateway_url), clock=lambda: now[0]
+    )
+    sink = EchoSink(adapter, deliver=False)
+    task = asyncio.create_task(adapter.run(sink))
+    try:
+        await wait_connected(fake)
+        iid, token = await fake.interaction("status")
+        [message] = await eventually(lambda: sink.received, "the command")
+        route = message.reply_route
+        # the token expires (fifteen minutes) before the reply's second part is sent
+        await adapter.send_part(Part(fake.channel_id, "A", iid, reply_route=route))
+        now[0] += 15 * 60
+        await adapter.send_part(Part(fake.channel_id, "B", reply_route=route, index=1))
+        # Discord refuses a token it no longer knows (401): the part goes to the channel
+        fake.expire(token)
+        now[0] -= 15 * 60
+        await adapter.send_part(Part(fake.channel_id, "C", reply_route=route, index=2))
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await adapter.aclose()
+    assert [e["content"] for e in fake.edits] == ["A"] and fake.followups == []
+    assert posted_texts(fake) == ["B", "C"]
+    assert all("message_reference" not in p for p in fake.posted)  # an interaction is no message
+
+
+async def test_a_command_without_a_reply_says_it_was_received(fake: FakeDiscord) -> None:
     async with running(fake) as sink:
         sink.deliver = False
-        iid, token = await fake.interaction("status")
-        await eventually(lambda: fake.edits, "the adapter's own answer")
-        # the outbox delivers the same reply later (one part), then a long reply's 2nd part
-        again = await sink.adapter.send_part(Part(fake.channel_id, "echo: /status", iid))
-        more = await sink.adapter.send_part(Part(fake.channel_id, "part two", iid))
-    assert fake.edits == [{"content": "echo: /status", "token": token}]
-    assert [f["content"] for f in fake.followups] == ["part two"]
-    assert again != more and fake.posted == []
+        sink.reply = ""
+        await fake.interaction("status")
+        await eventually(lambda: fake.edits, "the edited response")
+    assert [e["content"] for e in fake.edits] == ["Command received."]
 
 
 async def test_a_failing_command_is_answered_with_an_error(fake: FakeDiscord) -> None:
