@@ -37,6 +37,7 @@ from connectors_svc.adapters.discord_http import (
 )
 from connectors_svc.adapters.discord_inbound import (
     CONNECTOR,
+    command_message,
     command_text,
     inbound_message,
     nonce,
@@ -149,7 +150,7 @@ class DiscordAdapter:
             return
         text = command_text(dict(interaction.data or {}))
         try:
-            reply = await sink.handle(_command_message(interaction, text, route.encode()))
+            reply = await sink.handle(command_message(interaction, text, route.encode()))
         except Exception as exc:
             log.warning("discord command %s failed: %s", text.split(" ")[0], exc)
             await self._answer_alone(route, COMMAND_FAILED)
@@ -238,29 +239,6 @@ class DiscordAdapter:
         if self._hook_session is not None:
             await self._hook_session.close()
             self._hook_session = None
-
-
-def _command_message(interaction: discord.Interaction, text: str, route: str) -> InboundMessage:
-    user = interaction.user
-    channel = interaction.channel
-    guild = interaction.guild
-    if interaction.guild_id is None:
-        display = f"DM {user.name}"
-    else:
-        name = getattr(channel, "name", None) or interaction.channel_id
-        display = f"{guild.name if guild else ''} #{name}".strip()
-    return InboundMessage(
-        connector=CONNECTOR,
-        external_id=str(interaction.channel_id),
-        text=text,
-        message_id=str(interaction.id),
-        from_user_id=str(user.id),
-        from_display_name=user.global_name or user.name,
-        display_name=display,
-        direct_message=interaction.guild_id is None,
-        mentioned=True,
-        reply_route=route,
-    )
 
 
 class _Session(discord.Client):
