@@ -10,6 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from connectors_svc.adapters.base import Command
+from connectors_svc.adapters.cursors import Fence
 from connectors_svc.adapters.telegram_menu import MAX_COMMANDS, menu
 from connectors_svc.catalog import build_catalog
 from connectors_svc.config import ConnectorsSettings
@@ -21,7 +22,9 @@ class NoCursors:
     async def get(self, name: str) -> str:
         return ""
 
-    async def put(self, name: str, value: str) -> None:
+    async def put(
+        self, name: str, value: str, fence: Fence | None = None, sequence: int | None = None
+    ) -> None:
         return None
 
 
