@@ -2,8 +2,8 @@
 the slash command's interaction and its token), so a reply still goes through the interaction
 after a connectors restart.
 
-Revision ID: 0020_delivery_reply_route
-Revises: 0019_objective_run_key
+Revision ID: 0021_delivery_reply_route
+Revises: 0020_fenced_cursors
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_delivery_reply_route"
-down_revision = "0019_objective_run_key"
+revision = "0021_delivery_reply_route"
+down_revision = "0020_fenced_cursors"
 branch_labels = None
 depends_on = None
 
