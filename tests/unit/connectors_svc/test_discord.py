@@ -273,6 +273,23 @@ async def test_an_expired_interaction_falls_back_to_channel_messages(fake: FakeD
     assert all("message_reference" not in p for p in fake.posted)  # an interaction is no message
 
 
+async def test_a_reply_recorded_without_a_route(fake: FakeDiscord) -> None:
+    """Rows written before routes were kept: this process finds the interaction it deferred
+    by the id replied to; another process (a restart) does not, and uses the channel."""
+    async with running(fake) as sink:
+        sink.deliver = False
+        iid, token = await fake.interaction("status")
+        await eventually(lambda: sink.received, "the command")
+        await sink.adapter.send_part(Part(fake.channel_id, "here", iid))
+        other = DiscordAdapter(DiscordConfig(fake.token, fake.api_base, fake.gateway_url))
+        try:
+            await other.send_part(Part(fake.channel_id, "restarted", iid))
+        finally:
+            await other.aclose()
+    assert [(e["content"], e["token"]) for e in fake.edits] == [("here", token)]
+    assert posted_texts(fake) == ["restarted"]
+
+
 async def test_a_command_without_a_reply_says_it_was_received(fake: FakeDiscord) -> None:
     async with running(fake) as sink:
         sink.deliver = False
