@@ -5,93 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator
 
 import pytest
 from pydantic import SecretStr
 
 from connectors_svc.adapters.base import (
-    AdapterState,
-    Command,
     InboundMessage,
     NotDelivered,
     Part,
     Rejected,
 )
-from connectors_svc.adapters.cursors import Fence
 from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig, build
 from connectors_svc.adapters.discord_http import DEFAULT_GATEWAY_URL
 from connectors_svc.config import ConnectorsSettings
 from svckit.testing import eventually, free_port
 from tests.fake_discord import DROP, FakeDiscord, Fault, wait_connected
 from tests.fake_discord_payloads import bot_role_id
-
-COMMANDS = [
-    Command("status", "Show the queue and the heartbeat"),
-    Command("approve-action", "Approve a pending action " + "x" * 200, "id"),
-]
-
-
-@dataclass
-class EchoSink:
-    """A small real InboundSink: answers `echo: <text>` and delivers the reply through the
-    adapter, as the core does through its ledger."""
-
-    adapter: DiscordAdapter
-    received: list[InboundMessage] = field(default_factory=list)
-    states: list[AdapterState] = field(default_factory=list)
-    fail: int = 0
-    commands_fail: int = 0
-    deliver: bool = True  # False: the reply is left to the outbox (delivered later)
-    reply: str | None = None  # the reply instead of `echo: <text>`
-
-    async def handle(self, message: InboundMessage) -> str:
-        if self.fail:
-            self.fail -= 1
-            raise ConnectionError("gateway unavailable")
-        self.received.append(message)
-        reply = f"echo: {message.text}" if self.reply is None else self.reply
-        if self.deliver and reply:
-            part = Part(
-                message.external_id,
-                reply,
-                message.message_id,
-                idempotency_key=reply,
-                reply_route=message.reply_route,
-            )
-            await self.adapter.send_part(part)
-        return reply
-
-    async def commands(self) -> Sequence[Command]:
-        if self.commands_fail:
-            self.commands_fail -= 1
-            raise ConnectionError("gateway unavailable")
-        return COMMANDS
-
-    def beat(self, state: AdapterState) -> None:
-        self.states.append(state)
-
-    def fence(self) -> Fence | None:
-        return None
-
-
-@contextlib.asynccontextmanager
-async def running(fake: FakeDiscord, **config: object) -> AsyncIterator[EchoSink]:
-    adapter = DiscordAdapter(
-        DiscordConfig(fake.token, fake.api_base, fake.gateway_url, **config)  # type: ignore[arg-type]
-    )
-    sink = EchoSink(adapter)
-    task = asyncio.create_task(adapter.run(sink))
-    try:
-        await wait_connected(fake)
-        yield sink
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await adapter.aclose()
+from tests.unit.connectors_svc.discord_kit import EchoSink, posted_texts, running
 
 
 @pytest.fixture
@@ -100,10 +31,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     await server.start()
     yield server
     await server.stop()
-
-
-def posted_texts(fake: FakeDiscord) -> list[str]:
-    return [p["content"] for p in fake.posted]
 
 
 async def test_direct_message_is_handled_and_answered(fake: FakeDiscord) -> None:
@@ -210,101 +137,6 @@ async def test_commands_go_to_the_configured_guilds(fake: FakeDiscord) -> None:
     async with running(fake, application_id=fake.app_id, command_guild_ids=("11", "12")):
         await eventually(lambda: {"11", "12"} <= fake.commands.keys(), "the guild sync")
     assert "global" not in fake.commands
-
-
-async def test_an_interaction_is_deferred_then_the_original_is_edited(fake: FakeDiscord) -> None:
-    async with running(fake) as sink:
-        iid, token = await fake.interaction("approve-action", {"id": "a1 "})
-        await eventually(lambda: fake.edits, "the edited response")
-    [callback] = fake.callbacks
-    assert (callback["interaction_id"], callback["type"]) == (iid, 5)
-    [message] = sink.received
-    assert (message.text, message.message_id, message.from_user_id) == (
-        "/approve-action a1",
-        iid,
-        "42",
-    )
-    assert fake.edits == [{"content": "echo: /approve-action a1", "token": token}]
-    assert fake.posted == [] and fake.followups == []  # one answer, in the interaction
-
-
-async def test_a_reply_in_parts_goes_through_the_interaction(fake: FakeDiscord) -> None:
-    async with running(fake) as sink:
-        sink.deliver = False  # the outbox delivers the reply (below), part by part
-        iid, token = await fake.interaction("status")
-        [message] = await eventually(lambda: sink.received, "the command")
-        route, adapter = message.reply_route, sink.adapter
-        parts = [Part(fake.channel_id, t, reply_route=route, index=i) for i, t in enumerate("ABC")]
-        first = await adapter.send_part(replace(parts[0], reply_to_message_id=iid))
-        again = await adapter.send_part(replace(parts[0], reply_to_message_id=iid))  # a retry
-        more = [await adapter.send_part(p) for p in parts[1:]]
-    assert [(e["content"], e["token"]) for e in fake.edits] == [("A", token), ("A", token)]
-    assert [(f["content"], f["token"]) for f in fake.followups] == [("B", token), ("C", token)]
-    assert fake.posted == [] and len({first, *more}) == 3 and again == first
-
-
-async def test_an_expired_interaction_falls_back_to_channel_messages(fake: FakeDiscord) -> None:
-    now = [time.time()]
-    adapter = DiscordAdapter(
-        DiscordConfig(fake.token, fake.api_base, fake.gateway_url), clock=lambda: now[0]
-    )
-    sink = EchoSink(adapter, deliver=False)
-    task = asyncio.create_task(adapter.run(sink))
-    try:
-        await wait_connected(fake)
-        iid, token = await fake.interaction("status")
-        [message] = await eventually(lambda: sink.received, "the command")
-        route = message.reply_route
-        # the token expires (fifteen minutes) before the reply's second part is sent
-        await adapter.send_part(Part(fake.channel_id, "A", iid, reply_route=route))
-        now[0] += 15 * 60
-        await adapter.send_part(Part(fake.channel_id, "B", reply_route=route, index=1))
-        # Discord refuses a token it no longer knows (401): the part goes to the channel
-        fake.expire(token)
-        now[0] -= 15 * 60
-        await adapter.send_part(Part(fake.channel_id, "C", reply_route=route, index=2))
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await adapter.aclose()
-    assert [e["content"] for e in fake.edits] == ["A"] and fake.followups == []
-    assert posted_texts(fake) == ["B", "C"]
-    assert all("message_reference" not in p for p in fake.posted)  # an interaction is no message
-
-
-async def test_a_reply_recorded_without_a_route(fake: FakeDiscord) -> None:
-    """Rows written before routes were kept: this process finds the interaction it deferred
-    by the id replied to; another process (a restart) does not, and uses the channel."""
-    async with running(fake) as sink:
-        sink.deliver = False
-        iid, token = await fake.interaction("status")
-        await eventually(lambda: sink.received, "the command")
-        await sink.adapter.send_part(Part(fake.channel_id, "here", iid))
-        other = DiscordAdapter(DiscordConfig(fake.token, fake.api_base, fake.gateway_url))
-        try:
-            await other.send_part(Part(fake.channel_id, "restarted", iid))
-        finally:
-            await other.aclose()
-    assert [(e["content"], e["token"]) for e in fake.edits] == [("here", token)]
-    assert posted_texts(fake) == ["restarted"]
-
-
-async def test_a_command_without_a_reply_says_it_was_received(fake: FakeDiscord) -> None:
-    async with running(fake) as sink:
-        sink.deliver = False
-        sink.reply = ""
-        await fake.interaction("status")
-        await eventually(lambda: fake.edits, "the edited response")
-    assert [e["content"] for e in fake.edits] == ["Command received."]
-
-
-async def test_a_failing_command_is_answered_with_an_error(fake: FakeDiscord) -> None:
-    async with running(fake) as sink:
-        sink.fail = 10
-        await fake.interaction("status")
-        await eventually(lambda: fake.edits, "the edited response")
-    assert fake.edits[0]["content"] == "I hit an error while running that command."
 
 
 async def test_a_dropped_socket_resumes_the_session(fake: FakeDiscord) -> None:

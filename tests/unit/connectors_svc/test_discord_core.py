@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from connectors_svc.adapters.base import Adapter
 from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig
 from connectors_svc.adapters.telegram import TelegramAdapter
 from connectors_svc.adapters.telegram_setup import make_bot
@@ -37,7 +38,7 @@ def _adapter(fake: FakeDiscord) -> DiscordAdapter:
 async def test_discord_faults_leave_the_other_adapters_working(
     pki: PkiPaths, store_port: int, fake: FakeWebhook, discord_fake: FakeDiscord
 ) -> None:
-    adapters = [_adapter(discord_fake), webhook("codex", fake)]
+    adapters: list[Adapter] = [_adapter(discord_fake), webhook("codex", fake)]
     async with connectors(pki, store_port, adapters, gateway=JournaledGateway()) as c:
         await wait_connected(discord_fake)
         await testing.eventually(lambda: discord_fake.commands, "the slash commands")
@@ -78,7 +79,7 @@ async def test_an_invalidated_session_comes_back_while_telegram_keeps_answering(
         testing.client_channel(pki, store_port, "svc:connectors") as store,
     ):
         bot = TelegramAdapter(make_bot(TOKEN, api_base, 5), StoreCursors(store), 5)
-        adapters = [_adapter(discord_fake), bot]
+        adapters: list[Adapter] = [_adapter(discord_fake), bot]
         async with connectors(pki, store_port, adapters, gateway=JournaledGateway()):
             await wait_connected(discord_fake)
             first = discord_fake.session

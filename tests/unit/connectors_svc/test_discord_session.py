@@ -10,7 +10,7 @@ import pytest
 
 from svckit.testing import eventually
 from tests.fake_discord import FakeDiscord
-from tests.unit.connectors_svc.test_discord import posted_texts, running
+from tests.unit.connectors_svc.discord_kit import posted_texts, running
 
 
 @pytest.fixture
