@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import aiohttp
 from discord.webhook.async_ import interaction_response_params
@@ -41,8 +41,8 @@ class Route:
 
     interaction_id: str
     application_id: str
-    token: str
-    expires_at_unix: float
+    token: str = field(repr=False)  # a credential for its fifteen minutes: kept out of logs
+    expires_at_unix: float = 0.0
 
     def encode(self) -> str:
         return json.dumps({"kind": KIND, **asdict(self)}, separators=(",", ":"))
