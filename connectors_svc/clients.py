@@ -25,6 +25,7 @@ from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from connectors_svc.adapters.base import Command, InboundMessage
+from connectors_svc.adapters.cursors import Fence
 from connectors_svc.adapters.mail_ports import ContextRef, Ingestion, NewTask, ReplyTarget
 from connectors_svc.deps import (
     ComponentReport,
@@ -181,13 +182,17 @@ class StoreLeases:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = LeaseServiceStub(channel)
 
-    async def acquire(self, name: str, holder: str, ttl_ms: int) -> None:
+    async def acquire(self, name: str, holder: str, ttl_ms: int) -> int:
         request = lrpc.AcquireLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
-        await call(self._stub.AcquireLease, request, refused=REFUSED)
+        reply: lrpc.AcquireLeaseResponse = await call(
+            self._stub.AcquireLease, request, refused=REFUSED
+        )
+        return reply.lease.token
 
-    async def renew(self, name: str, holder: str, ttl_ms: int) -> None:
+    async def renew(self, name: str, holder: str, ttl_ms: int) -> int:
         request = lrpc.RenewLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
-        await call(self._stub.RenewLease, request, refused=REFUSED)
+        reply: lrpc.RenewLeaseResponse = await call(self._stub.RenewLease, request, refused=REFUSED)
+        return reply.lease.token
 
     async def release(self, name: str, holder: str) -> None:
         request = lrpc.ReleaseLeaseRequest(name=name, holder=holder)
@@ -226,8 +231,14 @@ class StoreCursors:
         )
         return reply.value
 
-    async def put(self, name: str, value: str) -> None:
-        request = cursor_rpc.PutCursorRequest(name=name, value=value)
+    async def put(
+        self, name: str, value: str, fence: Fence | None = None, sequence: int | None = None
+    ) -> None:
+        request = cursor_rpc.PutCursorRequest(name=name, value=value, sequence=sequence)
+        if fence is not None:
+            request.fence.CopyFrom(
+                cursor_rpc.CursorFence(name=fence.name, holder=fence.holder, token=fence.token)
+            )
         await call(self._stub.PutCursor, request, refused=REFUSED)
 
 

@@ -24,6 +24,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from connectors_svc.adapters.cursors import Fence
+
 MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
 
 
@@ -119,6 +121,11 @@ class InboundSink(Protocol):
 
     def beat(self, state: AdapterState) -> None:
         """Reports the session's state (connected, detail) after each poll cycle or event."""
+        ...
+
+    def fence(self) -> Fence | None:
+        """The leader lease this session runs under, to fence the store writes it makes
+        (`Cursors.put`); None when the core runs without leases."""
         ...
 
 

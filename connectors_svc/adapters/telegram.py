@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from telegram import Bot, ReplyParameters, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from connectors_svc.adapters.base import AdapterState, InboundSink, Part, Rejected
-from connectors_svc.adapters.cursors import Cursors
+from connectors_svc.adapters.cursors import Cursors, Fence
 from connectors_svc.adapters.telegram_errors import delivery_error, retry_after_seconds
 from connectors_svc.adapters.telegram_inbound import NAME
 from connectors_svc.adapters.telegram_intake import Intake
@@ -68,7 +69,7 @@ class TelegramAdapter:
         stored = decode(await self._cursors.get(cursor))
         intake = Intake(sink, username, me.id, stored.offset)
         intake.resume([Update.de_json(u, self._bot) for u in stored.pending], stored.offset)
-        saver = _Saver(self._cursors, cursor, stored)
+        saver = _Saver(self._cursors, cursor, stored, sink.fence)
         flusher = asyncio.create_task(_flush_when_idle(intake, saver))
         try:
             while True:
@@ -137,8 +138,10 @@ class _Saver:
     and not stored yet needs a put (`cover`): an update Telegram forgets once nothing is open
     needs nothing stored, since Telegram never sends a confirmed update again."""
 
-    def __init__(self, cursors: Cursors, name: str, saved: Position) -> None:
-        self._cursors, self._name = cursors, name
+    def __init__(
+        self, cursors: Cursors, name: str, saved: Position, fence: Callable[[], Fence | None]
+    ) -> None:
+        self._cursors, self._name, self._fence = cursors, name, fence
         self._saved, self._ids = saved.encode(), _ids(saved)
         self._lock = asyncio.Lock()
 
@@ -154,7 +157,9 @@ class _Saver:
         async with self._lock:
             value = position.encode()
             if value != self._saved:
-                await self._cursors.put(self._name, value)
+                # fenced by the leader lease and never below the stored offset: a replica
+                # that lost the lease (or a stale put) cannot move the position back
+                await self._cursors.put(self._name, value, self._fence(), position.offset)
                 self._saved, self._ids = value, _ids(position)
 
 

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from telegram.error import NetworkError
 
 from connectors_svc.adapters.base import Command
+from connectors_svc.adapters.cursors import Fence
 from connectors_svc.adapters.telegram_menu import MAX_COMMANDS, menu
 from connectors_svc.adapters.telegram_setup import make_bot
 from connectors_svc.catalog import build_catalog
@@ -24,7 +25,9 @@ class NoCursors:
     async def get(self, name: str) -> str:
         return ""
 
-    async def put(self, name: str, value: str) -> None:
+    async def put(
+        self, name: str, value: str, fence: Fence | None = None, sequence: int | None = None
+    ) -> None:
         return None
 
 
