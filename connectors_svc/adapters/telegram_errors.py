@@ -29,7 +29,7 @@ from telegram.error import (
 )
 
 from connectors_svc.adapters.base import NotDelivered, Rejected
-from connectors_svc.adapters.telegram_request import NOT_SENT
+from connectors_svc.adapters.http import NOT_SENT
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

@@ -17,9 +17,6 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-# A request that failed with one of these never left this process.
-NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
-
 
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with up to `pool_size` connections; timeouts as PTB names them
