@@ -75,7 +75,7 @@ async def round_trip(fake: FakeTelegram, chat: int) -> float:
     start = time.perf_counter()
     fake.say(chat, "/status", user_id=chat)
     sent = await asyncio.wait_for(replies.get(), 30)
-    assert sent.text.startswith("Workspace `"), sent.text
+    assert sent.parse_mode == "HTML" and sent.text.startswith("Workspace <code>"), sent.text
     return time.perf_counter() - start
 
 
