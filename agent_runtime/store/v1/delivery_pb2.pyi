@@ -86,8 +86,8 @@ class Delivery(_message.Message):
     """How the receiving connector answers the message the delivery replies to, opaque to all
     but that connector (Discord: the slash command's interaction, so that every part of the
     reply goes through it even after a connectors restart); empty for none. It can carry a
-    short-lived platform credential (an interaction token), so only CreateDelivery,
-    ClaimDeliveries and RecordDeliveryPart (the connectors' calls) return it; GetDelivery,
+    short-lived platform credential (an interaction token), so only the connectors' calls
+    return it (CreateDelivery(-ies), ClaimDeliveries, RecordDeliveryPart(s)); GetDelivery,
     ListDeliveries and UpdateDelivery leave it empty.
     """
     @_builtins.property

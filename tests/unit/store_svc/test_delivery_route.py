@@ -41,9 +41,26 @@ async def test_the_route_reaches_the_connectors_only(
             id=made.id, owner="b", index=0, count=1, status="sending", text="hello"
         )
         recorded = (await stub.RecordDeliveryPart(step)).delivery
+        # the batch forms the connectors use under load hand it back alike
+        batch = drpc.CreateDeliveriesRequest(deliveries=[new, *_other(new)])
+        taken, other = (await stub.CreateDeliveries(batch)).results
+        steps = drpc.RecordDeliveryPartsRequest(
+            parts=[drpc.RecordDeliveryPartRequest(id=made.id, owner="b", index=0, count=1,
+                                                  status="sent", platform_message_id="m1")]
+        )  # fmt: skip
+        [sent] = (await stub.RecordDeliveryParts(steps)).results
         got = (await stub.GetDelivery(drpc.GetDeliveryRequest(id=made.id))).delivery
-        [listed] = (await stub.ListDeliveries(drpc.ListDeliveriesRequest())).items
+        listed = (await stub.ListDeliveries(drpc.ListDeliveriesRequest())).items
 
     assert made.reply_route == claimed.reply_route == recorded.reply_route == ROUTE
-    assert got.reply_route == listed.reply_route == ""
-    assert got.reply_to_message_id == "77" and listed.id == made.id
+    assert taken.code == "ALREADY_EXISTS" and other.delivery.reply_route == ROUTE
+    assert sent.delivery.status == "sent" and sent.delivery.reply_route == ROUTE
+    assert got.reply_route == "" and [d.reply_route for d in listed] == ["", ""]
+    assert got.reply_to_message_id == "77" and made.id in {d.id for d in listed}
+
+
+def _other(new: drpc.CreateDeliveryRequest) -> list[drpc.CreateDeliveryRequest]:
+    other = drpc.CreateDeliveryRequest()
+    other.CopyFrom(new)
+    other.idempotency_key = "reply:discord:5001:78"
+    return [other]
