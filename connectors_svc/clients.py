@@ -37,6 +37,7 @@ from connectors_svc.deps import (
 )
 from svckit import errors
 from svckit.calls import call
+from svckit.coalesce import Coalescer
 
 DELIVERY = "/agent_runtime.store.v1.DeliveryService/"
 LEASE = "/agent_runtime.store.v1.LeaseService/"
@@ -55,6 +56,10 @@ STORE_RETRY_METHODS = (
 )
 GATEWAY_RETRY_METHODS = ("/agent_runtime.gateway.v1.GatewayService/ListCommands",)
 REFUSED = "the store refused the connectors"
+MAX_LEDGER_BATCH = 100  # the store's CreateDeliveries / RecordDeliveryParts cap
+# Ledger calls out at once, each kind: more replies wait for one to come back and share the
+# next (a reply alone goes at once).
+LEDGER_IN_FLIGHT = 1
 GW_REFUSED = "the gateway refused the connectors"
 
 
@@ -73,14 +78,23 @@ def _delivery(m: delivery_pb2.Delivery) -> Delivery:
         workspace_id=m.workspace_id,
         context_id=m.context_id,
         parts=tuple(SentPart(p.index, p.text, p.status, p.platform_message_id) for p in m.parts),
+        reply_route=m.reply_route,
     )
 
 
 class StoreLedger:
-    """The store's DeliveryService as the connectors use it."""
+    """The store's DeliveryService as the connectors use it. The deliveries created (and the
+    parts recorded) together go in one CreateDeliveries (RecordDeliveryParts) call: under load
+    one round trip serves many replies, and each still gets its own answer or its own error."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = DeliveryServiceStub(channel)
+        self._creates: Coalescer[drpc.CreateDeliveryRequest, delivery_pb2.Delivery] = Coalescer(
+            self._create_batch, MAX_LEDGER_BATCH, LEDGER_IN_FLIGHT
+        )
+        self._records: Coalescer[drpc.RecordDeliveryPartRequest, delivery_pb2.Delivery] = Coalescer(
+            self._record_batch, MAX_LEDGER_BATCH, LEDGER_IN_FLIGHT
+        )
 
     async def create(
         self, new: NewDelivery, lease_owner: str, lease_ms: int, sending_text: str = ""
@@ -97,14 +111,12 @@ class StoreLedger:
             lease_owner=lease_owner,
             lease_ms=lease_ms,
             sending_text=sending_text,
+            reply_route=new.reply_route,
         )
         try:
-            reply: drpc.CreateDeliveryResponse = await call(
-                self._stub.CreateDelivery, request, refused=REFUSED
-            )
+            return _delivery(await self._creates.submit(request))
         except errors.AlreadyExists:
             return None
-        return _delivery(reply.delivery)
 
     async def get_by_key(self, key: str) -> Delivery:
         request = drpc.GetDeliveryRequest(idempotency_key=key)
@@ -138,10 +150,32 @@ class StoreLedger:
             retry_after_ms=step.retry_after_ms,
             lease_ms=lease_ms,
         )
-        reply: drpc.RecordDeliveryPartResponse = await call(
-            self._stub.RecordDeliveryPart, request, refused=REFUSED
+        return _delivery(await self._records.submit(request))
+
+    async def _create_batch(
+        self, items: list[drpc.CreateDeliveryRequest]
+    ) -> list[delivery_pb2.Delivery | errors.DomainError]:
+        request = drpc.CreateDeliveriesRequest(deliveries=items)
+        reply: drpc.CreateDeliveriesResponse = await call(
+            self._stub.CreateDeliveries, request, refused=REFUSED
         )
-        return _delivery(reply.delivery)
+        return [_outcome(r) for r in reply.results]
+
+    async def _record_batch(
+        self, items: list[drpc.RecordDeliveryPartRequest]
+    ) -> list[delivery_pb2.Delivery | errors.DomainError]:
+        request = drpc.RecordDeliveryPartsRequest(parts=items)
+        reply: drpc.RecordDeliveryPartsResponse = await call(
+            self._stub.RecordDeliveryParts, request, refused=REFUSED
+        )
+        return [_outcome(r) for r in reply.results]
+
+
+def _outcome(result: drpc.DeliveryBatchResult) -> delivery_pb2.Delivery | errors.DomainError:
+    if not result.code:
+        return result.delivery
+    details = {"field": result.field} if result.field else {}
+    return errors.build(result.code, result.message, details)
 
 
 class StoreLeases:

@@ -31,9 +31,12 @@ def parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
 
 
+@functools.lru_cache(maxsize=1024)
 def to_html(markdown: str) -> str:
     """`markdown` as Telegram HTML; the markdown itself, escaped, when it would show nothing
-    (only an empty code block or link definitions: Telegram refuses an empty message)."""
+    (only an empty code block or link definitions: Telegram refuses an empty message).
+    Remembered for the last replies: a reply is converted when it is split, when its first
+    part is recorded and when it is sent, and parsing is most of the connectors' CPU."""
     rendered = render(markdown.splitlines(), parser().parse(markdown))
     return rendered if _TAG.sub("", rendered).strip() else escape(markdown)
 

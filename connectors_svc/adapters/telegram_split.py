@@ -25,9 +25,9 @@ def split_markdown(text: str, limit: int) -> list[str]:
     def fits(part: str) -> bool:
         return _units(part) <= limit and _units(to_html(part)) <= limit
 
-    tokens = parser().parse(text)  # parsed once: each block's size comes from its tokens
-    if _units(text) <= limit and _units(render(text.splitlines(), tokens)) <= limit:
+    if fits(text):  # most replies: one part, converted once (to_html remembers it)
         return [text]
+    tokens = parser().parse(text)  # parsed once: each block's size comes from its tokens
     pieces = [piece for block in _blocks(text, tokens) for piece in _fit(block, limit, fits)]
     parts: list[str] = []
     for group in _pack(pieces, limit):

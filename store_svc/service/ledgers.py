@@ -23,6 +23,7 @@ from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceServ
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceServicer
 from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceServicer
 from store_svc.audit import Audit
+from store_svc.batches import each
 from store_svc.convert import fields_of, to_msg
 from store_svc.db import Row
 from store_svc.deliveries import Deliveries
@@ -108,9 +109,10 @@ class JournalService(JournalServiceServicer):
         return jrpc.FindImapIngestionResponse(ingestion=to_msg(journal_pb2.ImapIngestion, row))
 
 
-def delivery_msg(row: Row) -> delivery_pb2.Delivery:
-    """A delivery row (with its `parts`) as the message."""
-    msg = to_msg(delivery_pb2.Delivery, row)
+def delivery_msg(row: Row, *, route: bool = False) -> delivery_pb2.Delivery:
+    """A delivery row (with its `parts`) as the message; its reply_route (which can hold an
+    interaction token) only with `route`, for the connectors' own calls."""
+    msg = to_msg(delivery_pb2.Delivery, row if route else {**row, "reply_route": None})
     for part in row.get("parts", ()):
         msg.parts.append(to_msg(delivery_pb2.DeliveryPart, {**part, "index": part["part_index"]}))
     return msg
@@ -153,13 +155,20 @@ class DeliveryService(DeliveryServiceServicer):
             request.limit,
             request.wait_ms,
         )
-        return drpc.ClaimDeliveriesResponse(items=[delivery_msg(r) for r in rows])
+        return drpc.ClaimDeliveriesResponse(items=[delivery_msg(r, route=True) for r in rows])
 
     async def RecordDeliveryPart(
         self, request: drpc.RecordDeliveryPartRequest, context: Ctx
     ) -> drpc.RecordDeliveryPartResponse:
         row = await self._claims.record_part(fields_of(request))
-        return drpc.RecordDeliveryPartResponse(delivery=delivery_msg(row))
+        return drpc.RecordDeliveryPartResponse(delivery=delivery_msg(row, route=True))
+
+    async def RecordDeliveryParts(
+        self, request: drpc.RecordDeliveryPartsRequest, context: Ctx
+    ) -> drpc.RecordDeliveryPartsResponse:
+        items = [fields_of(m) for m in request.parts]
+        results = await each(self._claims.record_part, items, "parts")
+        return drpc.RecordDeliveryPartsResponse(results=_delivery_results(results))
 
     async def DeliverTurnReply(
         self, request: drpc.DeliverTurnReplyRequest, context: Ctx
@@ -171,7 +180,14 @@ class DeliveryService(DeliveryServiceServicer):
         self, request: drpc.CreateDeliveryRequest, context: Ctx
     ) -> drpc.CreateDeliveryResponse:
         row = await self._d.create(fields_of(request))
-        return drpc.CreateDeliveryResponse(delivery=delivery_msg(row))
+        return drpc.CreateDeliveryResponse(delivery=delivery_msg(row, route=True))
+
+    async def CreateDeliveries(
+        self, request: drpc.CreateDeliveriesRequest, context: Ctx
+    ) -> drpc.CreateDeliveriesResponse:
+        items = [fields_of(m) for m in request.deliveries]
+        results = await each(self._d.create, items, "deliveries")
+        return drpc.CreateDeliveriesResponse(results=_delivery_results(results))
 
     async def GetDelivery(
         self, request: drpc.GetDeliveryRequest, context: Ctx
@@ -190,6 +206,17 @@ class DeliveryService(DeliveryServiceServicer):
     ) -> drpc.ListDeliveriesResponse:
         rows = await self._d.list(request.status, request.connector, request.limit)
         return drpc.ListDeliveriesResponse(items=[delivery_msg(r) for r in rows], count=len(rows))
+
+
+def _delivery_results(results: list[Row | DomainError]) -> list[drpc.DeliveryBatchResult]:
+    """CreateDeliveries and RecordDeliveryParts (the connectors' batches) hand the route back
+    as their single forms do."""
+    return [
+        drpc.DeliveryBatchResult(code=r.code, message=r.message, field=_field(r))
+        if isinstance(r, DomainError)
+        else drpc.DeliveryBatchResult(delivery=delivery_msg(r, route=True))
+        for r in results
+    ]
 
 
 class LeaseService(LeaseServiceServicer):

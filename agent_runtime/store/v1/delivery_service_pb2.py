@@ -26,7 +26,7 @@ from agent_runtime.store.v1 import delivery_pb2 as agent__runtime_dot_store_dot_
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-agent_runtime/store/v1/delivery_service.proto\x12\x16\x61gent_runtime.store.v1\x1a%agent_runtime/store/v1/delivery.proto\x1a\x1cgoogle/api/annotations.proto\"\xf7\x01\n\x15\x43reateDeliveryRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x11\n\tconnector\x18\x02 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x05 \x01(\t\x12\x12\n\ncontext_id\x18\x06 \x01(\t\x12\x1b\n\x13reply_to_message_id\x18\x07 \x01(\t\x12\x0f\n\x07subject\x18\x08 \x01(\t\x12\x13\n\x0blease_owner\x18\t \x01(\t\x12\x10\n\x08lease_ms\x18\n \x01(\x03\x12\x14\n\x0csending_text\x18\x0b \x01(\t\"L\n\x16\x43reateDeliveryResponse\x12\x32\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Delivery\"9\n\x12GetDeliveryRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"I\n\x13GetDeliveryResponse\x12\x32\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Delivery\"d\n\x15UpdateDeliveryRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x1b\n\x13platform_message_id\x18\x03 \x01(\t\x12\x12\n\nlast_error\x18\x04 \x01(\t\"L\n\x16UpdateDeliveryResponse\x12\x32\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Delivery\"I\n\x15ListDeliveriesRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x11\n\tconnector\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"X\n\x16ListDeliveriesResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .agent_runtime.store.v1.Delivery\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"N\n\x17\x44\x65liverTurnReplyRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x11\n\tconnector\x18\x02 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x03 \x01(\t\",\n\x18\x44\x65liverTurnReplyResponse\x12\x10\n\x08recorded\x18\x01 \x01(\x08\"m\n\x16\x43laimDeliveriesRequest\x12\x12\n\nconnectors\x18\x01 \x03(\t\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x10\n\x08lease_ms\x18\x03 \x01(\x03\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0f\n\x07wait_ms\x18\x05 \x01(\x03\"J\n\x17\x43laimDeliveriesResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .agent_runtime.store.v1.Delivery\"\xcd\x01\n\x19RecordDeliveryPartRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05owner\x18\x02 \x01(\t\x12\r\n\x05index\x18\x03 \x01(\x05\x12\r\n\x05\x63ount\x18\x04 \x01(\x05\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\x1b\n\x13platform_message_id\x18\x07 \x01(\t\x12\x12\n\nlast_error\x18\x08 \x01(\t\x12\x16\n\x0eretry_after_ms\x18\t \x01(\x03\x12\x10\n\x08lease_ms\x18\n \x01(\x03\"P\n\x1aRecordDeliveryPartResponse\x12\x32\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Delivery2\xd1\x06\n\x0f\x44\x65liveryService\x12o\n\x0e\x43reateDelivery\x12-.agent_runtime.store.v1.CreateDeliveryRequest\x1a..agent_runtime.store.v1.CreateDeliveryResponse\x12\x66\n\x0bGetDelivery\x12*.agent_runtime.store.v1.GetDeliveryRequest\x1a+.agent_runtime.store.v1.GetDeliveryResponse\x12o\n\x0eUpdateDelivery\x12-.agent_runtime.store.v1.UpdateDeliveryRequest\x1a..agent_runtime.store.v1.UpdateDeliveryResponse\x12\x8b\x01\n\x0eListDeliveries\x12-.agent_runtime.store.v1.ListDeliveriesRequest\x1a..agent_runtime.store.v1.ListDeliveriesResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/v1/deliveries\x12u\n\x10\x44\x65liverTurnReply\x12/.agent_runtime.store.v1.DeliverTurnReplyRequest\x1a\x30.agent_runtime.store.v1.DeliverTurnReplyResponse\x12r\n\x0f\x43laimDeliveries\x12..agent_runtime.store.v1.ClaimDeliveriesRequest\x1a/.agent_runtime.store.v1.ClaimDeliveriesResponse\x12{\n\x12RecordDeliveryPart\x12\x31.agent_runtime.store.v1.RecordDeliveryPartRequest\x1a\x32.agent_runtime.store.v1.RecordDeliveryPartResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-agent_runtime/store/v1/delivery_service.proto\x12\x16\x61gent_runtime.store.v1\x1a%agent_runtime/store/v1/delivery.proto\x1a\x1cgoogle/api/annotations.proto\"\x8c\x02\n\x15\x43reateDeliveryRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x11\n\tconnector\x18\x02 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x05 \x01(\t\x12\x12\n\ncontext_id\x18\x06 \x01(\t\x12\x1b\n\x13reply_to_message_id\x18\x07 \x01(\t\x12\x0f\n\x07subject\x18\x08 \x01(\t\x12\x13\n\x0blease_owner\x18\t \x01(\t\x12\x10\n\x08lease_ms\x18\n \x01(\x03\x12\x14\n\x0csending_text\x18\x0b \x01(\t\x12\x13\n\x0breply_route\x18\x0c \x01(\t\"L\n\x16\x43reateDeliveryResponse\x12\x32\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Delivery\"9\n\x12GetDeliveryRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"I\n\x13GetDeliveryResponse\x12\x32\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Delivery\"d\n\x15UpdateDeliveryRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x1b\n\x13platform_message_id\x18\x03 \x01(\t\x12\x12\n\nlast_error\x18\x04 \x01(\t\"L\n\x16UpdateDeliveryResponse\x12\x32\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Delivery\"I\n\x15ListDeliveriesRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x11\n\tconnector\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"X\n\x16ListDeliveriesResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .agent_runtime.store.v1.Delivery\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"N\n\x17\x44\x65liverTurnReplyRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x11\n\tconnector\x18\x02 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x03 \x01(\t\",\n\x18\x44\x65liverTurnReplyResponse\x12\x10\n\x08recorded\x18\x01 \x01(\x08\"m\n\x16\x43laimDeliveriesRequest\x12\x12\n\nconnectors\x18\x01 \x03(\t\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x10\n\x08lease_ms\x18\x03 \x01(\x03\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0f\n\x07wait_ms\x18\x05 \x01(\x03\"J\n\x17\x43laimDeliveriesResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .agent_runtime.store.v1.Delivery\"\xcd\x01\n\x19RecordDeliveryPartRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05owner\x18\x02 \x01(\t\x12\r\n\x05index\x18\x03 \x01(\x05\x12\r\n\x05\x63ount\x18\x04 \x01(\x05\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\x1b\n\x13platform_message_id\x18\x07 \x01(\t\x12\x12\n\nlast_error\x18\x08 \x01(\t\x12\x16\n\x0eretry_after_ms\x18\t \x01(\x03\x12\x10\n\x08lease_ms\x18\n \x01(\x03\"P\n\x1aRecordDeliveryPartResponse\x12\x32\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Delivery\"\\\n\x17\x43reateDeliveriesRequest\x12\x41\n\ndeliveries\x18\x01 \x03(\x0b\x32-.agent_runtime.store.v1.CreateDeliveryRequest\"X\n\x18\x43reateDeliveriesResponse\x12<\n\x07results\x18\x01 \x03(\x0b\x32+.agent_runtime.store.v1.DeliveryBatchResult\"^\n\x1aRecordDeliveryPartsRequest\x12@\n\x05parts\x18\x01 \x03(\x0b\x32\x31.agent_runtime.store.v1.RecordDeliveryPartRequest\"[\n\x1bRecordDeliveryPartsResponse\x12<\n\x07results\x18\x01 \x03(\x0b\x32+.agent_runtime.store.v1.DeliveryBatchResult\"w\n\x13\x44\x65liveryBatchResult\x12\x32\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32 .agent_runtime.store.v1.Delivery\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t2\xc8\x08\n\x0f\x44\x65liveryService\x12o\n\x0e\x43reateDelivery\x12-.agent_runtime.store.v1.CreateDeliveryRequest\x1a..agent_runtime.store.v1.CreateDeliveryResponse\x12\x66\n\x0bGetDelivery\x12*.agent_runtime.store.v1.GetDeliveryRequest\x1a+.agent_runtime.store.v1.GetDeliveryResponse\x12o\n\x0eUpdateDelivery\x12-.agent_runtime.store.v1.UpdateDeliveryRequest\x1a..agent_runtime.store.v1.UpdateDeliveryResponse\x12\x8b\x01\n\x0eListDeliveries\x12-.agent_runtime.store.v1.ListDeliveriesRequest\x1a..agent_runtime.store.v1.ListDeliveriesResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/v1/deliveries\x12u\n\x10\x44\x65liverTurnReply\x12/.agent_runtime.store.v1.DeliverTurnReplyRequest\x1a\x30.agent_runtime.store.v1.DeliverTurnReplyResponse\x12r\n\x0f\x43laimDeliveries\x12..agent_runtime.store.v1.ClaimDeliveriesRequest\x1a/.agent_runtime.store.v1.ClaimDeliveriesResponse\x12{\n\x12RecordDeliveryPart\x12\x31.agent_runtime.store.v1.RecordDeliveryPartRequest\x1a\x32.agent_runtime.store.v1.RecordDeliveryPartResponse\x12u\n\x10\x43reateDeliveries\x12/.agent_runtime.store.v1.CreateDeliveriesRequest\x1a\x30.agent_runtime.store.v1.CreateDeliveriesResponse\x12~\n\x13RecordDeliveryParts\x12\x32.agent_runtime.store.v1.RecordDeliveryPartsRequest\x1a\x33.agent_runtime.store.v1.RecordDeliveryPartsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,33 +36,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELIVERYSERVICE'].methods_by_name['ListDeliveries']._loaded_options = None
   _globals['_DELIVERYSERVICE'].methods_by_name['ListDeliveries']._serialized_options = b'\202\323\344\223\002\024\022\022/api/v1/deliveries'
   _globals['_CREATEDELIVERYREQUEST']._serialized_start=143
-  _globals['_CREATEDELIVERYREQUEST']._serialized_end=390
-  _globals['_CREATEDELIVERYRESPONSE']._serialized_start=392
-  _globals['_CREATEDELIVERYRESPONSE']._serialized_end=468
-  _globals['_GETDELIVERYREQUEST']._serialized_start=470
-  _globals['_GETDELIVERYREQUEST']._serialized_end=527
-  _globals['_GETDELIVERYRESPONSE']._serialized_start=529
-  _globals['_GETDELIVERYRESPONSE']._serialized_end=602
-  _globals['_UPDATEDELIVERYREQUEST']._serialized_start=604
-  _globals['_UPDATEDELIVERYREQUEST']._serialized_end=704
-  _globals['_UPDATEDELIVERYRESPONSE']._serialized_start=706
-  _globals['_UPDATEDELIVERYRESPONSE']._serialized_end=782
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=784
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=857
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=859
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=947
-  _globals['_DELIVERTURNREPLYREQUEST']._serialized_start=949
-  _globals['_DELIVERTURNREPLYREQUEST']._serialized_end=1027
-  _globals['_DELIVERTURNREPLYRESPONSE']._serialized_start=1029
-  _globals['_DELIVERTURNREPLYRESPONSE']._serialized_end=1073
-  _globals['_CLAIMDELIVERIESREQUEST']._serialized_start=1075
-  _globals['_CLAIMDELIVERIESREQUEST']._serialized_end=1184
-  _globals['_CLAIMDELIVERIESRESPONSE']._serialized_start=1186
-  _globals['_CLAIMDELIVERIESRESPONSE']._serialized_end=1260
-  _globals['_RECORDDELIVERYPARTREQUEST']._serialized_start=1263
-  _globals['_RECORDDELIVERYPARTREQUEST']._serialized_end=1468
-  _globals['_RECORDDELIVERYPARTRESPONSE']._serialized_start=1470
-  _globals['_RECORDDELIVERYPARTRESPONSE']._serialized_end=1550
-  _globals['_DELIVERYSERVICE']._serialized_start=1553
-  _globals['_DELIVERYSERVICE']._serialized_end=2402
+  _globals['_CREATEDELIVERYREQUEST']._serialized_end=411
+  _globals['_CREATEDELIVERYRESPONSE']._serialized_start=413
+  _globals['_CREATEDELIVERYRESPONSE']._serialized_end=489
+  _globals['_GETDELIVERYREQUEST']._serialized_start=491
+  _globals['_GETDELIVERYREQUEST']._serialized_end=548
+  _globals['_GETDELIVERYRESPONSE']._serialized_start=550
+  _globals['_GETDELIVERYRESPONSE']._serialized_end=623
+  _globals['_UPDATEDELIVERYREQUEST']._serialized_start=625
+  _globals['_UPDATEDELIVERYREQUEST']._serialized_end=725
+  _globals['_UPDATEDELIVERYRESPONSE']._serialized_start=727
+  _globals['_UPDATEDELIVERYRESPONSE']._serialized_end=803
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=805
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=878
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=880
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=968
+  _globals['_DELIVERTURNREPLYREQUEST']._serialized_start=970
+  _globals['_DELIVERTURNREPLYREQUEST']._serialized_end=1048
+  _globals['_DELIVERTURNREPLYRESPONSE']._serialized_start=1050
+  _globals['_DELIVERTURNREPLYRESPONSE']._serialized_end=1094
+  _globals['_CLAIMDELIVERIESREQUEST']._serialized_start=1096
+  _globals['_CLAIMDELIVERIESREQUEST']._serialized_end=1205
+  _globals['_CLAIMDELIVERIESRESPONSE']._serialized_start=1207
+  _globals['_CLAIMDELIVERIESRESPONSE']._serialized_end=1281
+  _globals['_RECORDDELIVERYPARTREQUEST']._serialized_start=1284
+  _globals['_RECORDDELIVERYPARTREQUEST']._serialized_end=1489
+  _globals['_RECORDDELIVERYPARTRESPONSE']._serialized_start=1491
+  _globals['_RECORDDELIVERYPARTRESPONSE']._serialized_end=1571
+  _globals['_CREATEDELIVERIESREQUEST']._serialized_start=1573
+  _globals['_CREATEDELIVERIESREQUEST']._serialized_end=1665
+  _globals['_CREATEDELIVERIESRESPONSE']._serialized_start=1667
+  _globals['_CREATEDELIVERIESRESPONSE']._serialized_end=1755
+  _globals['_RECORDDELIVERYPARTSREQUEST']._serialized_start=1757
+  _globals['_RECORDDELIVERYPARTSREQUEST']._serialized_end=1851
+  _globals['_RECORDDELIVERYPARTSRESPONSE']._serialized_start=1853
+  _globals['_RECORDDELIVERYPARTSRESPONSE']._serialized_end=1944
+  _globals['_DELIVERYBATCHRESULT']._serialized_start=1946
+  _globals['_DELIVERYBATCHRESULT']._serialized_end=2065
+  _globals['_DELIVERYSERVICE']._serialized_start=2068
+  _globals['_DELIVERYSERVICE']._serialized_end=3164
 # @@protoc_insertion_point(module_scope)

@@ -56,8 +56,8 @@ class Replica:
     async def stop(self) -> None:
         assert self.session is not None and self.sink.adapter is not None
         self.session.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.session
+        with contextlib.suppress(asyncio.CancelledError, FailedPrecondition):
+            await self.session  # cancelled, or ended by a refused offset
         await self.sink.adapter.aclose()
 
 
@@ -124,6 +124,7 @@ async def test_the_old_leaders_late_offset_is_refused_and_the_new_leaders_stands
         assert a.session is not None
         with pytest.raises(FailedPrecondition, match="now held by replica-b"):
             await asyncio.wait_for(a.session, 30)
+        await a.stop()
         assert await cursors.get(CURSOR) == str(second + 1)
 
         # b restarts: "three" is received (not skipped), nothing before it again
