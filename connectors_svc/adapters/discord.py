@@ -62,6 +62,9 @@ class DiscordConfig:
     gateway_url: str = DEFAULT_GATEWAY_URL
     application_id: str = ""
     command_guild_ids: tuple[str, ...] = ()
+    # How often an open but quiet session says it is still open (discord.py keeps it alive;
+    # without this a quiet guild's last beat would stay at the last event).
+    beat_s: float = 10.0
 
 
 def build(settings: ConnectorsSettings) -> DiscordAdapter:
@@ -75,6 +78,7 @@ def build(settings: ConnectorsSettings) -> DiscordAdapter:
             gateway_url=settings.discord_gateway_url,
             application_id=settings.discord_application_id.strip(),
             command_guild_ids=tuple(dict.fromkeys(g for g in guilds if g)),
+            beat_s=settings.heartbeat_interval_seconds,
         )
     )
 
@@ -100,6 +104,7 @@ class DiscordAdapter:
     async def run(self, sink: InboundSink) -> None:
         client = _Session(self, sink)
         sync: asyncio.Task[None] | None = None
+        beats = asyncio.create_task(client.keep_beating(self.config.beat_s))
         try:
             await client.login(self.config.token)
             app_id = self.config.application_id or str(client.application_id or "")
@@ -107,6 +112,7 @@ class DiscordAdapter:
             sync = asyncio.create_task(sync_commands(client.http, app_id, guilds, sink))
             await client.connect(reconnect=True)
         finally:
+            beats.cancel()
             if sync is not None:
                 sync.cancel()
             await client.close()
@@ -253,10 +259,19 @@ class _Session(discord.Client):
         self.http = RoutedHTTP(config.api_base, config.gateway_url)
         self._connection.http = self.http
         self._adapter, self._sink = adapter, sink
+        self._open, self._detail = False, ""  # between READY/RESUMED and a disconnect
 
     def _beat(self, connected: bool, detail: str) -> None:
+        self._open, self._detail = connected, detail
         name = self.user.name if self.user else ""
         self._sink.beat(AdapterState(connected=connected, detail=detail, bot_username=name))
+
+    async def keep_beating(self, every_s: float) -> None:
+        """Until cancelled: every `every_s`, beat again while the session is open."""
+        while True:
+            await asyncio.sleep(every_s)
+            if self._open and not self.is_closed():
+                self._beat(True, self._detail)
 
     async def on_ready(self) -> None:
         self._beat(True, "ready")
