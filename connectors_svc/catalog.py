@@ -14,8 +14,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import httpx
-
 from connectors_svc.adapters import email, telegram_setup
 from connectors_svc.adapters.base import Adapter
 from connectors_svc.adapters.cursors import Cursors
@@ -73,7 +71,7 @@ def build_catalog(
             s.heartbeat_interval_seconds,
         )
         for name in NAMES:
-            cat.adapters.append(WebhookAdapter(name, config, httpx.AsyncClient()))
+            cat.adapters.append(WebhookAdapter(name, config))
     else:
         cat.disabled.update({name: "publish url missing" for name in NAMES})
     return cat

@@ -25,6 +25,7 @@ from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceStub
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceStub
 from connectors_svc.adapters.base import Command, InboundMessage
+from connectors_svc.adapters.cursors import Fence
 from connectors_svc.adapters.mail_ports import ContextRef, Ingestion, NewTask, ReplyTarget
 from connectors_svc.deps import (
     ComponentReport,
@@ -36,6 +37,7 @@ from connectors_svc.deps import (
 )
 from svckit import errors
 from svckit.calls import call
+from svckit.coalesce import Coalescer
 
 DELIVERY = "/agent_runtime.store.v1.DeliveryService/"
 LEASE = "/agent_runtime.store.v1.LeaseService/"
@@ -54,6 +56,10 @@ STORE_RETRY_METHODS = (
 )
 GATEWAY_RETRY_METHODS = ("/agent_runtime.gateway.v1.GatewayService/ListCommands",)
 REFUSED = "the store refused the connectors"
+MAX_LEDGER_BATCH = 100  # the store's CreateDeliveries / RecordDeliveryParts cap
+# Ledger calls out at once, each kind: more replies wait for one to come back and share the
+# next (a reply alone goes at once).
+LEDGER_IN_FLIGHT = 1
 GW_REFUSED = "the gateway refused the connectors"
 
 
@@ -76,10 +82,18 @@ def _delivery(m: delivery_pb2.Delivery) -> Delivery:
 
 
 class StoreLedger:
-    """The store's DeliveryService as the connectors use it."""
+    """The store's DeliveryService as the connectors use it. The deliveries created (and the
+    parts recorded) together go in one CreateDeliveries (RecordDeliveryParts) call: under load
+    one round trip serves many replies, and each still gets its own answer or its own error."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = DeliveryServiceStub(channel)
+        self._creates: Coalescer[drpc.CreateDeliveryRequest, delivery_pb2.Delivery] = Coalescer(
+            self._create_batch, MAX_LEDGER_BATCH, LEDGER_IN_FLIGHT
+        )
+        self._records: Coalescer[drpc.RecordDeliveryPartRequest, delivery_pb2.Delivery] = Coalescer(
+            self._record_batch, MAX_LEDGER_BATCH, LEDGER_IN_FLIGHT
+        )
 
     async def create(
         self, new: NewDelivery, lease_owner: str, lease_ms: int, sending_text: str = ""
@@ -98,12 +112,9 @@ class StoreLedger:
             sending_text=sending_text,
         )
         try:
-            reply: drpc.CreateDeliveryResponse = await call(
-                self._stub.CreateDelivery, request, refused=REFUSED
-            )
+            return _delivery(await self._creates.submit(request))
         except errors.AlreadyExists:
             return None
-        return _delivery(reply.delivery)
 
     async def get_by_key(self, key: str) -> Delivery:
         request = drpc.GetDeliveryRequest(idempotency_key=key)
@@ -137,10 +148,32 @@ class StoreLedger:
             retry_after_ms=step.retry_after_ms,
             lease_ms=lease_ms,
         )
-        reply: drpc.RecordDeliveryPartResponse = await call(
-            self._stub.RecordDeliveryPart, request, refused=REFUSED
+        return _delivery(await self._records.submit(request))
+
+    async def _create_batch(
+        self, items: list[drpc.CreateDeliveryRequest]
+    ) -> list[delivery_pb2.Delivery | errors.DomainError]:
+        request = drpc.CreateDeliveriesRequest(deliveries=items)
+        reply: drpc.CreateDeliveriesResponse = await call(
+            self._stub.CreateDeliveries, request, refused=REFUSED
         )
-        return _delivery(reply.delivery)
+        return [_outcome(r) for r in reply.results]
+
+    async def _record_batch(
+        self, items: list[drpc.RecordDeliveryPartRequest]
+    ) -> list[delivery_pb2.Delivery | errors.DomainError]:
+        request = drpc.RecordDeliveryPartsRequest(parts=items)
+        reply: drpc.RecordDeliveryPartsResponse = await call(
+            self._stub.RecordDeliveryParts, request, refused=REFUSED
+        )
+        return [_outcome(r) for r in reply.results]
+
+
+def _outcome(result: drpc.DeliveryBatchResult) -> delivery_pb2.Delivery | errors.DomainError:
+    if not result.code:
+        return result.delivery
+    details = {"field": result.field} if result.field else {}
+    return errors.build(result.code, result.message, details)
 
 
 class StoreLeases:
@@ -149,13 +182,17 @@ class StoreLeases:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = LeaseServiceStub(channel)
 
-    async def acquire(self, name: str, holder: str, ttl_ms: int) -> None:
+    async def acquire(self, name: str, holder: str, ttl_ms: int) -> int:
         request = lrpc.AcquireLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
-        await call(self._stub.AcquireLease, request, refused=REFUSED)
+        reply: lrpc.AcquireLeaseResponse = await call(
+            self._stub.AcquireLease, request, refused=REFUSED
+        )
+        return reply.lease.token
 
-    async def renew(self, name: str, holder: str, ttl_ms: int) -> None:
+    async def renew(self, name: str, holder: str, ttl_ms: int) -> int:
         request = lrpc.RenewLeaseRequest(name=name, holder=holder, ttl_ms=ttl_ms)
-        await call(self._stub.RenewLease, request, refused=REFUSED)
+        reply: lrpc.RenewLeaseResponse = await call(self._stub.RenewLease, request, refused=REFUSED)
+        return reply.lease.token
 
     async def release(self, name: str, holder: str) -> None:
         request = lrpc.ReleaseLeaseRequest(name=name, holder=holder)
@@ -194,8 +231,14 @@ class StoreCursors:
         )
         return reply.value
 
-    async def put(self, name: str, value: str) -> None:
-        request = cursor_rpc.PutCursorRequest(name=name, value=value)
+    async def put(
+        self, name: str, value: str, fence: Fence | None = None, sequence: int | None = None
+    ) -> None:
+        request = cursor_rpc.PutCursorRequest(name=name, value=value, sequence=sequence)
+        if fence is not None:
+            request.fence.CopyFrom(
+                cursor_rpc.CursorFence(name=fence.name, holder=fence.holder, token=fence.token)
+            )
         await call(self._stub.PutCursor, request, refused=REFUSED)
 
 

@@ -12,10 +12,10 @@ import logging
 import random
 from dataclasses import dataclass, field
 
-from connectors_svc.adapters.base import Adapter, NotDelivered, Part, Rejected
+from connectors_svc.adapters.base import Adapter, NotDelivered, Part, Rejected, Sent
 from connectors_svc.backoff import Backoff
 from connectors_svc.deps import Delivery, Ledger, PartStep
-from connectors_svc.split import split_text
+from connectors_svc.split import parts_for
 from connectors_svc.status import Board
 from svckit import errors
 
@@ -42,7 +42,7 @@ class Courier:
     async def deliver(self, d: Delivery, adapter: Adapter) -> Delivery:
         """Sends what is left of `d` (leased to this replica); the delivery as recorded last.
         Stops quietly when the row is no longer ours (another replica or a sweep took it)."""
-        texts = split_text(d.text, adapter.part_limit)
+        texts = parts_for(adapter, d.text)
         n, done = len(texts), {p.index for p in d.parts if p.status == "sent"}
         current = d
         for i, text in enumerate(texts):
@@ -82,6 +82,9 @@ class Courier:
         except Exception as exc:  # it may have arrived: never repeated blindly
             log.warning("delivery %s part %d: outcome unknown: %r", d.id, i, exc)
             return PartStep(i, n, "unknown", error=f"{type(exc).__name__}: {exc}")
+        if isinstance(pmid, Sent):
+            return PartStep(i, n, "sent", platform_message_id=pmid.platform_message_id,
+                            error=pmid.note)  # fmt: skip
         return PartStep(i, n, "sent", platform_message_id=pmid)
 
     async def _outcome(self, d: Delivery, step: PartStep) -> Delivery:

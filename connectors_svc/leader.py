@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from connectors_svc.adapters.cursors import Fence
 from connectors_svc.deps import Leases
 from svckit import errors
 
@@ -20,6 +21,12 @@ class AdapterLease:
         self._leases, self.name, self.holder = leases, f"connector:{name}", holder
         self._ttl_s, self._monotonic = ttl_s, monotonic
         self._until = 0.0
+        self._token = 0
+
+    def fence(self) -> Fence | None:
+        """The lease as last taken or renewed, for the store to check a write against (it
+        refuses one from a holder whose lease ran out or passed to another)."""
+        return Fence(self.name, self.holder, self._token) if self._token else None
 
     @property
     def leading(self) -> bool:
@@ -34,9 +41,9 @@ class AdapterLease:
         now, ttl_ms = self._monotonic(), int(self._ttl_s * 1000)
         try:
             if self.leading:
-                await self._leases.renew(self.name, self.holder, ttl_ms)
+                self._token = await self._leases.renew(self.name, self.holder, ttl_ms)
             else:
-                await self._leases.acquire(self.name, self.holder, ttl_ms)
+                self._token = await self._leases.acquire(self.name, self.holder, ttl_ms)
         except errors.Aborted:
             self._until = 0.0
             return False

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from connectors_svc.adapters.base import Adapter
 from connectors_svc.courier import Courier
 from connectors_svc.deps import Delivery, Ledger, NewDelivery
-from connectors_svc.split import split_text
+from connectors_svc.split import parts_for
 from svckit.errors import FailedPrecondition, InvalidArgument, Unavailable
 
 
@@ -67,7 +67,7 @@ class Publisher:
         ledger, courier = self._ledger, self._courier
         if ledger is None or courier is None:
             raise Unavailable("the delivery ledger is not configured")
-        first = split_text(new.text, adapter.part_limit)[0]
+        first = parts_for(adapter, new.text)[0]
         made = await ledger.create(
             NewDelivery(**{**new.__dict__, "connector": adapter.name}),
             self._owner,

@@ -67,7 +67,10 @@ class Runtime:
             if a.receives and d.leases is not None
             else None
         )
-        sink = Sink(a.name, d.gateway, self.publisher, self.board, self._sends, d.attachments)
+        sink = Sink(
+            a.name, d.gateway, self.publisher, self.board, self._sends, d.attachments,
+            lease.fence if lease is not None else lambda: None,
+        )  # fmt: skip
         return Supervisor(a, sink, self.board, self._tuning.supervisor, lease, d.monotonic, d.rng)
 
     async def start(self) -> None:

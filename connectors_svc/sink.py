@@ -9,9 +9,10 @@ the reply tells where."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from connectors_svc.adapters.base import AdapterState, Command, InboundMessage
+from connectors_svc.adapters.cursors import Fence
 from connectors_svc.attachments import Attachments
 from connectors_svc.deps import Gateway, NewDelivery
 from connectors_svc.publish import Published, Publisher
@@ -35,10 +36,11 @@ class Sink:
         board: Board,
         sends: Background,
         attachments: Attachments | None = None,
+        fence: Callable[[], Fence | None] = lambda: None,
     ) -> None:
         self._name, self._gateway = name, gateway
         self._publisher, self._board, self._sends = publisher, board, sends
-        self._attachments = attachments
+        self._attachments, self._fence = attachments, fence
 
     async def handle(self, message: InboundMessage) -> str:
         if self._gateway is None:
@@ -74,3 +76,6 @@ class Sink:
 
     def beat(self, state: AdapterState) -> None:
         self._board.beat(self._name, state)
+
+    def fence(self) -> Fence | None:
+        return self._fence()

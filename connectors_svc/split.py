@@ -1,9 +1,19 @@
-"""Splitting a long text into parts a platform accepts (Telegram 4,096 characters, Discord
-2,000): on paragraph boundaries where possible, then on lines, then on spaces, and only a
-paragraph-less, space-less run is cut hard. Splitting is deterministic, so a retry computes
+"""Splitting a long text into parts a platform accepts (Discord 2,000 characters; Telegram,
+whose markdown goes out as HTML, splits its own, `adapters.telegram_split`, through
+`parts_for`): on paragraph boundaries where possible, then on lines, then on spaces, and
+only a paragraph-less, space-less run is cut hard. Splitting is deterministic, so a retry computes
 the same parts and resumes after the last one sent."""
 
 from __future__ import annotations
+
+from connectors_svc.adapters.base import Adapter, SplitsText
+
+
+def parts_for(adapter: Adapter, text: str) -> list[str]:
+    """The parts `adapter` sends `text` in: its own split, or `split_text` at its limit."""
+    if isinstance(adapter, SplitsText):
+        return adapter.split(text)
+    return split_text(text, adapter.part_limit)
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -108,6 +108,8 @@ RULES: dict[str, list[str]] = {
     "DeliverTurnReply": [GW],  # replies of turns that outlived the gateway's wait
     "ClaimDeliveries": [CONN],
     "RecordDeliveryPart": [CONN],
+    "RecordDeliveryParts": [CONN],
+    "CreateDeliveries": [CONN],
     # heartbeat components: processes report their own, the gateway (and admins) read
     "ReportComponents": [CONN, ORCH, SCHED, GW],
     "ListComponents": [GW, ADMIN],

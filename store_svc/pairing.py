@@ -85,6 +85,16 @@ class Pairings:
         user = {"c": conn, "u": row["connector_user_id"], "now": now}
 
         def run(c: Conn) -> Row | ResourceExhausted:
+            # First the account's lock row: on PostgreSQL the upsert holds it until commit,
+            # so concurrent starts of one account count the window one after another (under
+            # read committed each would miss the others' uncommitted requests); SQLite's
+            # writes are serialized already.
+            c.run(
+                "INSERT INTO pairing_starters (connector, connector_user_id, last_start_unix)"
+                " VALUES (:c, :u, :now) ON CONFLICT (connector, connector_user_id)"
+                " DO UPDATE SET last_start_unix = :now",
+                user,
+            )
             # lapsed requests are marked expired (persisted), whatever happens next
             c.run(
                 "UPDATE pairing_requests SET status = 'expired', updated_at_unix = :now"

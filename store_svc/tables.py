@@ -88,6 +88,16 @@ class Context(SQLModel, table=True):
     seq: int = Field(default=0, sa_column=_big(0))
 
 
+class PairingStarter(SQLModel, table=True):
+    """One row per connector account that started a pairing: the row a start locks first,
+    so concurrent starts of one account count their window one after another."""
+
+    __tablename__ = "pairing_starters"
+    connector: str = Field(primary_key=True)
+    connector_user_id: str = Field(primary_key=True)
+    last_start_unix: int = Field(sa_column=_big())
+
+
 class PairingRequest(SQLModel, table=True):
     __tablename__ = "pairing_requests"
     id: str = Field(primary_key=True)

@@ -161,3 +161,5 @@ class StreamCursor(SQLModel, table=True):
     name: str = Field(primary_key=True)
     value: str
     updated_at_ms: int = Field(sa_column=_big())
+    # the monotonic position the value stands for (Telegram's offset); NULL when put without
+    sequence: int | None = Field(default=None, sa_column=_big(nullable=True))

@@ -8,8 +8,10 @@ Faithful where the adapter's correctness depends on it: `getUpdates` long pollin
 soon as an update is queued (or after `timeout` seconds with `[]`), an `offset` confirms every
 update below it (confirmed updates are never returned again, unconfirmed ones are, whatever
 the client remembers), a newer `getUpdates` ends a pending one with 409 Conflict, and
-`sendMessage` refuses unknown chats and texts over 4,096 characters with 400. Faults are
-queued per method: an HTTP status (5xx, 429 with `retry_after`), or a stall (the request is
+`sendMessage` refuses unknown chats and texts over 4,096 characters with 400, and checks a
+`parse_mode=HTML` text as Telegram parses it (tests/fake_telegram_html.py: 400 "can't parse
+entities" otherwise; the limit counts the text shown). Faults are queued per method: an HTTP
+status (5xx, 429 with `retry_after`, any with a `description`), or a stall (the request is
 read and never answered, the socket left open)."""
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.fake_telegram_html import shown
+
 TOKEN = "123456:TEST-token"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Agent", "username": "agent_runtime_bot"}
 Json = dict[str, Any]
@@ -34,23 +38,25 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Fault:
-    """An answer in place of the method's own: `status` (with `retry_after` for 429), or
-    `stall` (read the request, never answer)."""
+    """An answer in place of the method's own: `status` (with `retry_after` for 429, and
+    the Bot API's `description`), or `stall` (read the request, never answer)."""
 
     status: int = 500
     retry_after: int = 0
     stall: bool = False
+    description: str = ""
 
 
 @dataclass(frozen=True)
 class Sent:
-    """A message the bot sent."""
+    """A message the bot sent: its text as sent, and with which `parse_mode`."""
 
     chat_id: int
     message_id: int
     text: str
     reply_to: int | None
     at: float = field(default_factory=time.monotonic)
+    parse_mode: str | None = None
 
 
 class ApiError(Exception):
@@ -193,6 +199,7 @@ class FakeTelegram:
                 await asyncio.Event().wait()  # until the client gives up or the server stops
             extra = {"retry_after": fault.retry_after} if fault.retry_after else {}
             text = "Too Many Requests: retry after" if fault.status == 429 else "Internal"
+            text = fault.description or text
             return _error(ApiError(fault.status, text, **extra))
         handler = getattr(self, "_m_" + method, None)
         if handler is None:
@@ -271,13 +278,19 @@ class FakeTelegram:
         chat, text = self._chats.get(chat_id), str(p.get("text", ""))
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
-        if not text.strip():
+        parse_mode = p.get("parse_mode") or None
+        try:
+            shows = shown(text, parse_mode)
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        if not shows.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
+        if len(shows) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
         reply = p.get("reply_parameters") or {}
         reply_to = reply.get("message_id", p.get("reply_to_message_id"))
-        sent = Sent(chat_id, self._next_message_id(chat_id), text, reply_to and int(reply_to))
+        reply_to = reply_to and int(reply_to)
+        sent = Sent(chat_id, self._next_message_id(chat_id), text, reply_to, parse_mode=parse_mode)
         self.sent.append(sent)
         self._sent_event.set()
         if chat_id in self._listeners:

@@ -5,9 +5,10 @@ An adapter knows one platform's wire protocol and nothing else: it receives mess
 hands each to the core's `InboundSink`, and it sends one message part when asked. The core
 owns everything around that: the gateway call and its journal, the delivery ledger (one row
 per outbound message, `pending -> sending -> sent | failed | unknown`, one record per part),
-splitting long text to `part_limit`, the leader lease for adapters that `receives`, the
-supervisor (capped exponential backoff with jitter, a circuit breaker) and the status that
-`GetConnectorStatus` and the heartbeat report.
+splitting long text to `part_limit` (or with the adapter's own `split`: `SplitsText`), the
+leader lease for adapters that `receives`, the supervisor (capped exponential backoff with
+jitter, a circuit breaker) and the status that `GetConnectorStatus` and the heartbeat
+report.
 
 Errors from `send_part` decide what the ledger records:
 - `NotDelivered`: nothing can have reached the recipient (connection refused, a 5xx or 429
@@ -22,7 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+from connectors_svc.adapters.cursors import Fence
 
 MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
 
@@ -80,6 +83,16 @@ class Part:
     idempotency_key: str = ""
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What `send_part` may return in place of the bare platform message id: the id and a
+    note the ledger keeps with the sent part (how it went out, e.g. as plain text after the
+    platform refused its formatting)."""
+
+    platform_message_id: str
+    note: str = ""
+
+
 class NotDelivered(Exception):
     """Nothing reached the recipient; retrying cannot send twice."""
 
@@ -121,6 +134,11 @@ class InboundSink(Protocol):
         """Reports the session's state (connected, detail) after each poll cycle or event."""
         ...
 
+    def fence(self) -> Fence | None:
+        """The leader lease this session runs under, to fence the store writes it makes
+        (`Cursors.put`); None when the core runs without leases."""
+        ...
+
 
 class Adapter(Protocol):
     """One platform. `name` is the connector name used in contexts and the ledger.
@@ -141,13 +159,23 @@ class Adapter(Protocol):
         and the supervisor starts it again after a backoff."""
         ...
 
-    async def send_part(self, part: Part) -> str:
-        """Sends one part; returns the platform message id. Raises NotDelivered or Rejected
-        as the module docstring says; anything else is recorded `unknown`. It may be called
-        on any replica and at any time, whether or not `run` is active here (the leader
-        lease covers receiving only), and concurrently with `run`."""
+    async def send_part(self, part: Part) -> str | Sent:
+        """Sends one part; returns the platform message id (or a `Sent` with a note).
+        Raises NotDelivered or Rejected as the module docstring says; anything else is
+        recorded `unknown`. It may be called on any replica and at any time, whether or not
+        `run` is active here (the leader lease covers receiving only), and concurrently with
+        `run`."""
         ...
 
     async def aclose(self) -> None:
         """Releases the adapter's connections."""
         ...
+
+
+@runtime_checkable
+class SplitsText(Protocol):
+    """An adapter that splits its long texts itself (Telegram: markdown sent as HTML, whose
+    converted length counts); others are split by `connectors_svc.split.split_text` at
+    `part_limit`. Deterministic, so a retry resumes on the same parts."""
+
+    def split(self, text: str) -> list[str]: ...

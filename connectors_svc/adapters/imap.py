@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from pathlib import Path
 
 from connectors_svc.adapters import inbox
 from connectors_svc.adapters.base import AdapterState, InboundSink, Part, Rejected
-from connectors_svc.adapters.imap_session import ImapConfig, Session
+from connectors_svc.adapters.imap_session import MAX_BODY, ImapConfig, Session
 from connectors_svc.adapters.mail_ports import ContextRef, Ingestion, IngestStore, NewTask
 from connectors_svc.adapters.mailparse import parse_or_raw
 from connectors_svc.adapters.smtp import Mailer
+
+log = logging.getLogger("connectors.imap")
 
 CONNECTOR = "imap"
 # The review task runs in a system context, not the mailbox's: its result is for the
@@ -30,6 +33,15 @@ CONNECTOR = "imap"
 # replies by email"). Replies to a sender are explicit: a Publish to the mailbox's context.
 TASK_CONTEXT = "system:imap"
 IDLE_SLICE_S = 1.0  # how often a wait in IDLE looks up for cancellation
+
+
+def too_large(size: int) -> str:
+    """Why a message over the limit is filed with its headers only (REFERENCE.md §8.4 skips
+    larger bodies; here the skip is recorded, in its file and its task, never silent)."""
+    return (
+        f"this e-mail is {size:,} bytes, over the {MAX_BODY // (1024 * 1024)} MiB limit for"
+        " ingestion: its body and attachments were not fetched (it stays in the mailbox)"
+    )
 
 
 def mailbox_key(config: ImapConfig) -> str:
@@ -80,14 +92,17 @@ class ImapAdapter:
         account = f"{mailbox}#{session.uidvalidity}".lower()
         count = 0
         for uid in await asyncio.to_thread(session.unseen):
-            raw = await asyncio.to_thread(session.fetch, uid)
-            if raw is None:
+            fetched = await asyncio.to_thread(session.fetch, uid)
+            if fetched is None:
                 continue  # expunged meanwhile
-            mail = parse_or_raw(raw)
+            mail = parse_or_raw(fetched.raw)
             if not await self._store.ingested(account, uid, mail.message_id):
                 workspace = self._root / context.workspace_id
+                refused = "" if fetched.whole else too_large(fetched.size)
+                if refused:
+                    log.warning("imap uid %s of %s not ingested: %s", uid, mailbox, refused)
                 written = await asyncio.to_thread(
-                    inbox.write, workspace, self._config.mailbox, uid, mail
+                    inbox.write, workspace, self._config.mailbox, uid, mail, refused
                 )
                 await self._store.create_task(
                     NewTask(

@@ -15,7 +15,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-MAX_BODY = 2 * 1024 * 1024  # larger bodies are not fetched; their headers are
+MAX_BODY = 2 * 1024 * 1024  # larger messages are not fetched, only their headers (§8.4)
 WAKING = (b"EXISTS", b"RECENT")  # IDLE answers that mean new mail (not our own flag changes)
 
 
@@ -30,6 +30,13 @@ class ImapConfig:
     poll_seconds: float = 60.0
     timeout_s: float = 30.0
     ca_file: str = ""  # CA bundle that verifies the server; "" = the system's
+
+
+@dataclass(frozen=True)
+class Fetched:
+    raw: bytes  # the message, or its header only when not `whole`
+    size: int  # the whole message's size, bytes
+    whole: bool
 
 
 def tls_context(config: ImapConfig) -> ssl.SSLContext:
@@ -66,16 +73,17 @@ class Session:
     def unseen(self) -> list[int]:
         return sorted(int(uid) for uid in self._client.search(["UNSEEN"]))
 
-    def fetch(self, uid: int) -> bytes | None:
-        """The whole message (only its header when larger than MAX_BODY); None when it is
+    def fetch(self, uid: int) -> Fetched | None:
+        """The whole message, or only its header when larger than MAX_BODY; None when it is
         gone."""
         sizes = self._client.fetch([uid], ["RFC822.SIZE"])
         if uid not in sizes:
             return None
-        part = b"BODY[]" if int(sizes[uid][b"RFC822.SIZE"]) <= MAX_BODY else b"BODY[HEADER]"
+        size = int(sizes[uid][b"RFC822.SIZE"])
+        part = b"BODY[]" if size <= MAX_BODY else b"BODY[HEADER]"
         data = self._client.fetch([uid], [part.replace(b"BODY", b"BODY.PEEK").decode()])
         raw = data.get(uid, {}).get(part)
-        return bytes(raw) if raw is not None else None
+        return Fetched(bytes(raw), size, size <= MAX_BODY) if raw is not None else None
 
     def mark_seen(self, uid: int) -> None:
         self._client.add_flags([uid], [b"\\Seen"], silent=True)

@@ -27,9 +27,10 @@ def sanitise(name: str, fallback: str) -> str:
 class Written:
     path: str  # relative to the workspace, posix
     attachments: list[str]  # file names as listed in the markdown
+    refused: str = ""  # why the body was not ingested; "" when it was
 
 
-def _markdown(uid: int, mail: ParsedMail, names: list[str]) -> str:
+def _markdown(uid: int, mail: ParsedMail, names: list[str], refused: str) -> str:
     lines = [
         "# Email",
         "",
@@ -43,6 +44,9 @@ def _markdown(uid: int, mail: ParsedMail, names: list[str]) -> str:
         lines.append(f"- date: `{date.isoformat()}`")
     if names:
         lines.append(f"- attachments: `{len(names)}`")
+    if refused:
+        lines += ["", "## Not ingested", "", refused[:1].upper() + refused[1:] + ".", ""]
+        return "\n".join(lines)
     lines += ["", "## Body", "", mail.body, ""]
     if names:
         lines += ["## Markdown Attachments", "", *(f"- `{n}`" for n in names), ""]
@@ -62,16 +66,17 @@ def write_file(path: Path, data: bytes) -> None:
         raise
 
 
-def write(workspace: Path, mailbox: str, uid: int, mail: ParsedMail) -> Written:
+def write(workspace: Path, mailbox: str, uid: int, mail: ParsedMail, refused: str = "") -> Written:
     """Writes the e-mail and its attachments under `workspace` (blocking: run it in a thread);
-    writing the same e-mail again gives the same files."""
+    writing the same e-mail again gives the same files. With `refused` (why its body was not
+    fetched) the file holds the headers and that reason."""
     folder = PurePosixPath("inbox", "imap", sanitise(mailbox.replace(".", "_"), "mailbox"))
     names = [sanitise(name, "attachment.md") for name, _ in mail.attachments]
     for index, (name, (_, data)) in enumerate(zip(names, mail.attachments, strict=True), 1):
         write_file(workspace / folder / "attachments" / f"{uid}-{index}-{name}", data)
     rel = folder / f"{uid}-{sanitise(mail.subject, 'message')}.md"
-    write_file(workspace / rel, _markdown(uid, mail, names).encode())
-    return Written(str(rel), names)
+    write_file(workspace / rel, _markdown(uid, mail, names, refused).encode())
+    return Written(str(rel), names, refused)
 
 
 def task_title(mail: ParsedMail) -> str:
@@ -87,4 +92,6 @@ def task_prompt(mail: ParsedMail, written: Written) -> str:
     )
     if written.attachments:
         prompt += f" The email includes {len(written.attachments)} markdown attachment(s)."
+    if written.refused:
+        prompt += f" It was not ingested whole: {written.refused}."
     return prompt

@@ -1,5 +1,6 @@
 """The Telegram adapter on python-telegram-bot (REFERENCE.md §8.2): long polling with
-`getUpdates`, the command menu with `setMyCommands`, one part per `sendMessage`.
+`getUpdates`, the command menu with `setMyCommands`, one part per `sendMessage` (markdown
+sent as HTML: `telegram_send`; split where its HTML fits: `telegram_split`).
 
 Received updates are handled side by side (`telegram_intake.Intake`) while the adapter
 long-polls for the next ones at once: before each `getUpdates` that acknowledges something
@@ -15,17 +16,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
-from telegram import Bot, ReplyParameters, Update
-from telegram.error import InvalidToken, RetryAfter, TelegramError
+from telegram import Bot, Update
+from telegram.error import InvalidToken, RetryAfter
 
-from connectors_svc.adapters.base import AdapterState, InboundSink, Part, Rejected
-from connectors_svc.adapters.cursors import Cursors
-from connectors_svc.adapters.telegram_errors import delivery_error, retry_after_seconds
+from connectors_svc.adapters.base import AdapterState, InboundSink, Part, Sent
+from connectors_svc.adapters.cursors import Cursors, Fence
+from connectors_svc.adapters.telegram_errors import retry_after_seconds
 from connectors_svc.adapters.telegram_inbound import NAME
 from connectors_svc.adapters.telegram_intake import Intake
 from connectors_svc.adapters.telegram_menu import menu
 from connectors_svc.adapters.telegram_position import MAX_CHARS, Position, decode
+from connectors_svc.adapters.telegram_send import send
+from connectors_svc.adapters.telegram_split import split_markdown
 from svckit.errors import Unauthenticated
 
 log = logging.getLogger(__name__)
@@ -69,7 +73,7 @@ class TelegramAdapter:
         stored = decode(await self._cursors.get(cursor))
         intake = Intake(sink, username, me.id, stored.offset)
         intake.resume([Update.de_json(u, self._bot) for u in stored.pending], stored.offset)
-        saver = _Saver(self._cursors, cursor, stored)
+        saver = _Saver(self._cursors, cursor, stored, sink.fence)
         flusher = asyncio.create_task(_flush_when_idle(intake, saver))
         try:
             while True:
@@ -112,22 +116,12 @@ class TelegramAdapter:
         except Exception as exc:
             log.warning("telegram command menu not synced: %s", exc)
 
-    async def send_part(self, part: Part) -> str:
-        try:
-            chat_id = int(part.chat_id)
-            reply_to = int(part.reply_to_message_id) if part.reply_to_message_id else None
-        except ValueError:
-            raise Rejected(f"not a telegram chat or message id: {part.chat_id!r}") from None
-        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-        try:
-            await self._bot.initialize()  # a no-op once done; a replica may send without polling
-            sent = await self._bot.send_message(chat_id, part.text, reply_parameters=reply)
-        except TelegramError as exc:
-            mapped = delivery_error(exc)
-            if mapped is exc:
-                raise
-            raise mapped from exc
-        return str(sent.message_id)
+    async def send_part(self, part: Part) -> str | Sent:
+        return await send(self._bot, part)
+
+    def split(self, text: str) -> list[str]:
+        """Markdown parts whose HTML fits a message (`adapters.base.SplitsText`)."""
+        return split_markdown(text, PART_LIMIT)
 
     async def aclose(self) -> None:
         await self._bot.shutdown()
@@ -138,8 +132,10 @@ class _Saver:
     and not stored yet needs a put (`cover`): an update Telegram forgets once nothing is open
     needs nothing stored, since Telegram never sends a confirmed update again."""
 
-    def __init__(self, cursors: Cursors, name: str, saved: Position) -> None:
-        self._cursors, self._name = cursors, name
+    def __init__(
+        self, cursors: Cursors, name: str, saved: Position, fence: Callable[[], Fence | None]
+    ) -> None:
+        self._cursors, self._name, self._fence = cursors, name, fence
         self._saved, self._ids = saved.encode(), _ids(saved)
         self._lock = asyncio.Lock()
 
@@ -155,7 +151,9 @@ class _Saver:
         async with self._lock:
             value = position.encode()
             if value != self._saved:
-                await self._cursors.put(self._name, value)
+                # fenced by the leader lease and never below the stored offset: a replica
+                # that lost the lease (or a stale put) cannot move the position back
+                await self._cursors.put(self._name, value, self._fence(), position.offset)
                 self._saved, self._ids = value, _ids(position)
 
 

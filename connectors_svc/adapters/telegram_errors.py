@@ -9,14 +9,14 @@
   is returned as is: the ledger records `unknown` and nobody sends it blindly again.
 
 python-telegram-bot wraps every transport failure in `NetworkError`/`TimedOut`, keeping the
-httpx exception as the cause; an HTTP status answer is a `NetworkError` without one."""
+aiohttp exception as the cause (telegram_request.py); an HTTP status answer is a
+`NetworkError` without one."""
 
 from __future__ import annotations
 
 import datetime as dt
 import warnings
 
-import httpx
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -29,8 +29,7 @@ from telegram.error import (
 )
 
 from connectors_svc.adapters.base import NotDelivered, Rejected
-
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+from connectors_svc.adapters.http import NOT_SENT
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -53,7 +52,7 @@ def delivery_error(exc: TelegramError) -> Exception:
     if not isinstance(exc, NetworkError):
         return exc
     cause = exc.__cause__
-    if isinstance(cause, _NOT_SENT):
+    if isinstance(cause, NOT_SENT):
         return NotDelivered(f"telegram unreachable: {exc}")
     if not isinstance(exc, TimedOut) and (cause is None or isinstance(cause, TelegramError)):
         return NotDelivered(f"telegram answered an error: {exc}")  # a 5xx status

@@ -10,11 +10,13 @@ timeout after the request went out, or a dropped answer, is left to the core as 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 
 from connectors_svc.adapters.base import AdapterState, InboundSink, NotDelivered, Part, Rejected
+from connectors_svc.adapters.http import NOT_SENT
 
 NAMES = ("codex", "cline", "gemini")
 
@@ -28,21 +30,25 @@ class WebhookConfig:
     beat_s: float = 10.0
 
 
-def _retry_after(response: httpx.Response) -> float:
+def _retry_after(headers: Mapping[str, str]) -> float:
     try:
-        return max(float(response.headers.get("retry-after", "0")), 0.0)
+        return max(float(headers.get("retry-after", "0")), 0.0)
     except ValueError:
         return 0.0
 
 
 class WebhookAdapter:
-    """One connector name (codex, cline or gemini) posting to the shared publish URL."""
+    """One connector name (codex, cline or gemini) posting to the shared publish URL, over an
+    aiohttp session of its own (made on the first notice, inside the event loop)."""
 
     part_limit = 0
     receives = False
 
-    def __init__(self, name: str, config: WebhookConfig, client: httpx.AsyncClient) -> None:
-        self.name, self._config, self._client = name, config, client
+    def __init__(self, name: str, config: WebhookConfig) -> None:
+        self.name, self._config = name, config
+        self._session: aiohttp.ClientSession | None = None
+        # getting a connection (a free one in the pool, or a new one) and each read
+        self._timeout = aiohttp.ClientTimeout(connect=config.timeout_s, sock_read=config.timeout_s)
 
     async def run(self, sink: InboundSink) -> None:
         # No session and nothing to poll: while this runs the adapter is ready, and says so
@@ -58,19 +64,22 @@ class WebhookAdapter:
         if self._config.bearer_token:
             headers["Authorization"] = f"Bearer {self._config.bearer_token}"
         body = {"connector": self.name, "external_id": part.chat_id, "text": part.text}
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
         try:
-            response = await self._client.post(
-                self._config.url, json=body, headers=headers, timeout=self._config.timeout_s
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            async with self._session.post(self._config.url, json=body, headers=headers) as response:
+                status, text = response.status, await response.text(errors="replace")
+                message_id = response.headers.get("x-message-id", "")
+                retry_after = _retry_after(response.headers)
+        except NOT_SENT as exc:
             raise NotDelivered(f"codex publish failed: {type(exc).__name__}") from exc
-        status = response.status_code
         if status < 300:
-            return response.headers.get("x-message-id", "") or part.idempotency_key
-        detail = f"codex publish failed: status={status} body={response.text.strip()[:1024]}"
+            return message_id or part.idempotency_key
+        detail = f"codex publish failed: status={status} body={text.strip()[:1024]}"
         if status >= 500 or status == 429:
-            raise NotDelivered(detail, _retry_after(response))
+            raise NotDelivered(detail, retry_after)
         raise Rejected(detail)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()

@@ -23,6 +23,7 @@ from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceServ
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceServicer
 from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceServicer
 from store_svc.audit import Audit
+from store_svc.batches import each
 from store_svc.convert import fields_of, to_msg
 from store_svc.db import Row
 from store_svc.deliveries import Deliveries
@@ -161,6 +162,13 @@ class DeliveryService(DeliveryServiceServicer):
         row = await self._claims.record_part(fields_of(request))
         return drpc.RecordDeliveryPartResponse(delivery=delivery_msg(row))
 
+    async def RecordDeliveryParts(
+        self, request: drpc.RecordDeliveryPartsRequest, context: Ctx
+    ) -> drpc.RecordDeliveryPartsResponse:
+        items = [fields_of(m) for m in request.parts]
+        results = await each(self._claims.record_part, items, "parts")
+        return drpc.RecordDeliveryPartsResponse(results=_delivery_results(results))
+
     async def DeliverTurnReply(
         self, request: drpc.DeliverTurnReplyRequest, context: Ctx
     ) -> drpc.DeliverTurnReplyResponse:
@@ -172,6 +180,13 @@ class DeliveryService(DeliveryServiceServicer):
     ) -> drpc.CreateDeliveryResponse:
         row = await self._d.create(fields_of(request))
         return drpc.CreateDeliveryResponse(delivery=delivery_msg(row))
+
+    async def CreateDeliveries(
+        self, request: drpc.CreateDeliveriesRequest, context: Ctx
+    ) -> drpc.CreateDeliveriesResponse:
+        items = [fields_of(m) for m in request.deliveries]
+        results = await each(self._d.create, items, "deliveries")
+        return drpc.CreateDeliveriesResponse(results=_delivery_results(results))
 
     async def GetDelivery(
         self, request: drpc.GetDeliveryRequest, context: Ctx
@@ -190,6 +205,15 @@ class DeliveryService(DeliveryServiceServicer):
     ) -> drpc.ListDeliveriesResponse:
         rows = await self._d.list(request.status, request.connector, request.limit)
         return drpc.ListDeliveriesResponse(items=[delivery_msg(r) for r in rows], count=len(rows))
+
+
+def _delivery_results(results: list[Row | DomainError]) -> list[drpc.DeliveryBatchResult]:
+    return [
+        drpc.DeliveryBatchResult(code=r.code, message=r.message, field=_field(r))
+        if isinstance(r, DomainError)
+        else drpc.DeliveryBatchResult(delivery=delivery_msg(r))
+        for r in results
+    ]
 
 
 class LeaseService(LeaseServiceServicer):

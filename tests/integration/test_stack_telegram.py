@@ -60,7 +60,7 @@ def test_status_round_trip_and_a_redelivery_gets_one_reply(
 ) -> None:
     asked = telegram.call(lambda f: f.say(7001, "/status", user_id=71))
     [reply] = _replies(telegram, 7001, 1)
-    assert reply.text.startswith("Workspace `"), reply.text
+    assert reply.parse_mode == "HTML" and reply.text.startswith("Workspace <code>"), reply.text
     assert reply.reply_to == asked["message_id"]
 
     def redeliver_then_ask(f: FakeTelegram) -> int:
@@ -78,7 +78,7 @@ def test_pair_in_a_direct_message_and_the_menu(tg_stack: Stack, telegram: Thread
     telegram.call(lambda f: f.say(7003, "/pair", user_id=73, first_name="Linus"))
     for chat in (7002, 7003):
         [reply] = _replies(telegram, chat, 1)
-        assert reply.text.startswith("Pairing requested. Ask an admin to run `/approve ")
+        assert reply.text.startswith("Pairing requested. Ask an admin to run <code>/approve ")
     menu = telegram.call(lambda f: [c["command"] for c in f.commands])
     assert "status" in menu and "admin_channel" in menu and menu[-1] == "pair"
     with grpc.secure_channel(tg_stack.grpc("connectors"), _credentials(tg_stack)) as channel:
@@ -108,7 +108,7 @@ def test_faults_of_the_bot_api_are_survived_with_one_reply(
 
     asked = telegram.call(ask_under_faults)
     [reply] = _replies(telegram, 7004, 1)  # the ledger retried: nothing had reached the chat
-    assert reply.reply_to == asked and reply.text.startswith("Workspace `")
+    assert reply.reply_to == asked and reply.text.startswith("Workspace <code>")
     calls = telegram.call(lambda f: dict(f.calls))
     assert calls["sendMessage"] >= 3
 
@@ -125,13 +125,13 @@ def test_a_markdown_document_is_saved_in_the_workspace(
     )
     [reply] = _replies(telegram, 7005, 1)
     rel = f"inbox/telegram/7005/{doc['message_id']}-Run-book-v2-.md"
-    assert reply.text.startswith("Workspace `"), reply.text
-    assert reply.text.endswith(f"\n\nAttachment saved: `{rel}`")
+    assert reply.text.startswith("Workspace <code>"), reply.text
+    assert reply.text.endswith(f"\n\nAttachment saved: <code>{rel}</code>")
     [saved] = tg_stack.data_dir.glob(f"workspaces/*/{rel}")
     assert saved.read_bytes() == notes
     telegram.call(lambda f: f.say(7005, f"/open {rel}", user_id=74))
     opened = _replies(telegram, 7005, 2)[1]
-    assert opened.text.startswith(f"`{rel}`") and "zebrafish" in opened.text
+    assert opened.text.startswith(f"<code>{rel}</code>") and "zebrafish" in opened.text
     other = telegram.call(
         lambda f: f.send_document(7005, "photo.png", b"\x89PNG", caption="/help", user_id=74)
     )

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+agent_runtime/store/v1/cursor_service.proto\x12\x16\x61gent_runtime.store.v1\" \n\x10GetCursorRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"H\n\x11GetCursorResponse\x12\r\n\x05value\x18\x01 \x01(\t\x12\r\n\x05\x66ound\x18\x02 \x01(\x08\x12\x15\n\rupdated_at_ms\x18\x03 \x01(\x03\"/\n\x10PutCursorRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"*\n\x11PutCursorResponse\x12\x15\n\rupdated_at_ms\x18\x01 \x01(\x03\x32\xd3\x01\n\rCursorService\x12`\n\tGetCursor\x12(.agent_runtime.store.v1.GetCursorRequest\x1a).agent_runtime.store.v1.GetCursorResponse\x12`\n\tPutCursor\x12(.agent_runtime.store.v1.PutCursorRequest\x1a).agent_runtime.store.v1.PutCursorResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+agent_runtime/store/v1/cursor_service.proto\x12\x16\x61gent_runtime.store.v1\" \n\x10GetCursorRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"l\n\x11GetCursorResponse\x12\r\n\x05value\x18\x01 \x01(\t\x12\r\n\x05\x66ound\x18\x02 \x01(\x08\x12\x15\n\rupdated_at_ms\x18\x03 \x01(\x03\x12\x15\n\x08sequence\x18\x04 \x01(\x03H\x00\x88\x01\x01\x42\x0b\n\t_sequence\"\x87\x01\n\x10PutCursorRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x32\n\x05\x66\x65nce\x18\x03 \x01(\x0b\x32#.agent_runtime.store.v1.CursorFence\x12\x15\n\x08sequence\x18\x04 \x01(\x03H\x00\x88\x01\x01\x42\x0b\n\t_sequence\":\n\x0b\x43ursorFence\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06holder\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\x03\"*\n\x11PutCursorResponse\x12\x15\n\rupdated_at_ms\x18\x01 \x01(\x03\x32\xd3\x01\n\rCursorService\x12`\n\tGetCursor\x12(.agent_runtime.store.v1.GetCursorRequest\x1a).agent_runtime.store.v1.GetCursorResponse\x12`\n\tPutCursor\x12(.agent_runtime.store.v1.PutCursorRequest\x1a).agent_runtime.store.v1.PutCursorResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,11 +34,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETCURSORREQUEST']._serialized_start=71
   _globals['_GETCURSORREQUEST']._serialized_end=103
   _globals['_GETCURSORRESPONSE']._serialized_start=105
-  _globals['_GETCURSORRESPONSE']._serialized_end=177
-  _globals['_PUTCURSORREQUEST']._serialized_start=179
-  _globals['_PUTCURSORREQUEST']._serialized_end=226
-  _globals['_PUTCURSORRESPONSE']._serialized_start=228
-  _globals['_PUTCURSORRESPONSE']._serialized_end=270
-  _globals['_CURSORSERVICE']._serialized_start=273
-  _globals['_CURSORSERVICE']._serialized_end=484
+  _globals['_GETCURSORRESPONSE']._serialized_end=213
+  _globals['_PUTCURSORREQUEST']._serialized_start=216
+  _globals['_PUTCURSORREQUEST']._serialized_end=351
+  _globals['_CURSORFENCE']._serialized_start=353
+  _globals['_CURSORFENCE']._serialized_end=411
+  _globals['_PUTCURSORRESPONSE']._serialized_start=413
+  _globals['_PUTCURSORRESPONSE']._serialized_end=455
+  _globals['_CURSORSERVICE']._serialized_start=458
+  _globals['_CURSORSERVICE']._serialized_end=669
 # @@protoc_insertion_point(module_scope)

@@ -47,24 +47,30 @@ class GetCursorResponse(_message.Message):
     VALUE_FIELD_NUMBER: _builtins.int
     FOUND_FIELD_NUMBER: _builtins.int
     UPDATED_AT_MS_FIELD_NUMBER: _builtins.int
+    SEQUENCE_FIELD_NUMBER: _builtins.int
     value: _builtins.str
     """The value last put; empty when never put."""
     found: _builtins.bool
     """True when the cursor was ever put."""
     updated_at_ms: _builtins.int
     """When it was last put, unix milliseconds; 0 when never put."""
+    sequence: _builtins.int
+    """The sequence it was last put with; absent when put without one."""
     def __init__(
         self,
         *,
         value: _builtins.str = ...,
         found: _builtins.bool = ...,
         updated_at_ms: _builtins.int = ...,
+        sequence: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_sequence", b"_sequence", "sequence", b"sequence"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["found", b"found", "updated_at_ms", b"updated_at_ms", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_sequence", b"_sequence", "found", b"found", "sequence", b"sequence", "updated_at_ms", b"updated_at_ms", "value", b"value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__sequence: _TypeAlias = _typing.Literal["sequence"]  # noqa: Y015
+    _WhichOneofArgType__sequence: _TypeAlias = _typing.Literal["_sequence", b"_sequence"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__sequence) -> _WhichOneofReturnType__sequence | None: ...
 
 Global___GetCursorResponse: _TypeAlias = GetCursorResponse  # noqa: Y015
 
@@ -76,23 +82,71 @@ class PutCursorRequest(_message.Message):
 
     NAME_FIELD_NUMBER: _builtins.int
     VALUE_FIELD_NUMBER: _builtins.int
+    FENCE_FIELD_NUMBER: _builtins.int
+    SEQUENCE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Cursor name; required."""
     value: _builtins.str
     """New value (at most 1,048,576 characters: a Telegram position holds its open updates)."""
+    sequence: _builtins.int
+    """A monotonic position the value stands for (the Telegram update offset); when set, a put
+    below the stored sequence is refused. Equal is allowed (the value may change at the same
+    position).
+    """
+    @_builtins.property
+    def fence(self) -> Global___CursorFence:
+        """The leader lease the writer holds (a polling adapter's `connector:<name>`); when set,
+        the put is refused unless that lease is held by this holder with this token and has not
+        expired, so a replica that lost or was superseded in its lease cannot move the cursor.
+        """
+
     def __init__(
         self,
         *,
         name: _builtins.str = ...,
         value: _builtins.str = ...,
+        fence: Global___CursorFence | None = ...,
+        sequence: _builtins.int | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_sequence", b"_sequence", "fence", b"fence", "sequence", b"sequence"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_sequence", b"_sequence", "fence", b"fence", "name", b"name", "sequence", b"sequence", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__sequence: _TypeAlias = _typing.Literal["sequence"]  # noqa: Y015
+    _WhichOneofArgType__sequence: _TypeAlias = _typing.Literal["_sequence", b"_sequence"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__sequence) -> _WhichOneofReturnType__sequence | None: ...
+
+Global___PutCursorRequest: _TypeAlias = PutCursorRequest  # noqa: Y015
+
+@_typing.final
+class CursorFence(_message.Message):
+    """CursorFence names the leader lease a cursor writer holds, as LeaseService returned it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    HOLDER_FIELD_NUMBER: _builtins.int
+    TOKEN_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Lease name; required."""
+    holder: _builtins.str
+    """The writer, the lease's holder; required."""
+    token: _builtins.int
+    """The lease's fencing token as last acquired or renewed; at least 1."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        holder: _builtins.str = ...,
+        token: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["holder", b"holder", "name", b"name", "token", b"token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___PutCursorRequest: _TypeAlias = PutCursorRequest  # noqa: Y015
+Global___CursorFence: _TypeAlias = CursorFence  # noqa: Y015
 
 @_typing.final
 class PutCursorResponse(_message.Message):

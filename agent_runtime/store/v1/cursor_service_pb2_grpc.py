@@ -61,7 +61,9 @@ class CursorServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def PutCursor(self, request, context):
-        """PutCursor sets a cursor's value, creating it when new.
+        """PutCursor sets a cursor's value, creating it when new. With a fence, only while the
+        writer still holds that leader lease (FAILED_PRECONDITION otherwise, nothing changed);
+        with a sequence, never backwards (FAILED_PRECONDITION, nothing changed).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -38,7 +38,10 @@ class CursorServiceStub:
     GetCursor: _grpc.UnaryUnaryMultiCallable[_cursor_service_pb2.GetCursorRequest, _cursor_service_pb2.GetCursorResponse]
     """GetCursor returns a cursor's value; found is false (and value empty) when never put."""
     PutCursor: _grpc.UnaryUnaryMultiCallable[_cursor_service_pb2.PutCursorRequest, _cursor_service_pb2.PutCursorResponse]
-    """PutCursor sets a cursor's value, creating it when new."""
+    """PutCursor sets a cursor's value, creating it when new. With a fence, only while the
+    writer still holds that leader lease (FAILED_PRECONDITION otherwise, nothing changed);
+    with a sequence, never backwards (FAILED_PRECONDITION, nothing changed).
+    """
 
 @_typing.type_check_only
 class CursorServiceAsyncStub(CursorServiceStub):
@@ -50,7 +53,10 @@ class CursorServiceAsyncStub(CursorServiceStub):
     GetCursor: _aio.UnaryUnaryMultiCallable[_cursor_service_pb2.GetCursorRequest, _cursor_service_pb2.GetCursorResponse]  # type: ignore[assignment]
     """GetCursor returns a cursor's value; found is false (and value empty) when never put."""
     PutCursor: _aio.UnaryUnaryMultiCallable[_cursor_service_pb2.PutCursorRequest, _cursor_service_pb2.PutCursorResponse]  # type: ignore[assignment]
-    """PutCursor sets a cursor's value, creating it when new."""
+    """PutCursor sets a cursor's value, creating it when new. With a fence, only while the
+    writer still holds that leader lease (FAILED_PRECONDITION otherwise, nothing changed);
+    with a sequence, never backwards (FAILED_PRECONDITION, nothing changed).
+    """
 
 class CursorServiceServicer(metaclass=_abc_1.ABCMeta):
     """CursorService keeps named positions in outside streams (the Telegram update offset of a
@@ -71,6 +77,9 @@ class CursorServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _cursor_service_pb2.PutCursorRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_cursor_service_pb2.PutCursorResponse, _abc.Awaitable[_cursor_service_pb2.PutCursorResponse]]:
-        """PutCursor sets a cursor's value, creating it when new."""
+        """PutCursor sets a cursor's value, creating it when new. With a fence, only while the
+        writer still holds that leader lease (FAILED_PRECONDITION otherwise, nothing changed);
+        with a sequence, never backwards (FAILED_PRECONDITION, nothing changed).
+        """
 
 def add_CursorServiceServicer_to_server(servicer: CursorServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

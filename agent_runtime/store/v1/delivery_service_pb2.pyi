@@ -475,3 +475,139 @@ class RecordDeliveryPartResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordDeliveryPartResponse: _TypeAlias = RecordDeliveryPartResponse  # noqa: Y015
+
+@_typing.final
+class CreateDeliveriesRequest(_message.Message):
+    """CreateDeliveriesRequest carries up to 100 deliveries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DELIVERIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def deliveries(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateDeliveryRequest]:
+        """The deliveries, each as CreateDelivery takes it."""
+
+    def __init__(
+        self,
+        *,
+        deliveries: _abc.Iterable[Global___CreateDeliveryRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateDeliveriesRequest: _TypeAlias = CreateDeliveriesRequest  # noqa: Y015
+
+@_typing.final
+class CreateDeliveriesResponse(_message.Message):
+    """CreateDeliveriesResponse has one result per delivery, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeliveryBatchResult]:
+        """The results."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___DeliveryBatchResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateDeliveriesResponse: _TypeAlias = CreateDeliveriesResponse  # noqa: Y015
+
+@_typing.final
+class RecordDeliveryPartsRequest(_message.Message):
+    """RecordDeliveryPartsRequest carries up to 100 parts."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def parts(self) -> _containers.RepeatedCompositeFieldContainer[Global___RecordDeliveryPartRequest]:
+        """The parts, each as RecordDeliveryPart takes it."""
+
+    def __init__(
+        self,
+        *,
+        parts: _abc.Iterable[Global___RecordDeliveryPartRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["parts", b"parts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordDeliveryPartsRequest: _TypeAlias = RecordDeliveryPartsRequest  # noqa: Y015
+
+@_typing.final
+class RecordDeliveryPartsResponse(_message.Message):
+    """RecordDeliveryPartsResponse has one result per part, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeliveryBatchResult]:
+        """The results."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___DeliveryBatchResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordDeliveryPartsResponse: _TypeAlias = RecordDeliveryPartsResponse  # noqa: Y015
+
+@_typing.final
+class DeliveryBatchResult(_message.Message):
+    """DeliveryBatchResult is the outcome of one item of a CreateDeliveries or
+    RecordDeliveryParts call.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DELIVERY_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Why it was refused (a status code name such as ALREADY_EXISTS for a key recorded
+    before, or ABORTED for a lease that is not the caller's any more); empty when applied.
+    """
+    message: _builtins.str
+    """Human-readable reason; empty when applied."""
+    field: _builtins.str
+    """For INVALID_ARGUMENT: the offending field."""
+    @_builtins.property
+    def delivery(self) -> _delivery_pb2.Delivery:
+        """The delivery after the change, with its parts; unset when refused."""
+
+    def __init__(
+        self,
+        *,
+        delivery: _delivery_pb2.Delivery | None = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+        field: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "delivery", b"delivery", "field", b"field", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeliveryBatchResult: _TypeAlias = DeliveryBatchResult  # noqa: Y015

@@ -70,6 +70,16 @@ class DeliveryServiceStub:
                 request_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartRequest.SerializeToString,
                 response_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartResponse.FromString,
                 _registered_method=True)
+        self.CreateDeliveries = channel.unary_unary(
+                '/agent_runtime.store.v1.DeliveryService/CreateDeliveries',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.CreateDeliveriesRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.CreateDeliveriesResponse.FromString,
+                _registered_method=True)
+        self.RecordDeliveryParts = channel.unary_unary(
+                '/agent_runtime.store.v1.DeliveryService/RecordDeliveryParts',
+                request_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartsRequest.SerializeToString,
+                response_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartsResponse.FromString,
+                _registered_method=True)
 
 
 class DeliveryServiceServicer:
@@ -137,6 +147,23 @@ class DeliveryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateDeliveries(self, request, context):
+        """CreateDeliveries creates up to 100 deliveries in one call (the connectors coalescing the
+        replies that go out together); each is created as CreateDelivery would, on its own,
+        with its own result.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordDeliveryParts(self, request, context):
+        """RecordDeliveryParts records up to 100 parts' progress in one call; each is recorded as
+        RecordDeliveryPart would, on its own, with its own result.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DeliveryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -174,6 +201,16 @@ def add_DeliveryServiceServicer_to_server(servicer, server):
                     servicer.RecordDeliveryPart,
                     request_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartRequest.FromString,
                     response_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartResponse.SerializeToString,
+            ),
+            'CreateDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDeliveries,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.CreateDeliveriesRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.CreateDeliveriesResponse.SerializeToString,
+            ),
+            'RecordDeliveryParts': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordDeliveryParts,
+                    request_deserializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartsRequest.FromString,
+                    response_serializer=agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -366,6 +403,60 @@ class DeliveryService:
             '/agent_runtime.store.v1.DeliveryService/RecordDeliveryPart',
             agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartRequest.SerializeToString,
             agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.DeliveryService/CreateDeliveries',
+            agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.CreateDeliveriesRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.CreateDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordDeliveryParts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agent_runtime.store.v1.DeliveryService/RecordDeliveryParts',
+            agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartsRequest.SerializeToString,
+            agent__runtime_dot_store_dot_v1_dot_delivery__service__pb2.RecordDeliveryPartsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -64,6 +64,15 @@ class DeliveryServiceStub:
     reached the recipient: the delivery is retried after retry_after_ms). ABORTED when the
     lease is not the caller's any more.
     """
+    CreateDeliveries: _grpc.UnaryUnaryMultiCallable[_delivery_service_pb2.CreateDeliveriesRequest, _delivery_service_pb2.CreateDeliveriesResponse]
+    """CreateDeliveries creates up to 100 deliveries in one call (the connectors coalescing the
+    replies that go out together); each is created as CreateDelivery would, on its own,
+    with its own result.
+    """
+    RecordDeliveryParts: _grpc.UnaryUnaryMultiCallable[_delivery_service_pb2.RecordDeliveryPartsRequest, _delivery_service_pb2.RecordDeliveryPartsResponse]
+    """RecordDeliveryParts records up to 100 parts' progress in one call; each is recorded as
+    RecordDeliveryPart would, on its own, with its own result.
+    """
 
 @_typing.type_check_only
 class DeliveryServiceAsyncStub(DeliveryServiceStub):
@@ -100,6 +109,15 @@ class DeliveryServiceAsyncStub(DeliveryServiceStub):
     before the platform call, then `sent`, `failed`, `unknown`, or `pending` (nothing
     reached the recipient: the delivery is retried after retry_after_ms). ABORTED when the
     lease is not the caller's any more.
+    """
+    CreateDeliveries: _aio.UnaryUnaryMultiCallable[_delivery_service_pb2.CreateDeliveriesRequest, _delivery_service_pb2.CreateDeliveriesResponse]  # type: ignore[assignment]
+    """CreateDeliveries creates up to 100 deliveries in one call (the connectors coalescing the
+    replies that go out together); each is created as CreateDelivery would, on its own,
+    with its own result.
+    """
+    RecordDeliveryParts: _aio.UnaryUnaryMultiCallable[_delivery_service_pb2.RecordDeliveryPartsRequest, _delivery_service_pb2.RecordDeliveryPartsResponse]  # type: ignore[assignment]
+    """RecordDeliveryParts records up to 100 parts' progress in one call; each is recorded as
+    RecordDeliveryPart would, on its own, with its own result.
     """
 
 class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -176,6 +194,27 @@ class DeliveryServiceServicer(metaclass=_abc_1.ABCMeta):
         before the platform call, then `sent`, `failed`, `unknown`, or `pending` (nothing
         reached the recipient: the delivery is retried after retry_after_ms). ABORTED when the
         lease is not the caller's any more.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateDeliveries(
+        self,
+        request: _delivery_service_pb2.CreateDeliveriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_delivery_service_pb2.CreateDeliveriesResponse, _abc.Awaitable[_delivery_service_pb2.CreateDeliveriesResponse]]:
+        """CreateDeliveries creates up to 100 deliveries in one call (the connectors coalescing the
+        replies that go out together); each is created as CreateDelivery would, on its own,
+        with its own result.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordDeliveryParts(
+        self,
+        request: _delivery_service_pb2.RecordDeliveryPartsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_delivery_service_pb2.RecordDeliveryPartsResponse, _abc.Awaitable[_delivery_service_pb2.RecordDeliveryPartsResponse]]:
+        """RecordDeliveryParts records up to 100 parts' progress in one call; each is recorded as
+        RecordDeliveryPart would, on its own, with its own result.
         """
 
 def add_DeliveryServiceServicer_to_server(servicer: DeliveryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

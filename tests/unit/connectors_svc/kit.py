@@ -11,8 +11,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from agent_runtime.connectors.v1 import service_pb2 as rpc
 from agent_runtime.connectors.v1.service_pb2_grpc import ConnectorsServiceStub
 from connectors_svc.adapters.base import Adapter, AdapterState, InboundSink, Part
@@ -39,8 +37,7 @@ FAST = {
 def webhook(
     name: str, fake: FakeWebhook, part_limit: int = 0, beat_s: float = 10.0
 ) -> WebhookAdapter:
-    config = WebhookConfig(fake.url, timeout_s=5, beat_s=beat_s)
-    adapter = WebhookAdapter(name, config, httpx.AsyncClient())
+    adapter = WebhookAdapter(name, WebhookConfig(fake.url, timeout_s=5, beat_s=beat_s))
     adapter.part_limit = part_limit
     return adapter
 

@@ -20,6 +20,7 @@ from agent_runtime.store.v1 import task_pb2
 from agent_runtime.store.v1 import task_service_pb2 as trpc
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceStub
 from connectors_svc.adapters.base import AdapterState, Command, InboundMessage
+from connectors_svc.adapters.cursors import Fence
 from connectors_svc.adapters.imap import ImapAdapter
 from connectors_svc.adapters.imap_session import ImapConfig
 from connectors_svc.clients import StoreMail
@@ -59,6 +60,9 @@ class Sink:
 
     def beat(self, state: AdapterState) -> None:
         self.beats.append(state)
+
+    def fence(self) -> Fence | None:
+        return None
 
 
 def config_for(box: dovecot.Dovecot, **kw: Any) -> ImapConfig:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors_svc.adapters.base import AdapterState, Command, InboundMessage, Part
+from connectors_svc.adapters.cursors import Fence
 from connectors_svc.adapters.telegram import TelegramAdapter
 from connectors_svc.adapters.telegram_setup import make_bot
 from connectors_svc.backoff import Backoff
@@ -44,6 +45,7 @@ class EchoSink:
     started: list[str] = field(default_factory=list)
     handled: list[InboundMessage] = field(default_factory=list)
     states: list[AdapterState] = field(default_factory=list)
+    lease: Fence | None = None  # the leader lease its puts are fenced by
 
     async def handle(self, message: InboundMessage) -> str:
         self.started.append(message.text)
@@ -64,6 +66,9 @@ class EchoSink:
 
     def beat(self, state: AdapterState) -> None:
         self.states.append(state)
+
+    def fence(self) -> Fence | None:
+        return self.lease
 
     def texts(self) -> list[str]:
         return [m.text for m in self.handled]

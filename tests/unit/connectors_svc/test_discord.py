@@ -19,6 +19,7 @@ from connectors_svc.adapters.base import (
     Part,
     Rejected,
 )
+from connectors_svc.adapters.cursors import Fence
 from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig, build
 from connectors_svc.adapters.discord_http import DEFAULT_GATEWAY_URL
 from connectors_svc.config import ConnectorsSettings
@@ -64,6 +65,9 @@ class EchoSink:
 
     def beat(self, state: AdapterState) -> None:
         self.states.append(state)
+
+    def fence(self) -> Fence | None:
+        return None
 
 
 @contextlib.asynccontextmanager

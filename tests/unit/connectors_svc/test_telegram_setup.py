@@ -8,11 +8,15 @@ import logging
 
 import pytest
 from pydantic import SecretStr
+from telegram.error import NetworkError
 
 from connectors_svc.adapters.base import Command
+from connectors_svc.adapters.cursors import Fence
 from connectors_svc.adapters.telegram_menu import MAX_COMMANDS, menu
+from connectors_svc.adapters.telegram_setup import make_bot
 from connectors_svc.catalog import build_catalog
 from connectors_svc.config import ConnectorsSettings
+from svckit.testing import free_port
 
 TOKEN = "987654:SECRET-bot-token"
 
@@ -21,7 +25,9 @@ class NoCursors:
     async def get(self, name: str) -> str:
         return ""
 
-    async def put(self, name: str, value: str) -> None:
+    async def put(
+        self, name: str, value: str, fence: Fence | None = None, sequence: int | None = None
+    ) -> None:
         return None
 
 
@@ -34,21 +40,23 @@ def test_without_a_token_telegram_is_disabled_and_the_others_run() -> None:
     assert "codex" in [a.name for a in catalog.adapters]
 
 
-def test_with_a_token_the_adapter_is_built_and_the_token_stays_out_of_logs(
+async def test_with_a_token_the_adapter_is_built_and_the_token_stays_out_of_logs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = ConnectorsSettings(
-        telegram_token=SecretStr(TOKEN), telegram_api_base="http://127.0.0.1:9/"
+        telegram_token=SecretStr(TOKEN), telegram_api_base=f"http://127.0.0.1:{free_port()}/"
     )
     catalog = build_catalog(settings, cursors=NoCursors())
     [telegram] = [a for a in catalog.adapters if a.name == "telegram"]
     assert telegram.part_limit == 4096 and telegram.receives
     assert "telegram" not in catalog.disabled
-    with caplog.at_level(logging.INFO, logger="httpx"):
-        logging.getLogger("httpx").info(
-            'HTTP Request: %s %s "%s"', "POST", f"http://127.0.0.1:9/bot{TOKEN}/getMe", "200 OK"
-        )
-    assert TOKEN not in caplog.text and "/bot***/getMe" in caplog.text
+    bot = make_bot(TOKEN, settings.telegram_api_base)
+    with caplog.at_level(logging.DEBUG), pytest.raises(NetworkError) as failed:
+        await bot.initialize()  # getMe on a refused port, every logger at debug level
+    assert "refused" in str(failed.value).lower() or "connect" in str(failed.value).lower()
+    assert TOKEN not in caplog.text and TOKEN not in str(failed.value)
+    assert "getMe" in caplog.text  # the calls are logged, without the token
+    await bot.shutdown()
 
 
 def test_the_menu_keeps_pair_past_telegrams_limit() -> None:
