@@ -78,6 +78,7 @@ def _delivery(m: delivery_pb2.Delivery) -> Delivery:
         workspace_id=m.workspace_id,
         context_id=m.context_id,
         parts=tuple(SentPart(p.index, p.text, p.status, p.platform_message_id) for p in m.parts),
+        reply_route=m.reply_route,
     )
 
 
@@ -110,6 +111,7 @@ class StoreLedger:
             lease_owner=lease_owner,
             lease_ms=lease_ms,
             sending_text=sending_text,
+            reply_route=new.reply_route,
         )
         try:
             return _delivery(await self._creates.submit(request))

@@ -68,6 +68,8 @@ class Courier:
             reply_to_message_id=d.reply_to_message_id if i == 0 else "",
             subject=d.subject,
             idempotency_key=d.idempotency_key if n == 1 else f"{d.idempotency_key}#{i}",
+            reply_route=d.reply_route,
+            index=i,
         )
         try:
             pmid = await adapter.send_part(part)

@@ -41,6 +41,7 @@ class Delivery:
     workspace_id: str = ""
     context_id: str = ""
     parts: tuple[SentPart, ...] = ()
+    reply_route: str = ""  # the receiving adapter's (InboundMessage.reply_route)
 
     def sent_ids(self) -> list[str]:
         return [p.platform_message_id for p in self.parts if p.status == "sent"]
@@ -58,6 +59,7 @@ class NewDelivery:
     context_id: str = ""
     reply_to_message_id: str = ""
     subject: str = ""
+    reply_route: str = ""
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ class Sink:
                 chat_id=message.external_id,
                 text=reply,
                 reply_to_message_id=message.message_id,
+                reply_route=message.reply_route,
             )
             # recorded before it returns (else it raises, and the redelivered message
             # gets its journaled reply recorded then); sent at once, or retried from the ledger

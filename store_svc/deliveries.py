@@ -19,14 +19,14 @@ from svckit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, No
 STATUSES = ("sent", "failed", "unknown")
 ALL_STATUSES = ("pending", "sending", *STATUSES)
 DEFAULT_LEASE_MS = 30_000
-_OPTIONAL = ("workspace_id", "context_id", "reply_to_message_id", "subject")
+_OPTIONAL = ("workspace_id", "context_id", "reply_to_message_id", "subject", "reply_route")
 _INSERT = (
     "INSERT INTO deliveries (id, idempotency_key, connector, chat_id, text, status, attempts,"
     " created_at_unix, updated_at_unix, seq, workspace_id, context_id, reply_to_message_id,"
-    " subject, next_attempt_at_ms, lease_owner, lease_expires_at_ms) VALUES (:id,"
+    " subject, reply_route, next_attempt_at_ms, lease_owner, lease_expires_at_ms) VALUES (:id,"
     " :idempotency_key, :connector, :chat_id, :text, :status, :attempts, :created_at_unix,"
     " :updated_at_unix, :seq, :workspace_id, :context_id, :reply_to_message_id, :subject,"
-    " 0, :lease_owner, :lease_expires_at_ms) ON CONFLICT DO NOTHING"
+    " :reply_route, 0, :lease_owner, :lease_expires_at_ms) ON CONFLICT DO NOTHING"
 )
 
 _FIRST_PART = (

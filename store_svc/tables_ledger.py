@@ -92,6 +92,8 @@ class Delivery(SQLModel, table=True):
     context_id: str | None = None
     reply_to_message_id: str | None = None
     subject: str | None = None
+    # how the connector answers (Discord: an interaction and its token); opaque here
+    reply_route: str | None = None
     # a pending delivery is due from then (a retry's backoff); a claim leases it to one
     # connectors replica until lease_expires_at_ms
     next_attempt_at_ms: int = Field(default=0, sa_column=_big(0))

@@ -1,5 +1,5 @@
 """Discord API objects as Discord sends them (users, messages, interactions, READY,
-GUILD_CREATE), for tests/fake_discord.py. Every builder returns a fresh dict."""
+GUILD_CREATE), for the fake Discord (tests/fake_discord/). Every builder returns a fresh dict."""
 
 from __future__ import annotations
 
@@ -197,3 +197,27 @@ def guild_create(guild_id: str, channel_id: str, bot_id: str) -> dict[str, Any]:
         **empty,
         **zero,
     }
+
+
+def registered_command(command: dict[str, Any], cid: str, app_id: str) -> dict[str, Any]:
+    """An application command as a bulk overwrite answers it."""
+    return {
+        **command,
+        "id": cid,
+        "application_id": app_id,
+        "version": "1",
+        "default_member_permissions": None,
+        "dm_permission": True,
+        "nsfw": False,
+    }
+
+
+def callback_response(iid: str, kind: int) -> dict[str, Any]:
+    """An interaction callback's answer when asked `with_response`."""
+    interaction = {
+        "id": iid,
+        "type": 2,
+        "response_message_loading": kind == 5,
+        "response_message_ephemeral": False,
+    }
+    return {"interaction": interaction, "resource": {"type": kind}}

@@ -61,6 +61,9 @@ class InboundMessage:
     direct_message: bool = False
     mentioned: bool = False
     attachments: tuple[Attachment, ...] = ()
+    # how a reply reaches the sender, opaque to the core (Discord: the slash command's
+    # interaction); kept in the reply's delivery row and handed back with each of its parts
+    reply_route: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,17 @@ class Command:
 
 @dataclass(frozen=True)
 class Part:
-    """One part of an outbound message (the core splits long text before sending)."""
+    """One part of an outbound message (the core splits long text before sending).
+    `reply_to_message_id` comes with the first part only; `reply_route` (the delivery's, as
+    the receiving adapter set it) with every part, and `index` tells which part it is."""
 
     chat_id: str
     text: str
     reply_to_message_id: str = ""
     subject: str = ""
     idempotency_key: str = ""
+    reply_route: str = ""
+    index: int = 0
 
 
 @dataclass(frozen=True)

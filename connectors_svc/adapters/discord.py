@@ -2,10 +2,12 @@
 
 Receiving: a discord.py `Client` per session, with the GUILDS, GUILD_MESSAGES,
 DIRECT_MESSAGES and MESSAGE_CONTENT intents. discord.py keeps the gateway session: heartbeats,
-and on a dropped socket or an op 7 it reconnects and RESUMEs (missed events are replayed),
-backing off exponentially between failed attempts. Direct messages and guild messages that
-mention the bot go to the core's sink; slash commands are registered from the gateway's
-catalogue at each login, deferred at once and answered by editing the original response.
+and on a dropped socket, an op 7 or a resumable op 9 it reconnects and RESUMEs (missed
+events are replayed; a non-resumable op 9 IDENTIFYs anew), backing off exponentially between
+failed attempts. Direct messages and guild messages that mention the bot go to the core's
+sink; slash commands are registered from the gateway's catalogue at each login (unless
+AGENT_RUNTIME_COMMAND_SYNC_ENABLED=false), deferred at once and answered through their
+interaction, even after a restart (adapters/discord_interactions.py).
 
 Sending: one long-lived discord.py REST client, apart from the gateway session, so the outbox
 drains even on a replica that does not hold the receiving lease."""
@@ -35,11 +37,12 @@ from connectors_svc.adapters.discord_http import (
 )
 from connectors_svc.adapters.discord_inbound import (
     CONNECTOR,
+    command_message,
     command_text,
     inbound_message,
     nonce,
 )
-from connectors_svc.adapters.discord_interactions import Interactions, Pending
+from connectors_svc.adapters.discord_interactions import Interactions, Route
 from connectors_svc.config import ConnectorsSettings
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,8 @@ MAX_RATELIMIT_WAIT_S = 30.0
 HANDLE_ATTEMPTS = 5
 COMMAND_FAILED = "I hit an error while running that command."
 COMMAND_RECEIVED = "Command received."
+# Discord's answers to an interaction token it no longer takes (expired, or never known)
+TOKEN_REFUSED = (401, 404)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class DiscordConfig:
     gateway_url: str = DEFAULT_GATEWAY_URL
     application_id: str = ""
     command_guild_ids: tuple[str, ...] = ()
+    # AGENT_RUNTIME_COMMAND_SYNC_ENABLED: False registers no application commands at all
+    # (those registered before stay as Discord has them, and are still answered).
+    sync_commands: bool = True
     # How often an open but quiet session says it is still open (discord.py keeps it alive;
     # without this a quiet guild's last beat would stay at the last event).
     beat_s: float = 10.0
@@ -78,6 +86,7 @@ def build(settings: ConnectorsSettings) -> DiscordAdapter:
             gateway_url=settings.discord_gateway_url,
             application_id=settings.discord_application_id.strip(),
             command_guild_ids=tuple(dict.fromkeys(g for g in guilds if g)),
+            sync_commands=settings.command_sync_enabled,
             beat_s=settings.heartbeat_interval_seconds,
         )
     )
@@ -90,7 +99,7 @@ class DiscordAdapter:
     part_limit = 2000
     receives = True
 
-    def __init__(self, config: DiscordConfig, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, config: DiscordConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self._rest: RoutedHTTP | None = None
         self._rest_lock = asyncio.Lock()
@@ -107,9 +116,10 @@ class DiscordAdapter:
         beats = asyncio.create_task(client.keep_beating(self.config.beat_s))
         try:
             await client.login(self.config.token)
-            app_id = self.config.application_id or str(client.application_id or "")
-            guilds = self.config.command_guild_ids
-            sync = asyncio.create_task(sync_commands(client.http, app_id, guilds, sink))
+            if self.config.sync_commands:
+                app_id = self.config.application_id or str(client.application_id or "")
+                guilds = self.config.command_guild_ids
+                sync = asyncio.create_task(sync_commands(client.http, app_id, guilds, sink))
             await client.connect(reconnect=True)
         finally:
             beats.cancel()
@@ -138,47 +148,58 @@ class DiscordAdapter:
         if interaction.type is not discord.InteractionType.application_command:
             return
         try:
-            pending = await self._interactions.defer(
+            route = await self._interactions.defer(
                 str(interaction.id), interaction.token, str(interaction.application_id)
             )
         except Exception as exc:
             log.warning("discord interaction %s not acknowledged: %s", interaction.id, exc)
             return
-        text, reply = command_text(dict(interaction.data or {})), COMMAND_FAILED
+        text = command_text(dict(interaction.data or {}))
         try:
-            reply = await sink.handle(_command_message(interaction, text)) or COMMAND_RECEIVED
+            reply = await sink.handle(command_message(interaction, text, route.encode()))
         except Exception as exc:
             log.warning("discord command %s failed: %s", text.split(" ")[0], exc)
-        await self._answer_fallback(pending, reply)
+            await self._answer_alone(route, COMMAND_FAILED)
+        else:
+            if not reply:  # nothing to deliver: say the command was taken
+                await self._answer_alone(route, COMMAND_RECEIVED)
+        # a reply is in the ledger with the route: the core sends it through the interaction
 
-    async def _answer_fallback(self, pending: Pending, reply: str) -> None:
-        if len(reply) > self.part_limit:
-            reply = reply[: self.part_limit - 3] + "..."
+    async def _answer_alone(self, route: Route, text: str) -> None:
         try:
-            await self._interactions.answer_if_unanswered(pending, reply)
+            await self._interactions.answer(route, 0, text)
         except Exception as exc:
-            log.warning("discord interaction %s not answered: %s", pending.interaction_id, exc)
+            log.warning("discord interaction %s not answered: %s", route.interaction_id, exc)
 
     # -- sending -----------------------------------------------------------------------
 
     async def send_part(self, part: Part) -> str:
         try:
-            pending = self._interactions.get(part.reply_to_message_id)
-            if pending is not None:
-                return await self._interactions.answer(pending, part.text)
-            return await self._send_message(part)
+            route = self._interactions.route(part.reply_route, part.reply_to_message_id)
+            if route is None:
+                return await self._send_message(part, reference=True)
+            if self._interactions.live(route):
+                try:
+                    return await self._interactions.answer(route, part.index, part.text)
+                except discord.HTTPException as exc:
+                    if exc.status not in TOKEN_REFUSED:
+                        raise
+                    log.info("discord refused interaction %s: %s", route.interaction_id, exc)
+            # The token expired (or Discord no longer takes it): nothing was shown through
+            # the interaction, so the part goes to the channel as an ordinary message.
+            return await self._send_message(part, reference=False)
         except (discord.DiscordException, aiohttp.ClientError) as exc:
             mapped = classify(exc)
             if mapped is exc:
                 raise  # unknown: the request may have reached Discord
             raise mapped from exc
 
-    async def _send_message(self, part: Part) -> str:
+    async def _send_message(self, part: Part, *, reference: bool) -> str:
         if not part.chat_id.isdigit():
             raise Rejected(f"discord channel id must be a snowflake, not {part.chat_id!r}")
-        reference: Any = discord.utils.MISSING
-        if part.reply_to_message_id.isdigit():
-            reference = {
+        ref: Any = discord.utils.MISSING
+        if reference and part.reply_to_message_id.isdigit():
+            ref = {
                 "message_id": int(part.reply_to_message_id),
                 "channel_id": int(part.chat_id),
                 "fail_if_not_exists": False,
@@ -186,7 +207,7 @@ class DiscordAdapter:
         params = handle_message_parameters(
             content=part.text,
             nonce=nonce(part.idempotency_key),
-            message_reference=reference,
+            message_reference=ref,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False),
         )
         rest = await self._rest_client()
@@ -224,28 +245,6 @@ class DiscordAdapter:
         if self._hook_session is not None:
             await self._hook_session.close()
             self._hook_session = None
-
-
-def _command_message(interaction: discord.Interaction, text: str) -> InboundMessage:
-    user = interaction.user
-    channel = interaction.channel
-    guild = interaction.guild
-    if interaction.guild_id is None:
-        display = f"DM {user.name}"
-    else:
-        name = getattr(channel, "name", None) or interaction.channel_id
-        display = f"{guild.name if guild else ''} #{name}".strip()
-    return InboundMessage(
-        connector=CONNECTOR,
-        external_id=str(interaction.channel_id),
-        text=text,
-        message_id=str(interaction.id),
-        from_user_id=str(user.id),
-        from_display_name=user.global_name or user.name,
-        display_name=display,
-        direct_message=interaction.guild_id is None,
-        mentioned=True,
-    )
 
 
 class _Session(discord.Client):

@@ -1,5 +1,5 @@
-"""Discord events as the core sees them: which messages are for the bot and the text of a
-slash command (REFERENCE.md §8.3)."""
+"""Discord events as the core sees them: which messages are for the bot, and a slash command
+as a message with its text (REFERENCE.md §8.3)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,31 @@ def _option_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def command_message(interaction: discord.Interaction, text: str, route: str) -> InboundMessage:
+    """A slash command as the message the gateway takes (always addressed to the bot); its
+    reply goes through the interaction (`route`, adapters/discord_interactions.py)."""
+    user = interaction.user
+    channel = interaction.channel
+    guild = interaction.guild
+    if interaction.guild_id is None:
+        display = f"DM {user.name}"
+    else:
+        name = getattr(channel, "name", None) or interaction.channel_id
+        display = f"{guild.name if guild else ''} #{name}".strip()
+    return InboundMessage(
+        connector=CONNECTOR,
+        external_id=str(interaction.channel_id),
+        text=text,
+        message_id=str(interaction.id),
+        from_user_id=str(user.id),
+        from_display_name=user.global_name or user.name,
+        display_name=display,
+        direct_message=interaction.guild_id is None,
+        mentioned=True,
+        reply_route=route,
+    )
 
 
 def command_text(data: Mapping[str, Any]) -> str:

@@ -109,9 +109,10 @@ class JournalService(JournalServiceServicer):
         return jrpc.FindImapIngestionResponse(ingestion=to_msg(journal_pb2.ImapIngestion, row))
 
 
-def delivery_msg(row: Row) -> delivery_pb2.Delivery:
-    """A delivery row (with its `parts`) as the message."""
-    msg = to_msg(delivery_pb2.Delivery, row)
+def delivery_msg(row: Row, *, route: bool = False) -> delivery_pb2.Delivery:
+    """A delivery row (with its `parts`) as the message; its reply_route (which can hold an
+    interaction token) only with `route`, for the connectors' own calls."""
+    msg = to_msg(delivery_pb2.Delivery, row if route else {**row, "reply_route": None})
     for part in row.get("parts", ()):
         msg.parts.append(to_msg(delivery_pb2.DeliveryPart, {**part, "index": part["part_index"]}))
     return msg
@@ -154,13 +155,13 @@ class DeliveryService(DeliveryServiceServicer):
             request.limit,
             request.wait_ms,
         )
-        return drpc.ClaimDeliveriesResponse(items=[delivery_msg(r) for r in rows])
+        return drpc.ClaimDeliveriesResponse(items=[delivery_msg(r, route=True) for r in rows])
 
     async def RecordDeliveryPart(
         self, request: drpc.RecordDeliveryPartRequest, context: Ctx
     ) -> drpc.RecordDeliveryPartResponse:
         row = await self._claims.record_part(fields_of(request))
-        return drpc.RecordDeliveryPartResponse(delivery=delivery_msg(row))
+        return drpc.RecordDeliveryPartResponse(delivery=delivery_msg(row, route=True))
 
     async def RecordDeliveryParts(
         self, request: drpc.RecordDeliveryPartsRequest, context: Ctx
@@ -179,7 +180,7 @@ class DeliveryService(DeliveryServiceServicer):
         self, request: drpc.CreateDeliveryRequest, context: Ctx
     ) -> drpc.CreateDeliveryResponse:
         row = await self._d.create(fields_of(request))
-        return drpc.CreateDeliveryResponse(delivery=delivery_msg(row))
+        return drpc.CreateDeliveryResponse(delivery=delivery_msg(row, route=True))
 
     async def CreateDeliveries(
         self, request: drpc.CreateDeliveriesRequest, context: Ctx
@@ -208,10 +209,12 @@ class DeliveryService(DeliveryServiceServicer):
 
 
 def _delivery_results(results: list[Row | DomainError]) -> list[drpc.DeliveryBatchResult]:
+    """CreateDeliveries and RecordDeliveryParts (the connectors' batches) hand the route back
+    as their single forms do."""
     return [
         drpc.DeliveryBatchResult(code=r.code, message=r.message, field=_field(r))
         if isinstance(r, DomainError)
-        else drpc.DeliveryBatchResult(delivery=delivery_msg(r))
+        else drpc.DeliveryBatchResult(delivery=delivery_msg(r, route=True))
         for r in results
     ]
 

@@ -43,6 +43,7 @@ class Delivery(_message.Message):
     LEASE_OWNER_FIELD_NUMBER: _builtins.int
     LEASE_EXPIRES_AT_MS_FIELD_NUMBER: _builtins.int
     PARTS_FIELD_NUMBER: _builtins.int
+    REPLY_ROUTE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Delivery id."""
     idempotency_key: _builtins.str
@@ -81,6 +82,14 @@ class Delivery(_message.Message):
     """The connectors replica delivering it now; empty when unclaimed."""
     lease_expires_at_ms: _builtins.int
     """End of the delivering replica's lease, unix milliseconds (0: unclaimed)."""
+    reply_route: _builtins.str
+    """How the receiving connector answers the message the delivery replies to, opaque to all
+    but that connector (Discord: the slash command's interaction, so that every part of the
+    reply goes through it even after a connectors restart); empty for none. It can carry a
+    short-lived platform credential (an interaction token), so only the connectors' calls
+    return it (CreateDelivery(-ies), ClaimDeliveries, RecordDeliveryPart(s)); GetDelivery,
+    ListDeliveries and UpdateDelivery leave it empty.
+    """
     @_builtins.property
     def parts(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeliveryPart]:
         """The parts tried so far, by index (a long text is sent in several parts)."""
@@ -107,10 +116,11 @@ class Delivery(_message.Message):
         lease_owner: _builtins.str = ...,
         lease_expires_at_ms: _builtins.int = ...,
         parts: _abc.Iterable[Global___DeliveryPart] | None = ...,
+        reply_route: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "chat_id", b"chat_id", "connector", b"connector", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "id", b"id", "idempotency_key", b"idempotency_key", "last_error", b"last_error", "lease_expires_at_ms", b"lease_expires_at_ms", "lease_owner", b"lease_owner", "next_attempt_at_ms", b"next_attempt_at_ms", "parts", b"parts", "platform_message_id", b"platform_message_id", "reply_to_message_id", b"reply_to_message_id", "status", b"status", "subject", b"subject", "text", b"text", "updated_at_unix", b"updated_at_unix", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "chat_id", b"chat_id", "connector", b"connector", "context_id", b"context_id", "created_at_unix", b"created_at_unix", "id", b"id", "idempotency_key", b"idempotency_key", "last_error", b"last_error", "lease_expires_at_ms", b"lease_expires_at_ms", "lease_owner", b"lease_owner", "next_attempt_at_ms", b"next_attempt_at_ms", "parts", b"parts", "platform_message_id", b"platform_message_id", "reply_route", b"reply_route", "reply_to_message_id", b"reply_to_message_id", "status", b"status", "subject", b"subject", "text", b"text", "updated_at_unix", b"updated_at_unix", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

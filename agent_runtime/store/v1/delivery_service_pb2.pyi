@@ -36,6 +36,7 @@ class CreateDeliveryRequest(_message.Message):
     LEASE_OWNER_FIELD_NUMBER: _builtins.int
     LEASE_MS_FIELD_NUMBER: _builtins.int
     SENDING_TEXT_FIELD_NUMBER: _builtins.int
+    REPLY_ROUTE_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     """Idempotency key; required."""
     connector: _builtins.str
@@ -63,6 +64,8 @@ class CreateDeliveryRequest(_message.Message):
     delivery is then created `sending`, its part 0 recorded `sending` (as RecordDeliveryPart
     would record it next), saving that round trip.
     """
+    reply_route: _builtins.str
+    """How the connector answers the message replied to (Delivery.reply_route); empty for none."""
     def __init__(
         self,
         *,
@@ -77,10 +80,11 @@ class CreateDeliveryRequest(_message.Message):
         lease_owner: _builtins.str = ...,
         lease_ms: _builtins.int = ...,
         sending_text: _builtins.str = ...,
+        reply_route: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "connector", b"connector", "context_id", b"context_id", "idempotency_key", b"idempotency_key", "lease_ms", b"lease_ms", "lease_owner", b"lease_owner", "reply_to_message_id", b"reply_to_message_id", "sending_text", b"sending_text", "subject", b"subject", "text", b"text", "workspace_id", b"workspace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "connector", b"connector", "context_id", b"context_id", "idempotency_key", b"idempotency_key", "lease_ms", b"lease_ms", "lease_owner", b"lease_owner", "reply_route", b"reply_route", "reply_to_message_id", b"reply_to_message_id", "sending_text", b"sending_text", "subject", b"subject", "text", b"text", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -5,86 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 
 import pytest
 from pydantic import SecretStr
 
 from connectors_svc.adapters.base import (
-    AdapterState,
-    Command,
     InboundMessage,
     NotDelivered,
     Part,
     Rejected,
 )
-from connectors_svc.adapters.cursors import Fence
 from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig, build
 from connectors_svc.adapters.discord_http import DEFAULT_GATEWAY_URL
 from connectors_svc.config import ConnectorsSettings
 from svckit.testing import eventually, free_port
 from tests.fake_discord import DROP, FakeDiscord, Fault, wait_connected
 from tests.fake_discord_payloads import bot_role_id
-
-COMMANDS = [
-    Command("status", "Show the queue and the heartbeat"),
-    Command("approve-action", "Approve a pending action " + "x" * 200, "id"),
-]
-
-
-@dataclass
-class EchoSink:
-    """A small real InboundSink: answers `echo: <text>` and delivers the reply through the
-    adapter, as the core does through its ledger."""
-
-    adapter: DiscordAdapter
-    received: list[InboundMessage] = field(default_factory=list)
-    states: list[AdapterState] = field(default_factory=list)
-    fail: int = 0
-    commands_fail: int = 0
-    deliver: bool = True  # False: the reply is left to the outbox (delivered later)
-
-    async def handle(self, message: InboundMessage) -> str:
-        if self.fail:
-            self.fail -= 1
-            raise ConnectionError("gateway unavailable")
-        self.received.append(message)
-        reply = f"echo: {message.text}"
-        if self.deliver:
-            await self.adapter.send_part(
-                Part(message.external_id, reply, message.message_id, idempotency_key=reply)
-            )
-        return reply
-
-    async def commands(self) -> Sequence[Command]:
-        if self.commands_fail:
-            self.commands_fail -= 1
-            raise ConnectionError("gateway unavailable")
-        return COMMANDS
-
-    def beat(self, state: AdapterState) -> None:
-        self.states.append(state)
-
-    def fence(self) -> Fence | None:
-        return None
-
-
-@contextlib.asynccontextmanager
-async def running(fake: FakeDiscord, **config: object) -> AsyncIterator[EchoSink]:
-    adapter = DiscordAdapter(
-        DiscordConfig(fake.token, fake.api_base, fake.gateway_url, **config)  # type: ignore[arg-type]
-    )
-    sink = EchoSink(adapter)
-    task = asyncio.create_task(adapter.run(sink))
-    try:
-        await wait_connected(fake)
-        yield sink
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await adapter.aclose()
+from tests.unit.connectors_svc.discord_kit import EchoSink, posted_texts, running
 
 
 @pytest.fixture
@@ -93,10 +31,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     await server.start()
     yield server
     await server.stop()
-
-
-def posted_texts(fake: FakeDiscord) -> list[str]:
-    return [p["content"] for p in fake.posted]
 
 
 async def test_direct_message_is_handled_and_answered(fake: FakeDiscord) -> None:
@@ -171,47 +105,38 @@ async def test_commands_are_registered_once_the_gateway_answers(fake: FakeDiscor
     assert [c["name"] for c in fake.commands["global"]] == ["status", "approve-action"]
 
 
+async def test_command_sync_disabled_registers_no_commands(
+    fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENT_RUNTIME_COMMAND_SYNC_ENABLED", "false")
+    settings = ConnectorsSettings(
+        discord_token=SecretStr(fake.token),
+        discord_api_base=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+    )
+    adapter = build(settings)
+    sink = EchoSink(adapter)
+    task = asyncio.create_task(adapter.run(sink))
+    try:
+        await wait_connected(fake)
+        # a command registered before is still answered; the session is fully up
+        await fake.interaction("status")
+        await eventually(lambda: fake.edits, "the answered command")
+        await fake.message("hi", dm=True)
+        await eventually(lambda: fake.posted, "the answered message")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await adapter.aclose()
+    assert fake.commands == {}  # nothing registered, globally or in a guild
+    assert [e["content"] for e in fake.edits] == ["echo: /status"]
+
+
 async def test_commands_go_to_the_configured_guilds(fake: FakeDiscord) -> None:
     async with running(fake, application_id=fake.app_id, command_guild_ids=("11", "12")):
         await eventually(lambda: {"11", "12"} <= fake.commands.keys(), "the guild sync")
     assert "global" not in fake.commands
-
-
-async def test_an_interaction_is_deferred_then_the_original_is_edited(fake: FakeDiscord) -> None:
-    async with running(fake) as sink:
-        iid, token = await fake.interaction("approve-action", {"id": "a1 "})
-        await eventually(lambda: fake.edits, "the edited response")
-    [callback] = fake.callbacks
-    assert (callback["interaction_id"], callback["type"]) == (iid, 5)
-    [message] = sink.received
-    assert (message.text, message.message_id, message.from_user_id) == (
-        "/approve-action a1",
-        iid,
-        "42",
-    )
-    assert fake.edits == [{"content": "echo: /approve-action a1", "token": token}]
-    assert fake.posted == [] and fake.followups == []  # one answer, in the interaction
-
-
-async def test_a_reply_delivered_later_is_not_shown_twice(fake: FakeDiscord) -> None:
-    async with running(fake) as sink:
-        sink.deliver = False
-        iid, token = await fake.interaction("status")
-        await eventually(lambda: fake.edits, "the adapter's own answer")
-        # the outbox delivers the same reply later (one part), then a long reply's 2nd part
-        again = await sink.adapter.send_part(Part(fake.channel_id, "echo: /status", iid))
-        more = await sink.adapter.send_part(Part(fake.channel_id, "part two", iid))
-    assert fake.edits == [{"content": "echo: /status", "token": token}]
-    assert [f["content"] for f in fake.followups] == ["part two"]
-    assert again != more and fake.posted == []
-
-
-async def test_a_failing_command_is_answered_with_an_error(fake: FakeDiscord) -> None:
-    async with running(fake) as sink:
-        sink.fail = 10
-        await fake.interaction("status")
-        await eventually(lambda: fake.edits, "the edited response")
-    assert fake.edits[0]["content"] == "I hit an error while running that command."
 
 
 async def test_a_dropped_socket_resumes_the_session(fake: FakeDiscord) -> None:

@@ -9,10 +9,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from connectors_svc.adapters.base import Adapter
 from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig
+from connectors_svc.adapters.telegram import TelegramAdapter
+from connectors_svc.adapters.telegram_setup import make_bot
+from connectors_svc.clients import StoreCursors
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fake_discord import FakeDiscord, Fault, wait_connected
+from tests.fake_telegram import TOKEN, serving_telegram
 from tests.unit.connectors_svc.kit import connectors, webhook
 from tests.unit.connectors_svc.test_sink import JournaledGateway
 from tests.webhooks import FakeWebhook
@@ -33,7 +38,7 @@ def _adapter(fake: FakeDiscord) -> DiscordAdapter:
 async def test_discord_faults_leave_the_other_adapters_working(
     pki: PkiPaths, store_port: int, fake: FakeWebhook, discord_fake: FakeDiscord
 ) -> None:
-    adapters = [_adapter(discord_fake), webhook("codex", fake)]
+    adapters: list[Adapter] = [_adapter(discord_fake), webhook("codex", fake)]
     async with connectors(pki, store_port, adapters, gateway=JournaledGateway()) as c:
         await wait_connected(discord_fake)
         await testing.eventually(lambda: discord_fake.commands, "the slash commands")
@@ -64,3 +69,41 @@ async def test_discord_faults_leave_the_other_adapters_working(
     assert (status.state, status.bot_username, status.leader) == ("healthy", "bot", True)
     assert status.last_inbound_at_unix > 0 and status.last_outbound_at_unix > 0
     assert len(discord_fake.identifies) == 1
+
+
+async def test_an_invalidated_session_comes_back_while_telegram_keeps_answering(
+    pki: PkiPaths, store_port: int, discord_fake: FakeDiscord
+) -> None:
+    async with (
+        serving_telegram() as (telegram, api_base),
+        testing.client_channel(pki, store_port, "svc:connectors") as store,
+    ):
+        bot = TelegramAdapter(make_bot(TOKEN, api_base, 5), StoreCursors(store), 5)
+        adapters: list[Adapter] = [_adapter(discord_fake), bot]
+        async with connectors(pki, store_port, adapters, gateway=JournaledGateway()):
+            await wait_connected(discord_fake)
+            first = discord_fake.session
+            assert first is not None
+            # Discord invalidates the session (op 9, d=false) and refuses sockets for a while
+            discord_fake.gateway_down = True
+            await discord_fake.invalid_session(resumable=False)
+            await testing.eventually(
+                lambda: len(discord_fake.gateway_queries) >= 2, "a refused reconnection"
+            )
+            telegram.say(321, "hello")
+            [sent] = await telegram.wait_sent(1)
+            still_down = not discord_fake.connected
+            discord_fake.gateway_down = False
+            await testing.eventually(
+                lambda: len(discord_fake.identifies) == 2 and discord_fake.connected,
+                "a new Discord session",
+                deadline=30,
+            )
+            await discord_fake.message("back?", dm=True)
+            await testing.eventually(lambda: discord_fake.posted, "the Discord reply")
+
+    assert still_down and sent.text == "you said: hello"
+    assert [p["content"] for p in discord_fake.posted] == ["you said: back?"]
+    # (discord.py tries a RESUME without a session after a failed connect; refused, it
+    # identifies) the invalidated session is never resumed
+    assert all(r["session_id"] != first.session_id for r in discord_fake.resumes)
