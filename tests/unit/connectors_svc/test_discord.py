@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from connectors_svc.adapters.base import (
+    AdapterState,
     InboundMessage,
     NotDelivered,
     Part,
