@@ -68,6 +68,7 @@ def build_catalog(
             s.codex_publish_url,
             s.codex_publish_bearer_token.get_secret_value(),
             s.codex_publish_timeout_seconds,
+            s.heartbeat_interval_seconds,
         )
         for name in NAMES:
             cat.adapters.append(WebhookAdapter(name, config))

@@ -81,7 +81,9 @@ class Board:
         self._set(name, last_inbound_at_unix=self._now())
 
     def outbound(self, name: str) -> None:
-        self._set(name, last_outbound_at_unix=self._now())
+        """A message sent: a beat too (the platform took it)."""
+        now = self._now()
+        self._set(name, last_outbound_at_unix=now, last_beat_at_unix=now)
 
     def views(self, name: str = "") -> list[ConnectorView]:
         return [v for n, v in sorted(self._views.items()) if not name or n == name]

@@ -70,6 +70,9 @@ class DiscordConfig:
     # AGENT_RUNTIME_COMMAND_SYNC_ENABLED: False registers no application commands at all
     # (those registered before stay as Discord has them, and are still answered).
     sync_commands: bool = True
+    # How often an open but quiet session says it is still open (discord.py keeps it alive;
+    # without this a quiet guild's last beat would stay at the last event).
+    beat_s: float = 10.0
 
 
 def build(settings: ConnectorsSettings) -> DiscordAdapter:
@@ -84,6 +87,7 @@ def build(settings: ConnectorsSettings) -> DiscordAdapter:
             application_id=settings.discord_application_id.strip(),
             command_guild_ids=tuple(dict.fromkeys(g for g in guilds if g)),
             sync_commands=settings.command_sync_enabled,
+            beat_s=settings.heartbeat_interval_seconds,
         )
     )
 
@@ -109,6 +113,7 @@ class DiscordAdapter:
     async def run(self, sink: InboundSink) -> None:
         client = _Session(self, sink)
         sync: asyncio.Task[None] | None = None
+        beats = asyncio.create_task(client.keep_beating(self.config.beat_s))
         try:
             await client.login(self.config.token)
             if self.config.sync_commands:
@@ -117,6 +122,7 @@ class DiscordAdapter:
                 sync = asyncio.create_task(sync_commands(client.http, app_id, guilds, sink))
             await client.connect(reconnect=True)
         finally:
+            beats.cancel()
             if sync is not None:
                 sync.cancel()
             await client.close()
@@ -252,10 +258,19 @@ class _Session(discord.Client):
         self.http = RoutedHTTP(config.api_base, config.gateway_url)
         self._connection.http = self.http
         self._adapter, self._sink = adapter, sink
+        self._open, self._detail = False, ""  # between READY/RESUMED and a disconnect
 
     def _beat(self, connected: bool, detail: str) -> None:
+        self._open, self._detail = connected, detail
         name = self.user.name if self.user else ""
         self._sink.beat(AdapterState(connected=connected, detail=detail, bot_username=name))
+
+    async def keep_beating(self, every_s: float) -> None:
+        """Until cancelled: every `every_s`, beat again while the session is open."""
+        while True:
+            await asyncio.sleep(every_s)
+            if self._open and not self.is_closed():
+                self._beat(True, self._detail)
 
     async def on_ready(self) -> None:
         self._beat(True, "ready")

@@ -59,7 +59,8 @@ class TelegramAdapter:
         self._recheck_s = recheck_s  # how often to look again while too many are open
 
     async def run(self, sink: InboundSink) -> None:
-        sink.beat(AdapterState(detail="starting"))
+        # No beat until the first poll cycle ends: the supervisor shows it `starting` (a beat
+        # that is not connected would read degraded for the whole first long poll).
         try:
             await self._bot.initialize()  # getMe: the bot's id and username
         except InvalidToken:  # PTB's message quotes the token; the status must not

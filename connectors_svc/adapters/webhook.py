@@ -26,6 +26,8 @@ class WebhookConfig:
     url: str
     bearer_token: str = ""
     timeout_s: float = 8.0
+    # How often an idle adapter says it is still ready (its heartbeat; the core reports it).
+    beat_s: float = 10.0
 
 
 def _retry_after(headers: Mapping[str, str]) -> float:
@@ -49,8 +51,11 @@ class WebhookAdapter:
         self._timeout = aiohttp.ClientTimeout(connect=config.timeout_s, sock_read=config.timeout_s)
 
     async def run(self, sink: InboundSink) -> None:
-        sink.beat(AdapterState(connected=True, detail="ready to post notices"))
-        await asyncio.Event().wait()
+        # No session and nothing to poll: while this runs the adapter is ready, and says so
+        # every `beat_s` (else its last beat would stay at start-up however long it idles).
+        while True:
+            sink.beat(AdapterState(connected=True, detail="ready to post notices"))
+            await asyncio.sleep(self._config.beat_s)
 
     async def send_part(self, part: Part) -> str:
         headers = {"Content-Type": "application/json"}

@@ -5,7 +5,8 @@ receiver, and small adapters for supervision tests."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,8 +34,10 @@ FAST = {
 }
 
 
-def webhook(name: str, fake: FakeWebhook, part_limit: int = 0) -> WebhookAdapter:
-    adapter = WebhookAdapter(name, WebhookConfig(fake.url, timeout_s=5))
+def webhook(
+    name: str, fake: FakeWebhook, part_limit: int = 0, beat_s: float = 10.0
+) -> WebhookAdapter:
+    adapter = WebhookAdapter(name, WebhookConfig(fake.url, timeout_s=5, beat_s=beat_s))
     adapter.part_limit = part_limit
     return adapter
 
@@ -71,6 +74,7 @@ async def connectors(
     disabled: dict[str, str] | None = None,
     gateway: Gateway | None = None,
     holder: str = "replica-a",
+    clock: Callable[[], float] = time.time,
     **settings: Any,
 ) -> AsyncIterator[Running]:
     s = ConnectorsSettings(
@@ -85,6 +89,7 @@ async def connectors(
             adapters=adapters,
             disabled=disabled or {},
             holder=holder,
+            clock=clock,
         )
         async with testing.serving(build_server(s, deps)) as ports:
             yield Running(pki, ports.grpc)

@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from connectors_svc.adapters.base import (
+    AdapterState,
     InboundMessage,
     NotDelivered,
     Part,
@@ -159,6 +160,19 @@ async def test_a_dropped_socket_resumes_the_session(fake: FakeDiscord) -> None:
     assert fake.resumes[0]["session_id"] == session.session_id
     assert [m.message_id for m in sink.received] == [during, after, last]
     assert any(s.detail == "resumed" for s in sink.states)
+
+
+async def test_a_quiet_open_session_keeps_beating(fake: FakeDiscord) -> None:
+    # A guild where nobody speaks: the session stays open (discord.py keeps it alive), so
+    # the connector's last beat must keep up with the clock, not stay at READY.
+    async with running(fake, beat_s=0.02) as sink:
+        await eventually(lambda: len(_open_beats(sink)) >= 3, "beats of the quiet session")
+    assert {s.detail for s in _open_beats(sink)} == {"ready"}
+    assert sink.received == [] and fake.posted == []
+
+
+def _open_beats(sink: EchoSink) -> list[AdapterState]:
+    return [s for s in sink.states if s.connected]
 
 
 async def test_a_message_the_gateway_could_not_take_is_handed_over_again(
