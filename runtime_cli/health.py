@@ -8,7 +8,7 @@ from collections.abc import Callable
 import grpc
 from grpc_health.v1 import health_pb2
 
-from svckit.healthcheck import health_stub
+from svckit.healthcheck import PROBE_OPTIONS, health_stub
 
 _POLL_SECONDS = 0.1
 _CALL_TIMEOUT = 1.0
@@ -21,7 +21,7 @@ async def wait_serving(addr: str, within: float, alive: Callable[[], bool]) -> b
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    async with grpc.aio.insecure_channel(addr) as channel:
+    async with grpc.aio.insecure_channel(addr, options=PROBE_OPTIONS) as channel:
         stub = health_stub(channel)
         request = health_pb2.HealthCheckRequest(service="")
         while alive() and loop.time() < deadline:

@@ -11,6 +11,15 @@ from typing import Protocol, cast, overload
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+# For a channel that polls a process until it serves: grpc's own reconnect backoff (1 s,
+# growing to 120 s) would find a service that came up seconds after it did; this retries
+# the connection every 50 ms, at most 250 ms apart.
+PROBE_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 50),
+    ("grpc.min_reconnect_backoff_ms", 50),
+    ("grpc.max_reconnect_backoff_ms", 250),
+)
+
 Request = health_pb2.HealthCheckRequest
 Response = health_pb2.HealthCheckResponse
 

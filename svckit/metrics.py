@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from typing import Any
-from wsgiref.simple_server import WSGIServer
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
+# How often the metrics thread looks for a stop: `shutdown()` waits up to this long (the
+# library's 0.5 s default made every service stop, and so every test's teardown, that slow).
+_STOP_POLL_S = 0.05
 _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -40,7 +46,21 @@ class RpcMetrics:
         child[1].observe(seconds)
 
 
-def serve_metrics(host: str, port: int, registry: CollectorRegistry) -> WSGIServer:
-    """Start `/metrics` on a daemon thread; the returned server knows its real port."""
-    server, _thread = start_http_server(port, addr=host, registry=registry)
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Scrapes are not logged."""
+
+
+def serve_metrics(host: str, port: int, registry: CollectorRegistry) -> ThreadingWSGIServer:
+    """Start `/metrics` (prometheus_client's WSGI app) on a daemon thread; the returned server
+    knows its real port, and its `shutdown()` returns within `_STOP_POLL_S`."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+
+    class Server(ThreadingWSGIServer):
+        address_family = family
+
+    server = make_server(host, port, make_wsgi_app(registry), Server, handler_class=_Quiet)
+    threading.Thread(
+        target=server.serve_forever, args=(_STOP_POLL_S,), name="metrics", daemon=True
+    ).start()
     return server

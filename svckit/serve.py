@@ -124,7 +124,7 @@ class Service:
             except Exception:
                 log.exception("stop hook failed")
         if self._metrics_server is not None:
-            self._metrics_server.shutdown()
+            await asyncio.to_thread(self._metrics_server.shutdown)
             self._metrics_server.server_close()
         self._servers = []
 

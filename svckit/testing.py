@@ -24,7 +24,7 @@ from grpc_health.v1 import health_pb2
 
 from svckit.authz import Identity
 from svckit.channels import open_channel
-from svckit.healthcheck import health_stub
+from svckit.healthcheck import PROBE_OPTIONS, health_stub
 from svckit.pki import CertPair, PkiPaths, init_pki, issue_admin
 from svckit.serve import Ports, Service
 
@@ -172,7 +172,7 @@ def _wait_serving(
     proc: subprocess.Popen[bytes], port: int, deadline: float, what: str, log: IO[bytes]
 ) -> None:
     end = time.monotonic() + deadline
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+    with grpc.insecure_channel(f"127.0.0.1:{port}", options=PROBE_OPTIONS) as channel:
         stub = health_stub(channel)
         while time.monotonic() < end:
             if proc.poll() is not None:

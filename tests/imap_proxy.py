@@ -75,7 +75,8 @@ class HoldingProxy:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[HoldingProxy]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # shutdown() returns within 20 ms (the stdlib's poll interval is 0.5 s)
+        thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
         thread.start()
         try:
             yield self

@@ -11,21 +11,22 @@ from pathlib import Path
 import pytest
 
 from store_svc.db import Database, open_database
-from store_svc.migrate import upgrade
 from tests import pg
+from tests.stores import migrated
 
 _counter = itertools.count()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database at head: a copy of one migrated once per session (tests/stores.py,
+    tests/pg.py); test_migrations.py migrates from the first revision itself."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    else:
-        cluster = request.getfixturevalue("pg_cluster")
-        url = pg.database_or_skip(cluster, f"t{next(_counter)}")
-    upgrade(url)
-    return url
+        migrated(url)
+        return url
+    cluster = request.getfixturevalue("pg_cluster")
+    return pg.database_or_skip(cluster, f"t{next(_counter)}")
 
 
 @pytest.fixture
