@@ -9,7 +9,7 @@ when its process stops reporting it for longer than the period it promised (its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 HEALTHY = "healthy"
 DEGRADED = "degraded"
@@ -79,6 +79,25 @@ def component(probe: Probe, now: int, last_beat: int | None) -> Component:
         return Component(probe.name, DEGRADED, "health check failed", probe.error, last_beat, now)
     status = probe.status.lower() or "unknown"
     return Component(probe.name, DEGRADED, f"health status {status}", "", last_beat, now)
+
+
+_RANK = {DEGRADED: 0, "stale": 0, "starting": 1, HEALTHY: 2}
+
+
+def merged(components: list[Component]) -> list[Component]:
+    """One component per name, sorted. A name can come twice: a backend's live probe and
+    what that backend reports itself (the scheduler's leader reports `scheduler`, as the
+    original did); the worse state speaks for both, with the latest beat of the two."""
+    by_name: dict[str, Component] = {}
+    for c in components:
+        seen = by_name.get(c.name)
+        if seen is None:
+            by_name[c.name] = c
+            continue
+        worse, other = (c, seen) if _RANK.get(c.state, 3) < _RANK.get(seen.state, 3) else (seen, c)
+        beats = [b for b in (worse.last_beat_at_unix, other.last_beat_at_unix) if b is not None]
+        by_name[c.name] = replace(worse, last_beat_at_unix=max(beats) if beats else None)
+    return [by_name[name] for name in sorted(by_name)]
 
 
 def overall(states: list[str]) -> str:

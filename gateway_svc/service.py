@@ -70,8 +70,7 @@ class GatewayServicer(service_pb2_grpc.GatewayServiceServicer):
             if c.state == heartbeat.HEALTHY:
                 self._last_beat[probe.name] = now
             components.append(c)
-        components.extend(await self._stored())
-        components.sort(key=lambda c: c.name)
+        components = heartbeat.merged([*components, *await self._stored()])
         return service_pb2.GetHeartbeatResponse(
             generated_at_unix=now,
             overall=heartbeat.overall([c.state for c in components]),

@@ -94,6 +94,8 @@ def test_connectors_deliveries_and_heartbeat_on_rest(http: httpx.Client) -> None
 
     def components() -> dict[str, Any] | None:
         beat = http.get("/api/v1/heartbeat").json()
+        names = [c["name"] for c in beat["components"]]
+        assert names == sorted(set(names)), names  # the scheduler's probe and report: one
         by = {c["name"]: c for c in beat["components"]}
         live = ("connector:codex", "runtime", "scheduler")
         return by if all(by.get(n, {}).get("state") == "healthy" for n in live) else None

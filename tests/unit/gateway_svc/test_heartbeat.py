@@ -44,6 +44,20 @@ def test_overall_follows_the_original_rule() -> None:
     assert heartbeat.overall(["disabled", "stopped"]) == "idle"
 
 
+def test_a_backend_probed_and_reporting_itself_is_one_component() -> None:
+    probe = heartbeat.component(heartbeat.Probe("scheduler", "SERVING"), 1_000, None)
+    leader = heartbeat.Stored("scheduler", "healthy", "leading", "", 990_000, 990_000, 30_000)
+    store = heartbeat.component(heartbeat.Probe("store", "SERVING"), 1_000, None)
+    fresh = heartbeat.merged([probe, store, heartbeat.stored_component(leader, 1_000_000)])
+    assert [(c.name, c.state, c.last_beat_at_unix) for c in fresh] == [
+        ("scheduler", "healthy", 1_000),
+        ("store", "healthy", 1_000),
+    ]
+    # the leader stopped reporting: serving but not firing objectives reads stale
+    late = heartbeat.merged([probe, heartbeat.stored_component(leader, 1_100_000)])
+    assert [(c.name, c.state, c.message) for c in late] == [("scheduler", "stale", "leading")]
+
+
 async def test_heartbeat_checks_each_backend(tmp_path: Path) -> None:
     pki = testing.make_pki(tmp_path / "pki")
     ports0 = {"pki_dir": pki.root, "grpc_port": 0, "health_port": 0, "metrics_port": 0}
