@@ -5,12 +5,12 @@ deadline and a stream without one (task watches, long polls) waits forever.
 Clients ping after `time` seconds without traffic, whether calls are open or not (and on a
 quiet stream for as long as it lasts: grpc core otherwise stops after two pings without data),
 and drop the connection when no ack comes within `timeout`; the calls on it fail with
-UNAVAILABLE. Servers ping their clients too (grpc core sends a server's pings at most once a
-minute on a quiet connection), so the streams of a client that vanished end. A server accepts a
-client's pings `min_ping_interval` seconds apart, or half its own `time` if that is shorter, with
-or without calls open: clients with the same settings never get GOAWAY ENHANCE_YOUR_CALM
-"too_many_pings" (grpc's default: one ping per 5 minutes while no data is sent, none at all
-without calls). See grpc's doc/keepalive.md and chttp2's ping_abuse_policy.cc."""
+UNAVAILABLE. Servers ping their clients too, so the streams of a client that vanished end. A
+server accepts a client's pings `min_ping_interval` seconds apart, or half its own `time` if
+that is shorter, with or without calls open: clients with the same settings never get GOAWAY
+ENHANCE_YOUR_CALM "too_many_pings" (grpc's default: one ping per 5 minutes while no data is
+sent, one per 2 hours without calls; two strikes and the connection is closed). See grpc's
+doc/keepalive.md and chttp2's ping_abuse_policy.cc."""
 
 from __future__ import annotations
 
