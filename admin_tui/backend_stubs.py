@@ -17,6 +17,7 @@ from agent_runtime.store.v1.workspace_service_pb2_grpc import WorkspaceServiceSt
 from runtime_cli.endpoints import StackEndpoints
 from svckit.channels import open_channel
 from svckit.healthcheck import HealthStub, health_stub
+from svckit.keepalive import Keepalive
 
 if TYPE_CHECKING:
     from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceAsyncStub
@@ -51,7 +52,10 @@ def open_stubs(stack: StackEndpoints, timeout: float) -> Stubs:
     gateway, orchestrator, scheduler, store = (
         admin(name) for name in ("gateway", "orchestrator", "scheduler", "store")
     )
-    probes = {name: grpc.aio.insecure_channel(addr) for name, addr in stack.health.items()}
+    pings = Keepalive().client_options()
+    probes = {
+        name: grpc.aio.insecure_channel(addr, options=pings) for name, addr in stack.health.items()
+    }
     return Stubs(
         gateway=GatewayServiceStub(gateway),
         orchestrator=OrchestratorServiceStub(orchestrator),

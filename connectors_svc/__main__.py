@@ -36,10 +36,12 @@ def main() -> None:
         store = open_channel(
             settings.store_addr, settings.pki, cert,
             retry_methods=STORE_RETRY_METHODS, default_timeout=timeout,
+            keepalive=settings.keepalive,
         )  # fmt: skip
         gateway = open_channel(
             settings.gateway_addr, settings.pki, cert,
             retry_methods=GATEWAY_RETRY_METHODS, default_timeout=timeout,
+            keepalive=settings.keepalive,
         )  # fmt: skip
         holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         mail = StoreMail(store)  # also the chats' contexts, for their markdown files

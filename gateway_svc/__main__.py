@@ -49,6 +49,7 @@ def main() -> None:
                 default_timeout=settings.rpc_timeout_seconds,
                 # the store's audit log names the admin we act for (the REST caller)
                 relay_admin=name == "store",
+                keepalive=settings.keepalive,
             )
             for name in BACKENDS
         }

@@ -49,6 +49,7 @@ def open_store_channel(settings: ServiceSettings) -> grpc.aio.Channel:
         retry_methods=READS,
         default_timeout=settings.rpc_timeout_seconds,
         relay_admin=True,
+        keepalive=settings.keepalive,
     )
 
 
@@ -200,6 +201,7 @@ def open_qmd_channel(settings: ServiceSettings) -> grpc.aio.Channel:
         settings.pki.service("orchestrator"),
         retry_methods=("/agent_runtime.qmd.v1.QmdService/Search",),
         default_timeout=settings.rpc_timeout_seconds,
+        keepalive=settings.keepalive,
     )
 
 

@@ -29,6 +29,7 @@ def main() -> None:
                 settings.pki,
                 settings.pki.service("qmd"),
                 default_timeout=settings.rpc_timeout_seconds,
+                keepalive=settings.keepalive,
             )
             events = SchedulerEvents(scheduler, timeout=settings.rpc_timeout_seconds)
         readers = ThreadPoolExecutor(settings.qmd_reader_threads, thread_name_prefix="qmd-r")

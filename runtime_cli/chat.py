@@ -17,6 +17,7 @@ import grpc
 from agent_runtime.gateway.v1 import service_pb2 as pb
 from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
 from runtime_cli import endpoints
+from svckit.keepalive import Keepalive
 
 CONNECTORS = ("codex", "cline", "gemini")
 EXIT = ("/exit", "/quit")
@@ -42,7 +43,9 @@ def open_gateway(path: Path) -> tuple[grpc.Channel, GatewayServiceStub]:
         private_key=stack.admin.key.read_bytes(),
         certificate_chain=stack.admin.cert.read_bytes(),
     )
-    channel = grpc.secure_channel(stack.grpc["gateway"], creds)
+    channel = grpc.secure_channel(
+        stack.grpc["gateway"], creds, options=Keepalive().client_options()
+    )
     return channel, GatewayServiceStub(channel)
 
 

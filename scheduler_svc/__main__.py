@@ -33,6 +33,7 @@ def main() -> None:
             retry_methods=RETRY_METHODS,
             default_timeout=settings.rpc_timeout_seconds,
             relay_admin=True,  # the store's audit log names the admin behind a call, via us
+            keepalive=settings.keepalive,
         )
         orchestrator = open_channel(
             settings.orchestrator_addr,
@@ -40,6 +41,7 @@ def main() -> None:
             cert,
             retry_methods=ORCHESTRATOR_RETRY_METHODS,
             default_timeout=settings.rpc_timeout_seconds,
+            keepalive=settings.keepalive,
         )
         deps = Deps(
             objectives=StoreObjectives(store),

@@ -18,6 +18,7 @@ import grpc
 from svckit import callctx
 from svckit.certfiles import CertWatch
 from svckit.interceptors import ACTING_ADMIN, REQUEST_ID
+from svckit.keepalive import Keepalive
 from svckit.pki import CertPair, PkiPaths
 from svckit.rotating import Rebinding, RotatingChannel
 
@@ -143,17 +144,20 @@ def open_channel(
     reload_interval: float = 30.0,
     retire_grace: float = 30.0,
     relay_admin: bool = False,
+    keepalive: Keepalive | None = None,
 ) -> grpc.aio.Channel:
     """An mTLS channel presenting `cert`. `retry_methods` are "/pkg.Svc/Method" (or
     "/pkg.Svc" for every method) that are safe to retry on UNAVAILABLE. `relay_admin`: calls
     made while serving a call with an acting admin carry that admin along (`x-acting-admin`),
     for a peer that believes us on it (the store records it in its audit log). Renewed certificate
     files are noticed within `reload_interval` seconds and used for new calls; calls on the
-    channel they replace get `retire_grace` seconds (svckit.rotating)."""
+    channel they replace get `retire_grace` seconds (svckit.rotating). `keepalive`: the
+    service's `settings.keepalive` (default: svckit.keepalive's defaults)."""
     options: list[tuple[str, Any]] = [
         ("grpc.enable_retries", 1),
         ("grpc.service_config", _service_config(retry_methods)),
         ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+        *(keepalive or Keepalive()).client_options(),
     ]
     if server_name:
         options.append(("grpc.ssl_target_name_override", server_name))

@@ -11,6 +11,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field, SecretBytes, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from svckit.keepalive import Keepalive
 from svckit.pki import PkiPaths
 
 PREFIX = "AGENT_RUNTIME_"
@@ -39,10 +40,25 @@ class ServiceSettings(BaseSettings):
     # The one line per RPC: `all` (the default), `errors` (calls that did not answer OK) or
     # `none`. `agent-runtime up` defaults to `errors`.
     rpc_log: Literal["all", "errors", "none"] = "all"
+    # gRPC keepalive (svckit.keepalive), on every channel and server: ping a connection after
+    # this long without traffic, drop it when the ack takes longer than the timeout (its calls
+    # fail UNAVAILABLE instead of hanging on a peer that vanished); a server accepts client
+    # pings this often.
+    grpc_keepalive_time_seconds: float = Field(30.0, gt=0)
+    grpc_keepalive_timeout_seconds: float = Field(10.0, gt=0)
+    grpc_keepalive_min_ping_interval_seconds: float = Field(5.0, gt=0)
 
     @property
     def pki(self) -> PkiPaths:
         return PkiPaths(self.pki_dir or self.data_dir / "pki")
+
+    @property
+    def keepalive(self) -> Keepalive:
+        return Keepalive(
+            self.grpc_keepalive_time_seconds,
+            self.grpc_keepalive_timeout_seconds,
+            self.grpc_keepalive_min_ping_interval_seconds,
+        )
 
 
 S = TypeVar("S", bound=BaseSettings)

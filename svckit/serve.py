@@ -74,7 +74,8 @@ class Service:
         s = self.settings
         metrics = RpcMetrics(self.registry)
         wrapper = ServerWrapper(self.allow, metrics, RpcLog(self.name, mode=s.rpc_log))
-        server = grpc.aio.server(options=_OPTIONS)
+        options = [*_OPTIONS, *s.keepalive.server_options()]
+        server = grpc.aio.server(options=options)
         for d in self.defs:
             wrapper.register(server, d.add, d.servicer)
         wrapper.register(server, health_pb2_grpc.add_HealthServicer_to_server, self.health)
@@ -90,7 +91,7 @@ class Service:
         creds = server_credentials(s.pki, s.pki.service(self.name))
         grpc_port = server.add_secure_port(f"{s.bind_host}:{s.grpc_port}", creds)
 
-        probe = grpc.aio.server(options=_OPTIONS)
+        probe = grpc.aio.server(options=options)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, probe)
         health_port = probe.add_insecure_port(f"{s.bind_host}:{s.health_port}")
 

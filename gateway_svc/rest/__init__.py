@@ -25,6 +25,7 @@ from gateway_svc.rest.router import Router
 from gateway_svc.rest.server import RestServer
 from gateway_svc.rest.settings import RestSettings, admin_token, backend_addresses, limits
 from svckit.certfiles import CertWatch
+from svckit.keepalive import Keepalive
 from svckit.pki import PkiPaths
 from svckit.rotating import RotatingChannel
 
@@ -73,16 +74,22 @@ def build_app(
     )
 
 
-def backend_channel(addr: str, pki: PkiPaths, *, reload_interval: float = 30.0) -> grpc.aio.Channel:
+def backend_channel(
+    addr: str, pki: PkiPaths, *, reload_interval: float = 30.0, keepalive: Keepalive | None = None
+) -> grpc.aio.Channel:
     """An mTLS channel with the gateway's certificate. Unlike svckit.channels.open_channel it
     has no client interceptor (about 150 us per call): every REST call sets its own deadline
     and request id and passes the caller in metadata. It does follow certificate renewals
-    (svckit.rotating: two comparisons per call)."""
+    (svckit.rotating: two comparisons per call), and pings as svckit.keepalive says, so a
+    watch stream relayed to a backend that vanished ends instead of hanging."""
     watch = CertWatch(pki.ca_cert, pki.service("gateway"))
     return RotatingChannel(
         addr,
         watch,
-        options=[("grpc.max_receive_message_length", 16 << 20)],
+        options=[
+            ("grpc.max_receive_message_length", 16 << 20),
+            *(keepalive or Keepalive()).client_options(),
+        ],
         reload_interval=reload_interval,
     )
 
@@ -111,7 +118,7 @@ def serve(
         if not addr:
             continue
         if key not in by_backend:
-            by_backend[key] = backend_channel(addr, pki)
+            by_backend[key] = backend_channel(addr, pki, keepalive=settings.keepalive)
         by_service[service.full_name] = by_backend[key]
     edge = limits(settings)
     app = build_app(

@@ -7,6 +7,7 @@ from typing import Protocol
 from pydantic import SecretStr
 
 from gateway_svc.rest.limits import Limits
+from svckit.keepalive import Keepalive
 from svckit.pki import PkiPaths
 
 
@@ -21,6 +22,8 @@ class RestSettings(Protocol):
     def admin_token(self) -> str | SecretStr | None: ...
     @property
     def rpc_timeout_seconds(self) -> float: ...
+    @property
+    def keepalive(self) -> Keepalive: ...
     @property
     def rest_max_body_bytes(self) -> int: ...
     @property
