@@ -193,8 +193,12 @@ class ServerWrapper:
     def _stream(self, method: str, short: str, open_: bool, inner: Any) -> Any:
         async def behavior(request: Any, context: Any) -> AsyncIterator[Any]:
             async with self._served(context, method, short, open_):
-                async for item in inner(request, context):
-                    yield item
+                answer = inner(request, context)
+                if hasattr(answer, "__aiter__"):
+                    async for item in answer:
+                        yield item
+                else:  # a servicer writing with context.write() (grpc_health's Watch)
+                    await answer
 
         return behavior
 

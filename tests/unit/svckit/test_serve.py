@@ -137,6 +137,19 @@ async def test_health_on_both_ports_and_metrics(pki: PkiPaths, echo: Any) -> Non
     assert 'grpc_server_handled_total{grpc_code="OK",grpc_method="Echo"} 1.0' in body
 
 
+async def test_health_watch_streams_the_status(pki: PkiPaths, echo: Any) -> None:
+    """grpc_health's Watch writes with context.write(): the server wrapper lets it (it used
+    to answer INTERNAL), so `grpcurl … grpc.health.v1.Health/Watch` works."""
+    ports, _ = echo
+    async with testing.client_channel(pki, ports.grpc, "admin:ops") as ch:
+        watch = health_pb2_grpc.HealthStub(ch).Watch(
+            health_pb2.HealthCheckRequest(service=SERVICE), timeout=10
+        )
+        first = await watch.read()
+        assert first.status == health_pb2.HealthCheckResponse.SERVING
+        watch.cancel()
+
+
 async def test_a_method_not_written_yet_answers_unimplemented(pki: PkiPaths) -> None:
     settings = ServiceSettings(pki_dir=pki.root, grpc_port=0, health_port=0, metrics_port=0)
     base = echo_pb2_grpc.EchoServiceServicer()  # the generated base: every method unwritten
