@@ -40,7 +40,7 @@ class Runtime:
         for name, reason in deps.disabled.items():
             self.board.disable(name, reason)
         for name, a in adapters.items():
-            self.board.add(name, a.receives)
+            self.board.add(name, a.receives, a.beat_within_s)
         lease_ms = tuning.courier.lease_ms
         self._courier = (
             Courier(deps.ledger, deps.holder, self.board, tuning.courier, deps.rng)

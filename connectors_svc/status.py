@@ -29,6 +29,7 @@ class ConnectorView:
     last_outbound_at_unix: int = 0
     restarts: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)
+    beat_within_s: float = 0.0  # the adapter's promise (adapters/base.py); 0: none
 
 
 class Board:
@@ -38,8 +39,10 @@ class Board:
         self._clock = clock
         self._views: dict[str, ConnectorView] = {}
 
-    def add(self, name: str, receives: bool) -> None:
-        self._views[name] = ConnectorView(name, True, "starting", "starting", receives=receives)
+    def add(self, name: str, receives: bool, beat_within_s: float = 0.0) -> None:
+        self._views[name] = ConnectorView(
+            name, True, "starting", "starting", receives=receives, beat_within_s=beat_within_s
+        )
 
     def disable(self, name: str, reason: str) -> None:
         self._views[name] = ConnectorView(name, False, "disabled", reason)
@@ -86,7 +89,19 @@ class Board:
         self._set(name, last_outbound_at_unix=now, last_beat_at_unix=now)
 
     def views(self, name: str = "") -> list[ConnectorView]:
-        return [v for n, v in sorted(self._views.items()) if not name or n == name]
+        return [self._checked(v) for n, v in sorted(self._views.items()) if not name or n == name]
+
+    def _checked(self, v: ConnectorView) -> ConnectorView:
+        """`v`, or `degraded` when it reads healthy but has not beaten for longer than its
+        adapter promised: a hung session (the process still reports, so the store alone
+        would keep it fresh)."""
+        if v.state != "healthy" or not v.beat_within_s or not v.last_beat_at_unix:
+            return v
+        silent = self._now() - v.last_beat_at_unix
+        if silent <= v.beat_within_s:
+            return v
+        promise = f"expected within {v.beat_within_s:g}s"
+        return replace(v, state="degraded", message=f"no beat for {silent}s ({promise})")
 
     def components(self, stale_after_ms: int) -> Sequence[ComponentReport]:
         """The heartbeat components `connector:<name>`. A standby replica of a receiving

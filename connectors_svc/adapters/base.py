@@ -160,6 +160,9 @@ class Adapter(Protocol):
     name: str
     part_limit: int  # characters per sent part; 0 = no limit
     receives: bool  # True when `run` receives messages (needs the leader lease)
+    # The longest a healthy session goes without `sink.beat()`; past it the connector reads
+    # `degraded` ("no beat for N s"), so a session that hangs is not shown healthy. 0: none.
+    beat_within_s: float
 
     async def run(self, sink: InboundSink) -> None:
         """Connects and receives until cancelled; returns or raises when the session ends,

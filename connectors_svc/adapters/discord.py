@@ -101,6 +101,7 @@ class DiscordAdapter:
 
     def __init__(self, config: DiscordConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
+        self.beat_within_s = 3 * config.beat_s  # while the session is open (keep_beating)
         self._rest: RoutedHTTP | None = None
         self._rest_lock = asyncio.Lock()
         self._hook_session: aiohttp.ClientSession | None = None

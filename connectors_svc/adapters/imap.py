@@ -72,6 +72,9 @@ class ImapAdapter:
     ) -> None:
         self._config, self._store, self._root = config, store, workspace_root
         self._mailer = mailer
+        # a cycle: the wait (IDLE or sleep, up to poll_seconds), then a few socket calls per
+        # message, each bounded by timeout_s; a beat per message ingested keeps a long one in
+        self.beat_within_s = config.poll_seconds + 4 * config.timeout_s
 
     async def run(self, sink: InboundSink) -> None:
         session = await asyncio.to_thread(Session, self._config)
@@ -79,14 +82,14 @@ class ImapAdapter:
             external = mailbox_key(self._config)
             context = await self._store.ensure_context(CONNECTOR, external, self._config.mailbox)
             while True:
-                count = await self.ingest(session, context)
+                count = await self.ingest(session, context, sink)
                 detail = f"poll cycle ok ({count} new)" if count else "poll cycle ok"
                 sink.beat(AdapterState(connected=True, detail=detail))
                 await self._wait(session)
         finally:
             session.close()
 
-    async def ingest(self, session: Session, context: ContextRef) -> int:
+    async def ingest(self, session: Session, context: ContextRef, sink: InboundSink) -> int:
         """One cycle over the unseen messages; the number ingested now."""
         mailbox = mailbox_key(self._config)
         account = f"{mailbox}#{session.uidvalidity}".lower()
@@ -121,6 +124,7 @@ class ImapAdapter:
                 )  # fmt: skip
                 count += 1
             await asyncio.to_thread(session.mark_seen, uid)
+            sink.beat(AdapterState(connected=True, detail=f"ingesting ({count} new so far)"))
         return count
 
     async def _wait(self, session: Session) -> None:

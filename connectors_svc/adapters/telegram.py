@@ -57,6 +57,8 @@ class TelegramAdapter:
         self._bot, self._cursors = bot, cursors
         self._poll_seconds, self._sync_commands = poll_seconds, sync_commands
         self._recheck_s = recheck_s  # how often to look again while too many are open
+        # a poll cycle lasts up to the long poll plus its request's timeout (10 s by default)
+        self.beat_within_s = poll_seconds + 60.0
 
     async def run(self, sink: InboundSink) -> None:
         # No beat until the first poll cycle ends: the supervisor shows it `starting` (a beat
@@ -84,6 +86,7 @@ class TelegramAdapter:
                     raise intake.failure
                 if saver.size > MAX_CHARS // 4:  # many open: wait for some to finish
                     await intake.settle(self._recheck_s)
+                    sink.beat(AdapterState(True, "waiting for open messages to finish", username))
                     continue
                 try:
                     updates = await self._bot.get_updates(

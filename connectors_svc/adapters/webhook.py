@@ -46,6 +46,7 @@ class WebhookAdapter:
 
     def __init__(self, name: str, config: WebhookConfig) -> None:
         self.name, self._config = name, config
+        self.beat_within_s = 3 * config.beat_s
         self._session: aiohttp.ClientSession | None = None
         # getting a connection (a free one in the pool, or a new one) and each read
         self._timeout = aiohttp.ClientTimeout(connect=config.timeout_s, sock_read=config.timeout_s)

@@ -102,6 +102,7 @@ class Crashing:
     name: str = "crashy"
     part_limit: int = 0
     receives: bool = False
+    beat_within_s: float = 0.0
     runs: int = 0
 
     async def run(self, sink: InboundSink) -> None:
@@ -124,6 +125,7 @@ class Polling:
     name: str = "poller"
     part_limit: int = 0
     receives: bool = True
+    beat_within_s: float = 0.0
     sent: list[Part] = field(default_factory=list)
 
     async def run(self, sink: InboundSink) -> None:

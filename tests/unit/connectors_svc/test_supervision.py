@@ -78,3 +78,32 @@ async def test_only_the_lease_holder_runs_a_receiving_adapter(
         # a released its lease on stop: b takes over without waiting for it to expire
         await testing.eventually(lambda: polling == {"b"}, "replica b to take over")
         assert (await cb.status())["poller"].leader
+
+
+async def test_a_session_that_stops_beating_reads_degraded_not_healthy(
+    pki: PkiPaths, store_port: int
+) -> None:
+    """The process keeps reporting, so without its adapter's promise a hung session would
+    read healthy for ever; past the promise it reads degraded, in the status and the
+    stored heartbeat component."""
+    now = [1_700_000_000.0]
+    hung = Polling("a", set(), beat_within_s=30.0)  # beats once, then never again
+    async with connectors(pki, store_port, [hung], holder="a", clock=lambda: now[0]) as c:
+
+        async def beat_once() -> bool:
+            return (await c.status())["poller"].state == "healthy" and bool(hung.polling)
+
+        await testing.eventually(beat_once, "its first beat")
+        now[0] += 30
+        assert (await c.status())["poller"].state == "healthy"  # within its promise
+        now[0] += 1
+        view = (await c.status())["poller"]
+
+        async def stored_degraded() -> crpc.ListComponentsResponse | None:
+            found = (await _components(pki, store_port)).get("connector:poller")
+            return found if found is not None and found.state == "degraded" else None
+
+        stored = await testing.eventually(stored_degraded, "the stored component degraded")
+    assert view.state == "degraded"
+    assert view.message == "no beat for 31s (expected within 30s)"
+    assert stored.message == view.message
