@@ -22,13 +22,12 @@ def build_server(settings: QmdSettings, deps: Deps) -> Service:
     """qmd's gRPC service with its allow list, ready for `start()`; the indexes open, the
     publisher and the watcher run between its start and its stop."""
     publisher = EventPublisher(deps.events, PathFilter(settings.qmd_event_exclude_globs))
-    workspaces = Workspaces(
-        settings.workspaces, PathFilter(settings.qmd_exclude_globs), deps.readers, publisher
-    )
+    excludes = PathFilter(settings.qmd_exclude_globs)
+    workspaces = Workspaces(settings.workspaces, excludes, deps.readers, publisher)
     watcher = Watcher(
         settings.workspaces,
         workspaces,
-        excludes=PathFilter(settings.qmd_exclude_globs),
+        excludes=excludes,
         debounce_ms=settings.qmd_watch_debounce_ms,
     )
     servicer = QmdServicer(Library(workspaces, default_limit=settings.qmd_search_limit))

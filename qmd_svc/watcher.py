@@ -90,7 +90,7 @@ class Watcher:
                 rescan.add(parts[0])
                 continue
             rel = "/".join(parts[1:])
-            if self._excludes.excluded(rel) or self._excludes.dir_excluded(rel):
+            if self._excludes.excluded(rel):  # a file, or one in an excluded folder
                 continue
             if rel.endswith(".md"):
                 files.setdefault(parts[0], set()).add(rel)

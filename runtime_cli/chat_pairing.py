@@ -7,20 +7,19 @@ session then act as that admin."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import grpc
-from cryptography import x509
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from agent_runtime.gateway.v1 import service_pb2 as pb
 from agent_runtime.gateway.v1.service_pb2_grpc import GatewayServiceStub
+from runtime_cli import endpoints
 from runtime_cli.chat import CONNECTORS as CLI_CONNECTORS
 from runtime_cli.chat import endpoints_path, open_gateway
-from svckit.authz import Identity
+from svckit.tls import identity_from_pem
 
 CONNECTORS = ("telegram", "discord", "codex", "cline", "gemini")
 
@@ -47,16 +46,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     pair.add_argument("--session", dest="pair_session", help="session id (default <connector>-cli)")
 
 
-def admin_of(endpoints: Path) -> str:
+def admin_of(endpoints_file: Path) -> str:
     """`admin:<name>` of the admin certificate endpoints.json names (its URI SAN)."""
-    doc = json.loads(endpoints.read_text(encoding="utf-8"))
-    cert = x509.load_pem_x509_certificate(Path(doc["pki"]["admin_cert"]).read_bytes())
-    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    for uri in san.get_values_for_type(x509.UniformResourceIdentifier):
-        who = Identity.from_uri(uri)
-        if who is not None and who.is_admin:
-            return str(who)
-    raise ValueError(f"{endpoints}: the admin certificate names no admin")
+    who = identity_from_pem(endpoints.read(endpoints_file).admin.cert.read_bytes())
+    if not who.is_admin:
+        raise ValueError(f"{endpoints_file}: the admin certificate names no admin")
+    return str(who)
 
 
 def _request(args: argparse.Namespace) -> tuple[str, Message]:

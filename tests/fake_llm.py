@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
+from tests.asgi_thread import ThreadedAsgi
 
 
 @dataclass(frozen=True)
@@ -131,10 +129,10 @@ class FakeLlm:
     brain: Brain
     seen: list[Seen] = field(default_factory=list)
     port: int = 0
-    _release: asyncio.Event | None = None
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
-    _loop: asyncio.AbstractEventLoop | None = None
+    _served: ThreadedAsgi = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._served = ThreadedAsgi(self, "fake-llm")
 
     @property
     def base_url(self) -> str:
@@ -157,9 +155,8 @@ class FakeLlm:
         reply = self.brain(seen)
         status, out = 200, {}
         if isinstance(reply, Slow):
-            assert self._release is not None
             with contextlib.suppress(TimeoutError):  # released when the fake stops
-                await asyncio.wait_for(self._release.wait(), reply.seconds)
+                await asyncio.wait_for(self._served.released.wait(), reply.seconds)
             reply = Say("too late")
         if isinstance(reply, Fail):
             status, out = reply.status, _error_body(provider, reply.message)
@@ -173,31 +170,8 @@ class FakeLlm:
         await send({"type": "http.response.body", "body": data})
 
     def start(self) -> FakeLlm:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        ready = threading.Event()
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            self._release = asyncio.Event()
-            loop.call_soon(ready.set)
-            assert self._server is not None
-            loop.run_until_complete(self._server.serve(sockets=[sock]))
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="fake-llm", daemon=True)
-        self._thread.start()
-        ready.wait(10)
+        self.port = self._served.start()
         return self
 
     def stop(self) -> None:
-        if self._loop is not None and self._release is not None:
-            self._loop.call_soon_threadsafe(self._release.set)
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(10)
+        self._served.stop()

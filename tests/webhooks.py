@@ -6,16 +6,14 @@ in-process services and of subprocesses can both use it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
+from tests.asgi_thread import ThreadedAsgi
 
 
 @dataclass(frozen=True)
@@ -34,10 +32,10 @@ class FakeWebhook:
     hold: bool = False  # hold every request until `release()` (or the fake stops)
     held: threading.Event = field(default_factory=threading.Event)  # a request is held
     port: int = 0
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
-    _loop: asyncio.AbstractEventLoop | None = None
-    _release: asyncio.Event | None = None
+    _served: ThreadedAsgi = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._served = ThreadedAsgi(self, "fake-webhook")
 
     @property
     def url(self) -> str:
@@ -64,9 +62,8 @@ class FakeWebhook:
         )
         self.posts.append(post)
         if self.hold:
-            assert self._release is not None
             self.held.set()
-            await self._release.wait()
+            await self._served.released.wait()
         answer = self.script.popleft() if self.script else 200
         status, retry_after = answer if isinstance(answer, tuple) else (answer, None)
         out = [(b"content-type", b"application/json")]
@@ -79,32 +76,12 @@ class FakeWebhook:
 
     def release(self) -> None:
         self.hold = False
-        if self._loop is not None and self._release is not None:
-            self._loop.call_soon_threadsafe(self._release.set)
+        self._served.release()
 
     def start(self) -> FakeWebhook:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn.Config(self, log_level="warning", lifespan="off"))
-        ready = threading.Event()
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop, self._release = loop, asyncio.Event()
-            loop.call_soon(ready.set)
-            assert self._server is not None
-            loop.run_until_complete(self._server.serve(sockets=[sock]))
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="fake-webhook", daemon=True)
-        self._thread.start()
-        ready.wait(10)
+        self.port = self._served.start()
         return self
 
     def stop(self) -> None:
         self.release()
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(10)
+        self._served.stop()

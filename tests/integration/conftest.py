@@ -10,12 +10,14 @@ import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from svckit.pki import CertPair, PkiPaths
@@ -51,6 +53,14 @@ class Stack:
 
     def health(self, service: str) -> str:
         return str(self.endpoints["services"][service]["health"])
+
+    def rest_client(self, *, timeout: float, admin: bool = True) -> httpx.Client:
+        """An httpx client of the REST edge that trusts the stack's CA and, when `admin`,
+        presents the admin certificate (use it in `with`)."""
+        tls = ssl.create_default_context(cafile=str(self.pki.ca_cert))
+        if admin:
+            tls.load_cert_chain(str(self.admin.cert), str(self.admin.key))
+        return httpx.Client(base_url=self.endpoints["rest"], verify=tls, timeout=timeout)
 
     def output(self) -> str:
         """What the supervisor said so far (its own stdout, not the services' logs)."""

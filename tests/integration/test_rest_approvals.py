@@ -5,7 +5,6 @@ Approvals are raised through the store as the orchestrator raises them."""
 from __future__ import annotations
 
 import asyncio
-import ssl
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -22,9 +21,7 @@ from tests.integration.conftest import Stack
 
 @pytest.fixture
 def http(stack: Stack) -> Iterator[httpx.Client]:
-    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
-    tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
-    with httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=20) as client:
+    with stack.rest_client(timeout=20) as client:
         yield client
 
 

@@ -3,7 +3,6 @@ shim -> scheduler_svc -> store_svc, all started by `agent-runtime up` (REFERENCE
 
 from __future__ import annotations
 
-import ssl
 import time
 import uuid
 from collections.abc import Iterator
@@ -50,9 +49,7 @@ ORIGINAL_FIELDS: dict[str, tuple[type, ...]] = {
 
 @pytest.fixture
 def http(stack: Stack) -> Iterator[httpx.Client]:
-    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
-    tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
-    with httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=15) as client:
+    with stack.rest_client(timeout=15) as client:
         yield client
 
 

@@ -3,7 +3,6 @@ shim -> gateway_svc -> store_svc, all started by `agent-runtime up`."""
 
 from __future__ import annotations
 
-import ssl
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -27,9 +26,7 @@ START_FIELDS = {
 
 @pytest.fixture
 def http(stack: Stack) -> Iterator[httpx.Client]:
-    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
-    tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
-    with httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=20) as client:
+    with stack.rest_client(timeout=20) as client:
         yield client
 
 

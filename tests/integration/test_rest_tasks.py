@@ -4,7 +4,6 @@ gateway REST shim -> orchestrator -> store, all started by `agent-runtime up`.""
 from __future__ import annotations
 
 import json
-import ssl
 import time
 import uuid
 from typing import Any
@@ -28,9 +27,7 @@ RECORD_NUMBERS = (
 
 @pytest.fixture
 def http(stack: Stack) -> Any:
-    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
-    tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
-    with httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=15) as client:
+    with stack.rest_client(timeout=15) as client:
         yield client
 
 

@@ -6,7 +6,6 @@ GetApproval/ListApprovals over REST and as a pending notice to the requesting ch
 from __future__ import annotations
 
 import asyncio
-import ssl
 import uuid
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -47,9 +46,7 @@ def mail_stack(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> It
 
 
 def _http(stack: Stack) -> httpx.Client:
-    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
-    tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
-    return httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=20)
+    return stack.rest_client(timeout=20)
 
 
 def _raise_email(stack: Stack, workspace_id: str, to: str) -> str:

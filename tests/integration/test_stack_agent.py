@@ -6,7 +6,6 @@ never calls the scheduler) is fired by the scheduler's leader and its run succee
 
 from __future__ import annotations
 
-import ssl
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,9 +55,7 @@ def agent_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stac
 
 
 def _http(stack: Stack) -> httpx.Client:
-    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
-    tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
-    return httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=15)
+    return stack.rest_client(timeout=15)
 
 
 def test_a_turn_through_the_stack_calls_a_tool_and_answers(

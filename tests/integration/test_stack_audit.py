@@ -13,9 +13,7 @@ from tests.integration.conftest import STACK_ADMIN_TOKEN, Stack
 
 
 def _admin_client(stack: Stack) -> httpx.Client:
-    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
-    tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
-    return httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=20)
+    return stack.rest_client(timeout=20)
 
 
 def _audit(http: httpx.Client, subject_id: str) -> list[dict[str, Any]]:

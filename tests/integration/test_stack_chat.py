@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import subprocess
 import sys
 import uuid
@@ -26,9 +25,7 @@ from tests.integration.conftest import Stack
 
 @pytest.fixture
 def http(stack: Stack) -> Iterator[httpx.Client]:
-    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
-    tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
-    with httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=60) as client:
+    with stack.rest_client(timeout=60) as client:
         yield client
 
 

@@ -6,7 +6,6 @@ REST; platforms without credentials are disabled with the reason."""
 
 from __future__ import annotations
 
-import ssl
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -40,9 +39,7 @@ def hook_stack(tmp_path_factory: pytest.TempPathFactory, receiver: FakeWebhook) 
 
 @pytest.fixture
 def http(hook_stack: Stack) -> Iterator[httpx.Client]:
-    tls = ssl.create_default_context(cafile=str(hook_stack.pki.ca_cert))
-    tls.load_cert_chain(str(hook_stack.admin.cert), str(hook_stack.admin.key))
-    with httpx.Client(base_url=hook_stack.endpoints["rest"], verify=tls, timeout=60) as client:
+    with hook_stack.rest_client(timeout=60) as client:
         yield client
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
-
 import httpx
 
 from svckit.testing import poll
@@ -11,10 +9,7 @@ from tests.integration.conftest import Stack
 
 
 def _client(stack: Stack, *, admin: bool) -> httpx.Client:
-    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
-    if admin:
-        tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
-    return httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=10)
+    return stack.rest_client(timeout=10, admin=admin)
 
 
 def test_health_is_open_and_ready_once_every_backend_serves(stack: Stack) -> None:

@@ -4,7 +4,6 @@ answers from that note with the no-model note."""
 
 from __future__ import annotations
 
-import ssl
 import time
 import uuid
 from pathlib import Path
@@ -22,9 +21,7 @@ from tests.integration.conftest import Stack
 
 @pytest.fixture
 def http(stack: Stack) -> Any:
-    tls = ssl.create_default_context(cafile=str(stack.pki.ca_cert))
-    tls.load_cert_chain(str(stack.admin.cert), str(stack.admin.key))
-    with httpx.Client(base_url=stack.endpoints["rest"], verify=tls, timeout=15) as client:
+    with stack.rest_client(timeout=15) as client:
         yield client
 
 

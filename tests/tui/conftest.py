@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Select
 
 from admin_tui.app import AdminApp
 from admin_tui.link import EndpointsLink
@@ -35,6 +35,14 @@ async def tui(stack: Stack) -> AsyncIterator[tuple[AdminApp, Pilot[None]]]:
 async def open_view(app: AdminApp, pilot: Pilot[None], key: str, mode: str) -> None:
     await pilot.press(key)
     await eventually(lambda: app.current_mode == mode, f"the {mode} view", deadline=10)
+
+
+async def open_objectives(app: AdminApp, pilot: Pilot[None], ws: str) -> None:
+    """The objectives view with the workspace `ws` picked in its chooser."""
+    await open_view(app, pilot, "4", "objectives")
+    chooser = app.screen.query_one("#workspace", Select)
+    await eventually(lambda: any(v == ws for _, v in chooser._options), "workspace listed")
+    chooser.value = ws  # what picking it from the list does
 
 
 async def select_row(app: AdminApp, table_id: str, key: str, reload: bool = False) -> None:

@@ -18,7 +18,7 @@ from agent_runtime.scheduler.v1.service_pb2_grpc import SchedulerServiceStub
 from svckit.testing import eventually
 from tests.integration.conftest import Stack
 from tests.tui import seed
-from tests.tui.conftest import admin_channel, open_view, select_row, tui
+from tests.tui.conftest import admin_channel, open_objectives, open_view, select_row, tui
 
 pytestmark = pytest.mark.slow
 
@@ -59,10 +59,7 @@ async def test_run_an_objective_now_then_pause_it(stack: Stack) -> None:
         )  # fmt: skip
         oid = created.objective.id
         async with tui(stack) as (app, pilot):
-            await open_view(app, pilot, "4", "objectives")
-            chooser = app.screen.query_one("#workspace", Select)
-            await eventually(lambda: any(v == ws for _, v in chooser._options), "workspace listed")
-            chooser.value = ws  # what picking it from the list does
+            await open_objectives(app, pilot, ws)
             await select_row(app, "objectives", oid)
             await pilot.press("g")  # run it now, once
 

@@ -21,7 +21,7 @@ from agent_runtime.scheduler.v1.service_pb2_grpc import SchedulerServiceStub
 from svckit.testing import eventually
 from tests.integration.conftest import Stack
 from tests.tui import seed
-from tests.tui.conftest import admin_channel, open_view, select_row, tui
+from tests.tui.conftest import admin_channel, open_objectives, open_view, select_row, tui
 
 pytestmark = pytest.mark.slow
 
@@ -30,10 +30,7 @@ async def test_create_edit_and_delete_an_objective(stack: Stack) -> None:
     ws, ctx = await seed.chat_workspace(stack, f"tui-{uuid.uuid4().hex[:8]}")
     async with admin_channel(stack, "scheduler") as ch, tui(stack) as (app, pilot):
         sched = SchedulerServiceStub(ch)
-        await open_view(app, pilot, "4", "objectives")
-        chooser = app.screen.query_one("#workspace", Select)
-        await eventually(lambda: any(v == ws for _, v in chooser._options), "workspace listed")
-        chooser.value = ws
+        await open_objectives(app, pilot, ws)
         await pilot.press("n")
         await eventually(lambda: isinstance(app.screen, ObjectiveForm), "the form")
         await pilot.press(*"Standup", "tab", *"collect", "tab", "tab")  # title, prompt, trigger
@@ -159,10 +156,7 @@ async def test_create_a_one_shot_objective(stack: Stack) -> None:
     ws, ctx = await seed.chat_workspace(stack, f"tui-{uuid.uuid4().hex[:8]}")
     fire = time.strftime("%Y-%m-%d %H:%M", time.gmtime(time.time() + 86_400))
     async with admin_channel(stack, "scheduler") as ch, tui(stack) as (app, pilot):
-        await open_view(app, pilot, "4", "objectives")
-        chooser = app.screen.query_one("#workspace", Select)
-        await eventually(lambda: any(v == ws for _, v in chooser._options), "workspace listed")
-        chooser.value = ws
+        await open_objectives(app, pilot, ws)
         await pilot.press("n")
         await eventually(lambda: isinstance(app.screen, ObjectiveForm), "the form")
         await pilot.press(*"Renew", "tab", *"renew the certificate")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -84,9 +86,27 @@ class TranscodeBackend(pb_grpc.TranscodeTestServiceServicer):
         return pb.UnannotatedResponse()
 
 
-def backend_service(settings: ServiceSettings) -> Service:
-    """The backend as a real svckit service (mTLS, allow list, error translation); it uses the
-    store's certificate, being a stand-in for a backend."""
+class Endless(pb_grpc.TranscodeTestServiceServicer):
+    """A watch that sends one event and then stays open."""
+
+    async def WatchItems(
+        self, request: pb.WatchItemsRequest, context: Any
+    ) -> AsyncIterator[pb.WatchItemsResponse]:
+        yield pb.WatchItemsResponse(seq=1, item=pb.Item(id="item-1"))
+        await asyncio.Event().wait()
+
+
+def backend_service(
+    settings: ServiceSettings, servicer: pb_grpc.TranscodeTestServiceServicer | None = None
+) -> Service:
+    """The backend (`TranscodeBackend` unless another servicer is given) as a real svckit
+    service (mTLS, allow list, error translation); it uses the store's certificate, being a
+    stand-in for a backend."""
     add = pb_grpc.add_TranscodeTestServiceServicer_to_server
-    defs = [ServiceDef(add, TranscodeBackend(), SERVICE)]
+    defs = [ServiceDef(add, servicer or TranscodeBackend(), SERVICE)]
     return Service("store", settings, defs, allow=AllowList({"*": ["svc:gateway", "admin:*"]}))
+
+
+async def events(lines: AsyncIterator[str]) -> list[Any]:
+    """The rest of an NDJSON stream, each line decoded."""
+    return [json.loads(line) async for line in lines]

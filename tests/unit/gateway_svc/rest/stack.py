@@ -48,17 +48,27 @@ async def running_stack(
     `settings` are GatewaySettings fields of the REST side."""
     service = backend_service(settings_for(pki)) if backend else None
     port = (await service.start()).grpc if service else testing.free_port()
+    try:
+        async with serving_rest(pki, port, **settings) as rest_port:
+            yield Stack(pki, f"https://127.0.0.1:{rest_port}", port)
+    finally:
+        if service:
+            await service.stop(grace=0.5)
+
+
+@asynccontextmanager
+async def serving_rest(pki: PkiPaths, backend_port: int, **settings: Any) -> AsyncIterator[int]:
+    """The REST listener alone on port 0 (yielded), relaying the testing service to
+    `backend_port`; `settings` are GatewaySettings fields."""
     server = rest.serve(
         settings_for(pki, **settings),
         services=[TESTING],
         port=0,
         token=TOKEN,
-        addresses={"testing": f"127.0.0.1:{port}"},
+        addresses={"testing": f"127.0.0.1:{backend_port}"},
     )
-    rest_port = await server.start()
+    port = await server.start()
     try:
-        yield Stack(pki, f"https://127.0.0.1:{rest_port}", port)
+        yield port
     finally:
         await server.stop()
-        if service:
-            await service.stop(grace=0.5)

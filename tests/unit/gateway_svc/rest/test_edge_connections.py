@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from agent_runtime.testing.v1 import testing_pb2 as pb
-from agent_runtime.testing.v1 import testing_pb2_grpc as pb_grpc
 from gateway_svc.rest import build_app
 from gateway_svc.rest.auth import PEER_IDENTITY
 from gateway_svc.rest.server import RestServer
 from svckit import testing
-from svckit.authz import AllowList
 from svckit.pki import PkiPaths
-from svckit.serve import Service, ServiceDef
-from tests.unit.gateway_svc.rest.backend import SERVICE
+from tests.unit.gateway_svc.rest.backend import SERVICE, Endless, backend_service
 from tests.unit.gateway_svc.rest.stack import TESTING, TOKEN, settings_for
 from tests.unit.gateway_svc.rest.wire import TIMEOUT, Client, Serve, Served, client_tls, get
 
@@ -201,26 +196,10 @@ async def test_stop_drops_what_outlasts_the_grace(serve: Serve) -> None:
         client.close()
 
 
-class Endless(pb_grpc.TranscodeTestServiceServicer):
-    """A watch that sends one event and then stays open."""
-
-    async def WatchItems(
-        self, request: pb.WatchItemsRequest, context: Any
-    ) -> AsyncIterator[pb.WatchItemsResponse]:
-        yield pb.WatchItemsResponse(seq=1, item=pb.Item(id="item-1"))
-        await asyncio.Event().wait()
-
-
 async def test_stop_ends_a_watch_with_an_error_event_well_within_the_grace(
     pki: PkiPaths,
 ) -> None:
-    add = pb_grpc.add_TranscodeTestServiceServicer_to_server
-    backend = Service(
-        "store",
-        settings_for(pki),
-        [ServiceDef(add, Endless(), SERVICE)],
-        AllowList({"*": ["svc:*"]}),
-    )
+    backend = backend_service(settings_for(pki), Endless())
     async with (
         testing.serving(backend) as ports,
         testing.client_channel(pki, ports.grpc, "svc:gateway") as channel,

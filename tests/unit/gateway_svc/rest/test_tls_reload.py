@@ -13,17 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
-from agent_runtime.testing.v1 import testing_pb2 as pb
-from agent_runtime.testing.v1 import testing_pb2_grpc as pb_grpc
 from gateway_svc.rest import build_app
 from gateway_svc.rest.server import RestServer
 from svckit import testing
-from svckit.authz import AllowList
 from svckit.certfiles import CertWatch
 from svckit.pki import PkiPaths, reissue_service
 from svckit.rotating import RotatingChannel
-from svckit.serve import Service, ServiceDef
-from tests.unit.gateway_svc.rest.backend import SERVICE
+from tests.unit.gateway_svc.rest.backend import SERVICE, Endless, backend_service, events
 from tests.unit.gateway_svc.rest.stack import TESTING, TOKEN, settings_for
 
 
@@ -82,31 +78,11 @@ async def test_a_mismatched_key_is_ignored_and_the_old_certificate_kept(
     assert await _get(own_pki, server.port) == "ok"
 
 
-async def _all(lines: AsyncIterator[str]) -> list[Any]:
-    return [json.loads(line) async for line in lines]
-
-
-class Endless(pb_grpc.TranscodeTestServiceServicer):
-    """A watch that sends one event and then stays open."""
-
-    async def WatchItems(
-        self, request: pb.WatchItemsRequest, context: Any
-    ) -> AsyncIterator[pb.WatchItemsResponse]:
-        yield pb.WatchItemsResponse(seq=1, item=pb.Item(id="item-1"))
-        await asyncio.Event().wait()
-
-
 async def test_a_watch_on_a_retired_backend_channel_ends_with_an_error_event(
     own_pki: PkiPaths,
 ) -> None:
     pki = own_pki
-    add = pb_grpc.add_TranscodeTestServiceServicer_to_server
-    backend = Service(
-        "store",
-        settings_for(pki),
-        [ServiceDef(add, Endless(), SERVICE)],
-        AllowList({"*": ["svc:*"]}),
-    )
+    backend = backend_service(settings_for(pki), Endless())
     async with testing.serving(backend) as ports:
         watch = CertWatch(pki.ca_cert, pki.service("gateway"))
         channel = RotatingChannel(f"127.0.0.1:{ports.grpc}", watch, reload_interval=0.02, grace=0.2)
@@ -130,7 +106,7 @@ async def test_a_watch_on_a_retired_backend_channel_ends_with_an_error_event(
 
                     await testing.eventually(swapped, "the backend channel to renew")
                     # the old channel closes after its grace: the watch must end, not hang
-                    rest_of_stream = await asyncio.wait_for(_all(lines), 10)
+                    rest_of_stream = await asyncio.wait_for(events(lines), 10)
             assert [e["error"]["code"] for e in rest_of_stream] == ["UNAVAILABLE"]
         finally:
             await rest.stop()
