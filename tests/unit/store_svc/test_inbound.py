@@ -89,3 +89,23 @@ async def test_a_batch_begins_and_completes_each_message_on_its_own(db: Database
     assert dup and entry["status"] == "received"  # its refused outcome stored nothing
     with pytest.raises(InvalidArgument):
         await inbound.begin_many([])
+
+
+async def test_a_batch_from_one_sender_in_one_chat_resolves_every_message(db: Database) -> None:
+    clock = SystemClock()
+    keys = Keys(clock)
+    inbound = Inbound(Journal(db, clock, keys), db, clock, keys)
+    user, _ = await Identities(db, clock, keys).create_user(
+        "Ada", "member", "", "telegram", "u1", "admin:a"
+    )
+    await inbound.begin(_msg("m0"), "", resolve_sender=True)  # the chat is known from here
+    for which in ("known", "new"):
+        chat = "chat 1" if which == "known" else "chat 2"
+        begun = await inbound.begin_many(
+            [(_msg(f"{which}{i}", chat=chat), "", True) for i in range(3)]
+            + [(_msg(f"{which}-x", sender="u2", chat=chat), "", True)]
+        )
+        ok = [b for b in begun if isinstance(b, Begun)]
+        assert len(ok) == 4 and len({b.context["id"] for b in ok if b.context}) == 1
+        assert [(b.identity or {}).get("user_id") for b in ok] == [user["id"]] * 3 + [None]
+        assert [b.role for b in ok] == ["member"] * 3 + [""]
