@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from store_svc.db import Row
-from svckit.errors import DomainError
 
 M = TypeVar("M", bound=Message)
-T = TypeVar("T")
 
 
 _CACHE: dict[type[Message], tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]] = {}
@@ -44,17 +41,3 @@ def to_msg(cls: type[M], row: Row) -> M:
 def fields_of(msg: Message) -> dict[str, Any]:
     """A request's scalar fields as a dict (the domain's input)."""
     return {name: getattr(msg, name) for name in _fields(type(msg))[0]}
-
-
-def batch_results(
-    cls: type[M], results: Sequence[T | DomainError], ok: Callable[[T], M], *details: str
-) -> list[M]:
-    """A batch RPC's results in order: `ok(result)` for each item applied, and for each one
-    refused a `cls` with the error's code, message and `field` (and the named `details`)."""
-
-    def refused(err: DomainError) -> M:
-        values: dict[str, Any] = {"code": err.code, "message": err.message}
-        values.update((k, err.details.get(k, "")) for k in ("field", *details))
-        return cls(**values)
-
-    return [refused(r) if isinstance(r, DomainError) else ok(r) for r in results]

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from store_svc.batches import check_batch
 from store_svc.common import Clock, required
 from store_svc.db import Conn, Database, Row
 from store_svc.identities import verified_identity
@@ -22,6 +21,7 @@ from store_svc.journal import Journal
 from store_svc.keys import Keys
 from store_svc.workspace_roles import effective_role
 from store_svc.workspaces import find_context, find_or_ensure
+from svckit.batches import check_batch
 from svckit.errors import DomainError
 
 T = TypeVar("T")

@@ -23,8 +23,7 @@ from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceServ
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceServicer
 from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceServicer
 from store_svc.audit import Audit
-from store_svc.batches import each
-from store_svc.convert import batch_results, fields_of, to_msg
+from store_svc.convert import fields_of, to_msg
 from store_svc.db import Row
 from store_svc.deliveries import Deliveries
 from store_svc.delivery_claims import DeliveryClaims
@@ -32,6 +31,7 @@ from store_svc.inbound import Begun, Inbound
 from store_svc.journal import Journal
 from store_svc.leases import Leases
 from store_svc.turn_replies import TurnReplies
+from svckit.batches import batch_results, each
 from svckit.callctx import audit_actor
 from svckit.errors import DomainError
 

@@ -9,10 +9,11 @@ import grpc
 from agent_runtime.store.v1 import task_pb2 as pb
 from agent_runtime.store.v1 import task_service_pb2 as rpc
 from agent_runtime.store.v1.task_service_pb2_grpc import TaskServiceServicer
-from store_svc.convert import batch_results, fields_of, to_msg
+from store_svc.convert import fields_of, to_msg
 from store_svc.dead_letters import DeadLetters
 from store_svc.queue import Queue
 from store_svc.tasks import Tasks
+from svckit.batches import batch_results
 from svckit.callctx import audit_actor
 
 Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it

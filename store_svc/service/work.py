@@ -13,12 +13,12 @@ from agent_runtime.store.v1 import objective_service_pb2 as orpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceServicer
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceServicer
 from store_svc.approvals import Approvals
-from store_svc.batches import each
-from store_svc.convert import batch_results, to_msg
+from store_svc.convert import to_msg
 from store_svc.db import Row
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from svckit import callctx
+from svckit.batches import batch_results, each
 from svckit.callctx import audit_actor
 
 Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
