@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from agent_runtime.store.v1 import task_pb2 as store
 from agent_runtime.store.v1 import task_service_pb2 as rpc
 from svckit import errors
+from svckit.batches import refusal
 from svckit.coalesce import Coalescer
 
 MAX_BATCH = 100
@@ -43,9 +44,7 @@ class CreateBatcher:
         out: list[store.Task | errors.DomainError] = []
         for result in reply.results:
             if result.code:
-                found = {"field": result.field, "existing_id": result.existing_id}
-                details = {k: v for k, v in found.items() if v}
-                out.append(errors.build(result.code, result.message, details))
+                out.append(refusal(result, "existing_id"))
             else:
                 out.append(result.task)
         return out

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from google.protobuf.message import Message
 
-from svckit.errors import DomainError, InvalidArgument
+from svckit.errors import DomainError, InvalidArgument, build
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -54,3 +54,19 @@ def batch_results(
         return cls(**values)
 
     return [refused(r) if isinstance(r, DomainError) else ok(r) for r in results]
+
+
+class Refused(Protocol):
+    """A batch result message: a code (empty when the item was applied) and a message."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+
+def refusal(result: Refused, *details: str) -> DomainError:
+    """The domain error of a batch result that carries one (the client side of
+    `batch_results`): its code, message, `field` and the named `details` that are set."""
+    found = {k: str(getattr(result, k)) for k in ("field", *details)}
+    return build(result.code, result.message, {k: v for k, v in found.items() if v})
