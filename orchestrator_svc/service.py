@@ -14,18 +14,14 @@ from agent_runtime.orchestrator.v1 import service_pb2_grpc
 from agent_runtime.store.v1 import task_pb2 as store
 from orchestrator_svc import convert, listing, turns
 from orchestrator_svc.approvals import ActionApprovals, approval_id_of
-from orchestrator_svc.batching import each
 from orchestrator_svc.deps import Deps
 from orchestrator_svc.drafts import draft_retry, draft_task
 from orchestrator_svc.watch import Filter, Watch
 from svckit import callctx, errors
+from svckit.batches import batch_results, each
 
 # Workers of this replica (busy, total) when it runs none.
 NO_WORKERS = (0, 0)
-
-
-def _field(err: errors.DomainError) -> str:
-    return err.details.get("field", "")
 
 
 def _required(name: str, value: str) -> str:
@@ -54,14 +50,13 @@ class OrchestratorServicer(service_pb2_grpc.OrchestratorServiceServicer):
         self, request: rpc.EnqueueTasksRequest, context: Any
     ) -> rpc.EnqueueTasksResponse:
         # Each on its own; their creates reach the store together (batching.CreateBatcher).
-        results = await each(self._enqueue, list(request.tasks), field="tasks")
+        results = await each(self._enqueue, list(request.tasks), "tasks")
         return rpc.EnqueueTasksResponse(
-            results=[
-                rpc.EnqueueTasksResult(code=r.code, message=r.message, field=_field(r))
-                if isinstance(r, errors.DomainError)
-                else rpc.EnqueueTasksResult(task=r.task, created=r.created)
-                for r in results
-            ]
+            results=batch_results(
+                rpc.EnqueueTasksResult,
+                results,
+                lambda r: rpc.EnqueueTasksResult(task=r.task, created=r.created),
+            )
         )
 
     async def _enqueue(self, request: rpc.EnqueueTaskRequest) -> rpc.EnqueueTaskResponse:

@@ -17,6 +17,7 @@ from agent_runtime.store.v1 import objective_service_pb2 as store_rpc
 from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceStub
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceStub
 from svckit import errors
+from svckit.batches import refusal
 from svckit.calls import call
 from svckit.coalesce import Coalescer
 
@@ -133,7 +134,7 @@ class StoreObjectives:
         reply: store_rpc.RecordObjectiveRunsResponse = await call(
             self._stub.RecordObjectiveRuns, request, refused=REFUSED
         )
-        return [(r.objective, r.run) if not r.code else _refusal(r) for r in reply.results]
+        return [(r.objective, r.run) if not r.code else refusal(r) for r in reply.results]
 
     async def open_runs(
         self, limit: int, page_token: str
@@ -209,7 +210,7 @@ class OrchestratorTasks:
         reply: orch_rpc.EnqueueTasksResponse = await call(
             self._stub.EnqueueTasks, request, refused=ORCH_REFUSED
         )
-        return [(r.task, r.created) if not r.code else _refusal(r) for r in reply.results]
+        return [(r.task, r.created) if not r.code else refusal(r) for r in reply.results]
 
     async def get(self, task_id: str) -> orch.Task:
         request = orch_rpc.GetTaskRequest(id=task_id)
@@ -217,11 +218,3 @@ class OrchestratorTasks:
             self._stub.GetTask, request, refused=ORCH_REFUSED
         )
         return reply.task
-
-
-def _refusal(
-    result: store_rpc.RecordObjectiveRunsResult | orch_rpc.EnqueueTasksResult,
-) -> errors.DomainError:
-    return errors.build(
-        result.code, result.message, {"field": result.field} if result.field else {}
-    )

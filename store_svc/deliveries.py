@@ -30,8 +30,9 @@ _INSERT = (
 )
 
 _FIRST_PART = (
-    "INSERT INTO delivery_parts (delivery_id, part_index, text, status, updated_at_unix)"
-    " VALUES (:id, 0, :text, 'sending', :now_s)"
+    "INSERT INTO delivery_parts (delivery_id, part_index, text, status, platform_message_id,"
+    " last_error, updated_at_unix) VALUES (:delivery_id, :part_index, :text, :status,"
+    " :platform_message_id, :last_error, :updated_at_unix)"
 )
 
 
@@ -86,8 +87,11 @@ class Deliveries:
             if c.run(_INSERT, row) == 1:
                 if not first:
                     return {**row, "parts": []}
-                c.run(_FIRST_PART, {"id": row["id"], "text": first, "now_s": now_ms // 1000})
-                return with_parts(c, [row])[0]
+                part: Row = {"delivery_id": row["id"], "part_index": 0, "text": first,
+                             "status": "sending", "platform_message_id": None,
+                             "last_error": None, "updated_at_unix": now_ms // 1000}  # fmt: skip
+                c.run(_FIRST_PART, part)
+                return {**row, "parts": [part]}  # the part as written: no read back
             hit = c.one("SELECT id FROM deliveries WHERE idempotency_key = :idempotency_key", row)
             raise AlreadyExists(
                 "delivery already recorded", existing_id=str(hit["id"]) if hit else ""

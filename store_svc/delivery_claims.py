@@ -127,15 +127,14 @@ class DeliveryClaims:
                 raise FailedPrecondition(
                     f"delivery is {row['status']}, not {expected}", status=row["status"]
                 )
-            _apply(c, status, p, last=index == count - 1)
-            done = c.one("SELECT * FROM deliveries WHERE id = :id", p)
-            assert done is not None
+            done = _apply(c, status, p, last=index == count - 1)
             return with_parts(c, [done])[0]
 
         return await self._db.write(run)
 
 
-def _apply(c: Conn, status: str, p: dict[str, Any], last: bool) -> None:
+def _apply(c: Conn, status: str, p: dict[str, Any], last: bool) -> Row:
+    """The step's writes; the delivery as they leave it (the locked row, so it is there)."""
     if status == "sending":
         if (
             c.run(
@@ -150,21 +149,21 @@ def _apply(c: Conn, status: str, p: dict[str, Any], last: bool) -> None:
                 " updated_at_unix) VALUES (:id, :i, :text, 'sending', :now_s)",
                 p,
             )
-        c.run(
+        return _updated(
+            c,
             "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
             " lease_expires_at_ms = :exp, updated_at_unix = :now_s WHERE id = :id",
             p,
         )
-        return
     if status == "pending":  # nothing reached the recipient: this part is tried again
         c.run("DELETE FROM delivery_parts WHERE delivery_id = :id AND part_index = :i", p)
-        c.run(
+        return _updated(
+            c,
             "UPDATE deliveries SET status = 'pending', last_error = :err, lease_owner = NULL,"
             " lease_expires_at_ms = 0, next_attempt_at_ms = :due, updated_at_unix = :now_s"
             " WHERE id = :id",
             p,
         )
-        return
     c.run(
         "UPDATE delivery_parts SET status = :st, platform_message_id = :pmid,"
         " last_error = :err, updated_at_unix = :now_s WHERE delivery_id = :id"
@@ -173,7 +172,8 @@ def _apply(c: Conn, status: str, p: dict[str, Any], last: bool) -> None:
     )
     whole = "pending" if status == "sent" and not last else status
     keep = whole == "pending"  # more parts to send: still ours
-    c.run(
+    return _updated(
+        c,
         "UPDATE deliveries SET status = :whole, last_error = :err,"
         " platform_message_id = COALESCE(platform_message_id, :pmid),"
         f" lease_owner = {'lease_owner' if keep else 'NULL'},"
@@ -181,3 +181,9 @@ def _apply(c: Conn, status: str, p: dict[str, Any], last: bool) -> None:
         " WHERE id = :id",
         {**p, "whole": whole},
     )
+
+
+def _updated(c: Conn, sql: str, p: dict[str, Any]) -> Row:
+    row = c.one(sql + " RETURNING *", p)
+    assert row is not None
+    return row

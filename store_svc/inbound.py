@@ -5,7 +5,8 @@ identity with its role in that workspace. The gateway pays one round trip where 
 (RecordInbound, FindContext or EnsureContext, LookupIdentity, GetWorkspaceRole), and a batch
 of messages costs the database one write and one read in all (a write more when a chat is
 new). Every answer is read for the message at hand: nothing is cached, so a role changed a
-moment ago is the role the next message gets."""
+moment ago is the role the next message gets (a batch's messages from one chat or one
+sender share what its transaction read)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from store_svc.batches import check_batch
 from store_svc.common import Clock, required
 from store_svc.db import Conn, Database, Row
 from store_svc.identities import verified_identity
@@ -21,11 +21,15 @@ from store_svc.journal import Journal
 from store_svc.keys import Keys
 from store_svc.workspace_roles import effective_role
 from store_svc.workspaces import find_context, find_or_ensure
+from svckit.batches import check_batch
 from svckit.errors import DomainError
 
 T = TypeVar("T")
 # (RecordInbound's fields, the chat's display name, whether to resolve the sender)
 Item = tuple[Mapping[str, str], str, bool]
+# a sender's identity (or None) and role, by (connector, sender, workspace id): what one
+# transaction has read already, so a batch's messages from one sender read it once
+Senders = dict[tuple[str, str, str], tuple[Row | None, str]]
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,17 @@ class _Chat:
         sender = req.get("sender_id", "").strip() if resolve else ""
         return _Chat(connector, chat, display.strip() or f"{connector} {chat}", sender)
 
-    def resolve(self, c: Conn, entry: Row, context: Row) -> Begun:
-        ident = verified_identity(c, self.connector, self.sender) if self.sender else None
+    def resolve(self, c: Conn, entry: Row, context: Row, senders: Senders) -> Begun:
+        if not self.sender:
+            return Begun(entry, False, context)
+        key = (self.connector, self.sender, str(context["workspace_id"]))
+        if key not in senders:
+            ident = verified_identity(c, self.connector, self.sender)
+            role = effective_role(c, str(ident["user_id"]), key[2])[0] if ident else ""
+            senders[key] = (ident, role)
+        ident, role = senders[key]
         if ident is None:
             return Begun(entry, False, context)
-        role, _ = effective_role(c, str(ident["user_id"]), str(context["workspace_id"]))
         return Begun(entry, False, context, ident, role)
 
 
@@ -97,17 +107,25 @@ class Inbound:
                 fresh[i] = (entry, todo[i][1])
 
         def known(c: Conn) -> dict[int, Begun]:
-            found = {
-                i: find_context(c, chat.connector, chat.chat) for i, (_, chat) in fresh.items()
-            }
-            return {i: fresh[i][1].resolve(c, fresh[i][0], ctx) for i, ctx in found.items() if ctx}
+            contexts: dict[tuple[str, str], Row | None] = {}  # a chat's messages read it once
+            senders: Senders = {}
+            found: dict[int, Begun] = {}
+            for i, (entry, chat) in fresh.items():
+                where = (chat.connector, chat.chat)
+                if where not in contexts:
+                    contexts[where] = find_context(c, *where)
+                ctx = contexts[where]
+                if ctx is not None:
+                    found[i] = chat.resolve(c, entry, ctx, senders)
+            return found
 
         def new(c: Conn, which: list[int]) -> dict[int, Begun]:
             now, made = self._clock.now_ms() // 1000, {}
+            senders: Senders = {}
             for i in which:
                 entry, chat = fresh[i]
                 ctx = find_or_ensure(c, self._keys, chat.connector, chat.chat, chat.display, now)
-                made[i] = chat.resolve(c, entry, ctx)
+                made[i] = chat.resolve(c, entry, ctx, senders)
             return made
 
         # Known chats, the common case, are one read; a chat's first message makes it.

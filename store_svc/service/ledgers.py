@@ -23,7 +23,6 @@ from agent_runtime.store.v1.delivery_service_pb2_grpc import DeliveryServiceServ
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceServicer
 from agent_runtime.store.v1.lease_service_pb2_grpc import LeaseServiceServicer
 from store_svc.audit import Audit
-from store_svc.batches import each
 from store_svc.convert import fields_of, to_msg
 from store_svc.db import Row
 from store_svc.deliveries import Deliveries
@@ -32,6 +31,7 @@ from store_svc.inbound import Begun, Inbound
 from store_svc.journal import Journal
 from store_svc.leases import Leases
 from store_svc.turn_replies import TurnReplies
+from svckit.batches import batch_results, each
 from svckit.callctx import audit_actor
 from svckit.errors import DomainError
 
@@ -53,12 +53,11 @@ class JournalService(JournalServiceServicer):
     ) -> jrpc.BeginInboundsResponse:
         results = await self._inbound.begin_many([_begin_args(m) for m in request.messages])
         return jrpc.BeginInboundsResponse(
-            results=[
-                jrpc.BeginInboundsResult(code=r.code, message=r.message, field=_field(r))
-                if isinstance(r, DomainError)
-                else jrpc.BeginInboundsResult(begun=_begun_msg(r))
-                for r in results
-            ]
+            results=batch_results(
+                jrpc.BeginInboundsResult,
+                results,
+                lambda r: jrpc.BeginInboundsResult(begun=_begun_msg(r)),
+            )
         )
 
     async def CompleteInbounds(
@@ -67,12 +66,11 @@ class JournalService(JournalServiceServicer):
         items = [(e.id, e.status, e.outcome) for e in request.entries]
         results = await self._inbound.complete_many(items)
         return jrpc.CompleteInboundsResponse(
-            results=[
-                jrpc.CompleteInboundsResult(code=r.code, message=r.message, field=_field(r))
-                if isinstance(r, DomainError)
-                else jrpc.CompleteInboundsResult(entry=to_msg(journal_pb2.InboundEntry, r))
-                for r in results
-            ]
+            results=batch_results(
+                jrpc.CompleteInboundsResult,
+                results,
+                lambda r: jrpc.CompleteInboundsResult(entry=to_msg(journal_pb2.InboundEntry, r)),
+            )
         )
 
     async def RecordInbound(
@@ -133,10 +131,6 @@ def _begun_msg(begun: Begun) -> jrpc.BeginInboundResponse:
     if begun.identity is not None:
         reply.identity.CopyFrom(to_msg(identity_pb2.Identity, begun.identity))
     return reply
-
-
-def _field(err: DomainError) -> str:
-    return err.details.get("field", "")
 
 
 class DeliveryService(DeliveryServiceServicer):
@@ -211,12 +205,11 @@ class DeliveryService(DeliveryServiceServicer):
 def _delivery_results(results: list[Row | DomainError]) -> list[drpc.DeliveryBatchResult]:
     """CreateDeliveries and RecordDeliveryParts (the connectors' batches) hand the route back
     as their single forms do."""
-    return [
-        drpc.DeliveryBatchResult(code=r.code, message=r.message, field=_field(r))
-        if isinstance(r, DomainError)
-        else drpc.DeliveryBatchResult(delivery=delivery_msg(r, route=True))
-        for r in results
-    ]
+    return batch_results(
+        drpc.DeliveryBatchResult,
+        results,
+        lambda r: drpc.DeliveryBatchResult(delivery=delivery_msg(r, route=True)),
+    )
 
 
 class LeaseService(LeaseServiceServicer):

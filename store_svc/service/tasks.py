@@ -13,8 +13,8 @@ from store_svc.convert import fields_of, to_msg
 from store_svc.dead_letters import DeadLetters
 from store_svc.queue import Queue
 from store_svc.tasks import Tasks
+from svckit.batches import batch_results
 from svckit.callctx import audit_actor
-from svckit.errors import DomainError
 
 Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 CLAIM_MARGIN_MS = 200
@@ -35,17 +35,12 @@ class TaskService(TaskServiceServicer):
     ) -> rpc.CreateTasksResponse:
         results = await self._tasks.create_many([fields_of(t) for t in request.tasks])
         return rpc.CreateTasksResponse(
-            results=[
-                rpc.CreateTasksResult(task=to_msg(pb.Task, r))
-                if not isinstance(r, DomainError)
-                else rpc.CreateTasksResult(
-                    code=r.code,
-                    message=r.message,
-                    existing_id=r.details.get("existing_id", ""),
-                    field=r.details.get("field", ""),
-                )
-                for r in results
-            ]
+            results=batch_results(
+                rpc.CreateTasksResult,
+                results,
+                lambda r: rpc.CreateTasksResult(task=to_msg(pb.Task, r)),
+                "existing_id",
+            )
         )
 
     async def GetTask(self, request: rpc.GetTaskRequest, context: Ctx) -> rpc.GetTaskResponse:

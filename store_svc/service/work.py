@@ -13,14 +13,13 @@ from agent_runtime.store.v1 import objective_service_pb2 as orpc
 from agent_runtime.store.v1.approval_service_pb2_grpc import ApprovalServiceServicer
 from agent_runtime.store.v1.objective_service_pb2_grpc import ObjectiveServiceServicer
 from store_svc.approvals import Approvals
-from store_svc.batches import each
 from store_svc.convert import to_msg
 from store_svc.db import Row
 from store_svc.objective_runs import ObjectiveRuns
 from store_svc.objectives import Objectives
 from svckit import callctx
+from svckit.batches import batch_results, each
 from svckit.callctx import audit_actor
-from svckit.errors import DomainError
 
 Ctx: TypeAlias = grpc.aio.ServicerContext[Any, Any]  # unary RPCs: no messages go through it
 Approval, Run = approval_pb2.ActionApproval, objective_pb2.ObjectiveRun
@@ -110,16 +109,13 @@ class ObjectiveService(ObjectiveServiceServicer):
 
         results = await each(one, list(request.runs), "runs")
         return orpc.RecordObjectiveRunsResponse(
-            results=[
-                orpc.RecordObjectiveRunsResult(
-                    code=r.code, message=r.message, field=r.details.get("field", "")
-                )
-                if isinstance(r, DomainError)
-                else orpc.RecordObjectiveRunsResult(
+            results=batch_results(
+                orpc.RecordObjectiveRunsResult,
+                results,
+                lambda r: orpc.RecordObjectiveRunsResult(
                     objective=objective_msg(r[0]), run=to_msg(Run, r[1])
-                )
-                for r in results
-            ]
+                ),
+            )
         )
 
     async def FinishObjectiveRun(

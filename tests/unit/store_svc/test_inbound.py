@@ -16,6 +16,12 @@ from store_svc.workspaces import Workspaces
 from svckit.errors import DomainError, InvalidArgument, NotFound
 
 
+def _inbound(db: Database) -> tuple[Inbound, SystemClock, Keys]:
+    clock = SystemClock()
+    keys = Keys(clock)
+    return Inbound(Journal(db, clock, keys), db, clock, keys), clock, keys
+
+
 def _msg(mid: str, sender: str = "u1", chat: str = "chat 1") -> dict[str, str]:
     return {"connector": "Telegram", "chat_id": chat, "platform_message_id": mid,
             "sender_id": sender, "text": "/status"}  # fmt: skip
@@ -24,9 +30,7 @@ def _msg(mid: str, sender: str = "u1", chat: str = "chat 1") -> dict[str, str]:
 async def test_new_chat_gets_its_context_once_and_a_redelivery_resolves_nothing(
     db: Database,
 ) -> None:
-    clock = SystemClock()
-    keys = Keys(clock)
-    inbound = Inbound(Journal(db, clock, keys), db, clock, keys)
+    inbound, clock, keys = _inbound(db)
     first = await inbound.begin(_msg("m1"), "Team chat", resolve_sender=True)
     assert not first.duplicate and first.entry["status"] == "received"
     assert first.context is not None and first.identity is None and first.role == ""
@@ -44,9 +48,7 @@ async def test_new_chat_gets_its_context_once_and_a_redelivery_resolves_nothing(
 async def test_sender_identity_and_workspace_role_are_read_for_each_message(
     db: Database,
 ) -> None:
-    clock = SystemClock()
-    keys = Keys(clock)
-    inbound = Inbound(Journal(db, clock, keys), db, clock, keys)
+    inbound, clock, keys = _inbound(db)
     identities, roles = Identities(db, clock, keys), WorkspaceRoles(db, clock, keys)
     user, ident = await identities.create_user("Ada", "member", "", "telegram", "u1", "admin:a")
     assert ident is not None
@@ -68,9 +70,7 @@ async def test_sender_identity_and_workspace_role_are_read_for_each_message(
 
 
 async def test_a_batch_begins_and_completes_each_message_on_its_own(db: Database) -> None:
-    clock = SystemClock()
-    keys = Keys(clock)
-    inbound = Inbound(Journal(db, clock, keys), db, clock, keys)
+    inbound, clock, keys = _inbound(db)
     bad = {**_msg("m2"), "chat_id": ""}
     begun = await inbound.begin_many(
         [(_msg("m1"), "", True), (bad, "", True), (_msg("m1"), "", True), (_msg("m3"), "", True)]
@@ -89,3 +89,21 @@ async def test_a_batch_begins_and_completes_each_message_on_its_own(db: Database
     assert dup and entry["status"] == "received"  # its refused outcome stored nothing
     with pytest.raises(InvalidArgument):
         await inbound.begin_many([])
+
+
+async def test_a_batch_from_one_sender_in_one_chat_resolves_every_message(db: Database) -> None:
+    inbound, clock, keys = _inbound(db)
+    user, _ = await Identities(db, clock, keys).create_user(
+        "Ada", "member", "", "telegram", "u1", "admin:a"
+    )
+    await inbound.begin(_msg("m0"), "", resolve_sender=True)  # the chat is known from here
+    for which in ("known", "new"):
+        chat = "chat 1" if which == "known" else "chat 2"
+        begun = await inbound.begin_many(
+            [(_msg(f"{which}{i}", chat=chat), "", True) for i in range(3)]
+            + [(_msg(f"{which}-x", sender="u2", chat=chat), "", True)]
+        )
+        ok = [b for b in begun if isinstance(b, Begun)]
+        assert len(ok) == 4 and len({b.context["id"] for b in ok if b.context}) == 1
+        assert [(b.identity or {}).get("user_id") for b in ok] == [user["id"]] * 3 + [None]
+        assert [b.role for b in ok] == ["member"] * 3 + [""]

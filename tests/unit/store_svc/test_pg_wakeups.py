@@ -39,11 +39,7 @@ class Seen(Wakeups):
 
 @pytest.fixture
 def pg_url(pg_cluster: pg.Cluster | str) -> str:
-    if isinstance(pg_cluster, str):
-        if pg.required():
-            pytest.fail(f"PostgreSQL required ({pg.REQUIRE_ENV}=1): {pg_cluster}")
-        pytest.skip(f"PostgreSQL unavailable: {pg_cluster}")
-    return pg.create_database(pg_cluster, f"wake{next(_counter)}")
+    return pg.database_or_skip(pg_cluster, f"wake{next(_counter)}")
 
 
 def test_the_notice_names_its_replica_and_lanes() -> None:
