@@ -8,10 +8,10 @@ from agent_runtime.store.v1 import journal_pb2
 from agent_runtime.store.v1 import journal_service_pb2 as jrpc
 from agent_runtime.store.v1.journal_service_pb2_grpc import JournalServiceStub
 from gateway_svc.deps import InboundMessage
+from svckit.batches import refusal
 from svckit.calls import call
 from svckit.coalesce import Coalescer
 from svckit.errors import DomainError
-from svckit.errors import build as build_error
 
 MAX_JOURNAL_BATCH = 100  # the store's BeginInbounds / CompleteInbounds cap
 # Journal calls out at once, each kind: more messages wait for one to come back and share the
@@ -56,16 +56,11 @@ class StoreJournal:
     ) -> list[jrpc.BeginInboundResponse | DomainError]:
         request = jrpc.BeginInboundsRequest(messages=items)
         reply: jrpc.BeginInboundsResponse = await call(self._stub.BeginInbounds, request)
-        return [r.begun if not r.code else _refusal(r) for r in reply.results]
+        return [r.begun if not r.code else refusal(r) for r in reply.results]
 
     async def _complete_batch(
         self, items: list[jrpc.CompleteInboundRequest]
     ) -> list[journal_pb2.InboundEntry | DomainError]:
         request = jrpc.CompleteInboundsRequest(entries=items)
         reply: jrpc.CompleteInboundsResponse = await call(self._stub.CompleteInbounds, request)
-        return [r.entry if not r.code else _refusal(r) for r in reply.results]
-
-
-def _refusal(result: jrpc.BeginInboundsResult | jrpc.CompleteInboundsResult) -> DomainError:
-    details = {"field": result.field} if result.field else {}
-    return build_error(result.code, result.message, details)
+        return [r.entry if not r.code else refusal(r) for r in reply.results]
