@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from svckit.pki import PkiPaths
+from tests.fake_discord import FakeDiscord
 from tests.stores import serving_store
 from tests.webhooks import FakeWebhook
 
@@ -24,3 +25,11 @@ async def store_port(pki: PkiPaths, tmp_path: Path) -> AsyncIterator[int]:
     (tmp_path / "store").mkdir()
     async with serving_store(pki, tmp_path / "store", task_claim_recheck_ms=50) as ports:
         yield ports.grpc
+
+
+@pytest.fixture
+async def discord_fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()

@@ -5,10 +5,6 @@ undelivered reply is retried."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from connectors_svc.adapters.base import Adapter
 from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig
 from connectors_svc.adapters.telegram import TelegramAdapter
@@ -21,14 +17,6 @@ from tests.fake_telegram import TOKEN, serving_telegram
 from tests.unit.connectors_svc.kit import connectors, webhook
 from tests.unit.connectors_svc.test_sink import JournaledGateway
 from tests.webhooks import FakeWebhook
-
-
-@pytest.fixture
-async def discord_fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _adapter(fake: FakeDiscord) -> DiscordAdapter:

@@ -7,7 +7,7 @@ there, and past the token's fifteen minutes the parts go to the channel instead.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -35,14 +35,6 @@ class EssayGateway(JournaledGateway):
         if message.text == "/essay":
             return HandleOutcome(ESSAY)
         return await super().handle(message)
-
-
-@pytest.fixture
-async def discord_fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _adapter(fake: FakeDiscord, clock: Callable[[], float] = time.time) -> DiscordAdapter:
