@@ -14,8 +14,7 @@ from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fake_discord import FakeDiscord, Fault, wait_connected
 from tests.fake_telegram import TOKEN, serving_telegram
-from tests.unit.connectors_svc.kit import connectors, webhook
-from tests.unit.connectors_svc.test_sink import JournaledGateway
+from tests.unit.connectors_svc.kit import JournaledGateway, connectors, webhook
 from tests.webhooks import FakeWebhook
 
 

@@ -20,8 +20,7 @@ from svckit import testing
 from svckit.errors import NotFound
 from svckit.pki import PkiPaths
 from tests.fake_discord import FakeDiscord, Fault, wait_connected
-from tests.unit.connectors_svc.kit import connectors
-from tests.unit.connectors_svc.test_sink import JournaledGateway
+from tests.unit.connectors_svc.kit import JournaledGateway, connectors
 
 ESSAY = "\n\n".join(f"paragraph {i}: " + "x" * 1400 for i in range(3))
 PARTS = split_text(ESSAY, 2000)
