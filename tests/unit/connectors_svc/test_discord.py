@@ -21,7 +21,7 @@ from connectors_svc.adapters.discord_http import DEFAULT_GATEWAY_URL
 from connectors_svc.config import ConnectorsSettings
 from svckit.testing import eventually, free_port
 from tests.fake_discord import DROP, FakeDiscord, Fault, wait_connected
-from tests.fake_discord_payloads import bot_role_id
+from tests.fake_discord.payloads import bot_role_id
 from tests.unit.connectors_svc.discord_kit import EchoSink, posted_texts, running
 
 
