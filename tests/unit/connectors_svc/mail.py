@@ -29,6 +29,8 @@ from svckit.pki import PkiPaths
 from tests import dovecot
 from tests.stores import serving_store
 
+SEEN = b"\\Seen"
+
 
 def start_dovecot(*, idle: bool = True) -> dovecot.Dovecot:
     try:
@@ -111,6 +113,12 @@ async def flags(box: dovecot.Dovecot) -> dict[int, tuple[bytes, ...]]:
         return {int(uid): tuple(f) for uid, f in found.items()}
 
     return await asyncio.to_thread(run)
+
+
+async def all_seen(box: dovecot.Dovecot, count: int) -> bool:
+    """Whether the inbox holds `count` messages, each marked seen."""
+    found = await flags(box)
+    return len(found) == count and all(SEEN in f for f in found.values())
 
 
 @dataclass
