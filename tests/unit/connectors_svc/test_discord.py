@@ -22,7 +22,7 @@ from connectors_svc.config import ConnectorsSettings
 from svckit.testing import eventually, free_port
 from tests.fake_discord import DROP, FakeDiscord, Fault, wait_connected
 from tests.fake_discord.payloads import bot_role_id
-from tests.unit.connectors_svc.discord_kit import EchoSink, posted_texts, running
+from tests.unit.connectors_svc.discord_kit import EchoSink, adapter_for, posted_texts, running
 
 
 async def test_direct_message_is_handled_and_answered(discord_fake: FakeDiscord) -> None:
@@ -94,9 +94,7 @@ async def test_slash_commands_are_registered_from_the_catalogue(discord_fake: Fa
 
 
 async def test_commands_are_registered_once_the_gateway_answers(discord_fake: FakeDiscord) -> None:
-    adapter = DiscordAdapter(
-        DiscordConfig(discord_fake.token, discord_fake.api_base, discord_fake.gateway_url)
-    )
+    adapter = adapter_for(discord_fake)
     sink = EchoSink(adapter, commands_fail=1)  # the gateway is down when the session starts
     task = asyncio.create_task(adapter.run(sink))
     try:
@@ -192,9 +190,7 @@ async def test_a_message_the_gateway_could_not_take_is_handed_over_again(
 
 
 async def test_send_faults_map_to_the_ledger(discord_fake: FakeDiscord) -> None:
-    adapter = DiscordAdapter(
-        DiscordConfig(discord_fake.token, discord_fake.api_base, discord_fake.gateway_url)
-    )
+    adapter = adapter_for(discord_fake)
     try:
         assert await adapter.send_part(Part(discord_fake.channel_id, "first"))
         discord_fake.faults.append(
@@ -232,9 +228,7 @@ async def test_send_faults_map_to_the_ledger(discord_fake: FakeDiscord) -> None:
 
 
 async def test_a_send_cut_off_after_the_request_is_unknown(discord_fake: FakeDiscord) -> None:
-    adapter = DiscordAdapter(
-        DiscordConfig(discord_fake.token, discord_fake.api_base, discord_fake.gateway_url)
-    )
+    adapter = adapter_for(discord_fake)
     try:
         discord_fake.faults.append(Fault(DROP, {}))
         with pytest.raises(Exception) as cut:
@@ -246,9 +240,7 @@ async def test_a_send_cut_off_after_the_request_is_unknown(discord_fake: FakeDis
 
 
 async def test_a_repeated_send_with_one_key_posts_once(discord_fake: FakeDiscord) -> None:
-    adapter = DiscordAdapter(
-        DiscordConfig(discord_fake.token, discord_fake.api_base, discord_fake.gateway_url)
-    )
+    adapter = adapter_for(discord_fake)
     try:
         part = Part(discord_fake.channel_id, "once", idempotency_key="delivery-1:part-0")
         first = await adapter.send_part(part)

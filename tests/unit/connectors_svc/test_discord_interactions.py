@@ -10,10 +10,9 @@ import time
 from dataclasses import replace
 
 from connectors_svc.adapters.base import Part
-from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig
 from svckit.testing import eventually
 from tests.fake_discord import FakeDiscord, wait_connected
-from tests.unit.connectors_svc.discord_kit import EchoSink, posted_texts, running
+from tests.unit.connectors_svc.discord_kit import EchoSink, adapter_for, posted_texts, running
 
 
 async def test_an_interaction_is_deferred_then_the_original_is_edited(
@@ -61,10 +60,7 @@ async def test_an_expired_interaction_falls_back_to_channel_messages(
     discord_fake: FakeDiscord,
 ) -> None:
     now = [time.time()]
-    adapter = DiscordAdapter(
-        DiscordConfig(discord_fake.token, discord_fake.api_base, discord_fake.gateway_url),
-        clock=lambda: now[0],
-    )
+    adapter = adapter_for(discord_fake, clock=lambda: now[0])
     sink = EchoSink(adapter, deliver=False)
     task = asyncio.create_task(adapter.run(sink))
     try:
@@ -100,9 +96,7 @@ async def test_a_reply_recorded_without_a_route(discord_fake: FakeDiscord) -> No
         iid, token = await discord_fake.interaction("status")
         await eventually(lambda: sink.received, "the command")
         await sink.adapter.send_part(Part(discord_fake.channel_id, "here", iid))
-        other = DiscordAdapter(
-            DiscordConfig(discord_fake.token, discord_fake.api_base, discord_fake.gateway_url)
-        )
+        other = adapter_for(discord_fake)
         try:
             await other.send_part(Part(discord_fake.channel_id, "restarted", iid))
         finally:
