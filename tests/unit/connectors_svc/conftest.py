@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 
 from svckit.pki import PkiPaths
+from tests.dovecot import Dovecot
 from tests.fake_discord import FakeDiscord
 from tests.stores import serving_store
+from tests.unit.connectors_svc.mail import start_dovecot
 from tests.webhooks import FakeWebhook
 
 
@@ -33,3 +35,11 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def server() -> Iterator[Dovecot]:
+    """A throwaway Dovecot (tests/dovecot.py); the test skips when it cannot run here."""
+    box = start_dovecot()
+    yield box
+    box.stop()

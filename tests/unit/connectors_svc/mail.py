@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -39,13 +39,6 @@ def start_dovecot(*, idle: bool = True) -> dovecot.Dovecot:
         if dovecot.required():
             raise
         pytest.skip(f"Dovecot unavailable: {exc}")
-
-
-@pytest.fixture
-def server() -> Iterator[dovecot.Dovecot]:
-    box = start_dovecot()
-    yield box
-    box.stop()
 
 
 class Sink:

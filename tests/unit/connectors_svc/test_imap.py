@@ -26,7 +26,6 @@ from tests.unit.connectors_svc.mail import (
     serving,
     start_dovecot,
 )
-from tests.unit.connectors_svc.mail import server as server  # the fixture
 
 
 @pytest.fixture

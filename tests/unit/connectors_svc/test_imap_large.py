@@ -13,7 +13,6 @@ from svckit import testing
 from svckit.pki import PkiPaths
 from tests.dovecot import Dovecot
 from tests.unit.connectors_svc.mail import Sink, Stack, all_seen, append, email, running, serving
-from tests.unit.connectors_svc.mail import server as server  # the fixture
 
 
 @pytest.fixture
