@@ -36,6 +36,7 @@ from connectors_svc.deps import (
     SentPart,
 )
 from svckit import errors
+from svckit.batches import refusal
 from svckit.calls import call
 from svckit.coalesce import Coalescer
 
@@ -172,10 +173,7 @@ class StoreLedger:
 
 
 def _outcome(result: drpc.DeliveryBatchResult) -> delivery_pb2.Delivery | errors.DomainError:
-    if not result.code:
-        return result.delivery
-    details = {"field": result.field} if result.field else {}
-    return errors.build(result.code, result.message, details)
+    return refusal(result) if result.code else result.delivery
 
 
 class StoreLeases:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from connectors_svc.adapters.base import Adapter, NotDelivered, Part, Rejected, Sent
@@ -39,10 +40,13 @@ class Courier:
     async def _record(self, d: Delivery, step: PartStep) -> Delivery:
         return await self._ledger.record(d.id, self._owner, step, self._policy.lease_ms)
 
-    async def deliver(self, d: Delivery, adapter: Adapter) -> Delivery:
+    async def deliver(
+        self, d: Delivery, adapter: Adapter, texts: Sequence[str] | None = None
+    ) -> Delivery:
         """Sends what is left of `d` (leased to this replica); the delivery as recorded last.
-        Stops quietly when the row is no longer ours (another replica or a sweep took it)."""
-        texts = parts_for(adapter, d.text)
+        Stops quietly when the row is no longer ours (another replica or a sweep took it).
+        `texts`: `d.text`'s parts when the caller has split it already (Publish)."""
+        texts = parts_for(adapter, d.text) if texts is None else texts
         n, done = len(texts), {p.index for p in d.parts if p.status == "sent"}
         current = d
         for i, text in enumerate(texts):

@@ -6,7 +6,7 @@ nothing. Replies to inbound messages go the same way (`sink.py`)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from connectors_svc.adapters.base import Adapter
 from connectors_svc.courier import Courier
@@ -67,13 +67,10 @@ class Publisher:
         ledger, courier = self._ledger, self._courier
         if ledger is None or courier is None:
             raise Unavailable("the delivery ledger is not configured")
-        first = parts_for(adapter, new.text)[0]
+        texts = parts_for(adapter, new.text)  # split once: the first is sent at once
         made = await ledger.create(
-            NewDelivery(**{**new.__dict__, "connector": adapter.name}),
-            self._owner,
-            self._lease_ms,
-            sending_text=first,
+            replace(new, connector=adapter.name), self._owner, self._lease_ms, sending_text=texts[0]
         )
         if made is None:
             return Published(await ledger.get_by_key(new.idempotency_key), True)
-        return lambda: courier.deliver(made, adapter)
+        return lambda: courier.deliver(made, adapter, texts)

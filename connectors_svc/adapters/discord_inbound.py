@@ -46,11 +46,6 @@ def inbound_message(message: discord.Message, bot_id: int) -> InboundMessage | N
     if not text and not files:
         return None
     author = message.author
-    if direct:
-        display = f"DM {author.name}"
-    else:
-        guild = message.guild.name if message.guild else ""
-        display = f"{guild} #{getattr(channel, 'name', None) or channel.id}".strip()
     return InboundMessage(
         connector=CONNECTOR,
         external_id=str(channel.id),
@@ -58,11 +53,26 @@ def inbound_message(message: discord.Message, bot_id: int) -> InboundMessage | N
         message_id=str(message.id),
         from_user_id=str(author.id),
         from_display_name=author.global_name or author.name,
-        display_name=display,
+        display_name=_display(direct, author, message.guild, channel, channel.id),
         direct_message=direct,
         mentioned=mentioned,
         attachments=files,
     )
+
+
+def _display(
+    direct: bool,
+    user: discord.User | discord.Member,
+    guild: discord.Guild | None,
+    channel: object,
+    channel_id: object,
+) -> str:
+    """Where a message or command came from, as the gateway shows it: `DM <user>`, or
+    `<guild> #<channel>` (the channel's id when it has no name)."""
+    if direct:
+        return f"DM {user.name}"
+    name = getattr(channel, "name", None) or channel_id
+    return f"{guild.name if guild else ''} #{name}".strip()
 
 
 def _option_text(value: Any) -> str:
@@ -77,13 +87,7 @@ def command_message(interaction: discord.Interaction, text: str, route: str) -> 
     """A slash command as the message the gateway takes (always addressed to the bot); its
     reply goes through the interaction (`route`, adapters/discord_interactions.py)."""
     user = interaction.user
-    channel = interaction.channel
-    guild = interaction.guild
-    if interaction.guild_id is None:
-        display = f"DM {user.name}"
-    else:
-        name = getattr(channel, "name", None) or interaction.channel_id
-        display = f"{guild.name if guild else ''} #{name}".strip()
+    direct = interaction.guild_id is None
     return InboundMessage(
         connector=CONNECTOR,
         external_id=str(interaction.channel_id),
@@ -91,8 +95,10 @@ def command_message(interaction: discord.Interaction, text: str, route: str) -> 
         message_id=str(interaction.id),
         from_user_id=str(user.id),
         from_display_name=user.global_name or user.name,
-        display_name=display,
-        direct_message=interaction.guild_id is None,
+        display_name=_display(
+            direct, user, interaction.guild, interaction.channel, interaction.channel_id
+        ),
+        direct_message=direct,
         mentioned=True,
         reply_route=route,
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests import fake_discord_payloads as p
+from tests.fake_discord import payloads as p
 from tests.fake_discord.state import Conn, FakeState, Session
 
 HELLO, IDENTIFY, HEARTBEAT, HEARTBEAT_ACK, RESUME, RECONNECT, INVALID = 10, 2, 1, 11, 6, 7, 9

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests import fake_discord_payloads as p
+from tests.fake_discord import payloads as p
 from tests.fake_discord.state import DROP, FakeState, json_response
 
 API = "/api/v10"

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests import fake_discord_payloads as p
+from tests.fake_discord import payloads as p
 from tests.fake_discord.gateway import GatewayApi
 from tests.fake_discord.rest import RestApi
 

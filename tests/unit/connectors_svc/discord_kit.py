@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from connectors_svc.adapters.base import AdapterState, Command, InboundMessage, Part
@@ -63,11 +64,19 @@ class EchoSink:
         return None
 
 
+def adapter_for(
+    fake: FakeDiscord, *, clock: Callable[[], float] = time.time, **config: object
+) -> DiscordAdapter:
+    """The adapter pointed at `fake` (its token, REST base and gateway), `config` on top."""
+    return DiscordAdapter(
+        DiscordConfig(fake.token, fake.api_base, fake.gateway_url, **config),  # type: ignore[arg-type]
+        clock,
+    )
+
+
 @contextlib.asynccontextmanager
 async def running(fake: FakeDiscord, **config: object) -> AsyncIterator[EchoSink]:
-    adapter = DiscordAdapter(
-        DiscordConfig(fake.token, fake.api_base, fake.gateway_url, **config)  # type: ignore[arg-type]
-    )
+    adapter = adapter_for(fake, **config)  # type: ignore[arg-type]
     sink = EchoSink(adapter)
     task = asyncio.create_task(adapter.run(sink))
     try:

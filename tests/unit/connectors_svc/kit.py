@@ -1,6 +1,7 @@
 """connectors_svc in-process against a real store (SQLite, port 0, mTLS), with the real
 store facades of `connectors_svc.clients`, the codex webhook adapter pointed at a fake
-receiver, and small adapters for supervision tests."""
+receiver, a gateway that answers from its journal, and small adapters for supervision
+tests."""
 
 from __future__ import annotations
 
@@ -13,11 +14,18 @@ from typing import Any
 
 from agent_runtime.connectors.v1 import service_pb2 as rpc
 from agent_runtime.connectors.v1.service_pb2_grpc import ConnectorsServiceStub
-from connectors_svc.adapters.base import Adapter, AdapterState, InboundSink, Part
+from connectors_svc.adapters.base import (
+    Adapter,
+    AdapterState,
+    Command,
+    InboundMessage,
+    InboundSink,
+    Part,
+)
 from connectors_svc.adapters.webhook import WebhookAdapter, WebhookConfig
 from connectors_svc.clients import StoreComponents, StoreLeases, StoreLedger
 from connectors_svc.config import ConnectorsSettings
-from connectors_svc.deps import Deps, Gateway
+from connectors_svc.deps import Deps, Gateway, HandleOutcome
 from connectors_svc.server import build_server
 from svckit import testing
 from svckit.pki import PkiPaths
@@ -93,6 +101,23 @@ async def connectors(
         )
         async with testing.serving(build_server(s, deps)) as ports:
             yield Running(pki, ports.grpc)
+
+
+class JournaledGateway:
+    """Answers each message once and a redelivery from its journal, as the gateway does."""
+
+    def __init__(self) -> None:
+        self.journal: dict[str, str] = {}
+
+    async def handle(self, message: InboundMessage) -> HandleOutcome:
+        key = f"{message.connector}:{message.external_id}:{message.message_id}"
+        if key in self.journal:
+            return HandleOutcome(self.journal[key], duplicate=True)
+        self.journal[key] = "" if message.text == "quiet" else f"you said: {message.text}"
+        return HandleOutcome(self.journal[key])
+
+    async def commands(self) -> Sequence[Command]:
+        return [Command("status", "Show status"), Command("pair", "Link this account")]
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -29,6 +29,8 @@ from svckit.pki import PkiPaths
 from tests import dovecot
 from tests.stores import serving_store
 
+SEEN = b"\\Seen"
+
 
 def start_dovecot(*, idle: bool = True) -> dovecot.Dovecot:
     try:
@@ -37,13 +39,6 @@ def start_dovecot(*, idle: bool = True) -> dovecot.Dovecot:
         if dovecot.required():
             raise
         pytest.skip(f"Dovecot unavailable: {exc}")
-
-
-@pytest.fixture
-def server() -> Iterator[dovecot.Dovecot]:
-    box = start_dovecot()
-    yield box
-    box.stop()
 
 
 class Sink:
@@ -111,6 +106,12 @@ async def flags(box: dovecot.Dovecot) -> dict[int, tuple[bytes, ...]]:
         return {int(uid): tuple(f) for uid, f in found.items()}
 
     return await asyncio.to_thread(run)
+
+
+async def all_seen(box: dovecot.Dovecot, count: int) -> bool:
+    """Whether the inbox holds `count` messages, each marked seen."""
+    found = await flags(box)
+    return len(found) == count and all(SEEN in f for f in found.values())
 
 
 @dataclass

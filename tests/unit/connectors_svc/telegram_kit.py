@@ -86,6 +86,11 @@ class Rig:
         )
 
 
+async def cursor_is(cursors: StoreCursors, name: str, value: str) -> bool:
+    """Whether the store holds `value` under the cursor `name`."""
+    return await cursors.get(name) == value
+
+
 @contextlib.asynccontextmanager
 async def rig(pki: PkiPaths, data_dir: Path) -> AsyncIterator[Rig]:
     async with (

@@ -5,12 +5,7 @@ undelivered reply is retried."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from connectors_svc.adapters.base import Adapter
-from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig
 from connectors_svc.adapters.telegram import TelegramAdapter
 from connectors_svc.adapters.telegram_setup import make_bot
 from connectors_svc.clients import StoreCursors
@@ -18,27 +13,15 @@ from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fake_discord import FakeDiscord, Fault, wait_connected
 from tests.fake_telegram import TOKEN, serving_telegram
-from tests.unit.connectors_svc.kit import connectors, webhook
-from tests.unit.connectors_svc.test_sink import JournaledGateway
+from tests.unit.connectors_svc.discord_kit import adapter_for
+from tests.unit.connectors_svc.kit import JournaledGateway, connectors, webhook
 from tests.webhooks import FakeWebhook
-
-
-@pytest.fixture
-async def discord_fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-def _adapter(fake: FakeDiscord) -> DiscordAdapter:
-    return DiscordAdapter(DiscordConfig(fake.token, fake.api_base, fake.gateway_url))
 
 
 async def test_discord_faults_leave_the_other_adapters_working(
     pki: PkiPaths, store_port: int, fake: FakeWebhook, discord_fake: FakeDiscord
 ) -> None:
-    adapters: list[Adapter] = [_adapter(discord_fake), webhook("codex", fake)]
+    adapters: list[Adapter] = [adapter_for(discord_fake), webhook("codex", fake)]
     async with connectors(pki, store_port, adapters, gateway=JournaledGateway()) as c:
         await wait_connected(discord_fake)
         await testing.eventually(lambda: discord_fake.commands, "the slash commands")
@@ -79,7 +62,7 @@ async def test_an_invalidated_session_comes_back_while_telegram_keeps_answering(
         testing.client_channel(pki, store_port, "svc:connectors") as store,
     ):
         bot = TelegramAdapter(make_bot(TOKEN, api_base, 5), StoreCursors(store), 5)
-        adapters: list[Adapter] = [_adapter(discord_fake), bot]
+        adapters: list[Adapter] = [adapter_for(discord_fake), bot]
         async with connectors(pki, store_port, adapters, gateway=JournaledGateway()):
             await wait_connected(discord_fake)
             first = discord_fake.session

@@ -7,12 +7,10 @@ there, and past the token's fifteen minutes the parts go to the channel instead.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from connectors_svc.adapters.base import InboundMessage
-from connectors_svc.adapters.discord import DiscordAdapter, DiscordConfig
 from connectors_svc.clients import StoreLedger
 from connectors_svc.deps import Delivery, HandleOutcome
 from connectors_svc.split import split_text
@@ -20,8 +18,8 @@ from svckit import testing
 from svckit.errors import NotFound
 from svckit.pki import PkiPaths
 from tests.fake_discord import FakeDiscord, Fault, wait_connected
-from tests.unit.connectors_svc.kit import connectors
-from tests.unit.connectors_svc.test_sink import JournaledGateway
+from tests.unit.connectors_svc.discord_kit import adapter_for
+from tests.unit.connectors_svc.kit import JournaledGateway, connectors
 
 ESSAY = "\n\n".join(f"paragraph {i}: " + "x" * 1400 for i in range(3))
 PARTS = split_text(ESSAY, 2000)
@@ -35,18 +33,6 @@ class EssayGateway(JournaledGateway):
         if message.text == "/essay":
             return HandleOutcome(ESSAY)
         return await super().handle(message)
-
-
-@pytest.fixture
-async def discord_fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-def _adapter(fake: FakeDiscord, clock: Callable[[], float] = time.time) -> DiscordAdapter:
-    return DiscordAdapter(DiscordConfig(fake.token, fake.api_base, fake.gateway_url), clock)
 
 
 def _key(fake: FakeDiscord, iid: str) -> str:
@@ -70,7 +56,7 @@ async def test_a_long_command_reply_goes_through_the_interaction(
     discord_fake.faults.append(Fault(**{**refused.__dict__, "method": "POST"}))
     async with (
         testing.client_channel(pki, store_port, "svc:connectors") as store,
-        connectors(pki, store_port, [_adapter(discord_fake)], gateway=EssayGateway()),
+        connectors(pki, store_port, [adapter_for(discord_fake)], gateway=EssayGateway()),
     ):
         await wait_connected(discord_fake)
         iid, token = await discord_fake.interaction("essay")
@@ -101,7 +87,7 @@ async def test_a_restart_between_deferral_and_reply_still_answers(
     discord_fake.faults.append(Fault(429, SLOW_DOWN, late, "/messages/@original", "PATCH"))
     async with testing.client_channel(pki, store_port, "svc:connectors") as store:
         ledger = StoreLedger(store)
-        async with connectors(pki, store_port, [_adapter(discord_fake)], gateway=gateway):
+        async with connectors(pki, store_port, [adapter_for(discord_fake)], gateway=gateway):
             await wait_connected(discord_fake)
             iid, token = await discord_fake.interaction("essay")
             key = _key(discord_fake, iid)
@@ -111,7 +97,7 @@ async def test_a_restart_between_deferral_and_reply_still_answers(
         # replica B knows nothing of the interaction but what the delivery row holds; when
         # `expired`, its clock is past the token's fifteen minutes
         offset = 15 * 60 if expired else 0
-        b = _adapter(discord_fake, lambda: time.time() + offset)
+        b = adapter_for(discord_fake, clock=lambda: time.time() + offset)
         async with connectors(pki, store_port, [b], gateway=gateway, holder="replica-b") as c:
             row = await testing.eventually(lambda: _row(ledger, key, "sent"), "the reply", 30)
             status = (await c.status())["discord"]

@@ -14,8 +14,10 @@ from svckit import testing
 from svckit.pki import PkiPaths
 from tests.dovecot import Dovecot
 from tests.unit.connectors_svc.mail import (
+    SEEN,
     Sink,
     Stack,
+    all_seen,
     append,
     client,
     email,
@@ -24,9 +26,6 @@ from tests.unit.connectors_svc.mail import (
     serving,
     start_dovecot,
 )
-from tests.unit.connectors_svc.mail import server as server  # the fixture
-
-SEEN = b"\\Seen"
 
 
 @pytest.fixture
@@ -96,14 +95,9 @@ async def test_the_same_message_again_makes_no_second_task(server: Dovecot, stac
     async with running(stack.adapter(server), sink):
         await testing.eventually(stack.all_tasks, "the first task")
         await append(server, msg)  # redelivered: a new UID, the same Message-ID
-        await testing.eventually(lambda: _all_seen(server, 2), "the duplicate marked seen as well")
+        await testing.eventually(lambda: all_seen(server, 2), "the duplicate marked seen as well")
     assert len(await stack.all_tasks()) == 1
     assert [p.name for p in inbox_files(stack)] == ["1-Invoice.md"]
-
-
-async def _all_seen(server: Dovecot, count: int) -> bool:
-    found = await flags(server)
-    return len(found) == count and all(SEEN in f for f in found.values())
 
 
 class CrashAfterStoring:
@@ -136,7 +130,7 @@ async def test_killed_after_storing_but_before_seen_makes_no_second_task(
     assert (await flags(server))[1] == ()  # still unseen: ingested again after the restart
     assert len(await stack.all_tasks()) == 1
     async with running(stack.adapter(server), Sink()):
-        await testing.eventually(lambda: _all_seen(server, 1), "the message marked seen")
+        await testing.eventually(lambda: all_seen(server, 1), "the message marked seen")
     assert len(await stack.all_tasks()) == 1
 
 
@@ -154,7 +148,7 @@ async def test_killed_between_the_task_and_the_record_makes_no_second_task(
     with pytest.raises(SystemExit):
         await stack.adapter(server, store=CrashBeforeStoring(stack)).run(Sink())
     async with running(stack.adapter(server), Sink()):
-        await testing.eventually(lambda: _all_seen(server, 1), "the message marked seen")
+        await testing.eventually(lambda: all_seen(server, 1), "the message marked seen")
     assert len(await stack.all_tasks()) == 1
 
 

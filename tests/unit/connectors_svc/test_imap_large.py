@@ -12,10 +12,7 @@ import pytest
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.dovecot import Dovecot
-from tests.unit.connectors_svc.mail import Sink, Stack, append, email, flags, running, serving
-from tests.unit.connectors_svc.mail import server as server  # the fixture
-
-SEEN = b"\\Seen"
+from tests.unit.connectors_svc.mail import Sink, Stack, all_seen, append, email, running, serving
 
 
 @pytest.fixture
@@ -39,7 +36,7 @@ async def test_a_message_over_the_limit_is_filed_as_a_refusal_and_the_next_one_i
         await testing.eventually(
             lambda: _count(stack, 2), "a review task for each message", deadline=30
         )
-        await testing.eventually(lambda: _all_seen(server), "both marked seen")
+        await testing.eventually(lambda: all_seen(server, 2), "both marked seen")
     tasks = {t.title: t for t in await stack.all_tasks()}
     refused, small = tasks["Review email: Large report"], tasks["Review email: Small"]
     folder = stack.root / refused.workspace_id / "inbox/imap/INBOX"
@@ -59,8 +56,3 @@ async def test_a_message_over_the_limit_is_filed_as_a_refusal_and_the_next_one_i
 
 async def _count(stack: Stack, n: int) -> bool:
     return len(await stack.all_tasks()) == n
-
-
-async def _all_seen(server: Dovecot) -> bool:
-    found = await flags(server)
-    return len(found) == 2 and all(SEEN in f for f in found.values())

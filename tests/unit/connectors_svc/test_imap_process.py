@@ -18,7 +18,6 @@ from svckit.pki import PkiPaths
 from tests.dovecot import Dovecot
 from tests.imap_proxy import HoldingProxy
 from tests.unit.connectors_svc.mail import append, email, flags
-from tests.unit.connectors_svc.mail import server as server  # the fixture
 
 
 def _tasks(pki: PkiPaths, port: int) -> list[task_pb2.Task]:

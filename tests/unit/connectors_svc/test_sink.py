@@ -4,31 +4,11 @@ gateway answers it from its journal) sends no second reply."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from connectors_svc.adapters.base import Command, InboundMessage, InboundSink
-from connectors_svc.deps import HandleOutcome
+from connectors_svc.adapters.base import InboundMessage, InboundSink
 from svckit import testing
 from svckit.pki import PkiPaths
-from tests.unit.connectors_svc.kit import connectors, webhook
+from tests.unit.connectors_svc.kit import JournaledGateway, connectors, webhook
 from tests.webhooks import FakeWebhook
-
-
-class JournaledGateway:
-    """Answers each message once and a redelivery from its journal, as the gateway does."""
-
-    def __init__(self) -> None:
-        self.journal: dict[str, str] = {}
-
-    async def handle(self, message: InboundMessage) -> HandleOutcome:
-        key = f"{message.connector}:{message.external_id}:{message.message_id}"
-        if key in self.journal:
-            return HandleOutcome(self.journal[key], duplicate=True)
-        self.journal[key] = "" if message.text == "quiet" else f"you said: {message.text}"
-        return HandleOutcome(self.journal[key])
-
-    async def commands(self) -> Sequence[Command]:
-        return [Command("status", "Show status"), Command("pair", "Link this account")]
 
 
 async def test_a_redelivered_message_yields_one_reply(

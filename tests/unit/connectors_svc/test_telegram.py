@@ -9,11 +9,10 @@ from pathlib import Path
 
 from connectors_svc.adapters.base import InboundMessage
 from connectors_svc.adapters.telegram_position import decode
-from connectors_svc.clients import StoreCursors
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fake_telegram import BOT
-from tests.unit.connectors_svc.telegram_kit import EchoSink, rig, supervised
+from tests.unit.connectors_svc.telegram_kit import EchoSink, cursor_is, rig, supervised
 
 GROUP = -1001
 
@@ -139,7 +138,7 @@ async def test_a_slow_turn_holds_neither_other_chats_nor_the_offset_past_it(
             release.set()
             await r.fake.wait_sent(2)
             await testing.eventually(
-                lambda: _cursor_is(r.cursors, name, str(quick_id + 1)), "nothing open"
+                lambda: cursor_is(r.cursors, name, str(quick_id + 1)), "nothing open"
             )
         assert [s.chat_id for s in r.fake.sent] == [802, 801]
 
@@ -163,7 +162,3 @@ async def test_an_acknowledged_update_survives_a_crash_mid_turn(
         # the quick one may be handed over again too (the stored record shrinks lazily):
         # the gateway's journal and the reply's ledger key make that a no-op in the stack
         assert sink.texts().count("think forever") == 1
-
-
-async def _cursor_is(cursors: StoreCursors, name: str, value: str) -> bool:
-    return await cursors.get(name) == value

@@ -10,8 +10,7 @@ from connectors_svc.clients import StoreCursors
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fake_telegram import BOT, TOKEN, serving_telegram
-from tests.unit.connectors_svc.kit import connectors
-from tests.unit.connectors_svc.test_sink import JournaledGateway
+from tests.unit.connectors_svc.kit import JournaledGateway, connectors
 
 
 async def test_round_trip_and_a_redelivered_message_gets_one_reply(

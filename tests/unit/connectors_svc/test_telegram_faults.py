@@ -17,7 +17,7 @@ from connectors_svc.clients import StoreCursors
 from svckit import testing
 from svckit.pki import PkiPaths
 from tests.fake_telegram import TOKEN, Fault
-from tests.unit.connectors_svc.telegram_kit import EchoSink, rig, supervised
+from tests.unit.connectors_svc.telegram_kit import EchoSink, cursor_is, rig, supervised
 
 
 async def test_polling_survives_5xx_429_and_a_stalled_socket(pki: PkiPaths, tmp_path: Path) -> None:
@@ -92,9 +92,5 @@ async def test_the_offset_is_kept_in_the_store(pki: PkiPaths, tmp_path: Path) ->
             cursors: StoreCursors = r.cursors
             name = f"telegram:{TOKEN.split(':')[0]}:offset"
             await testing.eventually(
-                lambda: _equals(cursors, name, str(last + 1)), "the offset in the store"
+                lambda: cursor_is(cursors, name, str(last + 1)), "the offset in the store"
             )
-
-
-async def _equals(cursors: StoreCursors, name: str, value: str) -> bool:
-    return await cursors.get(name) == value

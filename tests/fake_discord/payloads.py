@@ -1,5 +1,5 @@
 """Discord API objects as Discord sends them (users, messages, interactions, READY,
-GUILD_CREATE), for the fake Discord (tests/fake_discord/). Every builder returns a fresh dict."""
+GUILD_CREATE), for the fake Discord (this package). Every builder returns a fresh dict."""
 
 from __future__ import annotations
 
